@@ -1,0 +1,61 @@
+# The interface people use. Every target creates .venv from nothing when it is missing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 4010
+PYTEST := $(BIN)/python -m pytest
+
+.PHONY: install test lint typecheck check-generated generate unit mock contract contract-live bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+## test: lint, type checks, the generated-client drift check, unit tests and the contract suite
+test: $(STAMP) lint typecheck check-generated
+	mkdir -p reports
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PYTEST) --junitxml=reports/junit.xml
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## generate: rewrite generated/ from openapi.yaml (never edit generated/ by hand)
+generate: $(STAMP)
+	scripts/generate.sh generated
+
+## check-generated: fail, showing the diff, when generated/ is not what openapi.yaml produces
+check-generated: $(STAMP)
+	scripts/check-generated.sh
+
+unit: $(STAMP)
+	$(PYTEST) tests
+
+## mock: serve the mock server with a production WSGI server on $(HOST):$(PORT)
+mock: $(STAMP)
+	$(BIN)/apimart-mock serve --host $(HOST) --port $(PORT)
+
+## contract: the contract suite against the mock in-process (fast, no port)
+contract: $(STAMP)
+	mkdir -p reports
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PYTEST) contract_tests --junitxml=reports/contract.xml
+
+## contract-live: the same suite against APIMART_BASE_URL with APIMART_API_KEY (never spends unless APIMART_ALLOW_SPEND=1)
+contract-live: $(STAMP)
+	mkdir -p reports
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-live} $(PYTEST) contract_tests --target=live --junitxml=reports/contract-live.xml
+
+## bench: throughput and latency against Prism and a hello-world ceiling; writes BENCHMARKS.md
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis

@@ -1,0 +1,344 @@
+"""Midjourney button ids (`customId`) as values, and the service's rules for picking a button.
+
+A customId names an operation on one Midjourney job: `MJ::JOB::upsample::2::<job hash>` is "U2 of that
+grid". Every family that section 3 of the API reference lists parses into a `CustomId` and formats back
+to the identical string; anything else is rejected with `InvalidCustomId`.
+
+`match_button` is APIMart's auto-matching (what the service does when a follow-up call sends `index`,
+`direction` or `zoom_ratio` instead of `custom_id`). The mock server answers with it and the client layer
+picks buttons with it, so both follow one set of rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol, TypeVar
+
+__all__ = [
+    "DIRECTIONS",
+    "HD_UPSCALE_OPERATIONS",
+    "JOB_OPERATIONS",
+    "REQUIRES_UPSCALED",
+    "CustomId",
+    "Family",
+    "InvalidCustomId",
+    "NoMatchingButton",
+    "hd_upscale_id",
+    "match_button",
+]
+
+
+class InvalidCustomId(ValueError):
+    """A string that is not a customId of any known family."""
+
+
+class NoMatchingButton(ValueError):
+    """Auto-matching found no button for the request; `str()` is the service's 400 message."""
+
+
+class Family(StrEnum):
+    """The customId families, by the namespace that follows `MJ::`."""
+
+    JOB = "JOB"
+    OUTPAINT = "Outpaint"
+    INPAINT = "Inpaint"
+    CUSTOM_ZOOM = "CustomZoom"
+    BOOKMARK = "BOOKMARK"
+    PIC_READER = "Job::PicReader"
+    PICREAD_RETRY = "Picread::Retry"
+    CANCEL_JOB = "CancelJob::ByJobid"
+    PAN_MODAL = "PanModal"
+    REMIX_MODAL = "RemixModal"
+    ANIMATE_MODAL = "AnimateModal"
+
+
+DIRECTIONS = ("left", "right", "up", "down")
+HD_UPSCALE_OPERATIONS = (
+    "upsample_v5_2x",
+    "upsample_v5_4x",
+    "upsample_v6_2x_subtle",
+    "upsample_v6_2x_creative",
+    "upsample_v7_2x_subtle",
+    "upsample_v7_2x_creative",
+)
+_ANIMATE_OPERATIONS = ("animate_high", "animate_low", "animate_high_extend", "animate_low_extend")
+JOB_OPERATIONS = (
+    "upsample",
+    "variation",
+    "reroll",
+    "low_variation",
+    "high_variation",
+    *(f"pan_{direction}" for direction in DIRECTIONS),
+    *HD_UPSCALE_OPERATIONS,
+    *_ANIMATE_OPERATIONS,
+    "video_virtual_upscale",
+)
+"""Operations of the `MJ::JOB::` family."""
+
+_JOB_ACTIONS = {
+    "upsample": "UPSCALE",
+    **dict.fromkeys(HD_UPSCALE_OPERATIONS, "UPSCALE"),
+    "variation": "VARIATION",
+    "low_variation": "LOW_VARIATION",
+    "high_variation": "HIGH_VARIATION",
+    "reroll": "REROLL",
+    **{f"pan_{direction}": "PAN" for direction in DIRECTIONS},
+    **dict.fromkeys(_ANIMATE_OPERATIONS, "VIDEO"),
+}
+_FAMILY_ACTIONS = {
+    Family.OUTPAINT: "ZOOM",
+    Family.CUSTOM_ZOOM: "ZOOM",
+    Family.INPAINT: "INPAINT",
+    Family.PAN_MODAL: "PAN",
+    Family.ANIMATE_MODAL: "VIDEO",
+}
+
+_VARY = {
+    "HIGH_VARIATION": ("high_variation", "Vary (Strong)"),
+    "LOW_VARIATION": ("low_variation", "Vary (Subtle)"),
+}
+REQUIRES_UPSCALED = "This action requires an upscaled task."
+REROLL_LABELS = frozenset({"\U0001f504", "\U0001f504\ufe0f"})
+_OUTPAINT_ZOOM = {50: 2.0, 75: 1.5}
+
+# Pieces of the grammar. A job hash is the Midjourney job UUID; the docs abbreviate it (`abc123def456`),
+# so any 4-64 letters, digits and dashes are accepted, except the word SOLO.
+_HASH = r"(?P<job_hash>(?!SOLO(?:::|$))[A-Za-z0-9][A-Za-z0-9-]{3,63})"
+_INDEX = r"(?P<index>[0-9])"
+_PATTERNS: dict[Family, re.Pattern[str]] = {
+    family: re.compile(pattern)
+    for family, pattern in {
+        Family.JOB: rf"MJ::JOB::(?P<operation>[a-z0-9_]+)::{_INDEX}::{_HASH}(?P<solo>::SOLO)?",
+        Family.OUTPAINT: rf"MJ::Outpaint::(?:(?P<percent>[1-9][0-9])::)?{_INDEX}::{_HASH}::SOLO",
+        Family.INPAINT: rf"MJ::Inpaint::{_INDEX}::{_HASH}::SOLO",
+        Family.CUSTOM_ZOOM: rf"MJ::CustomZoom::{_HASH}",
+        Family.BOOKMARK: rf"MJ::BOOKMARK::{_HASH}",
+        Family.PIC_READER: rf"MJ::Job::PicReader::{_INDEX}",
+        Family.PICREAD_RETRY: r"MJ::Picread::Retry",
+        Family.CANCEL_JOB: rf"MJ::CancelJob::ByJobid::{_HASH}",
+        Family.PAN_MODAL: rf"MJ::PanModal::(?P<operation>{'|'.join(DIRECTIONS)})::{_HASH}::{_INDEX}",
+        Family.REMIX_MODAL: rf"MJ::RemixModal::{_HASH}::{_INDEX}::(?P<extra>[0-9])",
+        Family.ANIMATE_MODAL: rf"MJ::AnimateModal::{_HASH}::{_INDEX}::(?P<extra>(?:high|low)::[01])",
+    }.items()
+}
+
+
+@dataclass(frozen=True)
+class CustomId:
+    """One parsed customId. `str(custom_id)` gives back the exact string it was parsed from.
+
+    Fields a family does not have are `None` (or `False`, `()`): `operation` is the `JOB` operation
+    (`upsample`, `pan_left`, ...) or a `PanModal` direction; `index` the tile (1-4 on grid buttons, 0 on
+    whole-grid ones, 1 on single-image ones); `solo` the `::SOLO` suffix; `percent` the Discord zoom
+    segment of `Outpaint` (50 = 2x, 75 = 1.5x); `extra` the trailing segments of modal-form ids.
+    """
+
+    family: Family
+    job_hash: str | None = None
+    operation: str | None = None
+    index: int | None = None
+    solo: bool = False
+    percent: int | None = None
+    extra: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> CustomId:
+        """Parse `text`, or raise `InvalidCustomId` saying why not."""
+        if not isinstance(text, str):
+            raise InvalidCustomId(f"a customId is a string, got {type(text).__name__}")
+        if not text.startswith("MJ::"):
+            raise InvalidCustomId(f"not a customId (must start with 'MJ::'): {text!r}")
+        for family, pattern in _PATTERNS.items():
+            found = pattern.fullmatch(text)
+            if found is None:
+                continue
+            parts = found.groupdict()
+            operation = parts.get("operation")
+            if family is Family.JOB and operation not in JOB_OPERATIONS:
+                raise InvalidCustomId(f"unknown operation {operation!r} in customId {text!r}")
+            return cls(
+                family=family,
+                job_hash=parts.get("job_hash"),
+                operation=operation,
+                index=None if parts.get("index") is None else int(parts["index"]),
+                solo=family in (Family.OUTPAINT, Family.INPAINT) or bool(parts.get("solo")),
+                percent=None if parts.get("percent") is None else int(parts["percent"]),
+                extra=tuple(parts["extra"].split("::")) if parts.get("extra") else (),
+            )
+        raise InvalidCustomId(f"not a customId of any known family: {text!r}")
+
+    def __str__(self) -> str:
+        return _FORMATS[self.family](self)
+
+    @property
+    def action(self) -> str | None:
+        """The task action that pressing this button starts (`UPSCALE`, `PAN`, ...), or None."""
+        if self.family is Family.JOB:
+            return _JOB_ACTIONS.get(self.operation or "")
+        return _FAMILY_ACTIONS.get(self.family)
+
+    @property
+    def direction(self) -> str | None:
+        """`left`/`right`/`up`/`down` for pan buttons, else None."""
+        if self.family is Family.PAN_MODAL:
+            return self.operation
+        if self.operation and self.operation.startswith("pan_"):
+            return self.operation.removeprefix("pan_")
+        return None
+
+    @property
+    def zoom_factor(self) -> float | None:
+        """How far a Zoom Out button zooms: 2.0 or 1.5 (APIMart's grid `Outpaint` without percent is 1.5)."""
+        if self.family is not Family.OUTPAINT:
+            return None
+        return 1.5 if self.percent is None else _OUTPAINT_ZOOM.get(self.percent)
+
+    # Constructors for the ids a service emits; each result is checked by a round trip through parse.
+    @classmethod
+    def job(cls, operation: str, index: int, job_hash: str, *, solo: bool = False) -> CustomId:
+        return cls(Family.JOB, job_hash, operation, index, solo)._checked()
+
+    @classmethod
+    def outpaint(cls, job_hash: str, *, percent: int | None = None, index: int = 1) -> CustomId:
+        return cls(Family.OUTPAINT, job_hash, index=index, solo=True, percent=percent)._checked()
+
+    @classmethod
+    def inpaint(cls, job_hash: str, *, index: int = 1) -> CustomId:
+        return cls(Family.INPAINT, job_hash, index=index, solo=True)._checked()
+
+    @classmethod
+    def custom_zoom(cls, job_hash: str) -> CustomId:
+        return cls(Family.CUSTOM_ZOOM, job_hash)._checked()
+
+    def _checked(self) -> CustomId:
+        if CustomId.parse(str(self)) != self:
+            raise InvalidCustomId(f"not a valid customId: {self!r}")
+        return self
+
+
+_FORMATS: dict[Family, Callable[[CustomId], str]] = {
+    Family.JOB: lambda c: f"MJ::JOB::{c.operation}::{c.index}::{c.job_hash}{'::SOLO' if c.solo else ''}",
+    Family.OUTPAINT: lambda c: (
+        f"MJ::Outpaint::{'' if c.percent is None else f'{c.percent}::'}{c.index}::{c.job_hash}::SOLO"
+    ),
+    Family.INPAINT: lambda c: f"MJ::Inpaint::{c.index}::{c.job_hash}::SOLO",
+    Family.CUSTOM_ZOOM: lambda c: f"MJ::CustomZoom::{c.job_hash}",
+    Family.BOOKMARK: lambda c: f"MJ::BOOKMARK::{c.job_hash}",
+    Family.PIC_READER: lambda c: f"MJ::Job::PicReader::{c.index}",
+    Family.PICREAD_RETRY: lambda c: "MJ::Picread::Retry",
+    Family.CANCEL_JOB: lambda c: f"MJ::CancelJob::ByJobid::{c.job_hash}",
+    Family.PAN_MODAL: lambda c: f"MJ::PanModal::{c.operation}::{c.job_hash}::{c.index}",
+    Family.REMIX_MODAL: lambda c: f"MJ::RemixModal::{c.job_hash}::{c.index}::{'::'.join(c.extra)}",
+    Family.ANIMATE_MODAL: lambda c: f"MJ::AnimateModal::{c.job_hash}::{c.index}::{'::'.join(c.extra)}",
+}
+
+
+def hd_upscale_id(
+    job_hash: str, operation: str = "upsample_v7_2x_subtle", *, index: int = 1, solo: bool = True
+) -> CustomId:
+    """An HD-upscale customId, which the service accepts on /upscale but never lists in `buttons`."""
+    if operation not in HD_UPSCALE_OPERATIONS:
+        raise InvalidCustomId(
+            f"{operation!r} is not an HD upscale; use one of {', '.join(HD_UPSCALE_OPERATIONS)}"
+        )
+    return CustomId.job(operation, index, job_hash, solo=solo)
+
+
+class ButtonLike(Protocol):
+    """What matching reads of a button: the generated model and the mock's button both have these."""
+
+    @property
+    def custom_id(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+
+B = TypeVar("B", bound=ButtonLike)
+
+
+def match_button(
+    buttons: Iterable[B],
+    action: str,
+    *,
+    index: int | None = None,
+    direction: str | None = None,
+    zoom_ratio: float | None = None,
+    upscaled: bool,
+) -> B:
+    """The button the service presses for a follow-up sent without `custom_id` (reference section 3.4).
+
+    `action` is the task action of the endpoint (`UPSCALE` for /upscale, ...); `upscaled` says whether the
+    parent is a single upscaled image: zoom, pan and inpaint need one. Raises `NoMatchingButton` with the
+    400 message otherwise.
+    """
+    action = action.upper()
+    candidates = [(button, _parse_or_none(button.custom_id)) for button in buttons]
+
+    def first(rule: Callable[[B, CustomId | None], bool], wanted: str) -> B:
+        for button, custom_id in candidates:
+            if rule(button, custom_id):
+                return button
+        raise NoMatchingButton(f"no {wanted} button on this task")
+
+    def job_op(operation: str, *, at: int | None = None) -> Callable[[B, CustomId | None], bool]:
+        return lambda _, c: (
+            c is not None and c.family is Family.JOB and c.operation == operation and at in (None, c.index)
+        )
+
+    if action in ("UPSCALE", "VARIATION", "HIGH_VARIATION", "LOW_VARIATION"):
+        tile = _required_index(index, action)
+        if action == "UPSCALE":
+            return first(job_op("upsample", at=tile), f"U{tile}")
+        if action == "VARIATION":
+            return first(job_op("variation", at=tile), f"V{tile}")
+        operation, label = _VARY[action]
+        try:
+            return first(job_op(operation), label)
+        except NoMatchingButton:  # older single-image sets have one "Make Variations" button instead
+            return first(lambda b, c: b.label == "Make Variations" or _is_solo_variation(c), label)
+    if action == "REROLL":
+        return first(lambda b, c: "::reroll::" in b.custom_id or b.label in REROLL_LABELS, "reroll")
+    if action == "PAN":
+        if direction not in DIRECTIONS:
+            raise NoMatchingButton(f"direction must be one of {', '.join(DIRECTIONS)}")
+        _require_upscaled(upscaled)
+        return first(lambda b, _: f"pan_{direction}" in b.custom_id, f"pan {direction}")
+    if action == "ZOOM":
+        _require_upscaled(upscaled)
+        factor = 2.0 if zoom_ratio is None or zoom_ratio >= 2 else 1.5
+        return first(lambda _, c: c is not None and c.zoom_factor == factor, f"Zoom Out {factor:g}x")
+    if action == "INPAINT":
+        _require_upscaled(upscaled)
+        return first(
+            lambda b, c: b.label == "Vary (Region)" or (c is not None and c.family is Family.INPAINT),
+            "Vary (Region)",
+        )
+    raise NoMatchingButton(f"{action} is not a follow-up action that matches a button")
+
+
+def _is_solo_variation(custom_id: CustomId | None) -> bool:
+    return custom_id is not None and custom_id.operation == "variation" and custom_id.solo
+
+
+def _required_index(index: int | None, action: str) -> int:
+    if index is None:
+        raise NoMatchingButton(f"index or custom_id is required for {action.lower().replace('_', '-')}")
+    if not 1 <= index <= 4:
+        raise NoMatchingButton(f"index must be between 1 and 4, got {index}")
+    return index
+
+
+def _require_upscaled(upscaled: bool) -> None:
+    if not upscaled:
+        raise NoMatchingButton(REQUIRES_UPSCALED)
+
+
+def _parse_or_none(text: str) -> CustomId | None:
+    try:
+        return CustomId.parse(text)
+    except InvalidCustomId:
+        return None

@@ -1,0 +1,53 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .action_request import ActionRequest
+from .button import Button
+from .direction import Direction
+from .error_detail import ErrorDetail
+from .error_response import ErrorResponse
+from .imagine_request import ImagineRequest
+from .indexed_action_request import IndexedActionRequest
+from .language import Language
+from .media_result import MediaResult
+from .metadata import Metadata
+from .midjourney_task import MidjourneyTask
+from .midjourney_task_status import MidjourneyTaskStatus
+from .modal_request import ModalRequest
+from .pan_request import PanRequest
+from .speed import Speed
+from .submit_response import SubmitResponse
+from .submitted_task import SubmittedTask
+from .task_action import TaskAction
+from .task_envelope import TaskEnvelope
+from .task_error import TaskError
+from .task_result import TaskResult
+from .unified_task import UnifiedTask
+from .unified_task_status import UnifiedTaskStatus
+from .zoom_request import ZoomRequest
+
+__all__ = (
+    "ActionRequest",
+    "Button",
+    "Direction",
+    "ErrorDetail",
+    "ErrorResponse",
+    "ImagineRequest",
+    "IndexedActionRequest",
+    "Language",
+    "MediaResult",
+    "Metadata",
+    "MidjourneyTask",
+    "MidjourneyTaskStatus",
+    "ModalRequest",
+    "PanRequest",
+    "Speed",
+    "SubmitResponse",
+    "SubmittedTask",
+    "TaskAction",
+    "TaskEnvelope",
+    "TaskError",
+    "TaskResult",
+    "UnifiedTask",
+    "UnifiedTaskStatus",
+    "ZoomRequest",
+)

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+
+from ..models.speed import Speed
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.metadata import Metadata
+
+
+T = TypeVar("T", bound="ModalRequest")
+
+
+@_attrs_define
+class ModalRequest:
+    """
+    Example:
+        {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'prompt': 'a red balloon', 'mask_url':
+            'https://example.com/mask.png'}
+
+    Attributes:
+        task_id (str): A task id, e.g. `task_01KV52C0TEJSYZMCG0NCS4YWKK`. Example: task_01KV52C0TEJSYZMCG0NCS4YWKK.
+        prompt (str | Unset): Empty or omitted reuses the parent's prompt. Example: a red balloon.
+        mask_url (str | Unset): A URL or `data:image/png;base64,...` PNG with transparency. Example:
+            https://example.com/mask.png.
+        speed (Speed | Unset): Queue; `relax` when omitted. Example: fast.
+        metadata (Metadata | Unset): Free-form data stored with the task. Example: {'order': '42'}.
+        model (str | Unset):  Example: midjourney.
+    """
+
+    task_id: str
+    prompt: str | Unset = UNSET
+    mask_url: str | Unset = UNSET
+    speed: Speed | Unset = UNSET
+    metadata: Metadata | Unset = UNSET
+    model: str | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        task_id = self.task_id
+
+        prompt = self.prompt
+
+        mask_url = self.mask_url
+
+        speed: str | Unset = UNSET
+        if not isinstance(self.speed, Unset):
+            speed = self.speed.value
+
+        metadata: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.metadata, Unset):
+            metadata = self.metadata.to_dict()
+
+        model = self.model
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "task_id": task_id,
+            }
+        )
+        if prompt is not UNSET:
+            field_dict["prompt"] = prompt
+        if mask_url is not UNSET:
+            field_dict["mask_url"] = mask_url
+        if speed is not UNSET:
+            field_dict["speed"] = speed
+        if metadata is not UNSET:
+            field_dict["metadata"] = metadata
+        if model is not UNSET:
+            field_dict["model"] = model
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.metadata import Metadata
+
+        d = dict(src_dict)
+        task_id = d.pop("task_id")
+
+        prompt = d.pop("prompt", UNSET)
+
+        mask_url = d.pop("mask_url", UNSET)
+
+        _speed = d.pop("speed", UNSET)
+        speed: Speed | Unset
+        if isinstance(_speed, Unset):
+            speed = UNSET
+        else:
+            speed = Speed(_speed)
+
+        _metadata = d.pop("metadata", UNSET)
+        metadata: Metadata | Unset
+        if isinstance(_metadata, Unset):
+            metadata = UNSET
+        else:
+            metadata = Metadata.from_dict(_metadata)
+
+        model = d.pop("model", UNSET)
+
+        modal_request = cls(
+            task_id=task_id,
+            prompt=prompt,
+            mask_url=mask_url,
+            speed=speed,
+            metadata=metadata,
+            model=model,
+        )
+
+        return modal_request
