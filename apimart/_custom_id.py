@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
+# Both errors live with every other error of the package (and subclass its base); importable from here too.
+from ._errors import InvalidCustomId, NoMatchingButton
+
 __all__ = [
     "DIRECTIONS",
     "HD_UPSCALE_OPERATIONS",
@@ -29,14 +32,6 @@ __all__ = [
     "hd_upscale_id",
     "match_button",
 ]
-
-
-class InvalidCustomId(ValueError):
-    """A string that is not a customId of any known family."""
-
-
-class NoMatchingButton(ValueError):
-    """Auto-matching found no button for the request; `str()` is the service's 400 message."""
 
 
 class Family(StrEnum):

@@ -1,0 +1,83 @@
+"""A client people can rely on for the APIMart Midjourney task API.
+
+Wraps the generated client (`apimart_mj_client`, never edited) with typed errors, timeouts, retries,
+polling, customId and button helpers; `apimart` on the command line is `apimart.cli`. See docs/client.md.
+
+Usage:
+```
+import apimart
+
+with apimart.Client() as client:                 # APIMART_API_KEY, APIMART_BASE_URL
+    grid = client.imagine_and_wait("a cat on a windowsill")
+    image = client.upscale_and_wait(grid, 2)
+```
+"""
+
+from apimart_mj_client.models import Button, MidjourneyTask, SubmittedTask, UnifiedTask
+
+from ._buttons import pick_button
+from ._client import AsyncClient, Client
+from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
+from ._custom_id import CustomId, Family, hd_upscale_id
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    ApimartError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    InvalidArgumentError,
+    InvalidCustomId,
+    ModerationError,
+    NoMatchingButton,
+    NotFoundError,
+    PaymentRequiredError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseValidationError,
+    ServerError,
+    TaskFailedError,
+    TaskTimeoutError,
+)
+from ._types import Action, ButtonRef, ProgressCallback, TaskRef, View
+
+__all__ = [
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_POLL_INTERVAL",
+    "DEFAULT_TIMEOUT",
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "Action",
+    "ApimartError",
+    "AsyncClient",
+    "AuthenticationError",
+    "BadRequestError",
+    "Button",
+    "ButtonRef",
+    "Client",
+    "CustomId",
+    "Family",
+    "InvalidArgumentError",
+    "InvalidCustomId",
+    "MidjourneyTask",
+    "ModerationError",
+    "NoMatchingButton",
+    "NotFoundError",
+    "PaymentRequiredError",
+    "PermissionDeniedError",
+    "ProgressCallback",
+    "RateLimitError",
+    "ResponseValidationError",
+    "ServerError",
+    "SubmittedTask",
+    "TaskFailedError",
+    "TaskRef",
+    "TaskTimeoutError",
+    "UnifiedTask",
+    "View",
+    "hd_upscale_id",
+    "pick_button",
+]

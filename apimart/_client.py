@@ -1,0 +1,372 @@
+"""`Client` and `AsyncClient`: configuration, the send loop with retries, reads and the polling loop.
+
+Everything that can be shared is: configuration and request building live in `_BaseClient`, request
+bodies in `_requests`, decoding and error mapping in `_responses`, retry decisions in `_retry`, polling
+decisions in `_polling`, and the submit helpers in `ActionsMixin`. What is left here is the I/O: a
+send loop and a poll loop, once blocking and once async.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from types import TracebackType
+from typing import Any, Literal, Self, overload
+
+import httpx
+from apimart_mj_client.models import MidjourneyTask, SubmittedTask, UnifiedTask
+
+from ._actions import ActionsMixin
+from ._constants import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_TIMEOUT,
+    DEFAULT_WAIT_TIMEOUT,
+    ENV_API_KEY,
+    ENV_BASE_URL,
+)
+from ._errors import InvalidArgumentError
+from ._polling import Poller
+from ._requests import build_get, task_id_of
+from ._responses import connection_error, decode, parse_mj_task, parse_submitted, parse_unified_task
+from ._retry import RetryPolicy
+from ._types import ProgressCallback, RequestSpec, Task, TaskRef, View, WaitOptions
+
+__all__ = ["AsyncClient", "Client"]
+
+_USER_AGENT = "apimart-python"
+
+
+class _BaseClient:
+    """Configuration and request building shared by both clients."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | None,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int,
+        poll_interval: float,
+    ) -> None:
+        key = api_key if api_key is not None else os.environ.get(ENV_API_KEY)
+        if not key:
+            raise InvalidArgumentError(f"no API key: pass api_key=... or set {ENV_API_KEY}")
+        url = base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
+        try:
+            parsed = httpx.URL(url)
+        except httpx.InvalidURL as exc:
+            raise InvalidArgumentError(f"invalid base URL {url!r}: {exc}") from None
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise InvalidArgumentError(f"base URL must be http(s)://host[:port][/prefix], got {url!r}")
+        self.api_key = key
+        self.base_url = url.rstrip("/")
+        self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self.retry_policy = RetryPolicy(max_retries=max_retries)
+        self.poll_interval = poll_interval
+        self._headers = {"Authorization": f"Bearer {key}", "User-Agent": _USER_AGENT}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"  # never the key
+
+    def _build_request(self, http: httpx.Client | httpx.AsyncClient, spec: RequestSpec) -> httpx.Request:
+        """An absolute URL, our headers and our timeout on every request, also through an injected
+        `http_client`, whose own base URL, headers and timeout therefore do not matter."""
+        return http.build_request(
+            spec["method"],
+            self.base_url + spec["url"],
+            params=spec.get("params"),
+            json=spec.get("json"),
+            headers={**self._headers, **spec.get("headers", {})},
+            timeout=self.timeout,
+        )
+
+    def _poller(
+        self,
+        interval: float | None,
+        timeout: float,
+        on_progress: ProgressCallback | None,
+        return_on_modal: bool,
+        clock: Callable[[], float],
+    ) -> Poller:
+        return Poller(
+            interval=self.poll_interval if interval is None else interval,
+            timeout=timeout,
+            clock=clock,
+            on_progress=on_progress,
+            return_on_modal=return_on_modal,
+        )
+
+
+def _parser(view: View) -> Callable[[Any], Task]:
+    return parse_mj_task if view == "mj" else parse_unified_task
+
+
+class Client(_BaseClient, ActionsMixin[SubmittedTask, MidjourneyTask]):
+    """A blocking client of the APIMart Midjourney API.
+
+    **Parameters:**
+    - `api_key`: defaults to `$APIMART_API_KEY`.
+    - `base_url`: defaults to `$APIMART_BASE_URL`, else `https://api.apimart.ai`; a path prefix is kept.
+    - `timeout`: per request, seconds or an `httpx.Timeout` (default 60 s, 10 s to connect); None waits
+      forever.
+    - `max_retries`: retries of one request (default 2; 0 switches retrying off). See `_retry` for which
+      failures are retried: never a submit that might have created a task.
+    - `poll_interval`: default seconds between polls of `wait_for_task` (3; never below 1).
+    - `http_client` or `transport`: bring your own `httpx.Client` (kept open on `close`), or a transport
+      for the one this client builds, e.g. `httpx.WSGITransport(app=create_app())` to talk to the mock
+      in-process, or `httpx.MockTransport(...)` in tests.
+    - `sleep`, `clock`: what waits and what tells the time (tests pass fakes and never wait).
+
+    Usage:
+    ```
+    with Client() as client:
+        grid = client.imagine_and_wait("a cat on a windowsill", size="16:9")
+        image = client.upscale_and_wait(grid, 2)
+    ```
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            poll_interval=poll_interval,
+        )
+        if http_client is not None and transport is not None:
+            raise InvalidArgumentError("pass http_client or transport, not both")
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.Client(transport=transport)
+        self._sleep = sleep
+        self._clock = clock
+
+    def close(self) -> None:
+        """Close the connection pool (not an `http_client` you passed in: that one is yours)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @overload
+    def get_task(self, task: TaskRef, *, view: Literal["mj"] = "mj") -> MidjourneyTask: ...
+    @overload
+    def get_task(
+        self, task: TaskRef, *, view: Literal["unified"], language: str | None = None
+    ) -> UnifiedTask: ...
+    def get_task(self, task: TaskRef, *, view: View = "mj", language: str | None = None) -> Task:
+        """The task in the Midjourney view (buttons, MODAL, `fail_reason`) or the unified view (`language`:
+        `en`, `zh`, `ko` or `ja`). Reads are free and retried on connection errors, 408, 429 and 5xx."""
+        return decode(self._send(build_get(task, view=view, language=language)), _parser(view))
+
+    @overload
+    def wait_for_task(
+        self, task: TaskRef, *, view: Literal["mj"] = "mj", interval: float | None = None,
+        timeout: float = DEFAULT_WAIT_TIMEOUT, on_progress: ProgressCallback | None = None,
+        return_on_modal: bool = True,
+    ) -> MidjourneyTask: ...  # fmt: skip
+    @overload
+    def wait_for_task(
+        self, task: TaskRef, *, view: Literal["unified"], interval: float | None = None,
+        timeout: float = DEFAULT_WAIT_TIMEOUT, on_progress: ProgressCallback | None = None,
+        return_on_modal: bool = True,
+    ) -> UnifiedTask: ...  # fmt: skip
+    def wait_for_task(
+        self,
+        task: TaskRef,
+        *,
+        view: View = "mj",
+        interval: float | None = None,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        on_progress: ProgressCallback | None = None,
+        return_on_modal: bool = True,
+    ) -> Task:
+        """Poll `task` until it is done, and return it.
+
+        Returns on SUCCESS / completed, and on MODAL (Midjourney view): such a task needs the `modal`
+        call, check `task.status`. Raises `TaskFailedError` (with `fail_reason`) on FAILURE / failed /
+        cancelled, and `TaskTimeoutError` when `timeout` seconds pass first; the last poll starts at most
+        one `interval` after the deadline. Polls every `interval` seconds (default: the client's
+        `poll_interval`, never below 1 s); `on_progress(percent, status)` is called after every poll.
+        The unified view never shows MODAL (it says `pending`), so an inpaint waited for there times out.
+        """
+        poller = self._poller(interval, timeout, on_progress, return_on_modal, self._clock)
+        task_id = task_id_of(task)
+        while True:
+            current = self.get_task(task_id, view=view)
+            if poller.finished(current):
+                return current
+            self._sleep(poller.pause(current))
+
+    def _submit(self, spec: RequestSpec) -> SubmittedTask:
+        return decode(self._send(spec), parse_submitted)
+
+    def _submit_and_wait(
+        self, spec: RequestSpec, *, return_on_modal: bool, wait: WaitOptions
+    ) -> MidjourneyTask:
+        submitted = self._submit(spec)
+        return self.wait_for_task(submitted.task_id, return_on_modal=return_on_modal, **wait)
+
+    def _send(self, spec: RequestSpec) -> httpx.Response:
+        """Send with retries; returns the last response, whatever its status, or raises a connection error."""
+        request = self._build_request(self._http, spec)
+        retries = 0
+        while True:
+            outcome: httpx.Response | httpx.RequestError
+            try:
+                outcome = self._http.send(request)
+            except httpx.RequestError as exc:
+                outcome = exc
+            delay = self.retry_policy.next_delay(request.method, outcome, retries)
+            if delay is None:
+                if isinstance(outcome, httpx.RequestError):
+                    raise connection_error(outcome, request) from outcome
+                return outcome
+            retries += 1
+            self._sleep(delay)
+
+
+class AsyncClient(
+    _BaseClient,
+    ActionsMixin[Coroutine[Any, Any, SubmittedTask], Coroutine[Any, Any, MidjourneyTask]],
+):
+    """The `asyncio` twin of `Client`: the same parameters and methods, each to be awaited.
+
+    `http_client` is an `httpx.AsyncClient`, `transport` an `httpx.AsyncBaseTransport`, `sleep` an async
+    function (default `asyncio.sleep`).
+
+    Usage:
+    ```
+    async with AsyncClient() as client:
+        grid = await client.imagine_and_wait("a cat on a windowsill")
+    ```
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            poll_interval=poll_interval,
+        )
+        if http_client is not None and transport is not None:
+            raise InvalidArgumentError("pass http_client or transport, not both")
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.AsyncClient(transport=transport)
+        self._sleep = sleep
+        self._clock = clock
+
+    async def close(self) -> None:
+        """Close the connection pool (not an `http_client` you passed in: that one is yours)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    @overload
+    async def get_task(self, task: TaskRef, *, view: Literal["mj"] = "mj") -> MidjourneyTask: ...
+    @overload
+    async def get_task(
+        self, task: TaskRef, *, view: Literal["unified"], language: str | None = None
+    ) -> UnifiedTask: ...
+    async def get_task(self, task: TaskRef, *, view: View = "mj", language: str | None = None) -> Task:
+        """See `Client.get_task`."""
+        return decode(await self._send(build_get(task, view=view, language=language)), _parser(view))
+
+    @overload
+    async def wait_for_task(
+        self, task: TaskRef, *, view: Literal["mj"] = "mj", interval: float | None = None,
+        timeout: float = DEFAULT_WAIT_TIMEOUT, on_progress: ProgressCallback | None = None,
+        return_on_modal: bool = True,
+    ) -> MidjourneyTask: ...  # fmt: skip
+    @overload
+    async def wait_for_task(
+        self, task: TaskRef, *, view: Literal["unified"], interval: float | None = None,
+        timeout: float = DEFAULT_WAIT_TIMEOUT, on_progress: ProgressCallback | None = None,
+        return_on_modal: bool = True,
+    ) -> UnifiedTask: ...  # fmt: skip
+    async def wait_for_task(
+        self,
+        task: TaskRef,
+        *,
+        view: View = "mj",
+        interval: float | None = None,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        on_progress: ProgressCallback | None = None,
+        return_on_modal: bool = True,
+    ) -> Task:
+        """See `Client.wait_for_task`."""
+        poller = self._poller(interval, timeout, on_progress, return_on_modal, self._clock)
+        task_id = task_id_of(task)
+        while True:
+            current = await self.get_task(task_id, view=view)
+            if poller.finished(current):
+                return current
+            await self._sleep(poller.pause(current))
+
+    async def _submit(self, spec: RequestSpec) -> SubmittedTask:
+        return decode(await self._send(spec), parse_submitted)
+
+    async def _submit_and_wait(
+        self, spec: RequestSpec, *, return_on_modal: bool, wait: WaitOptions
+    ) -> MidjourneyTask:
+        submitted = await self._submit(spec)
+        return await self.wait_for_task(submitted.task_id, return_on_modal=return_on_modal, **wait)
+
+    async def _send(self, spec: RequestSpec) -> httpx.Response:
+        """See `Client._send`."""
+        request = self._build_request(self._http, spec)
+        retries = 0
+        while True:
+            outcome: httpx.Response | httpx.RequestError
+            try:
+                outcome = await self._http.send(request)
+            except httpx.RequestError as exc:
+                outcome = exc
+            delay = self.retry_policy.next_delay(request.method, outcome, retries)
+            if delay is None:
+                if isinstance(outcome, httpx.RequestError):
+                    raise connection_error(outcome, request) from outcome
+                return outcome
+            retries += 1
+            await self._sleep(delay)

@@ -1,0 +1,127 @@
+"""Turn HTTP responses and transport failures into models or typed errors: the one boundary.
+
+The generated client crashes on what the real service sometimes sends (`ValueError` on a 520,
+`JSONDecodeError` on an HTML error page, `KeyError` on a missing field) and returns error bodies instead
+of raising. Both clients hand every response to `decode`, which raises an `APIStatusError` subclass for
+a non-2xx status and a `ResponseValidationError` for a 2xx body that is not what `openapi.yaml` says,
+and otherwise returns the generated model. `connection_error` does the same for `httpx` exceptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import httpx
+from apimart_mj_client.models import (
+    ErrorResponse,
+    MidjourneyTask,
+    SubmitResponse,
+    SubmittedTask,
+    TaskEnvelope,
+    UnifiedTask,
+)
+
+from ._errors import (
+    APIConnectionError,
+    APITimeoutError,
+    ResponseValidationError,
+    make_status_error,
+)
+from ._retry import parse_retry_after
+from ._status import parse_progress
+
+__all__ = [
+    "connection_error",
+    "decode",
+    "parse_mj_task",
+    "parse_submitted",
+    "parse_unified_task",
+]
+
+T = TypeVar("T")
+
+
+class _Malformed(Exception):
+    """A body that parsed as JSON but does not fit the schema; becomes a `ResponseValidationError`."""
+
+
+def decode(response: httpx.Response, parse: Callable[[Any], T]) -> T:
+    """`parse(json body)` of a 2xx `response`; any other status or a body that does not fit raises."""
+    if not response.is_success:
+        raise make_status_error(
+            response, _error_envelope(response), retry_after=parse_retry_after(response.headers)
+        )
+    try:
+        payload = response.json()
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError are both ValueErrors
+        content_type = response.headers.get("content-type", "no content type")
+        raise ResponseValidationError(f"body is not JSON ({content_type})", response=response) from None
+    try:
+        return parse(payload)
+    except KeyError as exc:
+        raise ResponseValidationError(f"missing required field {exc}", response=response) from None
+    except (_Malformed, TypeError, ValueError, AttributeError) as exc:
+        raise ResponseValidationError(str(exc) or type(exc).__name__, response=response) from None
+
+
+def parse_mj_task(payload: Any) -> MidjourneyTask:
+    """The bare task object of `GET /v1/midjourney/{id}`."""
+    task = MidjourneyTask.from_dict(_object(payload, "task"))
+    _check_task(task.id, task.status)
+    if isinstance(task.progress, str):
+        parse_progress(task.progress)  # "266%" raises InvalidProgress, a ValueError
+    return task
+
+
+def parse_unified_task(payload: Any) -> UnifiedTask:
+    """The `data` of the `{code, data}` envelope of `GET /v1/tasks/{id}`."""
+    envelope = TaskEnvelope.from_dict(_object(payload, "envelope"))
+    _check_task(envelope.data.id, envelope.data.status)
+    if isinstance(envelope.data.progress, int):
+        parse_progress(envelope.data.progress)
+    return envelope.data
+
+
+def parse_submitted(payload: Any) -> SubmittedTask:
+    """The one task of a submit's `{code: 200, data: [{status, task_id}]}`."""
+    answer = SubmitResponse.from_dict(_object(payload, "submit response"))
+    if not answer.data:
+        raise _Malformed("the submit response names no task")
+    submitted = answer.data[0]
+    if not isinstance(submitted.task_id, str) or not submitted.task_id:
+        raise _Malformed(f"task_id must be a non-empty string, got {submitted.task_id!r}")
+    return submitted
+
+
+def connection_error(exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
+    """The typed error for an `httpx` failure that left no response."""
+    where = f"{request.method} {request.url}"
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"request timed out ({type(exc).__name__}): {where}", request=request)
+    return APIConnectionError(f"connection error ({type(exc).__name__}: {exc}): {where}", request=request)
+
+
+def _object(payload: Any, what: str) -> dict[str, Any]:
+    if not isinstance(payload, dict):
+        raise _Malformed(f"the {what} must be a JSON object, got {type(payload).__name__}")
+    return payload
+
+
+def _check_task(task_id: object, status: object) -> None:
+    if not isinstance(task_id, str) or not task_id:
+        raise _Malformed(f"task id must be a non-empty string, got {task_id!r}")
+    if not isinstance(status, str):
+        raise _Malformed(f"status must be a string, got {status!r}")
+
+
+def _error_envelope(response: httpx.Response) -> ErrorResponse | None:
+    """The `{"error": {...}}` body, or None when the body is anything else (an HTML page, empty)."""
+    try:
+        payload = response.json()
+        envelope = ErrorResponse.from_dict(_object(payload, "error envelope"))
+        if not isinstance(envelope.error.message, str):
+            return None
+        return envelope
+    except (_Malformed, KeyError, TypeError, ValueError, AttributeError):
+        return None

@@ -1,0 +1,49 @@
+"""Type aliases shared by the client, the polling loop and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypedDict
+
+from apimart_mj_client.models import Button, MidjourneyTask, SubmittedTask, UnifiedTask
+
+from ._custom_id import CustomId
+
+__all__ = [
+    "Action",
+    "ButtonRef",
+    "ProgressCallback",
+    "RequestSpec",
+    "Task",
+    "TaskRef",
+    "View",
+    "WaitOptions",
+]
+
+View = Literal["mj", "unified"]
+"""`mj`: `GET /v1/midjourney/{id}` (buttons, MODAL, fail_reason); `unified`: `GET /v1/tasks/{id}`."""
+
+Task = MidjourneyTask | UnifiedTask
+TaskRef = str | MidjourneyTask | UnifiedTask | SubmittedTask
+"""A task id, or anything the API returned that names a task."""
+ButtonRef = str | CustomId | Button
+"""A customId string, a parsed `CustomId`, or a button of a task."""
+
+Action = Literal[
+    "upscale", "variation", "high_variation", "low_variation", "reroll", "zoom", "pan", "inpaint", "modal"
+]
+"""The follow-up actions, named like the endpoints (`high_variation` is `/generations/high-variation`)."""
+
+ProgressCallback = Callable[[int, str], None]
+"""Called after a poll with the task's progress (0-100) and its status as the polled view spells it."""
+
+RequestSpec = Mapping[str, Any]
+"""Keyword arguments for `httpx.Client.build_request`: method, url, and json or params."""
+
+
+class WaitOptions(TypedDict, total=False):
+    """The knobs of `wait_for_task` that the `..._and_wait` helpers pass through."""
+
+    interval: float
+    timeout: float
+    on_progress: ProgressCallback | None

@@ -1,0 +1,113 @@
+"""`apimart-mock serve`: flags -> `MockConfig` -> gunicorn (gthread workers sharing one SQLite store)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from .config import DEFAULT_RETENTION, MockConfig, ViewShape
+from .domain.lifecycle import SCENARIO_HELP
+from .http.app import create_app
+
+__all__ = ["main"]
+
+_EPILOG = (
+    "scenarios (request header X-Mock-Scenario on any submit; X-Mock-Fail-Reason sets the reason):\n"
+    + "\n".join(f"  {scenario:<22} {text}" for scenario, text in SCENARIO_HELP.items())
+)
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    """gunicorn run from code: every worker builds its own app over the shared store file."""
+
+    def __init__(self, config: MockConfig, options: dict[str, Any]) -> None:
+        self._config = config
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return create_app(self._config)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="apimart-mock", description="Mock of the APIMart Midjourney task API."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser(
+        "serve",
+        help="serve the mock with gunicorn",
+        description="Serve the mock with gunicorn (gthread workers sharing one SQLite store).",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add = serve.add_argument
+    add("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    add("--port", type=int, default=4010, help="port to bind (default 4010)")
+    add("--workers", type=int, default=2, help="worker processes (default 2)")
+    add("--threads", type=int, default=4, help="threads per worker (default 4)")
+    add("--store", help="SQLite file holding all state (default: a temp file removed on exit)")
+    add("--shape", choices=[s.value for s in ViewShape], default="live", help="MJ view shape (default live)")
+    add("--speed", type=float, default=1.0, help="clock speed factor: 10 = ten clock seconds per second")
+    add("--frozen", action="store_true", help="start with the clock frozen (advance it via /__mock/clock)")
+    add("--retention", type=float, default=DEFAULT_RETENTION, help="seconds a task is kept (default 3 days)")
+    add("--api-key", action="append", default=[], help="allow only this bearer token (repeatable)")
+    add("--admin-token", help="require X-Mock-Admin-Token on /__mock/")
+    add("--control-from-anywhere", action="store_true", help="serve /__mock/ to non-loopback clients too")
+    add("--public-url", help="base URL of the image URLs handed out (default: the request's host)")
+    add("--rate-limit", type=float, help="requests per second per account (default: no limit)")
+    add("--seed", type=int, default=0, help="seed of ids and fault draws (default 0)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    folder = None if args.store else tempfile.mkdtemp(prefix="apimart-mock-")
+    config = MockConfig(
+        store=args.store or os.path.join(str(folder), "store.sqlite"),
+        shape=ViewShape(args.shape),
+        speed=args.speed,
+        retention=args.retention,
+        api_keys=frozenset(args.api_key),
+        admin_token=args.admin_token,
+        public_url=args.public_url,
+        seed=args.seed,
+        frozen_at=time.time() if args.frozen else None,
+        rate_limit=args.rate_limit,
+        control_from_anywhere=args.control_from_anywhere,
+    )
+    options = {
+        "bind": f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}",
+        "workers": args.workers,
+        "threads": args.threads,
+        "worker_class": "gthread",
+        "proc_name": "apimart-mock",
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "warning",
+    }
+    print(
+        f"apimart-mock on http://{args.host}:{args.port} (store {config.store})", file=sys.stderr, flush=True
+    )
+    try:
+        _Gunicorn(config, options).run()
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""The mock's domain core: tasks, their lifecycle, buttons, accounts and errors.
+
+Nothing here imports Flask, SQLite or the wall clock: time arrives as a `now` value and randomness as a
+seeded `random.Random`, so every rule can be tested as a plain function call.
+"""

@@ -1,0 +1,51 @@
+"""Accounts and billing: who is calling (from the Authorization header) and what each action costs.
+
+There is no sign-up: each distinct bearer token is one account, unless the server has an allow-list.
+A task's charge is stored on the task; a FAILURE refunds it (the MJ view's `quota` drops to 0).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from apimart._custom_id import CustomId, Family
+
+from .errors import Unauthenticated
+
+__all__ = ["authenticate", "price"]
+
+_BEARER = re.compile(r"Bearer ([\x21-\x7e]{1,256})")
+"""`Bearer` and one token of visible ASCII characters; anything else is malformed."""
+
+_PRICES = {
+    "IMAGINE": 0.05,
+    "VARIATION": 0.05,
+    "HIGH_VARIATION": 0.05,
+    "LOW_VARIATION": 0.05,
+    "REROLL": 0.05,
+    "UPSCALE": 0.02,
+    "ZOOM": 0.05,
+    "PAN": 0.05,
+    "INPAINT": 0.05,
+}
+_HD_UPSCALE_PRICE = 0.1
+
+
+def authenticate(header: str | None, allowed: Collection[str]) -> str:
+    """The account a request's Authorization header names; raises `Unauthenticated` otherwise.
+
+    An empty `allowed` means any well-formed token is an account of its own.
+    """
+    found = _BEARER.fullmatch(header or "")
+    if found is None or (allowed and found.group(1) not in allowed):
+        raise Unauthenticated()
+    return found.group(1)
+
+
+def price(action: str, custom_id: CustomId | None = None) -> float:
+    """What a task of `action` costs; an HD upscale (by its customId) costs more than a plain one."""
+    operation = custom_id.operation if custom_id and custom_id.family is Family.JOB else ""
+    if operation and operation.startswith("upsample_"):
+        return _HD_UPSCALE_PRICE
+    return _PRICES[action]

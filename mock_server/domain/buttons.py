@@ -1,0 +1,74 @@
+"""The buttons a finished task carries, built from its job hash with the shared `CustomId` constructors.
+
+Two sets exist (section 3.3 of the API reference and decisions.md): the 15 buttons APIMart shows on a
+grid, and Midjourney's single-image set behind an upscaled image. The live service hides the second
+set (no `buttons` key), but the task keeps it, so auto-matching on an upscaled task still finds
+`Vary (Strong)`, `Zoom Out 2x`, the pans and `Vary (Region)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+from apimart._custom_id import DIRECTIONS, CustomId
+
+__all__ = ["Button", "Shape", "buttons_for"]
+
+DISCORD_SECONDARY = 2
+DISCORD_BUTTON = 2
+_GRID_ARROWS = {"left": "⬅", "right": "➡", "up": "⬆", "down": "⬇"}
+_SINGLE_ARROWS = {"left": "⬅️", "right": "➡️", "up": "⬆️", "down": "⬇️"}
+
+
+class Shape(StrEnum):
+    """What a finished task holds: a 2x2 grid of four tiles, or one upscaled image."""
+
+    GRID = "grid"
+    SINGLE = "single"
+
+
+@dataclass(frozen=True)
+class Button:
+    """One button; `custom_id` and `label` are what `match_button` reads."""
+
+    custom_id: str
+    label: str
+    style: int = DISCORD_SECONDARY
+    type: int = DISCORD_BUTTON
+
+
+def _button(custom_id: CustomId, label: str) -> Button:
+    return Button(str(custom_id), label)
+
+
+def _grid(job_hash: str) -> tuple[Button, ...]:
+    return (
+        *(_button(CustomId.job("upsample", i, job_hash), f"U{i}") for i in range(1, 5)),
+        _button(CustomId.job("reroll", 0, job_hash, solo=True), "\U0001f504"),
+        *(_button(CustomId.job("variation", i, job_hash), f"V{i}") for i in range(1, 5)),
+        *(_button(CustomId.job(f"pan_{d}", 0, job_hash, solo=True), _GRID_ARROWS[d]) for d in DIRECTIONS),
+        _button(CustomId.outpaint(job_hash), "Zoom Out 1.5×"),
+        _button(CustomId.inpaint(job_hash), "Vary (Region)"),
+    )
+
+
+def _single(job_hash: str) -> tuple[Button, ...]:
+    return (
+        _button(CustomId.job("upsample_v7_2x_subtle", 1, job_hash, solo=True), "Upscale (Subtle)"),
+        _button(CustomId.job("upsample_v7_2x_creative", 1, job_hash, solo=True), "Upscale (Creative)"),
+        _button(CustomId.job("low_variation", 1, job_hash, solo=True), "Vary (Subtle)"),
+        _button(CustomId.job("high_variation", 1, job_hash, solo=True), "Vary (Strong)"),
+        _button(CustomId.inpaint(job_hash), "Vary (Region)"),
+        _button(CustomId.outpaint(job_hash, percent=50), "Zoom Out 2x"),
+        _button(CustomId.outpaint(job_hash, percent=75), "Zoom Out 1.5x"),
+        _button(CustomId.custom_zoom(job_hash), "Custom Zoom"),
+        *(_button(CustomId.job(f"pan_{d}", 1, job_hash, solo=True), _SINGLE_ARROWS[d]) for d in DIRECTIONS),
+    )
+
+
+@lru_cache(maxsize=4096)
+def buttons_for(shape: Shape, job_hash: str) -> tuple[Button, ...]:
+    """The full button set of a finished task of `shape` (cached: polling reads it on every GET)."""
+    return _grid(job_hash) if shape is Shape.GRID else _single(job_hash)

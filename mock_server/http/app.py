@@ -1,0 +1,49 @@
+"""`create_app(config)`: one isolated mock per call, its state in `app.extensions`, no globals."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+import weakref
+from collections.abc import Callable
+
+from flask import Flask
+
+from ..clock import ClockState
+from ..config import MockConfig
+from ..service import MockService
+from ..store import SqliteStore
+from . import actions, control, errors, pipeline, public, tasks
+from .context import EXTENSION, MockState
+from .validation import BodyValidators
+
+__all__ = ["create_app"]
+
+
+def create_app(config: MockConfig | None = None, *, real_time: Callable[[], float] = time.time) -> Flask:
+    """A mock server app. Without `config.store`, its state lives in a private temp file.
+
+    `real_time` is the wall clock the mock's clock runs from (only ever read here, in the HTTP layer).
+    """
+    config = config or MockConfig()
+    app = Flask("mock_server")
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    store = SqliteStore(config.store or _private_store(app))
+    clock = ClockState.start(real_time(), speed=config.speed, frozen_at=config.frozen_at)
+    store.initialize(clock, config.rate_limit)
+    service = MockService(store, seed=config.seed, retention=config.retention)
+    app.extensions[EXTENSION] = MockState(config, store, service, BodyValidators(), real_time)
+    tasks.init_app(app)
+    for module in (tasks, actions, control, public):
+        app.register_blueprint(module.blueprint)
+    errors.init_app(app)
+    pipeline.init_app(app)
+    return app
+
+
+def _private_store(app: Flask) -> str:
+    folder = tempfile.mkdtemp(prefix="apimart-mock-")
+    weakref.finalize(app, shutil.rmtree, folder, True)
+    return os.path.join(folder, "store.sqlite")

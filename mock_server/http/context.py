@@ -1,0 +1,61 @@
+"""Per-app state (`app.extensions`) and small helpers every blueprint uses."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Response, current_app, g, request
+
+from ..config import MockConfig
+from ..service import MockService
+from ..store import SqliteStore
+from .validation import BodyValidators
+
+__all__ = ["EXTENSION", "MockState", "account", "images_url", "json_response", "mock", "now"]
+
+EXTENSION = "apimart_mock"
+
+
+@dataclass(frozen=True)
+class MockState:
+    """Everything one mock app holds; the mutable part lives in `store`."""
+
+    config: MockConfig
+    store: SqliteStore
+    service: MockService
+    validators: BodyValidators
+    real_time: Callable[[], float]
+
+    def clock_now(self) -> float:
+        return self.store.settings().clock.now(self.real_time())
+
+
+def mock() -> MockState:
+    state: MockState = current_app.extensions[EXTENSION]
+    return state
+
+
+def now() -> float:
+    """The clock time of this request (read once, before the view runs)."""
+    value: float = g.now
+    return value
+
+
+def account() -> str:
+    """The account the Authorization header named (set by the request pipeline)."""
+    value: str = g.account
+    return value
+
+
+def images_url() -> str:
+    """Where the images this request hands out are served: the public URL or this server's own."""
+    public = mock().config.public_url
+    base = public.rstrip("/") + "/" if public else request.host_url
+    return base + "images/"
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")

@@ -1,0 +1,148 @@
+"""The control API under /__mock/: clock, reset, direct task creation, faults, rate limit, journal.
+
+JSON in and out. Reachable from loopback only unless the server allows otherwise, and behind
+`X-Mock-Admin-Token` when an admin token is configured (both checked by the request pipeline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from ..clock import ClockState
+from ..domain.errors import InvalidRequest
+from .context import images_url, json_response, mock, now
+from .validation import read_json_object
+from .views import midjourney_view
+
+__all__ = ["blueprint"]
+
+blueprint = Blueprint("control", __name__, url_prefix="/__mock")
+
+
+# ---- clock ----
+@blueprint.get("/clock")
+def clock() -> Response:
+    return _clock_response(mock().store.settings().clock)
+
+
+@blueprint.post("/clock/advance")
+def advance() -> Response:
+    seconds = _number(_json(), "seconds", minimum=0)
+    return _set_clock(lambda clock, real: clock.advanced(seconds, real))
+
+
+@blueprint.post("/clock/freeze")
+def freeze() -> Response:
+    body = _json() if request.content_length else {}
+    at = _number(body, "at", minimum=0) if "at" in body else None
+    return _set_clock(lambda clock, real: clock.frozen_at(real, at))
+
+
+@blueprint.post("/clock/resume")
+def resume() -> Response:
+    return _set_clock(lambda clock, real: clock.resumed(real))
+
+
+@blueprint.post("/clock/speed")
+def speed() -> Response:
+    factor = _number(_json(), "speed", minimum=0.001)
+    return _set_clock(lambda clock, real: clock.with_speed(factor, real))
+
+
+def _set_clock(change: Any) -> Response:
+    state = mock()
+    new: ClockState = change(state.store.settings().clock, state.real_time())
+    state.store.set_clock(new)
+    return _clock_response(new)
+
+
+def _clock_response(clock: ClockState) -> Response:
+    return json_response(clock.to_json(mock().real_time()))
+
+
+# ---- state ----
+@blueprint.post("/reset")
+def reset() -> Response:
+    state = mock()
+    config = state.config
+    state.store.reset(
+        ClockState.start(state.real_time(), speed=config.speed, frozen_at=config.frozen_at), config.rate_limit
+    )
+    return json_response({"reset": True})
+
+
+@blueprint.post("/tasks")
+def create_task() -> Response:
+    state = mock()
+    task = state.service.create_directly(now(), _json())
+    return json_response(_summary(task, images_url()), 201)
+
+
+@blueprint.get("/tasks")
+def list_tasks() -> Response:
+    tasks = mock().service.tasks(request.args.get("account"))
+    at = now()
+    charged = round(sum(task.at(at).quota for task in tasks), 6)
+    return json_response({"tasks": [_summary(task, images_url()) for task in tasks], "charged": charged})
+
+
+def _summary(task: Any, base: str) -> dict[str, Any]:
+    view = midjourney_view(task, task.at(now()), base, mock().config.shape)
+    return {"account": task.account, "parent_id": task.parent_id, "job_hash": task.job_hash, **view}
+
+
+# ---- faults and rate limit ----
+@blueprint.post("/faults")
+def add_fault() -> Response:
+    return json_response(mock().store.add_fault(_json()).to_json(), 201)
+
+
+@blueprint.get("/faults")
+def list_faults() -> Response:
+    return json_response({"faults": [fault.to_json() for fault in mock().store.faults()]})
+
+
+@blueprint.delete("/faults")
+def clear_faults() -> Response:
+    mock().store.clear_faults()
+    return json_response({"faults": []})
+
+
+@blueprint.get("/rate-limit")
+def rate_limit() -> Response:
+    return json_response({"per_second": mock().store.settings().rate_limit})
+
+
+@blueprint.post("/rate-limit")
+def set_rate_limit() -> Response:
+    body = _json()
+    per_second = None if body.get("per_second") is None else _number(body, "per_second", minimum=1)
+    mock().store.set_rate_limit(per_second)
+    return json_response({"per_second": per_second})
+
+
+# ---- journal ----
+@blueprint.get("/requests")
+def journal() -> Response:
+    entries = mock().store.journal(request.args.get("account"), request.args.get("path"))
+    return json_response({"requests": [asdict(entry) for entry in entries]})
+
+
+@blueprint.delete("/requests")
+def clear_journal() -> Response:
+    mock().store.clear_journal()
+    return json_response({"requests": []})
+
+
+def _json() -> dict[str, Any]:
+    return read_json_object(request)
+
+
+def _number(body: dict[str, Any], key: str, *, minimum: float) -> float:
+    value = body.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= minimum:
+        raise InvalidRequest(f"{key} must be a number >= {minimum:g}")
+    return float(value)

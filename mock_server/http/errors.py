@@ -1,0 +1,52 @@
+"""The one place where errors become responses: status plus `{"error": {"code", "message", "type"}}`.
+
+Domain errors carry their status and type; Werkzeug's routing errors (unknown route, wrong method,
+oversize body) get the same envelope; anything unexpected is a 500 `server_error`, never an HTML page.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
+
+from ..domain.errors import MockError, RateLimited
+from .context import json_response
+
+__all__ = ["error_response", "init_app"]
+
+
+def error_response(status: int, error_type: str, message: str) -> Response:
+    return json_response({"error": {"code": status, "message": message, "type": error_type}}, status)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(MockError, _mock_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+
+
+def _mock_error(error: MockError) -> Response:
+    response = error_response(error.status, error.error_type, error.message)
+    if isinstance(error, RateLimited):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _http_error(error: HTTPException) -> Response:
+    if isinstance(error, NotFound):
+        return error_response(404, "not_found_error", "Unknown route")
+    if isinstance(error, RequestEntityTooLarge):
+        return error_response(400, "invalid_request_error", "Request body too large")
+    status = error.code or 400
+    if isinstance(error, MethodNotAllowed):
+        response = error_response(status, "invalid_request_error", "Method not allowed")
+        response.headers["Allow"] = ", ".join(error.valid_methods or [])
+        return response
+    if status >= 500:
+        return error_response(status, "server_error", "Internal server error, please try again later")
+    return error_response(status, "invalid_request_error", error.description or "Invalid request")
+
+
+def _unexpected(error: Exception) -> Response:
+    current_app.logger.exception("unexpected error", exc_info=error)
+    return error_response(500, "server_error", "Internal server error, please try again later")

@@ -1,0 +1,131 @@
+"""What happens around every view: clock, auth, rate limit, faults, the journal and the worker header.
+
+Before the view: read the settings row once (clock and which optional checks are on), authenticate
+API requests, count them against the rate limit and draw an injected fault. After it: apply a fault
+that alters the body, journal the request and name the worker process. A dropped connection is done
+below Flask, by `DropConnection`, since it must not produce any response at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+from ..domain.accounts import authenticate
+from ..domain.errors import BadGateway, Forbidden, RateLimited, ServerError, Unauthenticated
+from ..faults import Fault, FaultKind, drifted
+from ..store import JournalEntry
+from .context import mock
+
+__all__ = ["API_PREFIX", "CONTROL_PREFIX", "DROP_KEY", "DropConnection", "init_app"]
+
+API_PREFIX = "/v1/"
+CONTROL_PREFIX = "/__mock/"
+DROP_KEY = "apimart_mock.drop"
+_LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+_WORKER_HEADER = "X-Mock-Worker"
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_before)
+    app.after_request(_after)
+    app.wsgi_app = DropConnection(app.wsgi_app)  # type: ignore[method-assign]
+
+
+def _before() -> None:
+    state = mock()
+    settings = state.store.settings()
+    g.now = settings.clock.now(state.real_time())
+    g.account = None
+    g.fault = None
+    path = request.path
+    if path.startswith(CONTROL_PREFIX):
+        _guard_control()
+        return
+    if not path.startswith(API_PREFIX):
+        return
+    g.account = authenticate(request.headers.get("Authorization"), state.config.api_keys)
+    if settings.rate_limit is not None:
+        window = int(g.now)
+        if state.store.count_request(g.account, window) > settings.rate_limit:
+            raise RateLimited("Too many requests, please try again later", retry_after=1)
+    if settings.faults_active:
+        fault = state.store.draw_fault(path, g.account, state.config.seed)
+        if fault is not None:
+            _inject(fault)
+
+
+def _guard_control() -> None:
+    config = mock().config
+    if not config.control_from_anywhere and request.remote_addr not in _LOOPBACK:
+        raise Forbidden("The control API answers loopback clients only")
+    if config.admin_token is not None and request.headers.get("X-Mock-Admin-Token") != config.admin_token:
+        raise Unauthenticated("X-Mock-Admin-Token is missing or wrong")
+
+
+def _inject(fault: Fault) -> None:
+    g.fault = fault
+    match fault.kind:
+        case FaultKind.LATENCY:
+            time.sleep(fault.latency_ms / 1000)
+        case FaultKind.SERVER_ERROR:
+            raise ServerError("Internal server error, please try again later")
+        case FaultKind.BAD_GATEWAY:
+            raise BadGateway("Service rejected")
+        case FaultKind.RATE_LIMIT:
+            raise RateLimited("Too many requests, please try again later", fault.retry_after)
+        case FaultKind.DROP:
+            request.environ[DROP_KEY] = True
+
+
+def _after(response: Response) -> Response:
+    fault: Fault | None = g.get("fault")
+    if fault is not None and fault.kind is FaultKind.TRUNCATE:
+        data = response.get_data()
+        response.set_data(data[: len(data) // 2])
+    elif (
+        fault is not None
+        and fault.kind is FaultKind.DRIFT
+        and response.is_json
+        and response.status_code < 300
+    ):
+        response.set_data(json.dumps(drifted(json.loads(response.get_data()), fault.drift)))
+    if not request.path.startswith(CONTROL_PREFIX) and "now" in g:
+        status = 0 if request.environ.get(DROP_KEY) else response.status_code
+        entry = JournalEntry(g.now, request.method, request.path, g.get("account"), status, os.getpid())
+        mock().store.record(entry)
+    response.headers[_WORKER_HEADER] = str(os.getpid())
+    return response
+
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class DropConnection:
+    """WSGI middleware that closes the client's connection without a response when a fault says so.
+
+    Under gunicorn the socket is shut down (the client sees the server disconnect). In-process there is
+    no socket, so the caller gets a `ConnectionResetError` raised from the app instead.
+    """
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        body = self.app(environ, start_response)
+        if not environ.get(DROP_KEY):
+            return body
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+        sock = environ.get("gunicorn.socket")
+        if sock is None:
+            raise ConnectionResetError("connection dropped by an injected fault")
+        sock.shutdown(socket.SHUT_RDWR)
+        return []

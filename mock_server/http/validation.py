@@ -1,0 +1,96 @@
+"""Request checks against the spec's own schemas: JSON bodies, task ids and query values.
+
+Validators are built once per app from `openapi.yaml` (JSON Schema 2020-12, as OpenAPI 3.1 uses), so
+the mock accepts exactly what the contract allows. Only POST bodies go through jsonschema; a GET checks
+its path id with one precompiled regex.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, cast
+
+from flask import Request
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from ..domain.errors import InvalidRequest
+from ..spec import load_spec
+
+__all__ = ["BodyValidators", "check_language", "check_task_id", "read_json_object"]
+
+_SPEC_URI = "urn:apimart:openapi"
+_TASK_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_LANGUAGES = ("zh", "en", "ko", "ja")
+_MESSAGE_LIMIT = 200
+
+
+def check_task_id(task_id: str) -> str:
+    """A path id that the spec's TaskIdValue allows; anything else is 400 (never looked up)."""
+    if _TASK_ID.fullmatch(task_id) is None:
+        raise InvalidRequest("Invalid task ID")
+    return task_id
+
+
+def check_language(request: Request) -> None:
+    values = request.args.getlist("language")
+    if len(values) > 1 or (values and values[0] not in _LANGUAGES):
+        raise InvalidRequest(f"language must be one of {', '.join(_LANGUAGES)}")
+
+
+def read_json_object(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object; 400 for another content type, bad JSON or a non-object."""
+    if request.mimetype != "application/json":
+        raise InvalidRequest("Content-Type must be application/json")
+    try:
+        body = json.loads(request.get_data(cache=False), parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise InvalidRequest("Request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise InvalidRequest("Request body must be a JSON object")
+    return body
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+class BodyValidators:
+    """One jsonschema validator per request schema of the spec."""
+
+    def __init__(self) -> None:
+        registry: Registry[Any] = Registry().with_resource(
+            _SPEC_URI, Resource.from_contents(load_spec(), default_specification=DRAFT202012)
+        )
+        self._registry = registry
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    def check(self, schema: str, body: dict[str, Any], operation: str) -> dict[str, Any]:
+        """`body` if it matches `components/schemas/<schema>`, else 400 saying what is wrong."""
+        validator = self._validators.get(schema)
+        if validator is None:
+            reference = {"$ref": f"{_SPEC_URI}#/components/schemas/{schema}"}
+            validator = Draft202012Validator(reference, registry=self._registry)
+            self._validators[schema] = validator
+        error = best_match(validator.iter_errors(body))
+        if error is not None:
+            raise InvalidRequest(_describe(error, operation))
+        return body
+
+
+def _describe(error: ValidationError, operation: str) -> str:
+    # At the top level the instance is the body (a dict) and the schema an object schema.
+    instance = cast(dict[str, Any], error.instance)
+    if error.validator == "required" and not error.path:
+        required = cast(list[str], error.validator_value)
+        missing = next((name for name in required if name not in instance), "a field")
+        return f"{missing} is required for {operation}"
+    if error.validator == "additionalProperties" and not error.path:
+        schema = cast(dict[str, Any], error.schema)
+        unknown = sorted(set(instance) - set(schema.get("properties", {})))
+        return f"unknown field: {', '.join(unknown)}"[:_MESSAGE_LIMIT]
+    where = ".".join(str(part) for part in error.path) or "body"
+    return f"invalid {where}: {error.message}"[:_MESSAGE_LIMIT]

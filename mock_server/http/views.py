@@ -1,0 +1,83 @@
+"""A task rendered as the two views of the API, from one `TaskState`, so both always agree.
+
+`GET /v1/midjourney/{id}` shows the bare Midjourney task (live or documented shape);
+`GET /v1/tasks/{id}` shows the unified `{code, data}` envelope with mapped statuses.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from apimart._status import format_progress, to_unified
+
+from ..config import ViewShape
+from ..domain.buttons import Button, Shape
+from ..domain.task import Task, TaskState
+from ..images import grid_image_name, tile_image_name
+
+__all__ = ["URL_LIFETIME", "midjourney_view", "submitted", "unified_view"]
+
+URL_LIFETIME = 24 * 3600
+"""`expires_at` of result URLs is completion + 24 h (both doc examples); the images outlive it."""
+_FAILED = {"code": 500, "type": "task_failed"}
+_CANCELLED = {"code": 408, "type": "task_cancelled"}
+
+
+def midjourney_view(task: Task, state: TaskState, images_url: str, shape: ViewShape) -> dict[str, Any]:
+    live = shape is ViewShape.LIVE
+    view: dict[str, Any] = {
+        "id": task.id,
+        "status": state.status,
+        "action": task.action,
+        "progress": format_progress(state.progress),
+        "prompt_en" if live else "prompt": task.prompt,
+        "quota": state.quota,
+    }
+    if live:
+        view["created_at"] = int(task.created_at)
+        if state.finished_at is not None:
+            view["finished_at"] = int(state.finished_at)
+    if state.succeeded:
+        if task.shape is Shape.GRID:
+            view["grid_image_url"] = images_url + grid_image_name(task.job_hash)
+        view["image_urls"] = _image_urls(task, images_url)
+        if task.shape is Shape.GRID or not live:
+            view["buttons"] = [_button(button) for button in task.buttons]
+    if state.failed:
+        view["fail_reason"] = state.fail_reason
+    return view
+
+
+def unified_view(task: Task, state: TaskState, images_url: str) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": task.id,
+        "status": to_unified(state.status, cancelled=state.cancelled),
+        "progress": state.progress,
+        "created": int(task.created_at),
+        "estimated_time": math.ceil(task.timing.total),
+    }
+    if state.succeeded and state.finished_at is not None:
+        finished = int(state.finished_at)
+        data["completed"] = finished
+        data["actual_time"] = max(0, finished - int(task.created_at))
+        data["result"] = {
+            "images": [{"url": _image_urls(task, images_url), "expires_at": finished + URL_LIFETIME}]
+        }
+    if state.failed:
+        data["error"] = {**(_CANCELLED if state.cancelled else _FAILED), "message": state.fail_reason}
+    return {"code": 200, "data": data}
+
+
+def submitted(task: Task) -> dict[str, Any]:
+    """The answer to a submit: `modal` for a task that waits for /modal, else `submitted`."""
+    status = "modal" if task.started_at is None else "submitted"
+    return {"code": 200, "data": [{"status": status, "task_id": task.id}]}
+
+
+def _image_urls(task: Task, images_url: str) -> list[str]:
+    return [images_url + tile_image_name(task.job_hash, tile) for tile in task.tiles]
+
+
+def _button(button: Button) -> dict[str, Any]:
+    return {"customId": button.custom_id, "label": button.label, "style": button.style, "type": button.type}

@@ -1,0 +1,26 @@
+"""The contract the mock serves, loaded once from the `openapi.yaml` shipped inside the package."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import yaml
+
+__all__ = ["load_spec", "spec_json"]
+
+
+@cache
+def load_spec() -> dict[str, Any]:
+    """The parsed spec (shared, do not mutate)."""
+    text = files("mock_server").joinpath("openapi.yaml").read_text(encoding="utf-8")
+    spec: dict[str, Any] = yaml.safe_load(text)
+    return spec
+
+
+@cache
+def spec_json() -> bytes:
+    """The spec as JSON, for `GET /openapi.json`."""
+    return json.dumps(load_spec()).encode()

@@ -1,0 +1,253 @@
+"""The shared store: one SQLite file holding all mutable state, so every worker process sees the same.
+
+Tasks, the clock, faults, the rate limit and its counters, and the request journal live here. WAL mode
+and a busy timeout let gunicorn's worker processes and threads read and write concurrently; each thread
+keeps its own connection. `synchronous=OFF` trades durability, which a mock does not need, for speed.
+
+The hot path of a GET is one `settings()` read (clock + "are faults or rate limits on?"), one task
+SELECT by primary key and one journal INSERT.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .clock import ClockState
+from .domain.buttons import Shape
+from .domain.lifecycle import Outcome, Timing
+from .domain.task import Task
+from .faults import Drift, Fault, FaultKind
+
+__all__ = ["JournalEntry", "Settings", "SqliteStore"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS settings (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    clock_base REAL NOT NULL, clock_anchor REAL NOT NULL, clock_speed REAL NOT NULL,
+    clock_frozen INTEGER NOT NULL, rate_limit REAL, faults_active INTEGER NOT NULL DEFAULT 0,
+    sequence INTEGER NOT NULL DEFAULT 0, next_fault INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS tasks (
+    id TEXT PRIMARY KEY, account TEXT NOT NULL, created_at REAL NOT NULL, body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tasks_account ON tasks (account);
+CREATE TABLE IF NOT EXISTS faults (id INTEGER PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS journal (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
+    account TEXT, status INTEGER NOT NULL, worker INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rate (account TEXT PRIMARY KEY, window INTEGER NOT NULL, hits INTEGER NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The per-request snapshot: the clock, and which optional (slower) checks are switched on."""
+
+    clock: ClockState
+    rate_limit: float | None
+    faults_active: bool
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    at: float
+    method: str
+    path: str
+    account: str | None
+    status: int
+    worker: int
+
+
+class SqliteStore:
+    """All mutable state of one mock server, in the SQLite file at `path`."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA synchronous=OFF")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that holds the write lock from the start (no lost updates across workers)."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def initialize(self, clock: ClockState, rate_limit: float | None) -> None:
+        """Create the tables and the settings row unless they exist (an existing store keeps its state)."""
+        db = self._db
+        db.execute("PRAGMA journal_mode=WAL")
+        db.executescript(_SCHEMA)
+        db.execute(
+            "INSERT OR IGNORE INTO settings"
+            " (id, clock_base, clock_anchor, clock_speed, clock_frozen, rate_limit)"
+            " VALUES (1, ?, ?, ?, ?, ?)",
+            (clock.base, clock.anchor, clock.speed, int(clock.frozen), rate_limit),
+        )
+
+    # ---- settings and clock ----
+    def settings(self) -> Settings:
+        row = self._db.execute(
+            "SELECT clock_base, clock_anchor, clock_speed, clock_frozen, rate_limit, faults_active"
+            " FROM settings WHERE id = 1"
+        ).fetchone()
+        clock = ClockState(row[0], row[1], row[2], bool(row[3]))
+        return Settings(clock, row[4], bool(row[5]))
+
+    def set_clock(self, clock: ClockState) -> None:
+        self._db.execute(
+            "UPDATE settings SET clock_base = ?, clock_anchor = ?, clock_speed = ?, clock_frozen = ?"
+            " WHERE id = 1",
+            (clock.base, clock.anchor, clock.speed, int(clock.frozen)),
+        )
+
+    def set_rate_limit(self, per_second: float | None) -> None:
+        self._db.execute("UPDATE settings SET rate_limit = ? WHERE id = 1", (per_second,))
+
+    def next_sequence(self) -> int:
+        """A number no other call of any worker gets (until reset): the seed of one new task."""
+        row = self._db.execute("UPDATE settings SET sequence = sequence + 1 WHERE id = 1 RETURNING sequence")
+        return int(row.fetchone()[0])
+
+    def reset(self, clock: ClockState, rate_limit: float | None) -> None:
+        """Forget every task, fault, counter and journal entry; restart the clock and the id sequence."""
+        with self._transaction() as db:
+            for table in ("tasks", "faults", "journal", "rate"):
+                db.execute(f"DELETE FROM {table}")
+            db.execute(
+                "UPDATE settings SET clock_base = ?, clock_anchor = ?, clock_speed = ?, clock_frozen = ?,"
+                " rate_limit = ?, faults_active = 0, sequence = 0, next_fault = 1 WHERE id = 1",
+                (clock.base, clock.anchor, clock.speed, int(clock.frozen), rate_limit),
+            )
+
+    # ---- tasks ----
+    def add_task(self, task: Task) -> None:
+        self._db.execute(
+            "INSERT INTO tasks (id, account, created_at, body) VALUES (?, ?, ?, ?)",
+            (task.id, task.account, task.created_at, _dump_task(task)),
+        )
+
+    def replace_task(self, old: Task, new: Task) -> bool:
+        """Store `new` in place of `old` unless someone changed the task meanwhile (compare and swap)."""
+        cursor = self._db.execute(
+            "UPDATE tasks SET body = ? WHERE id = ? AND body = ?", (_dump_task(new), old.id, _dump_task(old))
+        )
+        return cursor.rowcount == 1
+
+    def task(self, task_id: str) -> Task | None:
+        row = self._db.execute("SELECT body FROM tasks WHERE id = ?", (task_id,)).fetchone()
+        return None if row is None else _load_task(row[0])
+
+    def tasks(self, account: str | None = None) -> list[Task]:
+        if account is None:
+            rows = self._db.execute("SELECT body FROM tasks ORDER BY created_at, id")
+        else:
+            rows = self._db.execute(
+                "SELECT body FROM tasks WHERE account = ? ORDER BY created_at, id", (account,)
+            )
+        return [_load_task(row[0]) for row in rows]
+
+    # ---- faults ----
+    def add_fault(self, body: dict[str, Any]) -> Fault:
+        with self._transaction() as db:
+            fault_id = db.execute("SELECT next_fault FROM settings WHERE id = 1").fetchone()[0]
+            fault = Fault.from_request(fault_id, body)
+            db.execute("INSERT INTO faults (id, body) VALUES (?, ?)", (fault.id, json.dumps(fault.to_json())))
+            db.execute("UPDATE settings SET next_fault = next_fault + 1, faults_active = 1 WHERE id = 1")
+        return fault
+
+    def faults(self) -> list[Fault]:
+        return [_load_fault(row[0]) for row in self._db.execute("SELECT body FROM faults ORDER BY id")]
+
+    def clear_faults(self) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM faults")
+            db.execute("UPDATE settings SET faults_active = 0 WHERE id = 1")
+
+    def draw_fault(self, path: str, account: str | None, seed: int) -> Fault | None:
+        """The first fault that fires on this request, after counting the request against every match."""
+        with self._transaction() as db:
+            fired: Fault | None = None
+            faults = [_load_fault(row[0]) for row in db.execute("SELECT body FROM faults ORDER BY id")]
+            for fault in faults:
+                if fired is not None or not fault.matches(path, account):
+                    continue
+                counted, fires = fault.drawn(seed)
+                db.execute(
+                    "UPDATE faults SET body = ? WHERE id = ?", (json.dumps(counted.to_json()), fault.id)
+                )
+                if fires:
+                    fired = counted
+                    if not counted.active and not any(f.active for f in faults if f.id != fault.id):
+                        db.execute("UPDATE settings SET faults_active = 0 WHERE id = 1")
+        return fired
+
+    # ---- rate limit ----
+    def count_request(self, account: str, window: int) -> int:
+        """How many requests `account` made in the one-second `window` of clock time, this one included."""
+        row = self._db.execute(
+            "INSERT INTO rate (account, window, hits) VALUES (?, ?, 1) ON CONFLICT (account) DO UPDATE SET"
+            " hits = CASE WHEN window = excluded.window THEN hits + 1 ELSE 1 END, window = excluded.window"
+            " RETURNING hits",
+            (account, window),
+        ).fetchone()
+        return int(row[0])
+
+    # ---- journal ----
+    def record(self, entry: JournalEntry) -> None:
+        self._db.execute(
+            "INSERT INTO journal (at, method, path, account, status, worker) VALUES (?, ?, ?, ?, ?, ?)",
+            (entry.at, entry.method, entry.path, entry.account, entry.status, entry.worker),
+        )
+
+    def journal(self, account: str | None = None, path: str | None = None) -> list[JournalEntry]:
+        rows = self._db.execute(
+            "SELECT at, method, path, account, status, worker FROM journal"
+            " WHERE (?1 IS NULL OR account = ?1) AND (?2 IS NULL OR substr(path, 1, length(?2)) = ?2)"
+            " ORDER BY seq",
+            (account, path),
+        )
+        return [JournalEntry(*row) for row in rows]
+
+    def clear_journal(self) -> None:
+        self._db.execute("DELETE FROM journal")
+
+
+def _dump_task(task: Task) -> str:
+    return json.dumps(asdict(task), sort_keys=True)
+
+
+def _load_task(text: str) -> Task:
+    data = json.loads(text)
+    data["shape"] = Shape(data["shape"])
+    data["timing"] = Timing(**data["timing"])
+    data["outcome"] = Outcome(data["outcome"])
+    data["tiles"] = tuple(data["tiles"])
+    return Task(**data)
+
+
+def _load_fault(text: str) -> Fault:
+    data = json.loads(text)
+    data["kind"] = FaultKind(data["kind"])
+    data["drift"] = Drift(data["drift"])
+    return Fault(**data)

@@ -1,0 +1,233 @@
+"""The `apimart` CLI in-process: output, progress, and errors as one line with a non-zero status."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from client_helpers import BASE, JOB, TASK_ID, FakeClock, envelope, mj_task, submitted, unified_task
+
+from apimart.cli import _progress_printer, main
+
+GEN = "/v1/midjourney/generations"
+
+
+@pytest.fixture
+def run(router: respx.Router, clock: FakeClock) -> Any:
+    def run(*argv: str) -> int:
+        options = {"transport": httpx.MockTransport(router.handler), "sleep": clock.sleep, "clock": clock}
+        return main(["--base-url", BASE, "--api-key", "sk-test", *argv], client_options=options)
+
+    return run
+
+
+def test_get_prints_a_summary(run: Any, router: respx.Router, capsys: pytest.CaptureFixture[str]) -> None:
+    router.get(f"/v1/midjourney/{TASK_ID}").respond(200, json=mj_task(image_urls=["https://x.test/0.png"]))
+    assert run("get", TASK_ID) == 0
+    out = capsys.readouterr().out
+    assert f"id          {TASK_ID}" in out and "status      SUCCESS" in out
+    assert "image       https://x.test/0.png" in out
+    assert f"button      U1  MJ::JOB::upsample::1::{JOB}" in out
+
+
+def test_get_unified_json(run: Any, router: respx.Router, capsys: pytest.CaptureFixture[str]) -> None:
+    body = unified_task(result={"images": [{"url": ["https://x.test/0.png"], "expires_at": 1}]})
+    router.get(f"/v1/tasks/{TASK_ID}").respond(200, json=body)
+    assert run("get", TASK_ID, "--view", "unified", "--json") == 0
+    assert json.loads(capsys.readouterr().out) == body["data"]
+
+
+def test_get_unified_text_lists_urls(
+    run: Any, router: respx.Router, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = unified_task(
+        result={"images": [{"url": "https://x.test/a.png"}, {"url": ["https://x.test/b.png"]}]}
+    )
+    router.get(f"/v1/tasks/{TASK_ID}").respond(200, json=body)
+    assert run("get", TASK_ID, "--view", "unified") == 0
+    out = capsys.readouterr().out
+    assert "image       https://x.test/a.png" in out and "image       https://x.test/b.png" in out
+
+
+def test_wait_prints_plain_progress_lines_off_a_terminal(
+    run: Any, router: respx.Router, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    router.get(f"/v1/midjourney/{TASK_ID}").mock(
+        side_effect=[
+            httpx.Response(200, json=mj_task("SUBMITTED", "0%")),
+            httpx.Response(200, json=mj_task("SUBMITTED", "0%")),
+            httpx.Response(200, json=mj_task("IN_PROGRESS", "50%")),
+            httpx.Response(200, json=mj_task()),
+        ]
+    )
+    assert run("wait", TASK_ID, "--interval", "2") == 0
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == ["0% SUBMITTED", "50% IN_PROGRESS", "100% SUCCESS"]
+    assert "status      SUCCESS" in captured.out
+    assert clock.sleeps == [2.0, 2.0, 2.0]
+
+
+def test_progress_bar_on_a_terminal() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    report = _progress_printer(stream)
+    report(50, "IN_PROGRESS")
+    report(100, "SUCCESS")
+    assert stream.getvalue() == (
+        f"\r[{'#' * 15}{'-' * 15}]  50% IN_PROGRESS \r[{'#' * 30}] 100% SUCCESS     \n"
+    )
+
+
+def test_imagine_with_options(run: Any, router: respx.Router, capsys: pytest.CaptureFixture[str]) -> None:
+    route = router.post(f"{GEN}/imagine").respond(200, json=submitted("task_new"))
+    assert run("imagine", "a cat", "--speed", "fast", "--option", "size=16:9", "--option", "seed=42") == 0
+    assert capsys.readouterr().out == "task_new submitted\n"
+    assert json.loads(route.calls.last.request.content) == {
+        "prompt": "a cat",
+        "speed": "fast",
+        "size": "16:9",
+        "seed": 42,
+    }
+
+
+def test_imagine_and_wait(run: Any, router: respx.Router, capsys: pytest.CaptureFixture[str]) -> None:
+    router.post(f"{GEN}/imagine").respond(200, json=submitted(TASK_ID))
+    router.get(f"/v1/midjourney/{TASK_ID}").respond(200, json=mj_task())
+    assert run("imagine", "a cat", "--wait", "--json") == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["status"] == "SUCCESS"
+    assert f"submitted {TASK_ID}" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("argv", "path", "body"),
+    [
+        (["upscale", "--index", "2"], "upscale", {"index": 2}),
+        (
+            ["upscale", "--custom-id", f"MJ::JOB::upsample::2::{JOB}"],
+            "upscale",
+            {"custom_id": f"MJ::JOB::upsample::2::{JOB}"},
+        ),
+        (["pan", "--direction", "up"], "pan", {"direction": "up"}),
+        (["zoom", "--zoom-ratio", "1.5"], "zoom", {"zoom_ratio": 1.5}),
+        (
+            ["high_variation", "--index", "1", "--speed", "turbo"],
+            "high-variation",
+            {"index": 1, "speed": "turbo"},
+        ),
+    ],
+)
+def test_action(
+    run: Any,
+    router: respx.Router,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    path: str,
+    body: dict[str, Any],
+) -> None:
+    route = router.post(f"{GEN}/{path}").respond(200, json=submitted("task_child"))
+    assert run("action", TASK_ID, *argv) == 0
+    assert capsys.readouterr().out == "task_child submitted\n"
+    assert json.loads(route.calls.last.request.content) == {"task_id": TASK_ID, **body}
+
+
+def test_modal_and_wait(run: Any, router: respx.Router, capsys: pytest.CaptureFixture[str]) -> None:
+    route = router.post(f"{GEN}/modal").respond(200, json=submitted(TASK_ID))
+    router.get(f"/v1/midjourney/{TASK_ID}").mock(
+        side_effect=[httpx.Response(200, json=mj_task("MODAL", "15%")), httpx.Response(200, json=mj_task())]
+    )
+    assert run("modal", TASK_ID, "--prompt", "a hat", "--mask-url", "https://x.test/m.png", "--wait") == 0
+    assert "status      SUCCESS" in capsys.readouterr().out
+    assert json.loads(route.calls.last.request.content)["mask_url"] == "https://x.test/m.png"
+
+
+def test_wait_on_modal_says_what_to_do(
+    run: Any, router: respx.Router, capsys: pytest.CaptureFixture[str]
+) -> None:
+    router.get(f"/v1/midjourney/{TASK_ID}").respond(200, json=mj_task("MODAL", "15%", action="INPAINT"))
+    assert run("wait", TASK_ID) == 0
+    assert f"apimart modal {TASK_ID}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "status", "body", "message"),
+    [
+        (
+            ["get", TASK_ID],
+            404,
+            envelope(404, "task not found", "not_found_error"),
+            "404 Not Found: task not found",
+        ),
+        (
+            ["get", TASK_ID],
+            401,
+            envelope(401, "bad key", "authentication_error"),
+            "401 Unauthorized: bad key",
+        ),
+        (["get", TASK_ID], 520, "<html>cloudflare</html>", "520 Unknown Status: <html>cloudflare</html>"),
+        (["get", TASK_ID], 200, "<html>ok?</html>", "invalid response from GET"),
+    ],
+)
+def test_errors_are_one_line(
+    run: Any,
+    router: respx.Router,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    status: int,
+    body: Any,
+    message: str,
+) -> None:
+    answer = {"json": body} if isinstance(body, dict) else {"text": body}
+    router.get(f"/v1/midjourney/{TASK_ID}").respond(status, **answer)
+    assert run(*argv) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("apimart: error: ") and message in captured.err
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
+
+
+def test_failed_task_and_timeout(run: Any, router: respx.Router, capsys: pytest.CaptureFixture[str]) -> None:
+    router.get(f"/v1/midjourney/{TASK_ID}").respond(
+        200, json=mj_task("FAILURE", fail_reason="Banned prompt detected")
+    )
+    assert run("wait", TASK_ID) == 1
+    assert capsys.readouterr().err.endswith("failure: Banned prompt detected\n")
+    router.get("/v1/midjourney/task_slow").respond(200, json=mj_task("IN_PROGRESS", "5%", id="task_slow"))
+    assert run("wait", "task_slow", "--timeout", "5") == 1
+    assert "still IN_PROGRESS after waiting 5 s" in capsys.readouterr().err
+
+
+def test_connection_error(router: respx.Router, capsys: pytest.CaptureFixture[str]) -> None:
+    router.get(f"/v1/midjourney/{TASK_ID}").mock(side_effect=httpx.ConnectError("refused"))
+    options = {"transport": httpx.MockTransport(router.handler), "sleep": lambda s: None}
+    assert (
+        main(
+            ["--base-url", BASE, "--api-key", "k", "--max-retries", "0", "get", TASK_ID],
+            client_options=options,
+        )
+        == 1
+    )
+    assert capsys.readouterr().err.startswith("apimart: error: connection error (ConnectError: refused)")
+
+
+def test_missing_key(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("APIMART_API_KEY", raising=False)
+    assert main(["get", TASK_ID]) == 1
+    assert "APIMART_API_KEY" in capsys.readouterr().err
+
+
+def test_bad_flag_combinations(run: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("action", TASK_ID, "upscale", "--zoom-ratio", "2") == 1
+    assert "upscale does not take zoom_ratio" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        run("action", TASK_ID, "explode")
+    assert exited.value.code == 2
+    with pytest.raises(SystemExit):
+        run("imagine", "x", "--option", "novalue")

@@ -1,0 +1,161 @@
+"""The control API in-process: clock, reset, direct task creation, faults, rate limit, journal, guards."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from mock_helpers import KEY_A, KEY_B, T0, Api, error_of, make_app
+
+
+def test_clock_freeze_advance_resume_speed(client: FlaskClient) -> None:
+    assert client.get("/__mock/clock").json == {"now": T0, "frozen": True, "speed": 1.0}
+    assert client.post("/__mock/clock/advance", json={"seconds": 90}).json["now"] == T0 + 90  # type: ignore[index]
+    assert client.post("/__mock/clock/freeze", json={"at": T0 + 500}).json["now"] == T0 + 500  # type: ignore[index]
+    assert client.post("/__mock/clock/resume").json["frozen"] is False  # type: ignore[index]
+    assert client.post("/__mock/clock/speed", json={"speed": 50}).json["speed"] == 50  # type: ignore[index]
+    assert client.post("/__mock/clock/freeze").json["frozen"] is True  # type: ignore[index]
+    for bad in ({"seconds": -1}, {"seconds": "5"}, {}, {"seconds": True}):
+        assert error_of(client.post("/__mock/clock/advance", json=bad))[0] == 400
+
+
+def test_reset_forgets_everything_and_restarts_ids(api: Api) -> None:
+    first = api.create()
+    api.advance(10)
+    api.client.post("/__mock/faults", json={"kind": "500"})
+    assert api.client.post("/__mock/reset").status_code == 200
+    assert api.tasks() == {"tasks": [], "charged": 0}
+    assert api.client.get("/__mock/faults").json == {"faults": []}
+    assert api.client.get("/__mock/clock").json["now"] == T0  # type: ignore[index]
+    assert api.create() == first
+
+
+@pytest.mark.parametrize("status", ["NOT_START", "SUBMITTED", "IN_PROGRESS", "MODAL", "SUCCESS", "FAILURE"])
+def test_create_a_task_in_any_state(api: Api, status: str) -> None:
+    created = api.client.post("/__mock/tasks", json={"account": KEY_A, "status": status, "age": 120})
+    assert created.status_code == 201
+    task_id = created.json["id"]  # type: ignore[index]
+    mj = api.mj(task_id)
+    assert mj["status"] == status and mj["created_at"] == int(T0 - 120)
+
+
+def test_create_an_old_task_and_other_shapes(api: Api) -> None:
+    old = api.client.post("/__mock/tasks", json={"account": KEY_A, "age": 4 * 86400}).json["id"]  # type: ignore[index]
+    assert error_of(api.request("GET", f"/v1/tasks/{old}"))[0] == 404
+    up = api.client.post("/__mock/tasks", json={"account": KEY_A, "action": "UPSCALE"}).json  # type: ignore[union-attr]
+    assert len(up["image_urls"]) == 1
+    stale_modal = {"account": KEY_A, "status": "MODAL", "age": 1800}
+    modal = api.client.post("/__mock/tasks", json=stale_modal).json["id"]  # type: ignore[index]
+    assert api.unified(modal)["status"] == "cancelled"
+    for bad in (
+        {},
+        {"account": KEY_A, "status": "DONE"},
+        {"account": KEY_A, "age": -1},
+        {"account": KEY_A, "status": "MODAL", "action": "IMAGINE"},
+    ):
+        assert error_of(api.client.post("/__mock/tasks", json=bad))[0] == 400
+
+
+def test_error_faults_in_process(api: Api) -> None:
+    task_id = api.create()
+    path = f"/v1/tasks/{task_id}"
+    api.client.post("/__mock/faults", json={"kind": "500", "count": 1})
+    api.client.post("/__mock/faults", json={"kind": "502", "count": 1})
+    api.client.post("/__mock/faults", json={"kind": "429", "count": 1, "retry_after": 7})
+    assert error_of(api.request("GET", path))[:2] == (500, "server_error")
+    assert error_of(api.request("GET", path))[:2] == (502, "bad_gateway")
+    limited = api.request("GET", path)
+    assert error_of(limited)[:2] == (429, "rate_limit_error") and limited.headers["Retry-After"] == "7"
+    assert api.request("GET", path).status_code == 200
+    faults = api.client.get("/__mock/faults").json["faults"]  # type: ignore[index]
+    assert [(f["hits"], f["remaining"]) for f in faults] == [(1, 0), (1, 0), (1, 0)]
+
+
+def test_body_faults_in_process(api: Api) -> None:
+    task_id = api.create()
+    path = f"/v1/midjourney/{task_id}"
+    api.client.post("/__mock/faults", json={"kind": "drift", "drift": "status", "count": 1})
+    assert api.request("GET", path).json["status"] == "QUEUED"  # type: ignore[index]
+    api.client.post("/__mock/faults", json={"kind": "drift", "drift": "action", "count": 1})
+    assert api.request("GET", path).json["action"] == "RETEXTURE"  # type: ignore[index]
+    api.client.post("/__mock/faults", json={"kind": "drift", "drift": "field", "count": 1})
+    assert "x_unknown_field" in api.request("GET", path).json  # type: ignore[operator]
+    api.client.post("/__mock/faults", json={"kind": "truncate", "count": 1})
+    truncated = api.client.get(path, headers={"Authorization": f"Bearer {KEY_A}"})
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(truncated.data)
+    api.client.post("/__mock/faults", json={"kind": "drop", "count": 1})
+    with pytest.raises(ConnectionResetError):
+        api.client.get(path, headers={"Authorization": f"Bearer {KEY_A}"})
+    api.client.post("/__mock/faults", json={"kind": "latency", "latency_ms": 1, "count": 1})
+    assert api.request("GET", path).status_code == 200
+
+
+def test_faults_can_target_one_account_or_path_and_are_reproducible(api: Api) -> None:
+    api.client.post("/__mock/faults", json={"kind": "500", "account": KEY_B})
+    api.client.post("/__mock/faults", json={"kind": "502", "path": "/v1/tasks/"})
+    assert api.request("GET", "/v1/midjourney/task_x").status_code == 404
+    assert api.as_(KEY_B).request("GET", "/v1/midjourney/task_x").status_code == 500
+    assert api.request("GET", "/v1/tasks/task_x").status_code == 502
+    assert api.client.delete("/__mock/faults").json == {"faults": []}
+
+    def pattern() -> list[int]:
+        api.client.post("/__mock/reset")
+        api.client.post("/__mock/faults", json={"kind": "500", "fraction": 0.3})
+        return [api.request("GET", "/v1/tasks/task_x").status_code for _ in range(30)]
+
+    first = pattern()
+    assert first == pattern() and 0 < first.count(500) < 30
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"kind": "boom"},
+        {"kind": "500", "count": 0},
+        {"kind": "500", "fraction": 2},
+        {"kind": "500", "colour": 1},
+        {"kind": "drift", "drift": "x"},
+    ],
+)
+def test_bad_faults_are_400(client: FlaskClient, body: dict[str, object]) -> None:
+    assert error_of(client.post("/__mock/faults", json=body))[0] == 400
+
+
+def test_rate_limit_per_account_on_the_clock(api: Api) -> None:
+    api.client.post("/__mock/rate-limit", json={"per_second": 2})
+    codes = [api.request("GET", "/v1/tasks/task_x").status_code for _ in range(3)]
+    assert codes == [404, 404, 429]
+    assert api.as_(KEY_B).request("GET", "/v1/tasks/task_x").status_code == 404
+    limited = api.request("GET", "/v1/tasks/task_x")
+    assert limited.headers["Retry-After"] == "1"
+    api.advance(1)
+    assert api.request("GET", "/v1/tasks/task_x").status_code == 404
+    api.client.post("/__mock/rate-limit", json={"per_second": None})
+    assert api.client.get("/__mock/rate-limit").json == {"per_second": None}
+
+
+def test_journal_filters_by_account_and_path(api: Api) -> None:
+    task_id = api.create()
+    for _ in range(3):
+        api.mj(task_id)
+    api.as_(KEY_B).request("GET", "/v1/tasks/task_x")
+    polls = api.client.get("/__mock/requests", query_string={"account": KEY_A, "path": "/v1/midjourney/task"})
+    entries = polls.json["requests"]  # type: ignore[index]
+    assert [(e["method"], e["status"]) for e in entries] == [("GET", 200)] * 3
+    everyone = api.client.get("/__mock/requests").json["requests"]  # type: ignore[index]
+    assert len(everyone) == 5 and everyone[-1]["account"] == KEY_B
+    api.client.delete("/__mock/requests")
+    assert api.client.get("/__mock/requests").json == {"requests": []}
+
+
+def test_control_api_is_loopback_only_and_can_require_a_token(tmp_path: Path) -> None:
+    app = make_app(tmp_path, admin_token="secret")
+    client = app.test_client()
+    assert error_of(client.get("/__mock/clock"))[0] == 401
+    assert client.get("/__mock/clock", headers={"X-Mock-Admin-Token": "secret"}).status_code == 200
+    remote = {"REMOTE_ADDR": "10.1.2.3"}
+    response = client.get("/__mock/clock", headers={"X-Mock-Admin-Token": "secret"}, environ_base=remote)
+    assert error_of(response)[0] == 403
