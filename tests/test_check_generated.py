@@ -1,4 +1,4 @@
-"""`make check-generated` fails, showing the diff, on a hand edit of generated/ or an unregenerated spec change."""
+"""`make check-generated` fails, with the diff, on a hand edit or an unregenerated spec change."""
 
 from __future__ import annotations
 
