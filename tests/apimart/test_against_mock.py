@@ -1,8 +1,5 @@
 """The happy paths against the mock server: in-process (its clock advanced instead of slept on), and
-the CLI against the mock served over real HTTP on a free loopback port.
-
-Needs from the mock: `create_app(MockConfig(frozen_at=...))`, `POST /__mock/clock/advance {"seconds"}`
-reachable from loopback, any bearer token accepted when `api_keys` is empty.
+the CLI against the mock served over real HTTP (gunicorn, as `make mock` serves it) on a free port.
 """
 
 from __future__ import annotations
@@ -10,7 +7,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,10 +14,9 @@ import httpx
 import pytest
 
 import apimart
+import mock_server
 from apimart.cli import main
-
-mock_server = pytest.importorskip("mock_server", reason="the mock server (issue 3) is not there yet")
-werkzeug_serving = pytest.importorskip("werkzeug.serving")
+from mock_server.testing import serve
 
 START = 1_000_000.0
 MASK = "https://example.com/mask.png"
@@ -85,15 +80,9 @@ def test_errors_from_the_mock_are_typed(mock_client: apimart.Client) -> None:
 
 @pytest.fixture
 def served_mock() -> Iterator[str]:
-    app = mock_server.create_app(mock_server.MockConfig(frozen_at=START))
-    server = werkzeug_serving.make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    """The mock as `make mock` serves it (gunicorn), with a frozen clock the CLI's sleeps advance."""
+    with serve("--frozen") as mock:
+        yield mock.url
 
 
 @pytest.mark.http

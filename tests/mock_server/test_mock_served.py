@@ -3,65 +3,25 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
+
+from mock_server.testing import serve
 
 pytestmark = pytest.mark.http
 
 KEY_A, KEY_B = "sk-alice", "sk-bob"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
     store = tmp_path_factory.mktemp("served") / "store.sqlite"
-    command = [
-        sys.executable,
-        "-m",
-        "mock_server.cli",
-        "serve",
-        "--port",
-        str(port),
-        "--workers",
-        "2",
-        "--threads",
-        "4",
-        "--frozen",
-        "--store",
-        str(store),
-        "--api-key",
-        KEY_A,
-        "--api-key",
-        KEY_B,
-    ]
-    server = subprocess.Popen(command, cwd=Path(__file__).parents[2], stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if httpx.get(f"{url}/openapi.json", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert server.poll() is None and time.monotonic() < deadline, "the mock did not start"
-        time.sleep(0.05)
-    yield url
-    server.send_signal(signal.SIGTERM)
-    assert server.wait(timeout=15) == 0
+    with serve("--frozen", "--store", str(store), "--api-key", KEY_A, "--api-key", KEY_B) as mock:
+        yield mock.url
+    assert mock.process.returncode == 0, "the mock did not stop cleanly on SIGTERM"
 
 
 @pytest.fixture
