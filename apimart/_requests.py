@@ -27,16 +27,17 @@ from apimart_mj_client.api.midjourney import (
 )
 from apimart_mj_client.api.tasks import get_task
 from apimart_mj_client.models import (
-    ActionRequest,
     Button,
     Direction,
     ImagineRequest,
     IndexedActionRequest,
+    InpaintRequest,
     Language,
     Metadata,
     MidjourneyTask,
     ModalRequest,
     PanRequest,
+    RerollRequest,
     Speed,
     SubmittedTask,
     UnifiedTask,
@@ -55,10 +56,10 @@ ACTIONS: Mapping[Action, tuple[ModuleType, type[Any]]] = {
     "variation": (variation, IndexedActionRequest),
     "high_variation": (high_variation, IndexedActionRequest),
     "low_variation": (low_variation, IndexedActionRequest),
-    "reroll": (reroll, ActionRequest),
+    "reroll": (reroll, RerollRequest),
     "zoom": (zoom, ZoomRequest),
     "pan": (pan, PanRequest),
-    "inpaint": (inpaint, ActionRequest),
+    "inpaint": (inpaint, InpaintRequest),
     "modal": (modal, ModalRequest),
 }
 """Each follow-up action: the generated operation module and its request body model."""

@@ -19,9 +19,9 @@ from apimart_mj_client import AuthenticatedClient
 from apimart_mj_client.api.midjourney import get_midjourney_task, inpaint, upscale
 from apimart_mj_client.api.tasks import get_task
 from apimart_mj_client.models import (
-    ActionRequest,
     ErrorResponse,
     IndexedActionRequest,
+    InpaintRequest,
     MidjourneyTask,
     MidjourneyTaskStatus,
     SubmitResponse,
@@ -121,7 +121,7 @@ def test_submit_response_decodes(client: AuthenticatedClient) -> None:
 def test_inpaint_answers_modal(client: AuthenticatedClient) -> None:
     body = {"code": 200, "data": [{"status": "modal", "task_id": TASK_ID, "model": "midjourney"}]}
     ROUTER.post("/v1/midjourney/generations/inpaint").mock(return_value=httpx.Response(200, json=body))
-    answer = inpaint.sync(client=client, body=ActionRequest(task_id=TASK_ID))
+    answer = inpaint.sync(client=client, body=InpaintRequest(task_id=TASK_ID))
     assert isinstance(answer, SubmitResponse)
     assert answer.data[0].status == "modal"
     assert answer.data[0].model == "midjourney"

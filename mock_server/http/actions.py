@@ -30,10 +30,10 @@ FOLLOW_UPS: dict[str, tuple[str, str]] = {
     "variation": ("VARIATION", "IndexedActionRequest"),
     "high-variation": ("HIGH_VARIATION", "IndexedActionRequest"),
     "low-variation": ("LOW_VARIATION", "IndexedActionRequest"),
-    "reroll": ("REROLL", "ActionRequest"),
+    "reroll": ("REROLL", "RerollRequest"),
     "zoom": ("ZOOM", "ZoomRequest"),
     "pan": ("PAN", "PanRequest"),
-    "inpaint": ("INPAINT", "ActionRequest"),
+    "inpaint": ("INPAINT", "InpaintRequest"),
 }
 """Endpoint name -> (the action it asks for, the spec schema of its body)."""
 

@@ -1,12 +1,12 @@
 """Contains all the data models used in inputs/outputs"""
 
-from .action_request import ActionRequest
 from .button import Button
 from .direction import Direction
 from .error_detail import ErrorDetail
 from .error_response import ErrorResponse
 from .imagine_request import ImagineRequest
 from .indexed_action_request import IndexedActionRequest
+from .inpaint_request import InpaintRequest
 from .language import Language
 from .media_result import MediaResult
 from .metadata import Metadata
@@ -14,6 +14,7 @@ from .midjourney_task import MidjourneyTask
 from .midjourney_task_status import MidjourneyTaskStatus
 from .modal_request import ModalRequest
 from .pan_request import PanRequest
+from .reroll_request import RerollRequest
 from .speed import Speed
 from .submit_response import SubmitResponse
 from .submitted_task import SubmittedTask
@@ -26,13 +27,13 @@ from .unified_task_status import UnifiedTaskStatus
 from .zoom_request import ZoomRequest
 
 __all__ = (
-    "ActionRequest",
     "Button",
     "Direction",
     "ErrorDetail",
     "ErrorResponse",
     "ImagineRequest",
     "IndexedActionRequest",
+    "InpaintRequest",
     "Language",
     "MediaResult",
     "Metadata",
@@ -40,6 +41,7 @@ __all__ = (
     "MidjourneyTaskStatus",
     "ModalRequest",
     "PanRequest",
+    "RerollRequest",
     "Speed",
     "SubmitResponse",
     "SubmittedTask",

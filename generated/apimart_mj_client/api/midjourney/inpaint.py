@@ -5,15 +5,15 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.action_request import ActionRequest
 from ...models.error_response import ErrorResponse
+from ...models.inpaint_request import InpaintRequest
 from ...models.submit_response import SubmitResponse
 from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: ActionRequest,
+    body: InpaintRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -103,7 +103,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: ActionRequest,
+    body: InpaintRequest,
 ) -> Response[ErrorResponse | SubmitResponse]:
     """Vary (Region) - opens a MODAL task
 
@@ -111,8 +111,8 @@ def sync_detailed(
     30 minutes, or it is cancelled and refunded. Not billed until the modal call succeeds.
 
     Args:
-        body (ActionRequest): A follow-up on a finished parent task (reroll, inpaint). Example:
-            {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK'}.
+        body (InpaintRequest): Vary (Region) of a finished upscaled image; `index` defaults to 1.
+            Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -136,7 +136,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: ActionRequest,
+    body: InpaintRequest,
 ) -> ErrorResponse | SubmitResponse | None:
     """Vary (Region) - opens a MODAL task
 
@@ -144,8 +144,8 @@ def sync(
     30 minutes, or it is cancelled and refunded. Not billed until the modal call succeeds.
 
     Args:
-        body (ActionRequest): A follow-up on a finished parent task (reroll, inpaint). Example:
-            {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK'}.
+        body (InpaintRequest): Vary (Region) of a finished upscaled image; `index` defaults to 1.
+            Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -164,7 +164,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: ActionRequest,
+    body: InpaintRequest,
 ) -> Response[ErrorResponse | SubmitResponse]:
     """Vary (Region) - opens a MODAL task
 
@@ -172,8 +172,8 @@ async def asyncio_detailed(
     30 minutes, or it is cancelled and refunded. Not billed until the modal call succeeds.
 
     Args:
-        body (ActionRequest): A follow-up on a finished parent task (reroll, inpaint). Example:
-            {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK'}.
+        body (InpaintRequest): Vary (Region) of a finished upscaled image; `index` defaults to 1.
+            Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -195,7 +195,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: ActionRequest,
+    body: InpaintRequest,
 ) -> ErrorResponse | SubmitResponse | None:
     """Vary (Region) - opens a MODAL task
 
@@ -203,8 +203,8 @@ async def asyncio(
     30 minutes, or it is cancelled and refunded. Not billed until the modal call succeeds.
 
     Args:
-        body (ActionRequest): A follow-up on a finished parent task (reroll, inpaint). Example:
-            {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK'}.
+        body (InpaintRequest): Vary (Region) of a finished upscaled image; `index` defaults to 1.
+            Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -5,15 +5,15 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.action_request import ActionRequest
 from ...models.error_response import ErrorResponse
+from ...models.reroll_request import RerollRequest
 from ...models.submit_response import SubmitResponse
 from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: ActionRequest,
+    body: RerollRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -103,15 +103,15 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: ActionRequest,
+    body: RerollRequest,
 ) -> Response[ErrorResponse | SubmitResponse]:
     """Re-run the prompt of a grid
 
      Matches the button whose customId contains `::reroll::`. Only imagine and reroll grids.
 
     Args:
-        body (ActionRequest): A follow-up on a finished parent task (reroll, inpaint). Example:
-            {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK'}.
+        body (RerollRequest): Reroll a finished imagine or reroll grid; no index (the whole grid
+            is re-run). Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -135,15 +135,15 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: ActionRequest,
+    body: RerollRequest,
 ) -> ErrorResponse | SubmitResponse | None:
     """Re-run the prompt of a grid
 
      Matches the button whose customId contains `::reroll::`. Only imagine and reroll grids.
 
     Args:
-        body (ActionRequest): A follow-up on a finished parent task (reroll, inpaint). Example:
-            {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK'}.
+        body (RerollRequest): Reroll a finished imagine or reroll grid; no index (the whole grid
+            is re-run). Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -162,15 +162,15 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: ActionRequest,
+    body: RerollRequest,
 ) -> Response[ErrorResponse | SubmitResponse]:
     """Re-run the prompt of a grid
 
      Matches the button whose customId contains `::reroll::`. Only imagine and reroll grids.
 
     Args:
-        body (ActionRequest): A follow-up on a finished parent task (reroll, inpaint). Example:
-            {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK'}.
+        body (RerollRequest): Reroll a finished imagine or reroll grid; no index (the whole grid
+            is re-run). Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -192,15 +192,15 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: ActionRequest,
+    body: RerollRequest,
 ) -> ErrorResponse | SubmitResponse | None:
     """Re-run the prompt of a grid
 
      Matches the button whose customId contains `::reroll::`. Only imagine and reroll grids.
 
     Args:
-        body (ActionRequest): A follow-up on a finished parent task (reroll, inpaint). Example:
-            {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK'}.
+        body (RerollRequest): Reroll a finished imagine or reroll grid; no index (the whole grid
+            is re-run). Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -12,12 +12,12 @@ if TYPE_CHECKING:
     from ..models.metadata import Metadata
 
 
-T = TypeVar("T", bound="ActionRequest")
+T = TypeVar("T", bound="RerollRequest")
 
 
 @_attrs_define
-class ActionRequest:
-    """A follow-up on a finished parent task (reroll, inpaint).
+class RerollRequest:
+    """Reroll a finished imagine or reroll grid; no index (the whole grid is re-run).
 
     Example:
         {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK'}
@@ -26,7 +26,6 @@ class ActionRequest:
         task_id (str): A task id, e.g. `task_01KV52C0TEJSYZMCG0NCS4YWKK`. Example: task_01KV52C0TEJSYZMCG0NCS4YWKK.
         custom_id (str | Unset): A button's customId; when sent, auto-matching is skipped. Example:
             MJ::JOB::upsample::2::3eaa7c0c-9825-4110-9c89-02c4e463a8d0.
-        index (int | Unset): Image of the grid, 1-4. Example: 2.
         speed (Speed | Unset): Queue; `relax` when omitted. Example: fast.
         metadata (Metadata | Unset): Free-form data stored with the task. Example: {'order': '42'}.
         model (str | Unset):  Example: midjourney.
@@ -34,7 +33,6 @@ class ActionRequest:
 
     task_id: str
     custom_id: str | Unset = UNSET
-    index: int | Unset = UNSET
     speed: Speed | Unset = UNSET
     metadata: Metadata | Unset = UNSET
     model: str | Unset = UNSET
@@ -43,8 +41,6 @@ class ActionRequest:
         task_id = self.task_id
 
         custom_id = self.custom_id
-
-        index = self.index
 
         speed: str | Unset = UNSET
         if not isinstance(self.speed, Unset):
@@ -65,8 +61,6 @@ class ActionRequest:
         )
         if custom_id is not UNSET:
             field_dict["custom_id"] = custom_id
-        if index is not UNSET:
-            field_dict["index"] = index
         if speed is not UNSET:
             field_dict["speed"] = speed
         if metadata is not UNSET:
@@ -85,8 +79,6 @@ class ActionRequest:
 
         custom_id = d.pop("custom_id", UNSET)
 
-        index = d.pop("index", UNSET)
-
         _speed = d.pop("speed", UNSET)
         speed: Speed | Unset
         if isinstance(_speed, Unset):
@@ -103,13 +95,12 @@ class ActionRequest:
 
         model = d.pop("model", UNSET)
 
-        action_request = cls(
+        reroll_request = cls(
             task_id=task_id,
             custom_id=custom_id,
-            index=index,
             speed=speed,
             metadata=metadata,
             model=model,
         )
 
-        return action_request
+        return reroll_request

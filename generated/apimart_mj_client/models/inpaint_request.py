@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+
+from ..models.speed import Speed
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.metadata import Metadata
+
+
+T = TypeVar("T", bound="InpaintRequest")
+
+
+@_attrs_define
+class InpaintRequest:
+    """Vary (Region) of a finished upscaled image; `index` defaults to 1.
+
+    Example:
+        {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK'}
+
+    Attributes:
+        task_id (str): A task id, e.g. `task_01KV52C0TEJSYZMCG0NCS4YWKK`. Example: task_01KV52C0TEJSYZMCG0NCS4YWKK.
+        custom_id (str | Unset): A button's customId; when sent, auto-matching is skipped. Example:
+            MJ::JOB::upsample::2::3eaa7c0c-9825-4110-9c89-02c4e463a8d0.
+        index (int | Unset): Image of the grid, 1-4. Example: 2.
+        speed (Speed | Unset): Queue; `relax` when omitted. Example: fast.
+        metadata (Metadata | Unset): Free-form data stored with the task. Example: {'order': '42'}.
+        model (str | Unset):  Example: midjourney.
+    """
+
+    task_id: str
+    custom_id: str | Unset = UNSET
+    index: int | Unset = UNSET
+    speed: Speed | Unset = UNSET
+    metadata: Metadata | Unset = UNSET
+    model: str | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        task_id = self.task_id
+
+        custom_id = self.custom_id
+
+        index = self.index
+
+        speed: str | Unset = UNSET
+        if not isinstance(self.speed, Unset):
+            speed = self.speed.value
+
+        metadata: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.metadata, Unset):
+            metadata = self.metadata.to_dict()
+
+        model = self.model
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "task_id": task_id,
+            }
+        )
+        if custom_id is not UNSET:
+            field_dict["custom_id"] = custom_id
+        if index is not UNSET:
+            field_dict["index"] = index
+        if speed is not UNSET:
+            field_dict["speed"] = speed
+        if metadata is not UNSET:
+            field_dict["metadata"] = metadata
+        if model is not UNSET:
+            field_dict["model"] = model
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.metadata import Metadata
+
+        d = dict(src_dict)
+        task_id = d.pop("task_id")
+
+        custom_id = d.pop("custom_id", UNSET)
+
+        index = d.pop("index", UNSET)
+
+        _speed = d.pop("speed", UNSET)
+        speed: Speed | Unset
+        if isinstance(_speed, Unset):
+            speed = UNSET
+        else:
+            speed = Speed(_speed)
+
+        _metadata = d.pop("metadata", UNSET)
+        metadata: Metadata | Unset
+        if isinstance(_metadata, Unset):
+            metadata = UNSET
+        else:
+            metadata = Metadata.from_dict(_metadata)
+
+        model = d.pop("model", UNSET)
+
+        inpaint_request = cls(
+            task_id=task_id,
+            custom_id=custom_id,
+            index=index,
+            speed=speed,
+            metadata=metadata,
+            model=model,
+        )
+
+        return inpaint_request
