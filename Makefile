@@ -46,7 +46,7 @@ mock: $(STAMP)
 ## contract: the contract suite against the mock in-process (fast, no port)
 contract: $(STAMP)
 	mkdir -p reports
-	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PYTEST) contract_tests --junitxml=reports/contract.xml
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PYTEST) contract_tests --target=inprocess --junitxml=reports/contract.xml
 
 ## contract-live: the same suite against APIMART_BASE_URL with APIMART_API_KEY (never spends unless APIMART_ALLOW_SPEND=1)
 contract-live: $(STAMP)

@@ -1,0 +1,314 @@
+"""`TaskLifecycle`: a `RuleBasedStateMachine` over a target's tasks, checked against a model.
+
+Rules: submit, poll both views, act by `custom_id` or by auto-matching inputs, complete a MODAL task,
+read with the other account, read an id that never existed and, where the suite owns the clock, let
+time pass (phases, the 30-minute MODAL timeout, the 3-day retention). Every response validates against
+`openapi.yaml` (the probe does it); the invariants are the functions of `checks`.
+
+`machine_for(target)` binds the machine to a target; a rule that needs what the target cannot give
+(spending, a second account, the clock) has a precondition instead of a skip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from apimart_mj_client.models import Button
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, multiple, precondition, rule
+
+from apimart._custom_id import DIRECTIONS, CustomId, InvalidCustomId, NoMatchingButton, match_button
+
+from .checks import (
+    JobRegistry,
+    Reading,
+    check_buttons,
+    check_error,
+    check_forbidden,
+    check_progression,
+    check_views_agree,
+    reading,
+)
+from .probe import Exchange, Probe
+from .strategies import prompts
+from .targets import RETENTION, Target
+
+__all__ = ["ACTION_PATHS", "TaskLifecycle", "machine_for"]
+
+_GENERATIONS = "/v1/midjourney/generations"
+ACTION_PATHS = {
+    "UPSCALE": f"{_GENERATIONS}/upscale",
+    "VARIATION": f"{_GENERATIONS}/variation",
+    "HIGH_VARIATION": f"{_GENERATIONS}/high-variation",
+    "LOW_VARIATION": f"{_GENERATIONS}/low-variation",
+    "REROLL": f"{_GENERATIONS}/reroll",
+    "ZOOM": f"{_GENERATIONS}/zoom",
+    "PAN": f"{_GENERATIONS}/pan",
+    "INPAINT": f"{_GENERATIONS}/inpaint",
+}
+"""The endpoint that starts each follow-up action."""
+
+_MARGIN = 120.0
+"""Seconds either side of the retention boundary where the model does not predict expiry."""
+_MODAL_TIMEOUT = 30 * 60.0
+_MAX_IMAGINES = 3
+"""Imagines per run: steps are better spent following few tasks far than starting many."""
+
+
+@dataclass
+class Tracked:
+    """What the model knows of one task."""
+
+    task_id: str
+    expected_action: str | None = None
+    created: float | None = None
+    """Server clock time of the submit (targets with a clock only)."""
+    mj: Reading | None = None
+    unified: Reading | None = None
+    body: dict[str, Any] | None = None
+    """The last Midjourney view."""
+
+    def expired(self, now: float | None) -> bool | None:
+        """True/False when the model can tell, None near the boundary or without a clock."""
+        if now is None or self.created is None:
+            return None
+        age = now - self.created
+        if age > RETENTION + _MARGIN:
+            return True
+        if age < RETENTION - _MARGIN:
+            return False
+        return None
+
+
+def pressable(buttons: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+    """Buttons with an endpoint, and the action each one names."""
+    found = []
+    for button in buttons:
+        try:
+            action = CustomId.parse(button["customId"]).action
+        except InvalidCustomId:
+            continue
+        if action in ACTION_PATHS:
+            found.append((button, action))
+    return found
+
+
+class TaskLifecycle(RuleBasedStateMachine):
+    """The status flow of a target's tasks; bind it with `machine_for(target)`."""
+
+    target: ClassVar[Target]
+    tasks = Bundle("tasks")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.probe = Probe(self.target)
+        self.model: dict[str, Tracked] = {}
+        self.jobs = JobRegistry()
+        self.now: float | None = self.target.clock_now() if self.target.has_clock else None
+        self.polls = 0
+        self.imagines = 0
+        self.unknown_read = False
+        self.foreign_read: set[str] = set()
+
+    # ---- where tasks come from ----
+    @initialize(target=tasks)
+    def known_tasks(self) -> Any:
+        for task_id in self.target.task_ids:
+            self.model[task_id] = Tracked(task_id)
+        return multiple(*self.target.task_ids)
+
+    @precondition(lambda self: self.target.budget.remaining > 0 and self.imagines < _MAX_IMAGINES)
+    @rule(target=tasks, prompt=prompts, outcome=st.sampled_from(["success", "failure"]))
+    def imagine(self, prompt: str, outcome: str) -> Any:
+        self.imagines += 1
+        headers = {"X-Mock-Scenario": outcome} if self.target.white_box else None
+        exchange = self.probe.submit(_GENERATIONS, {"prompt": prompt}, headers=headers)
+        if exchange.status != 200:
+            raise self.probe.violation(
+                exchange, "submit-rejected", "$", "HTTP 200 for a valid imagine", exchange.body
+            )
+        return self._track(exchange, "IMAGINE")
+
+    def _track(self, exchange: Exchange, action: str | None) -> str:
+        task_id: str = exchange.body["data"][0]["task_id"]
+        self.model[task_id] = Tracked(task_id, action, created=self.now)
+        return task_id
+
+    # ---- reading ----
+    @rule(task=tasks)
+    def poll(self, task: str) -> None:
+        tracked = self.model[task]
+        if self.target.has_clock:  # pacing may have advanced it since
+            self.now = self.target.clock_now()
+        first = self.probe.mj(task)
+        expired = tracked.expired(self.now)
+        if expired or (expired is None and first.status == 404):
+            self._expect_gone(task, first)
+            return
+        if first.status != 200:
+            raise self.probe.violation(
+                first, "task-unreadable", "$", "HTTP 200: the caller's own live task", first.body
+            )
+        before = reading(self.probe, first, "mj")
+        check_progression(self.probe, first, tracked.mj, before)
+        unified = self.probe.unified(task)
+        if unified.status != 200:
+            raise self.probe.violation(
+                unified, "views-disagree", "$", "HTTP 200, as the MJ view answered", unified.body
+            )
+        in_between = reading(self.probe, unified, "unified")
+        check_progression(self.probe, unified, tracked.unified, in_between)
+        second = self.probe.mj(task)
+        after = reading(self.probe, second, "mj")
+        check_progression(self.probe, second, before, after)
+        check_views_agree(self.probe, before, unified, in_between, after)
+        self._check_identity(task, first, unified, second, tracked)
+        if after.status == "SUCCESS":
+            check_buttons(self.probe, second, self.jobs)
+        tracked.mj, tracked.unified, tracked.body = after, in_between, second.body
+        self.polls += 1
+
+    def _expect_gone(self, task: str, first: Exchange) -> None:
+        """Past the retention period: 404 `not_found_error` in both views."""
+        check_error(self.probe, first, 404, "not_found_error", "expired-readable")
+        check_error(self.probe, self.probe.unified(task), 404, "not_found_error", "expired-readable")
+
+    def _check_identity(
+        self, task: str, first: Exchange, unified: Exchange, second: Exchange, tracked: Tracked
+    ) -> None:
+        for exchange, task_id, field in (
+            (first, first.body["id"], "$.id"),
+            (unified, unified.body["data"]["id"], "$.data.id"),
+            (second, second.body["id"], "$.id"),
+        ):
+            if task_id != task:
+                raise self.probe.violation(exchange, "wrong-task", field, task, task_id)
+        action = second.body.get("action")
+        if tracked.expected_action and action is not None and action != tracked.expected_action:
+            raise self.probe.violation(second, "child-action", "$.action", tracked.expected_action, action)
+
+    @precondition(lambda self: len(self.target.api_keys) > 1)
+    @rule(task=tasks)
+    def read_as_other_account(self, task: str) -> None:
+        tracked = self.model[task]
+        if task in self.foreign_read or (self.target.has_clock and tracked.expired(self.now) is not False):
+            return  # once per task; an expired foreign task may answer 403 or 404 (the docs do not say)
+        self.foreign_read.add(task)
+        for exchange in (self.probe.mj(task, account=1), self.probe.unified(task, account=1)):
+            check_forbidden(self.probe, exchange, tracked.body or {})
+
+    @precondition(lambda self: not self.unknown_read)
+    @rule(suffix=st.text("ABCDEFGHJKMNPQRSTVWXYZ0123456789", min_size=8, max_size=26))
+    def read_unknown(self, suffix: str) -> None:
+        self.unknown_read = True  # once per run is enough; the steps are better spent on tasks
+        task_id = f"task_contract_never_{suffix}"
+        check_error(self.probe, self.probe.mj(task_id), 404, "not_found_error", "unknown-task-readable")
+        check_error(self.probe, self.probe.unified(task_id), 404, "not_found_error", "unknown-task-readable")
+
+    # ---- time ----
+    @precondition(lambda self: self.target.has_clock)
+    @rule(seconds=st.sampled_from([2.0, 5.0, 10.0, 30.0, 60.0]))
+    def time_passes(self, seconds: float) -> None:
+        self.target.advance(seconds)
+        self.now = self.target.clock_now()
+
+    @precondition(lambda self: self.target.has_clock and self.polls >= 3)
+    @rule(seconds=st.sampled_from([_MODAL_TIMEOUT + 60, RETENTION + 3600]))
+    def long_time_passes(self, seconds: float) -> None:
+        """The MODAL timeout, or the retention period: only once there is something to watch expire."""
+        self.time_passes(seconds)
+
+    # ---- follow-ups ----
+    def _finished(self) -> list[Tracked]:
+        return [
+            t
+            for t in self.model.values()
+            if t.mj is not None and t.mj.status == "SUCCESS" and t.body and t.expired(self.now) is not True
+        ]
+
+    @precondition(lambda self: self.target.budget.remaining > 0 and bool(self._finished()))
+    @rule(target=tasks, data=st.data())
+    def act(self, data: st.DataObject) -> Any:
+        parent = data.draw(st.sampled_from(sorted(self._finished(), key=lambda t: t.task_id)), label="parent")
+        assert parent.body is not None
+        buttons = pressable(parent.body.get("buttons") or [])
+        by_custom_id = data.draw(st.booleans(), label="by custom_id") if buttons else False
+        if by_custom_id:
+            button, action = data.draw(st.sampled_from(buttons), label="button")
+            return self._press(parent, action, {"custom_id": button["customId"]}, expected=action)
+        action = data.draw(st.sampled_from(sorted(ACTION_PATHS)), label="action")
+        inputs = data.draw(_inputs(action), label="inputs")
+        upscaled = parent.body.get("action") == "UPSCALE"
+        if upscaled and not parent.body.get("buttons"):
+            # The live shape lists no buttons on an upscaled task, yet the service matches hidden ones:
+            # nothing to predict from, so any documented answer is accepted.
+            return self._press(parent, action, inputs, expected=None)
+        listed = [Button.from_dict(b) for b in parent.body.get("buttons") or []]
+        try:
+            chosen = match_button(listed, action, upscaled=upscaled, **inputs)
+        except NoMatchingButton as exc:
+            return self._rejected(parent, action, inputs, str(exc))
+        return self._press(parent, action, inputs, expected=CustomId.parse(chosen.custom_id).action)
+
+    def _press(self, parent: Tracked, action: str, inputs: dict[str, Any], expected: str | None) -> Any:
+        exchange = self.probe.submit(ACTION_PATHS[action], {"task_id": parent.task_id, **inputs})
+        if expected is None and exchange.status == 400:
+            return multiple()
+        if exchange.status != 200:
+            raise self.probe.violation(
+                exchange,
+                "button-not-pressable",
+                "$",
+                f"HTTP 200 creating a {expected or action} task",
+                exchange.body,
+            )
+        return self._track(exchange, expected or action)
+
+    def _rejected(self, parent: Tracked, action: str, inputs: dict[str, Any], message: str) -> Any:
+        exchange = self.probe.submit(ACTION_PATHS[action], {"task_id": parent.task_id, **inputs})
+        check_error(self.probe, exchange, 400, "invalid_request_error", "auto-matching")
+        received = exchange.body["error"]["message"]
+        if received != message:
+            raise self.probe.violation(exchange, "auto-matching", "$.error.message", message, received)
+        return multiple()
+
+    @precondition(
+        lambda self: (
+            self.target.budget.remaining > 0
+            and any(t.mj is not None and t.mj.status == "MODAL" for t in self.model.values())
+        )
+    )
+    @rule(data=st.data(), prompt=prompts)
+    def complete_modal(self, data: st.DataObject, prompt: str) -> None:
+        waiting = sorted(
+            t.task_id for t in self.model.values() if t.mj is not None and t.mj.status == "MODAL"
+        )
+        task = data.draw(st.sampled_from(waiting), label="modal task")
+        self.poll(task)  # time may have passed since: a MODAL task left 30 minutes is cancelled
+        tracked = self.model[task]
+        if tracked.mj is None or tracked.mj.status != "MODAL":
+            return
+        if self.target.has_clock and tracked.expired(self.now) is not False:
+            return  # past (or at) retention the task answers 404, as poll() has just checked
+        exchange = self.probe.submit(f"{_GENERATIONS}/modal", {"task_id": task, "prompt": prompt})
+        if exchange.status != 200 or exchange.body["data"][0]["task_id"] != task:
+            raise self.probe.violation(
+                exchange, "modal", "$.data[0].task_id", f"HTTP 200 naming the same task {task}", exchange.body
+            )
+
+
+def _inputs(action: str) -> st.SearchStrategy[dict[str, Any]]:
+    """The auto-matching inputs an endpoint takes: an index, a direction or a zoom ratio."""
+    if action in ("UPSCALE", "VARIATION", "HIGH_VARIATION", "LOW_VARIATION"):
+        return st.fixed_dictionaries({"index": st.integers(1, 4)})
+    if action == "PAN":
+        return st.fixed_dictionaries({"direction": st.sampled_from(DIRECTIONS)})
+    if action == "ZOOM":
+        return st.fixed_dictionaries({}, optional={"zoom_ratio": st.sampled_from([1.0, 1.5, 1.99, 2.0])})
+    return st.just({})
+
+
+def machine_for(target: Target) -> type[TaskLifecycle]:
+    """`TaskLifecycle` bound to `target`."""
+    return type(f"TaskLifecycle_{target.name}", (TaskLifecycle,), {"target": target})

@@ -1,0 +1,121 @@
+"""Checked HTTP calls against a target: every response is validated against `openapi.yaml`, and every
+call keeps what a reproducer needs.
+
+`Probe` is the one way the suite's own checks talk to a target (schemathesis brings its own client).
+Submits go through the target's spend budget: reserved before, given back when nothing was created.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from .spec import check_response, operation_for
+from .targets import Target
+from .violations import ContractViolation, Violation
+
+__all__ = ["Exchange", "Probe"]
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and its response."""
+
+    response: httpx.Response
+    account: int
+    reproducer: str
+
+    @property
+    def status(self) -> int:
+        return self.response.status_code
+
+    @property
+    def body(self) -> Any:
+        """The JSON body (None when it is not JSON)."""
+        try:
+            return self.response.json()
+        except ValueError:
+            return None
+
+    @property
+    def operation(self) -> str:
+        request = self.response.request
+        found = operation_for(request.method, request.url.path)
+        return found.label if found else f"{request.method} {request.url.path}"
+
+
+class Probe:
+    """The suite's HTTP session over one target."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        account: int = 0,
+        body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Exchange:
+        """Send, validate the response against the spec, and return the exchange."""
+        operation = operation_for(method, path)
+        spends = operation is not None and operation.spends
+        if spends:
+            self.target.budget.reserve(f"{method} {path}")
+        response: httpx.Response | None = None
+        try:
+            response = self.target.http(account).request(method, path, json=body, headers=headers)
+        finally:
+            if spends:
+                self.target.budget.settle(response is not None and response.is_success)
+        exchange = Exchange(response, account, self._curl(response.request, account))
+        check_response(response, target=self.target.name, reproducer=exchange.reproducer)
+        return exchange
+
+    def mj(self, task_id: str, *, account: int = 0) -> Exchange:
+        return self.request("GET", f"/v1/midjourney/{task_id}", account=account)
+
+    def unified(self, task_id: str, *, account: int = 0) -> Exchange:
+        return self.request("GET", f"/v1/tasks/{task_id}", account=account)
+
+    def submit(
+        self, path: str, body: dict[str, Any], *, account: int = 0, headers: dict[str, str] | None = None
+    ) -> Exchange:
+        return self.request("POST", path, account=account, body=body, headers=headers)
+
+    def violation(
+        self, exchange: Exchange, check: str, field: str, expected: str, received: Any
+    ) -> ContractViolation:
+        """A `ContractViolation` about `exchange` (`received` is shown as JSON)."""
+        shown = received if isinstance(received, str) else json.dumps(received, ensure_ascii=False)
+        return ContractViolation(
+            Violation(
+                check=check,
+                operation=exchange.operation,
+                status=exchange.status,
+                field=field,
+                expected=expected,
+                received=shown[:240],
+                reproducer=exchange.reproducer,
+                target=self.target.name,
+            )
+        )
+
+    def _curl(self, request: httpx.Request, account: int) -> str:
+        parts = ["curl", "-sS", "-X", request.method, str(request.url)]
+        parts += ["-H", f"Authorization: Bearer {self.target.key_reference(account)}"]
+        for name in ("content-type", "x-mock-scenario"):
+            if name in request.headers:
+                parts += ["-H", f"{name.title()}: {request.headers[name]}"]
+        if request.content:
+            parts += ["-d", request.content.decode(errors="replace")]
+        # The key reference stays unquoted-expandable: double quotes around the header that holds it.
+        return " ".join(
+            f'"{part}"' if part.startswith("Authorization: Bearer $") else shlex.quote(part) for part in parts
+        )

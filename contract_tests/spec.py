@@ -1,0 +1,154 @@
+"""The contract, loaded once: JSON Schemas of its components, its operations, and response validation.
+
+Everything the suite knows about the API's shape comes from here, so a change to `openapi.yaml` changes
+the suite without touching a test. Validation is openapi-core's, against the operation the spec names
+for a request's method and path.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import httpx
+from openapi_core import OpenAPI
+from openapi_core.datatypes import RequestParameters
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from tests.spec import SPEC_PATH, load_spec
+
+from .violations import ContractViolation, Violation, json_path
+
+__all__ = [
+    "SPEC_PATH",
+    "Operation",
+    "check_response",
+    "component_schema",
+    "load_spec",
+    "operation_for",
+    "operations",
+]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the spec: `POST /v1/midjourney/generations/upscale` (operationId `upscale`)."""
+
+    method: str
+    path: str
+    operation_id: str
+    request_schema: str | None
+    """Component name of the JSON request body, or None."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def spends(self) -> bool:
+        """A POST creates (or completes) a billed task; GETs are free."""
+        return self.method == "POST"
+
+    def matches(self, method: str, path: str) -> bool:
+        pattern = re.sub(r"\\{[^}]+\\}", r"[^/]+", re.escape(self.path))
+        return method.upper() == self.method and re.fullmatch(pattern, path) is not None
+
+
+@cache
+def operations() -> tuple[Operation, ...]:
+    """Every operation, literal paths before templated ones (so `/generations` never reads as an id)."""
+    spec = load_spec()
+    found = []
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            found.append(
+                Operation(method.upper(), path, operation["operationId"], _request_schema(spec, operation))
+            )
+    return tuple(sorted(found, key=lambda op: ("{" in op.path, op.path, op.method)))
+
+
+def operation_for(method: str, path: str) -> Operation | None:
+    return next((op for op in operations() if op.matches(method, path)), None)
+
+
+@cache
+def _components() -> dict[str, Any]:
+    return {"schemas": load_spec()["components"]["schemas"]}
+
+
+def component_schema(name: str) -> dict[str, Any]:
+    """A self-contained JSON Schema for `#/components/schemas/<name>` (its `$ref`s resolve inside it)."""
+    return {"$ref": f"#/components/schemas/{name}", "components": copy.deepcopy(_components())}
+
+
+def _request_schema(spec: dict[str, Any], operation: dict[str, Any]) -> str | None:
+    body = operation.get("requestBody")
+    if body is None:
+        return None
+    if "$ref" in body:
+        body = spec["components"]["requestBodies"][body["$ref"].rsplit("/", 1)[1]]
+    ref: str = body["content"]["application/json"]["schema"]["$ref"]
+    return ref.rsplit("/", 1)[1]
+
+
+@cache
+def _openapi(base_url: str) -> OpenAPI:
+    """openapi-core over the spec, with `servers` pointing at the target (the path is what is checked)."""
+    spec = copy.deepcopy(load_spec())
+    spec["servers"] = [{"url": base_url.rstrip("/")}]
+    return OpenAPI.from_dict(spec)
+
+
+class _Request:
+    """An `httpx.Request` as openapi-core's request protocol."""
+
+    def __init__(self, request: httpx.Request) -> None:
+        self.method = request.method.lower()
+        self.host_url = f"{request.url.scheme}://{request.url.netloc.decode()}"
+        self.path = request.url.path
+        self.body = request.content or None
+        self.content_type = request.headers.get("content-type", "application/json")
+        self.parameters = RequestParameters(
+            query=ImmutableMultiDict(list(request.url.params.multi_items())),
+            header=Headers(dict(request.headers)),
+        )
+
+
+class _Response:
+    def __init__(self, response: httpx.Response) -> None:
+        self.status_code = response.status_code
+        self.data = response.content
+        self.content_type = response.headers.get("content-type", "")
+        self.headers = Headers(dict(response.headers))
+
+
+def check_response(response: httpx.Response, *, target: str, reproducer: str) -> None:
+    """Raise `ContractViolation` unless `response` is one the spec allows for its request."""
+    request = response.request
+    operation = operation_for(request.method, request.url.path)
+    label = operation.label if operation else f"{request.method} {request.url.path}"
+    base_url = f"{request.url.scheme}://{request.url.netloc.decode()}"
+
+    def violation(field: str, expected: str, received: str) -> ContractViolation:
+        return ContractViolation(
+            Violation("schema", label, response.status_code, field, expected, received, reproducer, target)
+        )
+
+    if operation is None:
+        raise violation("(path)", "an operation of openapi.yaml", f"{request.method} {request.url.path}")
+    try:
+        _openapi(base_url).validate_response(_Request(request), _Response(response))
+    except Exception as exc:  # openapi-core raises a family of unrelated exception types
+        schema_errors = getattr(exc.__cause__, "schema_errors", None)
+        if schema_errors:
+            first = schema_errors[0]
+            raise violation(
+                json_path(first.absolute_path),
+                f"{first.validator} {json.dumps(first.validator_value, ensure_ascii=False)[:120]}",
+                f"{json.dumps(first.instance, ensure_ascii=False)[:120]} ({first.message[:160]})",
+            ) from exc
+        raise violation("(response)", "a response documented for this operation", str(exc)[:240]) from exc

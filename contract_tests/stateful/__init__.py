@@ -1,0 +1,1 @@
+"""The task lifecycle as a `RuleBasedStateMachine` over a target."""

@@ -1,0 +1,17 @@
+"""The task lifecycle state machine, run against every selected target."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis.stateful import run_state_machine_as_test
+
+from ..lifecycle import machine_for
+from ..profiles import settings_for
+from ..targets import Target
+
+
+def test_task_lifecycle(target: Target) -> None:
+    target.require_time()
+    if not target.task_ids and target.budget.limit == 0:
+        pytest.skip(f"{target.name}: no tasks to follow: set APIMART_TASK_IDS or APIMART_ALLOW_SPEND=1")
+    run_state_machine_as_test(machine_for(target), settings=settings_for(target))

@@ -1,0 +1,84 @@
+"""`ContractViolation`: what every check of the suite raises, structured so the summary can print it.
+
+A violation names the operation, the HTTP status received, the field (a JSON path into the response),
+what the contract expected and what the target sent, and a reproducer (a curl line). It subclasses
+`AssertionError` so pytest reports it as a failure and Hypothesis shrinks towards it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+__all__ = ["ContractViolation", "Violation", "attach", "json_path", "violations_of"]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One break of the contract, as a human reads it in a CI log."""
+
+    check: str
+    """Short name of the check that failed (`schema`, `status-backwards`, `button-job-hash`, ...)."""
+    operation: str
+    """`GET /v1/midjourney/{task_id}` and kin: the spec's operation, not the concrete URL."""
+    status: int | None
+    field: str
+    expected: str
+    received: str
+    reproducer: str = ""
+    target: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def lines(self) -> list[str]:
+        """The summary entry: a headline and indented details."""
+        where = f"[{self.target}] " if self.target else ""
+        status = "no response" if self.status is None else f"HTTP {self.status}"
+        lines = [
+            f"{where}{self.check}: {self.operation} -> {status}",
+            f"    field:     {self.field}",
+            f"    expected:  {self.expected}",
+            f"    received:  {self.received}",
+        ]
+        if self.reproducer:
+            lines.append(f"    reproduce: {self.reproducer}")
+        return lines
+
+
+class ContractViolation(AssertionError):
+    """Raised by a check; carries the structured `Violation`."""
+
+    def __init__(self, violation: Violation) -> None:
+        super().__init__("\n".join(violation.lines()))
+        self.violation = violation
+
+
+def json_path(parts: Any) -> str:
+    """`["buttons", 3, "customId"]` -> `$.buttons[3].customId`."""
+    text = "$"
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
+
+
+_ATTACHED = "contract_violations"
+
+
+def attach(exc: BaseException, violations: list[Violation]) -> BaseException:
+    """Let an exception that is not a `ContractViolation` (schemathesis's) carry structured violations."""
+    setattr(exc, _ATTACHED, violations)
+    return exc
+
+
+def violations_of(exc: BaseException) -> list[Violation]:
+    """Every violation an exception carries, through exception groups and chained causes."""
+    if isinstance(exc, ContractViolation):
+        return [exc.violation]
+    found: list[Violation] = list(getattr(exc, _ATTACHED, []))
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found += violations_of(inner)
+    if not found and exc.__cause__ is not None:
+        found = violations_of(exc.__cause__)
+    return found
