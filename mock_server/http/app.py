@@ -17,6 +17,7 @@ from ..service import MockService
 from ..store import SqliteStore
 from . import actions, control, errors, pipeline, public, tasks
 from .context import EXTENSION, MockState
+from .fast import FastTaskGets
 from .validation import BodyValidators
 
 __all__ = ["create_app"]
@@ -40,6 +41,7 @@ def create_app(config: MockConfig | None = None, *, real_time: Callable[[], floa
         app.register_blueprint(module.blueprint)
     errors.init_app(app)
     pipeline.init_app(app)
+    app.wsgi_app = FastTaskGets(app, app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

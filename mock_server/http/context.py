@@ -14,7 +14,7 @@ from ..service import MockService
 from ..store import SqliteStore
 from .validation import BodyValidators
 
-__all__ = ["EXTENSION", "MockState", "account", "images_url", "json_response", "mock", "now"]
+__all__ = ["EXTENSION", "MockState", "account", "images_base", "images_url", "json_response", "mock", "now"]
 
 EXTENSION = "apimart_mock"
 
@@ -52,9 +52,12 @@ def account() -> str:
 
 def images_url() -> str:
     """Where the images this request hands out are served: the public URL or this server's own."""
-    public = mock().config.public_url
-    base = public.rstrip("/") + "/" if public else request.host_url
-    return base + "images/"
+    return images_base(mock().config.public_url, request.host_url)
+
+
+def images_base(public_url: str | None, host_url: str) -> str:
+    """The images URL for a server reached at `host_url` (`http://host:port/`) unless one is configured."""
+    return (public_url.rstrip("/") + "/" if public_url else host_url) + "images/"
 
 
 def json_response(body: Any, status: int = 200) -> Response:

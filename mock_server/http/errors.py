@@ -11,12 +11,13 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, Reque
 
 from ..domain.errors import MockError, RateLimited
 from .context import json_response
+from .views import error_body
 
 __all__ = ["error_response", "init_app"]
 
 
 def error_response(status: int, error_type: str, message: str) -> Response:
-    return json_response({"error": {"code": status, "message": message, "type": error_type}}, status)
+    return json_response(error_body(status, error_type, message), status)
 
 
 def init_app(app: Flask) -> None:

@@ -23,13 +23,13 @@ from ..faults import Fault, FaultKind, drifted
 from ..store import JournalEntry
 from .context import mock
 
-__all__ = ["API_PREFIX", "CONTROL_PREFIX", "DROP_KEY", "DropConnection", "init_app"]
+__all__ = ["API_PREFIX", "CONTROL_PREFIX", "DROP_KEY", "WORKER_HEADER", "DropConnection", "init_app"]
 
 API_PREFIX = "/v1/"
 CONTROL_PREFIX = "/__mock/"
 DROP_KEY = "apimart_mock.drop"
 _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
-_WORKER_HEADER = "X-Mock-Worker"
+WORKER_HEADER = "X-Mock-Worker"
 
 
 def init_app(app: Flask) -> None:
@@ -96,11 +96,12 @@ def _after(response: Response) -> Response:
         and response.status_code < 300
     ):
         response.set_data(json.dumps(drifted(json.loads(response.get_data()), fault.drift)))
+    worker = os.getpid()
     if not request.path.startswith(CONTROL_PREFIX) and "now" in g:
         status = 0 if request.environ.get(DROP_KEY) else response.status_code
-        entry = JournalEntry(g.now, request.method, request.path, g.get("account"), status, os.getpid())
+        entry = JournalEntry(g.now, request.method, request.path, g.get("account"), status, worker)
         mock().store.record(entry)
-    response.headers[_WORKER_HEADER] = str(os.getpid())
+    response.headers[WORKER_HEADER] = str(worker)
     return response
 
 

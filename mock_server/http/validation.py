@@ -23,14 +23,15 @@ from ..spec import load_spec
 __all__ = ["BodyValidators", "check_language", "check_task_id", "read_json_object"]
 
 _SPEC_URI = "urn:apimart:openapi"
-_TASK_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+TASK_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""The spec's TaskIdValue: an id outside it is a 400 and never looked up."""
 _LANGUAGES = ("zh", "en", "ko", "ja")
 _MESSAGE_LIMIT = 200
 
 
 def check_task_id(task_id: str) -> str:
     """A path id that the spec's TaskIdValue allows; anything else is 400 (never looked up)."""
-    if _TASK_ID.fullmatch(task_id) is None:
+    if TASK_ID.fullmatch(task_id) is None:
         raise InvalidRequest("Invalid task ID")
     return task_id
 

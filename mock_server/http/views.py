@@ -16,7 +16,7 @@ from ..domain.buttons import Button, Shape
 from ..domain.task import Task, TaskState
 from ..images import grid_image_name, tile_image_name
 
-__all__ = ["URL_LIFETIME", "midjourney_view", "submitted", "unified_view"]
+__all__ = ["URL_LIFETIME", "error_body", "midjourney_view", "submitted", "unified_view"]
 
 URL_LIFETIME = 24 * 3600
 """`expires_at` of result URLs is completion + 24 h (both doc examples); the images outlive it."""
@@ -67,6 +67,11 @@ def unified_view(task: Task, state: TaskState, images_url: str) -> dict[str, Any
     if state.failed:
         data["error"] = {**(_CANCELLED if state.cancelled else _FAILED), "message": state.fail_reason}
     return {"code": 200, "data": data}
+
+
+def error_body(status: int, error_type: str, message: str) -> dict[str, Any]:
+    """The APIMart error envelope, for every error the mock answers."""
+    return {"error": {"code": status, "message": message, "type": error_type}}
 
 
 def submitted(task: Task) -> dict[str, Any]:

@@ -1,0 +1,66 @@
+"""In-process speed: the generated client calling the mock through `httpx.WSGITransport`, no socket.
+
+This is how the contract suite and most CI jobs will use the mock, so its calls per second bound how
+fast they can run. Each call goes through the whole client (request building, response parsing into
+models) and the whole mock (auth, store, views).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import httpx
+from apimart_mj_client import AuthenticatedClient
+from apimart_mj_client.api.midjourney import get_midjourney_task
+from apimart_mj_client.api.tasks import get_task
+
+from mock_server.config import MockConfig
+from mock_server.http.app import create_app
+
+from .settings import INPROCESS_MAX_CALLS, INPROCESS_SECONDS
+
+__all__ = ["InProcessResult", "measure_in_process"]
+
+_BASE = "http://mock.local"
+_TOKEN = "bench-in-process"
+
+
+@dataclass(frozen=True)
+class InProcessResult:
+    calls: int
+    seconds: float
+    wrong: int
+
+    @property
+    def per_second(self) -> float:
+        return self.calls / self.seconds if self.seconds else 0.0
+
+
+def measure_in_process() -> InProcessResult:
+    """Alternate both GET views over a few dozen tasks for INPROCESS_SECONDS (or INPROCESS_MAX_CALLS)."""
+    transport = httpx.WSGITransport(app=create_app(MockConfig()))
+    with httpx.Client(transport=transport, base_url=_BASE) as control:
+        ids = [
+            control.post("/__mock/tasks", json={"account": _TOKEN, "status": status, "age": 10.0}).json()[
+                "id"
+            ]
+            for status in ("SUCCESS", "IN_PROGRESS", "FAILURE", "SUBMITTED") * 10
+        ]
+    client = AuthenticatedClient(
+        base_url=_BASE, token=_TOKEN, timeout=httpx.Timeout(10.0), httpx_args={"transport": transport}
+    )
+    calls = wrong = 0
+    with client:
+        start = time.perf_counter()
+        deadline = start + INPROCESS_SECONDS
+        while calls < INPROCESS_MAX_CALLS and time.perf_counter() < deadline:
+            task_id = ids[calls % len(ids)]
+            if calls % 2:
+                status = get_task.sync_detailed(task_id, client=client).status_code
+            else:
+                status = get_midjourney_task.sync_detailed(task_id, client=client).status_code
+            wrong += status != 200
+            calls += 1
+        seconds = time.perf_counter() - start
+    return InProcessResult(calls, seconds, wrong)

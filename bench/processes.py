@@ -1,0 +1,122 @@
+"""Start a server in its own process group, wait until it answers, and always stop it again.
+
+A server that outlives the bench would hold its port and skew the next run, so `serving()` kills the
+whole group (gunicorn's workers, Node's children) on exit, on error and on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from .settings import HOST, READY_TIMEOUT_S, STOP_TIMEOUT_S
+
+__all__ = ["Running", "ServerFailed", "free_port", "serving", "stop_group", "terminate_on_sigterm"]
+
+
+class ServerFailed(RuntimeError):
+    """A server exited or never answered; the message ends with the tail of its log."""
+
+
+@dataclass(frozen=True)
+class Running:
+    """A server that answers on `url`."""
+
+    name: str
+    url: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now (the OS picks it)."""
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(
+    name: str,
+    command: Sequence[str],
+    port: int,
+    log: Path,
+    *,
+    ready_path: str = "/",
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Iterator[Running]:
+    """Run `command` (which must listen on HOST:`port`) until the block ends."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            list(command),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=None if env is None else dict(env),
+            cwd=cwd,
+        )
+        try:
+            url = f"http://{HOST}:{port}"
+            _wait_ready(name, process, url + ready_path, log)
+            yield Running(name, url, port, process, log)
+        finally:
+            stop_group(process)
+
+
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the process group, then SIGKILL whatever is left after STOP_TIMEOUT_S."""
+    if process.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, STOP_TIMEOUT_S), (signal.SIGKILL, STOP_TIMEOUT_S)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _wait_ready(name: str, process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    """Poll `url` until any HTTP answer arrives (bounded by READY_TIMEOUT_S)."""
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServerFailed(f"{name} exited with {process.returncode}:\n{_tail(log)}")
+        try:
+            httpx.get(url, timeout=1.0)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise ServerFailed(f"{name} did not answer {url} within {READY_TIMEOUT_S:.0f} s:\n{_tail(log)}")
+
+
+def _tail(log: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def terminate_on_sigterm() -> None:
+    """Turn SIGTERM into KeyboardInterrupt, so `serving()` blocks stop their servers on `kill` too."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)

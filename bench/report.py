@@ -1,0 +1,283 @@
+"""Turn one run's measurements into the target verdicts, the printed table and BENCHMARKS.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .inprocess import InProcessResult
+from .machine import Machine
+from .settings import (
+    CONNECTIONS,
+    MIX_SHARES,
+    MIX_SIZE,
+    TARGET_CEILING_SHARE,
+    TARGET_INPROCESS,
+    TARGET_VS_PRISM,
+    THREADS,
+    WARMUP_S,
+    WRK_TIMEOUT_S,
+)
+from .walltime import Timed
+from .wrk import WrkResult
+
+__all__ = ["Results", "ServerRun", "Verdict", "render_markdown", "render_table", "verdicts"]
+
+MOCK, PRISM, HELLO, FLASK = "mock", "prism", "hello", "flask"
+
+
+@dataclass(frozen=True)
+class ServerRun:
+    """One server loaded by wrk in one or more rounds: what it is, the command that served it, results.
+
+    `result` is the round with the most req/s (interference from other processes on a shared machine
+    only ever lowers throughput, so the best round is the least disturbed); errors count every round.
+    """
+
+    label: str
+    command: str
+    rounds: list[WrkResult]
+
+    @property
+    def result(self) -> WrkResult:
+        return max(self.rounds, key=lambda w: w.rps)
+
+    @property
+    def errors(self) -> int:
+        return sum(w.errors for w in self.rounds)
+
+    @property
+    def requests(self) -> int:
+        return sum(w.requests for w in self.rounds)
+
+    def class_totals(self, name: str) -> tuple[int, int] | None:
+        counts = [w.classes[name] for w in self.rounds if name in w.classes]
+        return (sum(c.ok for c in counts), sum(c.wrong for c in counts)) if counts else None
+
+
+@dataclass(frozen=True)
+class Results:
+    started: datetime
+    seconds: float
+    machine: Machine
+    runs: dict[str, ServerRun]
+    in_process: InProcessResult | None
+    timed: list[Timed]
+    audit: list[str]
+    workers_seen: int
+    workers_configured: int
+    state_tasks: int
+    state_accounts: int
+    duration_s: int
+    rounds: int
+    load_average: list[str]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    name: str
+    measured: str
+    threshold: str
+    passed: bool
+
+    @property
+    def mark(self) -> str:
+        return "PASS" if self.passed else "FAIL"
+
+
+def verdicts(r: Results) -> list[Verdict]:
+    """The targets of issue 7, each judged on ratios measured in this one run."""
+    out: list[Verdict] = []
+    mock, prism, hello = (r.runs.get(k) for k in (MOCK, PRISM, HELLO))
+    if mock and prism:
+        ratio = _ratio(mock.result.rps, prism.result.rps)
+        out.append(
+            Verdict(
+                "served mock ≥ 2× Prism req/s",
+                f"{ratio:.2f}×",
+                f"≥ {TARGET_VS_PRISM:g}×",
+                ratio >= TARGET_VS_PRISM,
+            )
+        )
+        out.append(
+            Verdict(
+                "served mock p99 ≤ Prism p99",
+                f"{mock.result.p99_ms:.1f} ms vs {prism.result.p99_ms:.1f} ms",
+                "≤ Prism",
+                mock.result.p99_ms <= prism.result.p99_ms,
+            )
+        )
+    if mock and hello:
+        share = _ratio(mock.result.rps, hello.result.rps)
+        out.append(
+            Verdict(
+                "served mock ≥ 70% of the ceiling",
+                f"{share:.0%}",
+                f"≥ {TARGET_CEILING_SHARE:.0%}",
+                share >= TARGET_CEILING_SHARE,
+            )
+        )
+    if mock:
+        bad = mock.errors + len(r.audit)
+        out.append(
+            Verdict(
+                "served mock state-correct under load",
+                f"{mock.errors} wrong/failed of {mock.requests:,}; audit after load: {len(r.audit)} problems",
+                "0",
+                bad == 0 and mock.requests > 0,
+            )
+        )
+    if r.in_process:
+        ip = r.in_process
+        out.append(
+            Verdict(
+                "in-process ≥ 2,000 calls/s",
+                f"{ip.per_second:,.0f} calls/s ({ip.wrong} wrong)",
+                f"≥ {TARGET_INPROCESS:,.0f}",
+                ip.per_second >= TARGET_INPROCESS and ip.wrong == 0,
+            )
+        )
+    return out
+
+
+def render_table(r: Results, verdict_list: list[Verdict]) -> str:
+    """The one table: servers under wrk, in-process calls, and the commands' wall times."""
+    by_name = {v.name: v for v in verdict_list}
+    prism = r.runs.get(PRISM)
+    hello = r.runs.get(HELLO)
+    rows = [
+        "| measured | req/s | p50 ms | p99 ms | errors | × Prism | share of ceiling | targets |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    mock_targets = " · ".join(
+        f"{name.removeprefix('served mock ')} **{v.mark}**"
+        for name, v in by_name.items()
+        if name.startswith("served mock")
+    )
+    for key, targets in (
+        (MOCK, mock_targets),
+        (PRISM, "(reference)"),
+        (HELLO, "(the ceiling)"),
+        (FLASK, "(information: the framework's own ceiling)"),
+    ):
+        run = r.runs.get(key)
+        if run is None:
+            continue
+        w = run.result
+        vs_prism = f"{_ratio(w.rps, prism.result.rps):.2f}×" if prism else "—"
+        of_ceiling = f"{_ratio(w.rps, hello.result.rps):.0%}" if hello else "—"
+        rows.append(
+            f"| {run.label} | {w.rps:,.0f} | {w.p50_ms:.1f} | {w.p99_ms:.1f} "
+            f"| {run.errors} / {run.requests:,} | {vs_prism} | {of_ceiling} | {targets} |"
+        )
+    if r.in_process:
+        ip = r.in_process
+        v = by_name.get("in-process ≥ 2,000 calls/s")
+        mark = f"≥ 2,000 calls/s **{v.mark}**" if v else ""
+        rows.append(
+            f"| in-process: generated client → mock via httpx.WSGITransport | {ip.per_second:,.0f} calls/s "
+            f"| — | — | {ip.wrong} / {ip.calls:,} | — | — | {mark} |"
+        )
+    for t in r.timed:
+        status = "ok" if t.ok else f"**exit {t.returncode}**"
+        rows.append(f"| {t.label}: wall time | {t.seconds:.1f} s | — | — | {status} | — | — | — |")
+    return "\n".join(rows)
+
+
+def render_markdown(r: Results, verdict_list: list[Verdict], table: str) -> str:
+    m = r.machine
+    passed = sum(v.passed for v in verdict_list)
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`.venv/bin/python -m bench`, code in `bench/`); rerun it to refresh this",
+        "file. Only the ratios within one run mean anything: wrk runs on the same cores as the servers.",
+        "",
+        f"- **Date:** {r.started:%Y-%m-%d %H:%M} UTC (the whole run took {r.seconds:.0f} s)",
+        f"- **Machine:** {m.cores} cores, {m.cpu}, {m.memory_gib:.0f} GiB, {m.os}",
+        f"- **Python** {m.python}; "
+        + ", ".join(f"**{name}** {version}" for name, version in m.versions.items()),
+        f"- **Load:** `wrk -t{THREADS} -c{CONNECTIONS} -d{r.duration_s}s --timeout={WRK_TIMEOUT_S}s"
+        " -s bench/mix.lua <url> -- .bench/run/mix_data.lua` against each server in turn,"
+        f" after a {WARMUP_S} s unmeasured warm-up; loopback only. {r.rounds} rounds, the order reversed"
+        " each round; each row shows its best round (other processes only ever slow a server down),"
+        " errors count every round. 1-minute load average before each measurement: "
+        + ", ".join(r.load_average)
+        + ".",
+        f"- **State:** {r.state_tasks} tasks across {r.state_accounts} accounts, created through"
+        " `POST /__mock/tasks` in every status (NOT_START, SUBMITTED, IN_PROGRESS, MODAL, SUCCESS,"
+        " FAILURE) and at ages from seconds to 2 days, plus tasks 4+ days old (past retention).",
+        f"- **Mix** ({MIX_SIZE} requests, shuffled, each wrk thread cycling from its own offset): "
+        + ", ".join(f"{name} {share}%" for name, share in MIX_SHARES.items()),
+        "",
+        "## Results",
+        "",
+        table,
+        "",
+        f"**Targets: {passed} of {len(verdict_list)} pass.**",
+        "",
+        "| target | measured | threshold | verdict |",
+        "|---|---|---|---|",
+        *(f"| {v.name} | {v.measured} | {v.threshold} | **{v.mark}** |" for v in verdict_list),
+        "",
+        "## Servers, exactly as run",
+        "",
+        *(f"- **{run.label}:** `{run.command}`" for run in r.runs.values()),
+        f"- The served mock's responses came from {r.workers_seen} distinct worker processes"
+        f" (`X-Mock-Worker`; {r.workers_configured} configured).",
+        "",
+        "## How the comparison is kept fair",
+        "",
+        "- One request list for every server: the same paths, tokens and headers, and for every",
+        "  request the one status it must get (200 for a poll of an own task through either view; 404",
+        "  for an id that never existed or a task past retention; 403 for another account's task).",
+        "- Prism keeps no state, so it cannot know which task is whose. Every request therefore carries",
+        "  `Prefer: code=<expected>`, the header Prism uses to pick a documented response; Prism answers",
+        "  it from the spec's examples. The hello-world apps read the same header. Our mock ignores it",
+        "  and must reach the status from its state. So Prism's and the ceilings' \"errors\" only show",
+        "  whether they answered the asked-for status; the mock's show whether its state is right.",
+        "- An error is a response whose status is not the expected one for its request, or a request",
+        "  that got no response (connect/read/write error or timeout).",
+        "- wrk runs one connection per thread: a connection alternates request and response, so the",
+        "  script knows which request each response answers. wrk and the servers share the cores.",
+        "- Prism runs as most people run it (`prism mock openapi.yaml`, one Node process). The ceiling",
+        "  is a raw WSGI callable (no framework) under the mock's gunicorn settings: what Python can",
+        "  serve here at all. The same hello-world in Flask (the mock's framework) is shown for",
+        "  information: the gap between the two is the framework's, not the mock's.",
+        "- All servers stay up for the whole run (idle ones cost nothing); only one is loaded at a time.",
+        "",
+        "## Per request class",
+        "",
+        "| server | " + " | ".join(MIX_SHARES) + " |",
+        "|---|" + "---:|" * len(MIX_SHARES),
+    ]
+    for run in r.runs.values():
+        cells = []
+        for name in MIX_SHARES:
+            totals = run.class_totals(name)
+            cells.append("—" if totals is None else f"{totals[0]:,} ok / {totals[1]} wrong")
+        lines.append(f"| {run.label} | " + " | ".join(cells) + " |")
+    samples = [(run.label, s) for run in r.runs.values() for w in run.rounds for s in w.samples]
+    if samples or r.audit:
+        lines += ["", "## Wrong answers seen", ""]
+        lines += [f"- {label}: `{s}`" for label, s in samples]
+        lines += [f"- audit after the load: {p}" for p in r.audit[:20]]
+    lines += [
+        "",
+        "## Commands timed",
+        "",
+        *(f"- {t.label}: `{t.command}` — {t.seconds:.1f} s, exit {t.returncode}" for t in r.timed),
+        "",
+        "Where a target is missed, `bench/FINDINGS.md` records the profile and what limits it.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else 0.0
+
+
+def write(path: Path, text: str) -> None:
+    path.write_text(text)

@@ -1,0 +1,255 @@
+"""The bench's one run: install tools, start the servers, load them one at a time, time the rest, report.
+
+Fairness: every server gets the same request list, wrk settings and warm-up; only one is loaded at a
+time, in rounds whose order alternates (so a change in the machine's background load does not favour
+whichever ran first). All servers stay up until the end and are always stopped, also on error or
+Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from .inprocess import InProcessResult, measure_in_process
+from .machine import describe_machine
+from .mix import build_mix, write_lua
+from .processes import ServerFailed, free_port, serving, terminate_on_sigterm
+from .report import (
+    FLASK,
+    HELLO,
+    MOCK,
+    PRISM,
+    Results,
+    ServerRun,
+    render_markdown,
+    render_table,
+    verdicts,
+    write,
+)
+from .settings import (
+    DURATION_S,
+    HOST,
+    MIX_SHARES,
+    MIX_SIZE,
+    REPORT,
+    ROOT,
+    ROUNDS,
+    RUN_DIR,
+    SEED,
+    SPEC,
+    VENV_BIN,
+    WARMUP_S,
+)
+from .state import audit_state, build_state
+from .tools import ToolMissing, ensure_prism, ensure_wrk, gunicorn_version, prism_version, wrk_version
+from .walltime import CHECK_GENERATED, CONTRACT, Timed, time_command
+from .wrk import WrkFailed, WrkResult, run_wrk
+
+__all__ = ["gunicorn_command", "main", "mock_serve_defaults"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    terminate_on_sigterm()
+    try:
+        return _run(args)
+    except (ToolMissing, ServerFailed, WrkFailed) as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("bench: interrupted; every server it started is stopped", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--duration", type=int, default=DURATION_S, help=f"seconds per server (default {DURATION_S})"
+    )
+    parser.add_argument(
+        "--no-commands", action="store_true", help="skip timing make contract / check-generated"
+    )
+    parser.add_argument(
+        "--no-write", action="store_true", help="print the table only; leave BENCHMARKS.md alone"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=ROUNDS, help=f"rounds per server, order alternating (default {ROUNDS})"
+    )
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    started, t0 = datetime.now(UTC), time.perf_counter()
+    wrk = ensure_wrk()
+    prism = ensure_prism()
+    workers, threads = mock_serve_defaults()
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    mix_file = RUN_DIR / "mix_data.lua"
+    ports = {key: free_port() for key in (MOCK, PRISM, HELLO, FLASK)}
+    servers: list[tuple[str, str, list[str], str]] = [
+        (
+            MOCK,
+            f"our mock (`apimart-mock serve`, gthread {workers}×{threads})",
+            [str(VENV_BIN / "apimart-mock"), "serve", "--host", HOST, "--port", str(ports[MOCK])],
+            "/__mock/clock",
+        ),
+        (
+            PRISM,
+            f"Prism {prism_version()} (`prism mock`, static examples)",
+            [prism, "mock", str(SPEC), "-h", HOST, "-p", str(ports[PRISM])],
+            "/",
+        ),
+        (
+            HELLO,
+            f"hello-world WSGI (gunicorn gthread {workers}×{threads})",
+            gunicorn_command("bench.hello:app", ports[HELLO], workers, threads),
+            "/",
+        ),
+        (
+            FLASK,
+            f"hello-world Flask (gunicorn gthread {workers}×{threads})",
+            gunicorn_command("bench.hello:flask_app", ports[FLASK], workers, threads),
+            "/",
+        ),
+    ]
+    rounds: dict[str, list[WrkResult]] = {key: [] for key, *_ in servers}
+    load_average: list[str] = []
+    with ExitStack() as stack:
+        urls: dict[str, str] = {}
+        for key, label, command, ready in servers:
+            print(f"bench: starting {label}", flush=True)
+            log = RUN_DIR / f"{key}.log"
+            running = stack.enter_context(serving(key, command, ports[key], log, ready_path=ready, cwd=ROOT))
+            urls[key] = running.url
+        state = build_state(urls[MOCK])
+        write_lua(build_mix(state.pools(), MIX_SHARES, MIX_SIZE, SEED), mix_file)
+        workers_seen = _workers_seen(urls[MOCK])
+        for n in range(args.rounds):
+            order = servers if n % 2 == 0 else servers[::-1]  # alternate, so drift hits everyone alike
+            for key, label, _, _ in order:
+                load_average.append(_load_average())
+                rounds[key].append(_load(f"{label}, round {n + 1}", wrk, urls[key], mix_file, args.duration))
+        audit = audit_state(urls[MOCK], state)
+    runs = {key: ServerRun(label, _show(command), rounds[key]) for key, label, command, _ in servers}
+
+    print("bench: in-process calls (generated client -> WSGITransport) ...", flush=True)
+    in_process: InProcessResult | None = max(
+        (measure_in_process() for _ in range(args.rounds)), key=lambda r: r.per_second
+    )
+    timed: list[Timed] = []
+    if not args.no_commands:
+        for label, shell in (CONTRACT, CHECK_GENERATED):
+            print(f"bench: timing {label} ...", flush=True)
+            timed.append(time_command(label, shell))
+
+    machine = describe_machine(
+        {"prism": prism_version(), "wrk": wrk_version(wrk), "gunicorn": gunicorn_version()}
+    )
+    results = Results(
+        started=started,
+        seconds=time.perf_counter() - t0,
+        machine=machine,
+        runs=runs,
+        in_process=in_process,
+        timed=timed,
+        audit=audit,
+        workers_seen=workers_seen,
+        workers_configured=workers,
+        state_tasks=state.task_count,
+        state_accounts=len(state.live),
+        duration_s=args.duration,
+        rounds=args.rounds,
+        load_average=load_average,
+    )
+    verdict_list = verdicts(results)
+    table = render_table(results, verdict_list)
+    print()
+    print(table)
+    print()
+    for v in verdict_list:
+        print(f"  {v.mark}  {v.name}: {v.measured} (target {v.threshold})")
+    if not args.no_write:
+        write(REPORT, render_markdown(results, verdict_list, table))
+        print(f"\nbench: wrote {REPORT.relative_to(ROOT)}")
+    missed = [v for v in verdict_list if not v.passed]
+    return 1 if args.strict and missed else 0
+
+
+def _load_average() -> str:
+    """The 1-minute load average just before a measurement: shows when other work shared the cores."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
+def _load(name: str, wrk: str, url: str, mix_file: Path, seconds: int) -> WrkResult:
+    print(f"bench: loading {name} ({WARMUP_S} s warm-up, then {seconds} s) ...", flush=True)
+    run_wrk(wrk, url, mix_file, WARMUP_S)
+    result = run_wrk(wrk, url, mix_file, seconds)
+    print(f"bench:   {result.rps:,.0f} req/s, p99 {result.p99_ms:.1f} ms, {result.errors} errors", flush=True)
+    return result
+
+
+def gunicorn_command(app: str, port: int, workers: int, threads: int) -> list[str]:
+    """gunicorn with the settings `apimart-mock serve` gives its own gunicorn (mock_server/cli.py)."""
+    return [
+        str(VENV_BIN / "gunicorn"),
+        "--worker-class",
+        "gthread",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--bind",
+        f"{HOST}:{port}",
+        "--log-level",
+        "warning",
+        app,
+    ]
+
+
+def mock_serve_defaults() -> tuple[int, int]:
+    """Workers and threads `apimart-mock serve` uses by default (what `make mock` runs), from its --help.
+
+    The ceiling must run under the same server configuration; reading the help keeps the two in step
+    without importing the CLI's private parts.
+    """
+    done = subprocess.run(
+        [str(VENV_BIN / "apimart-mock"), "serve", "--help"], capture_output=True, text=True, timeout=60
+    )
+    text = " ".join(done.stdout.split())
+    workers = re.search(r"--workers \S+ worker processes \(default (\d+)\)", text)
+    threads = re.search(r"--threads \S+ threads per worker \(default (\d+)\)", text)
+    if not (workers and threads):
+        raise ServerFailed(
+            f"cannot read the default workers/threads from `apimart-mock serve --help`:\n{text[:800]}"
+        )
+    return int(workers.group(1)), int(threads.group(1))
+
+
+def _workers_seen(url: str, probes: int = 40) -> int:
+    """How many worker processes answer (`X-Mock-Worker`), over `probes` fresh connections."""
+    pids = set()
+    for _ in range(probes):
+        pid = httpx.get(url + "/__mock/clock", timeout=5.0).headers.get("X-Mock-Worker")
+        if pid:
+            pids.add(pid)
+    return len(pids)
+
+
+def _show(command: Sequence[str]) -> str:
+    """A command as a reader would type it in the repo (paths relative to it)."""
+    root = str(ROOT) + "/"
+    return " ".join(part.replace(root, "") for part in command)

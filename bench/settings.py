@@ -1,0 +1,67 @@
+"""Every knob of the bench in one place, so BENCHMARKS.md can name them and a rerun uses the same."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+"""The repository (the bench is run from a checkout, never installed)."""
+WORK = ROOT / ".bench"
+"""Everything the bench installs or writes besides BENCHMARKS.md (ignored by git)."""
+RUN_DIR = WORK / "run"
+"""Logs of the servers and the request list of the last run."""
+VENV_BIN = ROOT / ".venv" / "bin"
+SPEC = ROOT / "openapi.yaml"
+REPORT = ROOT / "BENCHMARKS.md"
+FINDINGS = ROOT / "bench" / "FINDINGS.md"
+
+PRISM_PACKAGE = "@stoplight/prism-cli"
+PRISM_VERSION = "5.16.0"
+PRISM_PREFIX = WORK / "prism"
+PRISM_BIN = PRISM_PREFIX / "node_modules" / ".bin" / "prism"
+
+HOST = "127.0.0.1"
+"""Loopback only: nothing the bench starts or loads listens anywhere else."""
+
+CONNECTIONS = 16
+THREADS = 16
+"""One connection per wrk thread: a connection alternates request and response, so each thread knows
+which request a response answers and can check its status (wrk tells a script nothing about the
+connection a response came on)."""
+DURATION_S = 10
+WARMUP_S = 2
+ROUNDS = 2
+"""Each server is loaded this often, the order reversed every round; the best round counts. Other
+processes on a shared 2-core machine only ever slow a server down, and alternating the order keeps a
+change in background load from favouring whichever server ran first."""
+"""Each server gets a short unmeasured run first (Node's JIT, gunicorn's lazy imports)."""
+WRK_TIMEOUT_S = 5
+
+READY_TIMEOUT_S = 60.0
+"""How long a server may take to answer its first request (Prism needs a few seconds)."""
+STOP_TIMEOUT_S = 10.0
+
+MIX_SIZE = 2000
+"""Length of the request list each wrk thread cycles through (from its own offset)."""
+MIX_SHARES = {
+    "mj_view_200": 40,
+    "unified_view_200": 40,
+    "unknown_404": 5,
+    "expired_404": 5,
+    "other_account_403": 10,
+}
+"""Request classes in percent: mostly polls of live tasks through both views, some 404s and 403s."""
+
+STATE_ACCOUNTS = 6
+STATE_TASKS_PER_ACCOUNT = 60
+"""360 live tasks plus some past retention: the "hundreds of tasks across accounts" of issue 7."""
+SEED = 7
+
+INPROCESS_SECONDS = 3.0
+INPROCESS_MAX_CALLS = 50_000
+COMMAND_TIMEOUT_S = 600.0
+
+TARGET_VS_PRISM = 2.0
+TARGET_CEILING_SHARE = 0.70
+TARGET_INPROCESS = 2000.0
+TARGET_MAKE_TEST_S = 300.0

@@ -1,0 +1,87 @@
+"""Install the bench's outside tools on demand, into local folders, and report their versions.
+
+Prism comes from npm into `.bench/prism` (pinned, so every run loads the same Prism); `wrk` from
+Debian's packages when it is not on PATH. When an install is impossible the error says what to run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from importlib import metadata
+
+from .settings import PRISM_BIN, PRISM_PACKAGE, PRISM_PREFIX, PRISM_VERSION
+
+__all__ = ["ToolMissing", "ensure_prism", "ensure_wrk", "gunicorn_version", "prism_version", "wrk_version"]
+
+_INSTALL_TIMEOUT_S = 600
+
+
+class ToolMissing(RuntimeError):
+    """A tool the bench needs could not be installed; the message says how to install it by hand."""
+
+
+def ensure_wrk() -> str:
+    """The path of `wrk`, installing Debian's package first when it is missing (needs root)."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    how = "install it with: sudo apt-get update && sudo apt-get install -y wrk"
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        raise ToolMissing(f"wrk is not installed and cannot be installed from here; {how}")
+    print("bench: installing wrk with apt-get ...", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "wrk"]):
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=_INSTALL_TIMEOUT_S)
+        if done.returncode != 0:
+            raise ToolMissing(f"`{' '.join(command)}` failed ({done.stderr.strip()[-500:]}); {how}")
+    found = shutil.which("wrk")
+    if not found:
+        raise ToolMissing(f"apt-get installed wrk but it is not on PATH; {how}")
+    return found
+
+
+def ensure_prism() -> str:
+    """The path of the pinned Prism CLI under `.bench/prism`, installing it with npm when missing."""
+    if PRISM_BIN.exists() and prism_version() == PRISM_VERSION:
+        return str(PRISM_BIN)
+    npm = shutil.which("npm")
+    spec = f"{PRISM_PACKAGE}@{PRISM_VERSION}"
+    if npm is None:
+        raise ToolMissing(
+            f"npm is not installed; install Node.js and run: npm install --prefix {PRISM_PREFIX} {spec}"
+        )
+    print(f"bench: installing {spec} into {PRISM_PREFIX} (about 90 MB) ...", flush=True)
+    PRISM_PREFIX.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [npm, "install", "--prefix", str(PRISM_PREFIX), "--no-audit", "--no-fund", "--loglevel=error", spec],
+        capture_output=True,
+        text=True,
+        timeout=_INSTALL_TIMEOUT_S,
+    )
+    if done.returncode != 0 or not PRISM_BIN.exists():
+        raise ToolMissing(f"npm could not install {spec}: {done.stderr.strip()[-800:]}")
+    return str(PRISM_BIN)
+
+
+def prism_version() -> str:
+    try:
+        done = subprocess.run([str(PRISM_BIN), "--version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
+def wrk_version(wrk: str) -> str:
+    """`wrk -v` prints "wrk 4.1.0 [epoll] Copyright ..." (and exits 1)."""
+    done = subprocess.run([wrk, "-v"], capture_output=True, text=True, timeout=30)
+    words = (done.stdout or done.stderr).split()
+    return words[1] if len(words) > 1 and words[0] == "wrk" else "unknown"
+
+
+def gunicorn_version() -> str:
+    try:
+        return metadata.version("gunicorn")
+    except metadata.PackageNotFoundError:
+        return "unknown"

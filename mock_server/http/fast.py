@@ -1,0 +1,101 @@
+"""The two task GETs without Flask: the path every poller hits, answered by one WSGI function.
+
+Under load, Flask's own per-request work (request context, routing, hooks, Response objects) costs
+more than the mock's (measured: a Flask hello-world serves ~55% of what a bare WSGI app does under
+the same gunicorn settings). `GET /v1/tasks/{id}` and `GET /v1/midjourney/{id}` are answered here
+with the same domain code, store, views, error envelope, journal entry and `X-Mock-Worker` header as
+the Flask route; every other request, and every case the fast path does not cover exactly (a query
+string, an id the spec forbids, HEAD, faults or a rate limit switched on, an unexpected error), goes
+on to Flask unchanged, so behaviour stays defined in one place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from typing import Any
+from wsgiref.types import StartResponse, WSGIApplication
+
+from flask import Flask
+from werkzeug.http import HTTP_STATUS_CODES
+
+from ..domain.accounts import authenticate
+from ..domain.errors import MockError
+from ..store import JournalEntry
+from .context import EXTENSION, MockState, images_base
+from .pipeline import WORKER_HEADER
+from .validation import TASK_ID
+from .views import error_body, midjourney_view, unified_view
+
+__all__ = ["FastTaskGets"]
+
+_ROUTES = {"/v1/tasks/": "unified", "/v1/midjourney/": "mj"}
+_HOST_KEYS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME")
+_HOST_CACHE_SIZE = 64
+
+
+class FastTaskGets:
+    """WSGI middleware in front of the Flask app (installed as `app.wsgi_app`)."""
+
+    def __init__(self, app: Flask, flask_wsgi: WSGIApplication) -> None:
+        self.app = app
+        self.flask_wsgi = flask_wsgi
+        self.state: MockState = app.extensions[EXTENSION]
+        self._hosts: dict[tuple[Any, ...], str] = {}
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path: str = environ.get("PATH_INFO", "")
+        view = _ROUTES.get(path[: path.rfind("/") + 1])
+        task_id = path[path.rfind("/") + 1 :]
+        if (
+            view is None
+            or environ.get("REQUEST_METHOD") != "GET"
+            or environ.get("QUERY_STRING")
+            or task_id == "generations"
+            or TASK_ID.fullmatch(task_id) is None  # Flask answers the 400
+        ):
+            return self.flask_wsgi(environ, start_response)
+        state = self.state
+        settings = state.store.settings()
+        if settings.rate_limit is not None or settings.faults_active:
+            return self.flask_wsgi(environ, start_response)
+        now = settings.clock.now(state.real_time())
+        account: str | None = None
+        try:
+            account = authenticate(environ.get("HTTP_AUTHORIZATION"), state.config.api_keys)
+            task = state.service.get(account, task_id, now)
+            at = task.at(now)
+            images = self._images_url(environ)
+            if view == "unified":
+                body = unified_view(task, at, images)
+            else:
+                body = midjourney_view(task, at, images, state.config.shape)
+            status = 200
+        except MockError as error:
+            status = error.status
+            body = error_body(status, error.error_type, error.message)
+        except Exception:  # nothing is written before this point: let Flask answer (its 500 envelope)
+            return self.flask_wsgi(environ, start_response)
+        data = json.dumps(body).encode()
+        worker = os.getpid()
+        state.store.record(JournalEntry(now, "GET", path, account, status, worker))
+        start_response(
+            f"{status} {HTTP_STATUS_CODES[status].upper()}",  # Werkzeug's status line, byte for byte
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(data))),
+                (WORKER_HEADER, str(worker)),
+            ],
+        )
+        return [data]
+
+    def _images_url(self, environ: dict[str, Any]) -> str:
+        """context.images_url() without a request context: Werkzeug's own host_url, cached per host."""
+        key = tuple(environ.get(k) for k in _HOST_KEYS)
+        base = self._hosts.get(key)
+        if base is None:
+            base = images_base(self.state.config.public_url, self.app.request_class(environ).host_url)
+            if len(self._hosts) < _HOST_CACHE_SIZE:
+                self._hosts[key] = base
+        return base
