@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     add("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     add("--port", type=int, default=4010, help="port to bind (default 4010)")
     add("--workers", type=int, default=2, help="worker processes (default 2)")
-    add("--threads", type=int, default=4, help="threads per worker (default 4)")
+    add("--threads", type=int, default=8, help="threads per worker (default 8)")
     add("--store", help="SQLite file holding all state (default: a temp file removed on exit)")
     add("--shape", choices=[s.value for s in ViewShape], default="live", help="MJ view shape (default live)")
     add("--speed", type=float, default=1.0, help="clock speed factor: 10 = ten clock seconds per second")

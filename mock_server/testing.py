@@ -42,15 +42,20 @@ class ServedMock:
 
 
 @contextmanager
-def serve(*options: str, workers: int = 2, threads: int = 4) -> Iterator[ServedMock]:
-    """Serve a fresh mock with `apimart-mock serve` options (`--frozen`, `--api-key K`, ...).
+def serve(*options: str, workers: int | None = None, threads: int | None = None) -> Iterator[ServedMock]:
+    """Serve a fresh mock with `apimart-mock serve` options (`--frozen`, `--api-key K`, ...); workers and
+    threads default to what `make mock` uses.
 
     Waits until the mock answers, yields it, then stops it: SIGTERM to the process group, SIGKILL if
     it lingers. Raises `RuntimeError` with the server's log when it does not start.
     """
     port = _free_port()
     command = [sys.executable, "-m", "mock_server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--workers", str(workers), "--threads", str(threads), *options]
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    if threads is not None:
+        command += ["--threads", str(threads)]
+    command += options
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
