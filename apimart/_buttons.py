@@ -24,7 +24,9 @@ def pick_button(
     would press for `action` with `index`, `direction` or `zoom_ratio`.
 
     Raises `NoMatchingButton` with the service's 400 message when there is none (an upscaled task, for
-    example, has no U1-U4, and a grid has no pan buttons that auto-matching may use).
+    example, has no U1-U4, and a grid has no pan buttons that auto-matching may use). Live responses list
+    no buttons at all on an upscaled task although the service still matches against them: for such a
+    task, pass `index`, `direction` or `zoom_ratio` to the action itself instead of a button.
 
     Usage:
     ```
@@ -34,6 +36,11 @@ def pick_button(
     ```
     """
     buttons = task.buttons or []
+    if not buttons:
+        raise NoMatchingButton(
+            f"task {task.id} lists no buttons (live upscaled tasks do not); send index, direction or"
+            " zoom_ratio with the action and the service matches the button itself"
+        )
     if label is not None:
         for button in buttons:
             if button.label == label:

@@ -14,6 +14,7 @@ Guarantees, given an honest clock:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from apimart_mj_client.models import MidjourneyTask
@@ -50,8 +51,10 @@ class Poller:
         on_progress: ProgressCallback | None = None,
         return_on_modal: bool = True,
     ) -> None:
-        if timeout < 0:
+        if not timeout >= 0:  # also refuses NaN
             raise InvalidArgumentError(f"timeout must be >= 0 seconds, got {timeout!r}")
+        if not math.isfinite(interval):
+            raise InvalidArgumentError(f"interval must be a finite number of seconds, got {interval!r}")
         self.interval = max(float(interval), MIN_POLL_INTERVAL)
         self.timeout = timeout
         self._clock = clock

@@ -159,6 +159,8 @@ def _common(speed: str | None, metadata: Mapping[str, Any] | None) -> dict[str, 
     if speed is not None:
         fields["speed"] = _enum(Speed, speed, "speed")
     if metadata is not None:
+        if not isinstance(metadata, Mapping):
+            raise InvalidArgumentError(f"metadata must be a mapping, got {type(metadata).__name__}")
         fields["metadata"] = Metadata.from_dict(metadata)
     return fields
 

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO, get_args
 
-from apimart_mj_client.models import MidjourneyTask, SubmittedTask, UnifiedTask
+from apimart_mj_client.models import ImagineRequest, MidjourneyTask, SubmittedTask, UnifiedTask
 
 from ._client import Client
 from ._constants import DEFAULT_WAIT_TIMEOUT
@@ -153,11 +153,25 @@ def _progress_printer(stream: TextIO) -> ProgressCallback:
     return report
 
 
+_OWN_FLAGS = frozenset({"prompt", "speed", "metadata"})
+_TEXT_FIELDS = frozenset(
+    name
+    for name, hint in ImagineRequest.__annotations__.items()
+    if set(str(hint).split(" | ")) <= {"str", "Unset"}
+)
+"""Imagine fields typed `str` in the spec (`version`, `size`, `quality`, ...): their value is kept as text."""
+
+
 def _option(text: str) -> tuple[str, Any]:
-    """`--option key=value`: the value as JSON when it parses (`seed=42`, `tile=true`), else a string."""
+    """`--option key=value`: text for a string field (`version=7`), else the value as JSON when it parses
+    (`seed=42`, `tile=true`), else text."""
     key, sep, raw = text.partition("=")
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    if key in _OWN_FLAGS:
+        raise argparse.ArgumentTypeError(f"{key} has its own argument; not an --option")
+    if key in _TEXT_FIELDS:
+        return key, raw
     try:
         return key, json.loads(raw)
     except ValueError:

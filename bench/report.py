@@ -14,12 +14,13 @@ from .settings import (
     MIX_SIZE,
     TARGET_CEILING_SHARE,
     TARGET_INPROCESS,
+    TARGET_MAKE_TEST_S,
     TARGET_VS_PRISM,
     THREADS,
     WARMUP_S,
     WRK_TIMEOUT_S,
 )
-from .walltime import Timed
+from .walltime import MAKE_TEST, Timed
 from .wrk import WrkResult
 
 __all__ = ["Results", "ServerRun", "Verdict", "render_markdown", "render_table", "verdicts"]
@@ -138,6 +139,16 @@ def verdicts(r: Results) -> list[Verdict]:
                 ip.per_second >= TARGET_INPROCESS and ip.wrong == 0,
             )
         )
+    for t in r.timed:
+        if t.command == MAKE_TEST[1]:
+            out.append(
+                Verdict(
+                    "make test within 5 minutes",
+                    f"{t.seconds:.0f} s (exit {t.returncode}; .venv installed)",
+                    f"≤ {TARGET_MAKE_TEST_S:.0f} s",
+                    t.ok and t.seconds <= TARGET_MAKE_TEST_S,
+                )
+            )
     return out
 
 

@@ -52,7 +52,7 @@ from .settings import (
 )
 from .state import audit_state, build_state
 from .tools import ToolMissing, ensure_prism, ensure_wrk, gunicorn_version, prism_version, wrk_version
-from .walltime import CHECK_GENERATED, CONTRACT, Timed, time_command
+from .walltime import CHECK_GENERATED, CONTRACT, MAKE_TEST, Timed, time_command
 from .wrk import WrkFailed, WrkResult, run_wrk
 
 __all__ = ["gunicorn_command", "main", "mock_serve_defaults"]
@@ -77,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
         "--duration", type=int, default=DURATION_S, help=f"seconds per server (default {DURATION_S})"
     )
     parser.add_argument(
-        "--no-commands", action="store_true", help="skip timing make contract / check-generated"
+        "--no-commands", action="store_true", help="skip timing make contract / check-generated / test"
     )
     parser.add_argument(
         "--no-write", action="store_true", help="print the table only; leave BENCHMARKS.md alone"
@@ -149,7 +149,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     timed: list[Timed] = []
     if not args.no_commands:
-        for label, shell in (CONTRACT, CHECK_GENERATED):
+        for label, shell in (CONTRACT, CHECK_GENERATED, MAKE_TEST):
             print(f"bench: timing {label} ...", flush=True)
             timed.append(time_command(label, shell))
 

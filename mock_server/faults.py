@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from .domain.errors import InvalidRequest
+from .domain.values import number
 
 __all__ = ["DRIFT_FIELD", "Drift", "Fault", "FaultKind", "drifted"]
 
@@ -68,19 +69,18 @@ class Fault:
             raise InvalidRequest(
                 f"{exc}; kinds: {', '.join(FaultKind)}; drifts: {', '.join(Drift)}"
             ) from None
-        count = _optional(body, "count", int, minimum=1)
-        fraction = _optional(body, "fraction", float, minimum=0.0)
-        if fraction is not None and fraction > 1:
-            raise InvalidRequest("fraction must be between 0 and 1")
+        count = body.get("count")
+        if count is not None:
+            count = int(number(count, "count", minimum=1, maximum=1e9, integer=True))
         return cls(
             id=fault_id,
             kind=kind,
             remaining=count,
-            fraction=1.0 if fraction is None else fraction,
-            account=_optional(body, "account", str),
-            path=_optional(body, "path", str),
-            latency_ms=_optional(body, "latency_ms", int, minimum=0) or 500,
-            retry_after=_optional(body, "retry_after", int, minimum=0) or 1,
+            fraction=_number_or(body, "fraction", 1.0, minimum=0, maximum=1, integer=False),
+            account=_optional_text(body, "account"),
+            path=_optional_text(body, "path"),
+            latency_ms=int(_number_or(body, "latency_ms", 500, minimum=0, maximum=60_000)),
+            retry_after=int(_number_or(body, "retry_after", 1, minimum=0, maximum=86_400)),
             drift=drift,
         )
 
@@ -110,15 +110,17 @@ class Fault:
         return asdict(self)
 
 
-def _optional(body: dict[str, Any], key: str, kind: type, *, minimum: float | None = None) -> Any:
-    value: Any = body.get(key)
-    if value is None:
-        return None
-    numeric = kind in (int, float)
-    if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else kind):
-        raise InvalidRequest(f"{key} must be {'a number' if numeric else 'a ' + kind.__name__}")
-    if minimum is not None and isinstance(value, (int, float)) and value < minimum:
-        raise InvalidRequest(f"{key} must be at least {minimum:g}")
+def _number_or(
+    body: dict[str, Any], key: str, default: float, *, minimum: float, maximum: float, integer: bool = True
+) -> float:
+    value = body.get(key)
+    return default if value is None else number(value, key, minimum=minimum, maximum=maximum, integer=integer)
+
+
+def _optional_text(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        raise InvalidRequest(f"{key} must be a string")
     return value
 
 

@@ -26,6 +26,7 @@ from .domain.buttons import Shape
 from .domain.errors import Forbidden, InvalidRequest, NotFound, PaymentRequired, Rejected
 from .domain.lifecycle import GRID_TIMING, INSTANT, TIMEOUT_AFTER, Outcome, Scenario, Timing, timing_reaching
 from .domain.task import Task, new_job_hash, new_task_id
+from .domain.values import MAX_SECONDS, number
 from .store import SqliteStore
 
 __all__ = ["DEFAULT_FAIL_REASON", "MockService", "Submission"]
@@ -154,8 +155,7 @@ class MockService:
             raise InvalidRequest(f"status must be one of {', '.join(_STATUSES)}")
         if action not in _ACTIONS or (status == "MODAL") != (action == "INPAINT"):
             raise InvalidRequest(f"action must be one of {', '.join(_ACTIONS)}; MODAL goes with INPAINT")
-        if isinstance(age, bool) or not isinstance(age, (int, float)) or age < 0:
-            raise InvalidRequest("age must be a number of seconds >= 0")
+        age = number(age, "age", minimum=0, maximum=MAX_SECONDS)
         prompt = body.get("prompt", "a cat sitting on a windowsill")
         if not isinstance(prompt, str):
             raise InvalidRequest("prompt must be a string")

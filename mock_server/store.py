@@ -1,8 +1,9 @@
 """The shared store: one SQLite file holding all mutable state, so every worker process sees the same.
 
-Tasks, the clock, faults, the rate limit and its counters, and the request journal live here. WAL mode
-and a busy timeout let gunicorn's worker processes and threads read and write concurrently; each thread
-keeps its own connection. `synchronous=OFF` trades durability, which a mock does not need, for speed.
+Tasks, the clock, faults, the rate limit and its counters live here; the request journal is a file
+beside it (below). WAL mode and a busy timeout let gunicorn's worker processes and threads read and
+write concurrently; each thread keeps its own connection. `synchronous=OFF` trades durability, which a
+mock does not need, for speed.
 
 The hot path of a GET is one `settings()` read (clock + "are faults or rate limits on?"), one task
 SELECT by primary key and one journal append.
@@ -21,7 +22,7 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -114,19 +115,28 @@ class SqliteStore:
 
     # ---- settings and clock ----
     def settings(self) -> Settings:
-        row = self._db.execute(
+        return self._settings(self._db)
+
+    def change_clock(self, change: Callable[[ClockState], ClockState]) -> ClockState:
+        """Apply `change` to the clock as one transaction, so concurrent changes (from any worker) all
+        count and none writes back a clock older than another already stored."""
+        with self._transaction() as db:
+            clock = change(self._settings(db).clock)
+            db.execute(
+                "UPDATE settings SET clock_base = ?, clock_anchor = ?, clock_speed = ?, clock_frozen = ?"
+                " WHERE id = 1",
+                (clock.base, clock.anchor, clock.speed, int(clock.frozen)),
+            )
+        return clock
+
+    @staticmethod
+    def _settings(db: sqlite3.Connection) -> Settings:
+        row = db.execute(
             "SELECT clock_base, clock_anchor, clock_speed, clock_frozen, rate_limit, faults_active"
             " FROM settings WHERE id = 1"
         ).fetchone()
         clock = ClockState(row[0], row[1], row[2], bool(row[3]))
         return Settings(clock, row[4], bool(row[5]))
-
-    def set_clock(self, clock: ClockState) -> None:
-        self._db.execute(
-            "UPDATE settings SET clock_base = ?, clock_anchor = ?, clock_speed = ?, clock_frozen = ?"
-            " WHERE id = 1",
-            (clock.base, clock.anchor, clock.speed, int(clock.frozen)),
-        )
 
     def set_rate_limit(self, per_second: float | None) -> None:
         self._db.execute("UPDATE settings SET rate_limit = ? WHERE id = 1", (per_second,))

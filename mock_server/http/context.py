@@ -29,9 +29,6 @@ class MockState:
     validators: BodyValidators
     real_time: Callable[[], float]
 
-    def clock_now(self) -> float:
-        return self.store.settings().clock.now(self.real_time())
-
 
 def mock() -> MockState:
     state: MockState = current_app.extensions[EXTENSION]

@@ -6,18 +6,22 @@ JSON in and out. Reachable from loopback only unless the server allows otherwise
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
 from flask import Blueprint, Response, request
 
 from ..clock import ClockState
-from ..domain.errors import InvalidRequest
+from ..domain.values import MAX_SECONDS, number
 from .context import images_url, json_response, mock, now
 from .validation import read_json_object
 from .views import midjourney_view
 
 __all__ = ["blueprint"]
+
+MAX_CLOCK = 1e10
+"""The latest clock time a freeze may set (Unix seconds, year 2286): far enough, and still finite."""
 
 blueprint = Blueprint("control", __name__, url_prefix="/__mock")
 
@@ -30,14 +34,14 @@ def clock() -> Response:
 
 @blueprint.post("/clock/advance")
 def advance() -> Response:
-    seconds = _number(_json(), "seconds", minimum=0)
+    seconds = number(_json().get("seconds"), "seconds", minimum=0, maximum=MAX_SECONDS)
     return _set_clock(lambda clock, real: clock.advanced(seconds, real))
 
 
 @blueprint.post("/clock/freeze")
 def freeze() -> Response:
     body = _json() if request.content_length else {}
-    at = _number(body, "at", minimum=0) if "at" in body else None
+    at = number(body["at"], "at", minimum=0, maximum=MAX_CLOCK) if "at" in body else None
     return _set_clock(lambda clock, real: clock.frozen_at(real, at))
 
 
@@ -48,15 +52,14 @@ def resume() -> Response:
 
 @blueprint.post("/clock/speed")
 def speed() -> Response:
-    factor = _number(_json(), "speed", minimum=0.001)
+    factor = number(_json().get("speed"), "speed", minimum=0.001, maximum=1e6)
     return _set_clock(lambda clock, real: clock.with_speed(factor, real))
 
 
-def _set_clock(change: Any) -> Response:
+def _set_clock(change: Callable[[ClockState, float], ClockState]) -> Response:
     state = mock()
-    new: ClockState = change(state.store.settings().clock, state.real_time())
-    state.store.set_clock(new)
-    return _clock_response(new)
+    real = state.real_time()
+    return _clock_response(state.store.change_clock(lambda clock: change(clock, real)))
 
 
 def _clock_response(clock: ClockState) -> Response:
@@ -119,7 +122,8 @@ def rate_limit() -> Response:
 @blueprint.post("/rate-limit")
 def set_rate_limit() -> Response:
     body = _json()
-    per_second = None if body.get("per_second") is None else _number(body, "per_second", minimum=1)
+    limit = body.get("per_second")
+    per_second = None if limit is None else number(limit, "per_second", minimum=1, maximum=1e6)
     mock().store.set_rate_limit(per_second)
     return json_response({"per_second": per_second})
 
@@ -139,10 +143,3 @@ def clear_journal() -> Response:
 
 def _json() -> dict[str, Any]:
     return read_json_object(request)
-
-
-def _number(body: dict[str, Any], key: str, *, minimum: float) -> float:
-    value = body.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= minimum:
-        raise InvalidRequest(f"{key} must be a number >= {minimum:g}")
-    return float(value)

@@ -87,13 +87,17 @@ def test_progress_bar_on_a_terminal() -> None:
 
 def test_imagine_with_options(run: Any, router: respx.Router, capsys: pytest.CaptureFixture[str]) -> None:
     route = router.post(f"{GEN}/imagine").respond(200, json=submitted("task_new"))
-    assert run("imagine", "a cat", "--speed", "fast", "--option", "size=16:9", "--option", "seed=42") == 0
+    pairs = ("size=16:9", "seed=42", "version=7", "tile=true")
+    options = [part for pair in pairs for part in ("--option", pair)]
+    assert run("imagine", "a cat", "--speed", "fast", *options) == 0
     assert capsys.readouterr().out == "task_new submitted\n"
     assert json.loads(route.calls.last.request.content) == {
         "prompt": "a cat",
         "speed": "fast",
         "size": "16:9",
         "seed": 42,
+        "version": "7",  # a string field of the spec stays text
+        "tile": True,
     }
 
 
@@ -231,3 +235,13 @@ def test_bad_flag_combinations(run: Any, capsys: pytest.CaptureFixture[str]) -> 
     assert exited.value.code == 2
     with pytest.raises(SystemExit):
         run("imagine", "x", "--option", "novalue")
+    for own in ("speed=fast", "prompt=y", "metadata=5"):
+        with pytest.raises(SystemExit) as exited:
+            run("imagine", "x", "--option", own)
+        assert exited.value.code == 2
+    assert "has its own argument" in capsys.readouterr().err
+
+
+def test_unusable_interval_is_one_line(run: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("wait", TASK_ID, "--interval", "nan") == 1
+    assert capsys.readouterr().err.startswith("apimart: error: interval must be a finite number")

@@ -72,6 +72,14 @@ def test_unified_view_and_language(client: apimart.Client, router: respx.Router)
         client.get_task(TASK_ID, language="en")
 
 
+def test_metadata_must_be_a_mapping(client: apimart.Client) -> None:
+    """Refused before any request (the router has no route: a request would fail differently)."""
+    with pytest.raises(apimart.InvalidArgumentError, match="metadata must be a mapping"):
+        client.imagine("a cat", metadata=5)  # type: ignore[arg-type]
+    with pytest.raises(apimart.InvalidArgumentError, match="metadata must be a mapping"):
+        client.upscale(TASK_ID, 1, metadata=["x"])  # type: ignore[arg-type]
+
+
 def test_task_ids_are_quoted_in_the_path(client: apimart.Client, router: respx.Router) -> None:
     route = router.get(path__startswith="/v1/midjourney/").respond(
         404, json={"error": {"message": "no", "type": "x"}}
@@ -244,3 +252,9 @@ def test_pick_button_on_an_upscaled_task() -> None:
     assert apimart.pick_button(image, "zoom", zoom_ratio=1.5) is buttons[2]
     with pytest.raises(apimart.NoMatchingButton):
         apimart.pick_button(image, "upscale", index=1)
+
+
+def test_pick_button_on_a_live_upscaled_task_says_what_to_do_instead() -> None:
+    image = MidjourneyTask(id="task_up", status="SUCCESS", action="UPSCALE")  # live shape: no buttons key
+    with pytest.raises(apimart.NoMatchingButton, match="send index, direction or zoom_ratio with the action"):
+        apimart.pick_button(image, "zoom", zoom_ratio=2)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from mock_helpers import KEY_A, KEY_B, T0, Api, error_of, make_app
 
@@ -19,6 +22,52 @@ def test_clock_freeze_advance_resume_speed(client: FlaskClient) -> None:
     assert client.post("/__mock/clock/freeze").json["frozen"] is True  # type: ignore[index]
     for bad in ({"seconds": -1}, {"seconds": "5"}, {}, {"seconds": True}):
         assert error_of(client.post("/__mock/clock/advance", json=bad))[0] == 400
+
+
+def test_concurrent_clock_changes_all_count(app: Flask) -> None:
+    """Each thread has its own store connection, as gunicorn's threads and workers do: no advance is lost."""
+
+    def advance() -> None:
+        client = app.test_client()
+        for _ in range(50):
+            assert client.post("/__mock/clock/advance", json={"seconds": 1}).status_code == 200
+
+    threads = [threading.Thread(target=advance) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert app.test_client().get("/__mock/clock").json["now"] == T0 + 300  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/__mock/clock/advance", {"seconds": 1e308}),
+        ("/__mock/clock/advance", {"seconds": 10**400}),
+        ("/__mock/clock/freeze", {"at": 1e300}),
+        ("/__mock/clock/speed", {"speed": 1e300}),
+        ("/__mock/tasks", {"account": KEY_A, "age": 1e308}),
+        ("/__mock/tasks", {"account": KEY_A, "age": 10**400}),
+        ("/__mock/faults", {"kind": "latency", "latency_ms": 10**20}),
+        ("/__mock/faults", {"kind": "429", "retry_after": 10**12}),
+        ("/__mock/faults", {"kind": "500", "count": 2.5}),
+        ("/__mock/rate-limit", {"per_second": 1e300}),
+    ],
+)
+def test_numbers_out_of_range_change_nothing(api: Api, path: str, body: dict[str, Any]) -> None:
+    assert error_of(api.client.post(path, json=body))[0] == 400
+    assert api.client.get("/__mock/clock").json == {"now": T0, "frozen": True, "speed": 1.0}
+    assert api.client.get("/__mock/faults").json == {"faults": []}
+    assert api.tasks() == {"tasks": [], "charged": 0}
+    api.create()  # the store still works
+
+
+def test_zero_latency_and_retry_after_are_kept(client: FlaskClient) -> None:
+    fault = client.post("/__mock/faults", json={"kind": "latency", "latency_ms": 0}).json
+    assert fault["latency_ms"] == 0  # type: ignore[index]
+    fault = client.post("/__mock/faults", json={"kind": "429", "retry_after": 0}).json
+    assert fault["retry_after"] == 0  # type: ignore[index]
 
 
 def test_reset_forgets_everything_and_restarts_ids(api: Api) -> None:
