@@ -6,19 +6,19 @@ whole group (gunicorn's workers, Node's children) on exit, on error and on Ctrl-
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from .settings import HOST, READY_TIMEOUT_S, STOP_TIMEOUT_S
+from mock_server.testing import free_port, stop_group
+
+from .settings import HOST, READY_TIMEOUT_S
 
 __all__ = ["Running", "ServerFailed", "free_port", "serving", "stop_group", "terminate_on_sigterm"]
 
@@ -36,13 +36,6 @@ class Running:
     port: int
     process: subprocess.Popen[bytes]
     log: Path
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now (the OS picks it)."""
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
@@ -74,22 +67,6 @@ def serving(
             yield Running(name, url, port, process, log)
         finally:
             stop_group(process)
-
-
-def stop_group(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the process group, then SIGKILL whatever is left after STOP_TIMEOUT_S."""
-    if process.poll() is not None:
-        return
-    for sig, wait in ((signal.SIGTERM, STOP_TIMEOUT_S), (signal.SIGKILL, STOP_TIMEOUT_S)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def _wait_ready(name: str, process: subprocess.Popen[bytes], url: str, log: Path) -> None:

@@ -39,7 +39,6 @@ WRK_TIMEOUT_S = 5
 
 READY_TIMEOUT_S = 60.0
 """How long a server may take to answer its first request (Prism needs a few seconds)."""
-STOP_TIMEOUT_S = 10.0
 
 MIX_SIZE = 2000
 """Length of the request list each wrk thread cycles through (from its own offset)."""

@@ -27,7 +27,7 @@ from typing import IO
 
 import httpx
 
-__all__ = ["ServedMock", "serve"]
+__all__ = ["ServedMock", "free_port", "serve", "stop_group"]
 
 _START_TIMEOUT = 30.0
 _STOP_TIMEOUT = 15.0
@@ -49,7 +49,7 @@ def serve(*options: str, workers: int | None = None, threads: int | None = None)
     Waits until the mock answers, yields it, then stops it: SIGTERM to the process group, SIGKILL if
     it lingers. Raises `RuntimeError` with the server's log when it does not start.
     """
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "mock_server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     if workers is not None:
         command += ["--workers", str(workers)]
@@ -65,10 +65,10 @@ def serve(*options: str, workers: int | None = None, threads: int | None = None)
             _wait_until_ready(mock, log)
             yield mock
         finally:
-            _stop(process)
+            stop_group(process)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -88,7 +88,9 @@ def _wait_until_ready(mock: ServedMock, log: IO[bytes]) -> None:
     raise RuntimeError(f"the mock did not answer within {_START_TIMEOUT:g} s:\n{_tail(log)}")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    """Stop a process started with `start_new_session=True` and all its children: SIGTERM to the group,
+    SIGKILL if it lingers."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         if process.poll() is not None:
             return
