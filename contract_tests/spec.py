@@ -19,7 +19,7 @@ from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from tests.spec import SPEC_PATH, load_spec
+from mock_server.spec import SPEC_PATH, load_spec
 
 from .violations import ContractViolation, Violation, json_path
 

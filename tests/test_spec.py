@@ -11,7 +11,7 @@ from openapi_spec_validator import validate
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from tests.spec import load_spec
+from mock_server.spec import load_spec
 
 SPEC_URI = "urn:apimart:openapi"
 
