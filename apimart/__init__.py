@@ -15,10 +15,11 @@ with apimart.Client() as client:                 # APIMART_API_KEY, APIMART_BASE
 
 from apimart_mj_client.models import Button, MidjourneyTask, SubmittedTask, UnifiedTask
 
+from apimart_mj import CustomId, Family, hd_upscale_id
+
 from ._buttons import pick_button
 from ._client import AsyncClient, Client
 from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
-from ._custom_id import CustomId, Family, hd_upscale_id
 from ._errors import (
     APIConnectionError,
     APIError,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from apimart_mj_client.models import Button, MidjourneyTask
 
-from ._custom_id import match_button
+from apimart_mj import match_button
+
 from ._errors import InvalidArgumentError, NoMatchingButton
 from ._types import Action
 

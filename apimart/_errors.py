@@ -22,7 +22,9 @@ ApimartError                          anything this package raises on purpose
     └── NoMatchingButton              no button of the task matches an index / direction / zoom ratio
 ```
 
-Any other status is a plain `APIStatusError`. 499 sits under `ServerError`: a client never sends it to
+`ApimartError`, `InvalidArgumentError`, `InvalidCustomId` and `NoMatchingButton` are defined in the shared
+package `apimart_mj` (its customId grammar and auto-matching raise them) and re-exported here. Any other
+status is a plain `APIStatusError`. 499 sits under `ServerError`: a client never sends it to
 itself, so receiving one means a proxy in front of the service gave up on the service, which is the
 server side's trouble and as worth retrying as a 502.
 """
@@ -32,6 +34,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import httpx
+
+from apimart_mj import ApimartError, InvalidArgumentError, InvalidCustomId, NoMatchingButton
 
 if TYPE_CHECKING:
     from apimart_mj_client.models import ErrorResponse, MidjourneyTask, UnifiedTask
@@ -61,14 +65,6 @@ __all__ = [
 
 _SNIPPET = 200
 """How much of a raw body an error message quotes (an HTML error page can be kilobytes)."""
-
-
-class ApimartError(Exception):
-    """The base of everything this package raises on purpose: `except ApimartError` catches them all."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class APIError(ApimartError):
@@ -207,18 +203,6 @@ class TaskTimeoutError(ApimartError):
         self.task = task
         self.task_id = task.id
         self.timeout = timeout
-
-
-class InvalidArgumentError(ApimartError, ValueError):
-    """An argument that cannot be sent (unknown direction, a field the action does not take, ...)."""
-
-
-class InvalidCustomId(InvalidArgumentError):
-    """A string that is not a customId of any known family."""
-
-
-class NoMatchingButton(InvalidArgumentError):
-    """Auto-matching found no button for the request; `str()` is the service's 400 message."""
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {

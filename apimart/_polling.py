@@ -19,9 +19,10 @@ from collections.abc import Callable
 
 from apimart_mj_client.models import MidjourneyTask
 
+from apimart_mj import parse_progress, to_unified
+
 from ._constants import MIN_POLL_INTERVAL
 from ._errors import InvalidArgumentError, TaskFailedError, TaskTimeoutError
-from ._status import parse_progress, to_unified
 from ._types import ProgressCallback, Task
 
 __all__ = ["Poller"]

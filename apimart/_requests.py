@@ -45,7 +45,8 @@ from apimart_mj_client.models import (
 )
 from apimart_mj_client.types import UNSET
 
-from ._custom_id import CustomId
+from apimart_mj import CustomId
+
 from ._errors import InvalidArgumentError
 from ._types import Action, ButtonRef, RequestSpec, TaskRef, View
 

@@ -22,6 +22,8 @@ from apimart_mj_client.models import (
     UnifiedTask,
 )
 
+from apimart_mj import parse_progress
+
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -29,7 +31,6 @@ from ._errors import (
     make_status_error,
 )
 from ._retry import parse_retry_after
-from ._status import parse_progress
 
 __all__ = [
     "connection_error",

@@ -7,7 +7,7 @@ from typing import Any, Literal, TypedDict
 
 from apimart_mj_client.models import Button, MidjourneyTask, SubmittedTask, UnifiedTask
 
-from ._custom_id import CustomId
+from apimart_mj import CustomId
 
 __all__ = [
     "Action",

@@ -10,12 +10,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from apimart._custom_id import CustomId, InvalidCustomId
-from apimart._status import (
+from apimart_mj import (
     MJ_STATUS_RANK,
     MJ_TERMINAL,
     UNIFIED_STATUS_RANK,
     UNIFIED_TERMINAL,
+    CustomId,
+    InvalidCustomId,
     InvalidProgress,
     parse_progress,
     to_unified,

@@ -18,7 +18,7 @@ from apimart_mj_client.models import Button
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, multiple, precondition, rule
 
-from apimart._custom_id import DIRECTIONS, CustomId, InvalidCustomId, NoMatchingButton, match_button
+from apimart_mj import DIRECTIONS, CustomId, InvalidCustomId, NoMatchingButton, match_button
 
 from .checks import (
     JobRegistry,

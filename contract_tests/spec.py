@@ -19,7 +19,8 @@ from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from mock_server.spec import SPEC_PATH, load_spec
+from apimart_mj import SPEC_PATH
+from mock_server.spec import load_spec
 
 from .violations import ContractViolation, Violation, json_path
 

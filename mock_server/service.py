@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass, replace
 from typing import Any
 
-from apimart._custom_id import (
+from apimart_mj import (
     HD_UPSCALE_OPERATIONS,
     CustomId,
     Family,

@@ -1,19 +1,16 @@
-"""The contract the mock serves, loaded once from the `openapi.yaml` shipped inside the package."""
+"""The contract the mock serves, loaded once from the `openapi.yaml` the shared package `apimart_mj` ships."""
 
 from __future__ import annotations
 
 import json
 from functools import cache
-from importlib.resources import files
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-__all__ = ["SPEC_PATH", "load_spec", "spec_json"]
+from apimart_mj import SPEC_PATH
 
-SPEC_PATH = Path(str(files("mock_server").joinpath("openapi.yaml")))
-"""The packaged spec (in a checkout, a link to the repository's `openapi.yaml`)."""
+__all__ = ["SPEC_PATH", "load_spec", "spec_json"]
 
 
 @cache

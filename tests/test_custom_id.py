@@ -1,4 +1,5 @@
-"""customIds parse and format back identically; malformed ids are rejected; auto-matching follows §3.4."""
+"""apimart_mj: customIds parse and format back identically; malformed ids are rejected; auto-matching
+follows section 3.4 of the reference and docs/decisions.md."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from apimart._custom_id import (
+from apimart_mj import (
     DIRECTIONS,
     HD_UPSCALE_OPERATIONS,
     JOB_OPERATIONS,
@@ -278,8 +279,15 @@ def test_vary_falls_back_to_make_variations() -> None:
     assert match_button(older, "LOW_VARIATION", index=1, upscaled=True) is older[0]
 
 
+@pytest.mark.parametrize("action", ["HIGH_VARIATION", "LOW_VARIATION"])
+@pytest.mark.parametrize("index", [1, 2, 3, 4])
+def test_vary_on_a_grid_falls_back_to_its_v_button(action: str, index: int) -> None:
+    """The workflow page's flow B: /high-variation with an index directly on an imagine grid."""
+    assert match_button(GRID, action, index=index, upscaled=False).label == f"V{index}"
+
+
 def test_no_matching_button_names_what_was_wanted() -> None:
     with pytest.raises(NoMatchingButton, match="no Vary \\(Strong\\) button"):
-        match_button(GRID, "HIGH_VARIATION", index=1, upscaled=False)
+        match_button(SINGLE[:2], "HIGH_VARIATION", index=1, upscaled=True)
     with pytest.raises(NoMatchingButton, match="not a follow-up action"):
         match_button(GRID, "IMAGINE", upscaled=False)

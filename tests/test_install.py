@@ -39,15 +39,16 @@ def test_wheel_holds_every_package_and_the_spec(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in (
         "apimart/py.typed",
-        "apimart/_custom_id.py",
+        "apimart_mj/py.typed",
+        "apimart_mj/_custom_id.py",
         "apimart_mj_client/py.typed",
         "apimart_mj_client/api/midjourney/upscale.py",
         "mock_server/py.typed",
-        "mock_server/openapi.yaml",
+        "apimart_mj/openapi.yaml",
     ):
         assert required in names, required
     assert not [name for name in names if name.startswith(("tests/", "generated/", "contract_tests/"))]
-    spec = zipfile.ZipFile(wheel).read("mock_server/openapi.yaml")
+    spec = zipfile.ZipFile(wheel).read("apimart_mj/openapi.yaml")
     assert spec == (ROOT / "openapi.yaml").read_bytes()
 
 
@@ -60,7 +61,7 @@ def test_installed_packages_import_outside_the_repo(wheel: Path, tmp_path: Path)
         timeout=300,
     )
     probe = (
-        "import apimart, apimart_mj_client, mock_server;"
+        "import apimart, apimart_mj, apimart_mj_client, mock_server;"
         "from apimart_mj_client.models import MidjourneyTask;"
         "print(apimart_mj_client.__file__, apimart.__file__)"
     )

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from apimart._status import (
+from apimart_mj import (
     MJ_STATUS_RANK,
     MJ_TERMINAL,
     MJ_TO_UNIFIED,

@@ -11,7 +11,7 @@ from apimart_mj_client.models import Button
 from hypothesis import given
 from hypothesis import strategies as st
 
-from apimart._custom_id import CustomId, NoMatchingButton, match_button
+from apimart_mj import CustomId, NoMatchingButton, match_button
 
 from ..checks import JobRegistry, check_buttons, check_error
 from ..lifecycle import ACTION_PATHS, _inputs, pressable

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from apimart._custom_id import CustomId, Family
+from apimart_mj import CustomId, Family
 
 from .errors import Unauthenticated
 

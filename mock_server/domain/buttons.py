@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
-from apimart._custom_id import DIRECTIONS, CustomId
+from apimart_mj import DIRECTIONS, CustomId
 
 __all__ = ["Button", "Shape", "buttons_for"]
 

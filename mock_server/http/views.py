@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from apimart._status import format_progress, to_unified
+from apimart_mj import format_progress, to_unified
 
 from ..config import ViewShape
 from ..domain.buttons import Button, Shape

@@ -25,8 +25,9 @@ def test_every_error_is_an_apimart_error() -> None:
 
 
 def test_custom_id_errors_are_the_same_classes_everywhere() -> None:
-    from apimart import _custom_id
+    import apimart_mj
 
-    assert _custom_id.InvalidCustomId is apimart.InvalidCustomId
-    assert _custom_id.NoMatchingButton is apimart.NoMatchingButton
+    assert apimart_mj.InvalidCustomId is apimart.InvalidCustomId
+    assert apimart_mj.NoMatchingButton is apimart.NoMatchingButton
+    assert apimart_mj.ApimartError is apimart.ApimartError
     assert issubclass(apimart.InvalidCustomId, ValueError)

@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import pytest
 
-from apimart._status import MJ_STATUS_RANK, MJ_TO_UNIFIED, UNIFIED_STATUS_RANK, parse_progress, to_unified
+from apimart_mj import MJ_STATUS_RANK, MJ_TO_UNIFIED, UNIFIED_STATUS_RANK, parse_progress, to_unified
 
 pytestmark = pytest.mark.http
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from apimart._custom_id import CustomId
+from apimart_mj import CustomId
 from mock_server.clock import ClockState
 from mock_server.domain.accounts import authenticate, price
 from mock_server.domain.buttons import Shape, buttons_for

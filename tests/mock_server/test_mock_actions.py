@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mock_helpers import KEY_B, Api, error_of
 
-from apimart._custom_id import CustomId, hd_upscale_id
+from apimart_mj import CustomId, hd_upscale_id
 from mock_server.http.actions import FOLLOW_UPS
 
 ENDPOINT_OF = {action: endpoint for endpoint, (action, _) in FOLLOW_UPS.items()}
@@ -100,7 +100,7 @@ def rejections(api: Api) -> list[tuple[str, dict[str, Any], int, str, str]]:
             {"task_id": upscaled},
             400,
             "invalid_request_error",
-            "direction must be one of left, right, up, down",
+            "direction or custom_id is required for pan",
         ),
         (
             "upscale",

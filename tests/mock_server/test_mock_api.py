@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from mock_helpers import KEY_A, KEY_B, T0, Api, error_of, make_app
 
-from apimart._status import parse_progress, to_unified
+from apimart_mj import parse_progress, to_unified
 from mock_server import ViewShape
 
 

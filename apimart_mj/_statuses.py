@@ -2,8 +2,9 @@
 
 The Midjourney view (`GET /v1/midjourney/{id}`) says `SUBMITTED`, `IN_PROGRESS`, ...; the unified view
 (`GET /v1/tasks/{id}`) says `pending`, `processing`, ...  The service does not document the mapping;
-`shared/reference/decisions.md` fixes it, and this module is the only place that spells it out, so the
-mock server, the client layer and the contract suite cannot disagree.
+`docs/decisions.md` fixes it, and this module is the only place in the toolkit that spells it out, so
+the mock server and the client layer cannot disagree (the contract suite keeps its own copy, as data
+written from the reference, to judge both).
 
 Both enums are owned upstream: a value this module does not know passes through unchanged instead of
 raising, so a status the service adds tomorrow reaches the caller as a plain string.

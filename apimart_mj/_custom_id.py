@@ -1,36 +1,27 @@
-"""Midjourney button ids (`customId`) as values, and the service's rules for picking a button.
+"""Midjourney button ids (`customId`) as values: the grammar of every family, parse and format.
 
 A customId names an operation on one Midjourney job: `MJ::JOB::upsample::2::<job hash>` is "U2 of that
 grid". Every family that section 3 of the API reference lists parses into a `CustomId` and formats back
-to the identical string; anything else is rejected with `InvalidCustomId`.
-
-`match_button` is APIMart's auto-matching (what the service does when a follow-up call sends `index`,
-`direction` or `zoom_ratio` instead of `custom_id`). The mock server answers with it and the client layer
-picks buttons with it, so both follow one set of rules.
+to the identical string; anything else is rejected with `InvalidCustomId`. Which button the service
+presses for an `index`, `direction` or `zoom_ratio` is `_matching`'s.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol, TypeVar
 
-# Both errors live with every other error of the package (and subclass its base); importable from here too.
-from ._errors import InvalidCustomId, NoMatchingButton
+from ._errors import InvalidCustomId
 
 __all__ = [
     "DIRECTIONS",
     "HD_UPSCALE_OPERATIONS",
     "JOB_OPERATIONS",
-    "REQUIRES_UPSCALED",
     "CustomId",
     "Family",
-    "InvalidCustomId",
-    "NoMatchingButton",
     "hd_upscale_id",
-    "match_button",
 ]
 
 
@@ -91,12 +82,6 @@ _FAMILY_ACTIONS = {
     Family.ANIMATE_MODAL: "VIDEO",
 }
 
-_VARY = {
-    "HIGH_VARIATION": ("high_variation", "Vary (Strong)"),
-    "LOW_VARIATION": ("low_variation", "Vary (Subtle)"),
-}
-REQUIRES_UPSCALED = "This action requires an upscaled task."
-REROLL_LABELS = frozenset({"\U0001f504", "\U0001f504\ufe0f"})
 _OUTPAINT_ZOOM = {50: 2.0, 75: 1.5}
 
 # Pieces of the grammar. A job hash is the Midjourney job UUID; the docs abbreviate it (`abc123def456`),
@@ -240,100 +225,3 @@ def hd_upscale_id(
             f"{operation!r} is not an HD upscale; use one of {', '.join(HD_UPSCALE_OPERATIONS)}"
         )
     return CustomId.job(operation, index, job_hash, solo=solo)
-
-
-class ButtonLike(Protocol):
-    """What matching reads of a button: the generated model and the mock's button both have these."""
-
-    @property
-    def custom_id(self) -> str: ...
-
-    @property
-    def label(self) -> str: ...
-
-
-B = TypeVar("B", bound=ButtonLike)
-
-
-def match_button(
-    buttons: Iterable[B],
-    action: str,
-    *,
-    index: int | None = None,
-    direction: str | None = None,
-    zoom_ratio: float | None = None,
-    upscaled: bool,
-) -> B:
-    """The button the service presses for a follow-up sent without `custom_id` (reference section 3.4).
-
-    `action` is the task action of the endpoint (`UPSCALE` for /upscale, ...); `upscaled` says whether the
-    parent is a single upscaled image: zoom, pan and inpaint need one. Raises `NoMatchingButton` with the
-    400 message otherwise.
-    """
-    action = action.upper()
-    candidates = [(button, _parse_or_none(button.custom_id)) for button in buttons]
-
-    def first(rule: Callable[[B, CustomId | None], bool], wanted: str) -> B:
-        for button, custom_id in candidates:
-            if rule(button, custom_id):
-                return button
-        raise NoMatchingButton(f"no {wanted} button on this task")
-
-    def job_op(operation: str, *, at: int | None = None) -> Callable[[B, CustomId | None], bool]:
-        return lambda _, c: (
-            c is not None and c.family is Family.JOB and c.operation == operation and at in (None, c.index)
-        )
-
-    if action in ("UPSCALE", "VARIATION", "HIGH_VARIATION", "LOW_VARIATION"):
-        tile = _required_index(index, action)
-        if action == "UPSCALE":
-            return first(job_op("upsample", at=tile), f"U{tile}")
-        if action == "VARIATION":
-            return first(job_op("variation", at=tile), f"V{tile}")
-        operation, label = _VARY[action]
-        try:
-            return first(job_op(operation), label)
-        except NoMatchingButton:  # older single-image sets have one "Make Variations" button instead
-            return first(lambda b, c: b.label == "Make Variations" or _is_solo_variation(c), label)
-    if action == "REROLL":
-        return first(lambda b, c: "::reroll::" in b.custom_id or b.label in REROLL_LABELS, "reroll")
-    if action == "PAN":
-        if direction not in DIRECTIONS:
-            raise NoMatchingButton(f"direction must be one of {', '.join(DIRECTIONS)}")
-        _require_upscaled(upscaled)
-        return first(lambda b, _: f"pan_{direction}" in b.custom_id, f"pan {direction}")
-    if action == "ZOOM":
-        _require_upscaled(upscaled)
-        factor = 2.0 if zoom_ratio is None or zoom_ratio >= 2 else 1.5
-        return first(lambda _, c: c is not None and c.zoom_factor == factor, f"Zoom Out {factor:g}x")
-    if action == "INPAINT":
-        _require_upscaled(upscaled)
-        return first(
-            lambda b, c: b.label == "Vary (Region)" or (c is not None and c.family is Family.INPAINT),
-            "Vary (Region)",
-        )
-    raise NoMatchingButton(f"{action} is not a follow-up action that matches a button")
-
-
-def _is_solo_variation(custom_id: CustomId | None) -> bool:
-    return custom_id is not None and custom_id.operation == "variation" and custom_id.solo
-
-
-def _required_index(index: int | None, action: str) -> int:
-    if index is None:
-        raise NoMatchingButton(f"index or custom_id is required for {action.lower().replace('_', '-')}")
-    if not 1 <= index <= 4:
-        raise NoMatchingButton(f"index must be between 1 and 4, got {index}")
-    return index
-
-
-def _require_upscaled(upscaled: bool) -> None:
-    if not upscaled:
-        raise NoMatchingButton(REQUIRES_UPSCALED)
-
-
-def _parse_or_none(text: str) -> CustomId | None:
-    try:
-        return CustomId.parse(text)
-    except InvalidCustomId:
-        return None
