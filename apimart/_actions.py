@@ -2,37 +2,41 @@
 
 `Client` and `AsyncClient` differ only in how they send: one returns values, the other coroutines. This
 mixin is generic over those two result types (`S` for a submit, `W` for a submit-and-wait), builds each
-request with `_requests` and hands it to the client's `_submit` / `_submit_and_wait`, so the two dozen
-helpers exist once. On `AsyncClient` every helper returns an awaitable.
+request with `_requests.build_submit` from the operations table and hands it to the client's `_submit` /
+`_submit_and_wait`. On `AsyncClient` every helper returns an awaitable.
+
+Each operation of the table has a helper and an `..._and_wait` twin here; `submit(name, ...)` and
+`submit_and_wait(name, ...)` reach any of them by name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Generic, TypeVar, Unpack
+from typing import Any, Generic, TypeVar, cast
 
-from ._requests import build_action, build_imagine
-from ._types import Action, ButtonRef, ProgressCallback, RequestSpec, TaskRef, WaitOptions
+from ._requests import build_submit
+from ._types import Action, ButtonRef, RequestSpec, TaskRef, WaitOptions
 
 __all__ = ["ActionsMixin"]
 
 S = TypeVar("S")
 W = TypeVar("W")
-Meta = Mapping[str, Any] | None
+_WAIT_KEYS = frozenset(WaitOptions.__annotations__)
 
 
 class ActionsMixin(Generic[S, W]):
-    """Imagine and every follow-up action, each with an `..._and_wait` twin.
+    """Every submit operation, each with an `..._and_wait` twin.
 
-    A follow-up takes the parent as a task id or any task object, then what selects the image: an
+    A follow-up takes its parent as a task id or any task object, then what selects the image: an
     `index` (1-4), a `direction`, a `zoom_ratio`, or a `button` (a customId string, a `CustomId`, or a
     button from `task.buttons`; see `pick_button`). A button is sent as `custom_id`, which the service
-    prefers to auto-matching. `speed` is `relax` (default), `fast` or `turbo`; `metadata` is stored with
-    the task.
+    prefers to auto-matching. Every helper also takes the other body fields of its request schema as
+    keyword arguments: `speed` (`relax`, `fast` or `turbo`), `metadata` (stored with the task),
+    `nsfw_check`, and for imagine the structured fields (`size="16:9"`, `version="7"`, ...). A field the
+    operation does not take raises `InvalidArgumentError` before any request.
 
-    `..._and_wait` submits, then `wait_for_task`s the new task on the Midjourney view, so the answer
-    carries its buttons for the next step. Submits are never retried in a way that could pay twice
-    (see `_retry`).
+    `..._and_wait` submits, then `wait_for_task`s the task on the Midjourney view, so the answer carries
+    its buttons for the next step; it takes `interval`, `timeout` and `on_progress` as well. Submits are
+    never retried in a way that could pay twice (see `_retry`).
     """
 
     def _submit(self, spec: RequestSpec) -> S:
@@ -41,356 +45,142 @@ class ActionsMixin(Generic[S, W]):
     def _submit_and_wait(self, spec: RequestSpec, *, return_on_modal: bool, wait: WaitOptions) -> W:
         raise NotImplementedError
 
-    def imagine(self, prompt: str, *, speed: str | None = None, metadata: Meta = None, **options: Any) -> S:
-        """Submit an imagine (a 2x2 grid). `options` are the structured fields of `ImagineRequest`
-        (`size="16:9"`, `version="7"`, `seed=1234`, `image_urls=[...]`, ...); they win over prompt flags."""
-        return self._submit(build_imagine(prompt, speed=speed, metadata=metadata, options=options))
-
-    def imagine_and_wait(
+    def submit(
         self,
-        prompt: str,
+        operation: Action,
+        task: TaskRef | None = None,
         *,
-        speed: str | None = None,
-        metadata: Meta = None,
-        interval: float | None = None,
-        timeout: float | None = None,
-        on_progress: ProgressCallback | None = None,
-        **options: Any,
-    ) -> W:
-        """`imagine`, then wait until the grid is done."""
-        wait = _wait_options(interval, timeout, on_progress)
-        spec = build_imagine(prompt, speed=speed, metadata=metadata, options=options)
-        return self._submit_and_wait(spec, return_on_modal=True, wait=wait)
-
-    def act(
-        self,
-        action: Action,
-        task: TaskRef,
-        *,
-        index: int | None = None,
         button: ButtonRef | None = None,
-        direction: str | None = None,
-        zoom_ratio: float | None = None,
-        prompt: str | None = None,
-        mask_url: str | None = None,
-        speed: str | None = None,
-        metadata: Meta = None,
+        **fields: Any,
     ) -> S:
-        """Submit any follow-up `action` by name; arguments the action does not take are refused."""
-        return self._submit(
-            build_action(
-                action,
-                task,
-                index=index,
-                button=button,
-                direction=direction,
-                zoom_ratio=zoom_ratio,
-                prompt=prompt,
-                mask_url=mask_url,
-                speed=speed,
-                metadata=metadata,
-            )
-        )
+        """Submit any operation of the table by name (`"upscale"`, `"high_variation"`, ...)."""
+        return self._submit(build_submit(operation, task, button=button, **fields))
 
-    def act_and_wait(
+    def submit_and_wait(
         self,
-        action: Action,
-        task: TaskRef,
+        operation: Action,
+        task: TaskRef | None = None,
         *,
-        index: int | None = None,
         button: ButtonRef | None = None,
-        direction: str | None = None,
-        zoom_ratio: float | None = None,
-        prompt: str | None = None,
-        mask_url: str | None = None,
-        speed: str | None = None,
-        metadata: Meta = None,
-        **wait: Unpack[WaitOptions],
+        **fields: Any,
     ) -> W:
-        """`act`, then wait. After `inpaint` the wait ends at MODAL: the answer needs the `modal` call."""
-        spec = build_action(
-            action,
-            task,
-            index=index,
-            button=button,
-            direction=direction,
-            zoom_ratio=zoom_ratio,
-            prompt=prompt,
-            mask_url=mask_url,
-            speed=speed,
-            metadata=metadata,
-        )
-        return self._submit_and_wait(spec, return_on_modal=action != "modal", wait=wait)
+        """`submit`, then wait. After `inpaint` the wait ends at MODAL: the answer needs the `modal` call."""
+        wait = cast(WaitOptions, {key: fields.pop(key) for key in _WAIT_KEYS & set(fields)})
+        spec = build_submit(operation, task, button=button, **fields)
+        return self._submit_and_wait(spec, return_on_modal=operation != "modal", wait=wait)
+
+    def imagine(self, prompt: str, **fields: Any) -> S:
+        """Imagine: a 2x2 grid from `prompt`. The structured fields of `ImagineRequest` (`size="16:9"`,
+        `version="7"`, `seed=1234`, `image_urls=[...]`, ...) win over the same flags in the prompt."""
+        return self.submit("imagine", prompt=prompt, **fields)
+
+    def imagine_and_wait(self, prompt: str, **fields: Any) -> W:
+        """`imagine`, then wait until the grid is done."""
+        return self.submit_and_wait("imagine", prompt=prompt, **fields)
 
     def upscale(
-        self,
-        task: TaskRef,
-        index: int | None = None,
-        *,
-        button: ButtonRef | None = None,
-        speed: str | None = None,
-        metadata: Meta = None,
+        self, task: TaskRef, index: int | None = None, *, button: ButtonRef | None = None, **fields: Any
     ) -> S:
         """U1-U4 of a grid by `index`, or any upscale by `button` (also the HD ids of `hd_upscale_id`)."""
-        return self.act("upscale", task, index=index, button=button, speed=speed, metadata=metadata)
+        return self.submit("upscale", task, index=index, button=button, **fields)
 
     def upscale_and_wait(
-        self,
-        task: TaskRef,
-        index: int | None = None,
-        *,
-        button: ButtonRef | None = None,
-        speed: str | None = None,
-        metadata: Meta = None,
-        **wait: Unpack[WaitOptions],
+        self, task: TaskRef, index: int | None = None, *, button: ButtonRef | None = None, **fields: Any
     ) -> W:
         """`upscale`, then wait for the single image."""
-        return self.act_and_wait(
-            "upscale", task, index=index, button=button, speed=speed, metadata=metadata, **wait
-        )
+        return self.submit_and_wait("upscale", task, index=index, button=button, **fields)
 
     def variation(
-        self,
-        task: TaskRef,
-        index: int | None = None,
-        *,
-        button: ButtonRef | None = None,
-        speed: str | None = None,
-        metadata: Meta = None,
+        self, task: TaskRef, index: int | None = None, *, button: ButtonRef | None = None, **fields: Any
     ) -> S:
         """V1-V4 of a grid: a new grid from one image."""
-        return self.act("variation", task, index=index, button=button, speed=speed, metadata=metadata)
+        return self.submit("variation", task, index=index, button=button, **fields)
 
     def variation_and_wait(
-        self,
-        task: TaskRef,
-        index: int | None = None,
-        *,
-        button: ButtonRef | None = None,
-        speed: str | None = None,
-        metadata: Meta = None,
-        **wait: Unpack[WaitOptions],
+        self, task: TaskRef, index: int | None = None, *, button: ButtonRef | None = None, **fields: Any
     ) -> W:
         """`variation`, then wait for the new grid."""
-        return self.act_and_wait(
-            "variation", task, index=index, button=button, speed=speed, metadata=metadata, **wait
-        )
+        return self.submit_and_wait("variation", task, index=index, button=button, **fields)
 
     def high_variation(
-        self,
-        task: TaskRef,
-        index: int | None = None,
-        *,
-        button: ButtonRef | None = None,
-        speed: str | None = None,
-        metadata: Meta = None,
+        self, task: TaskRef, index: int | None = None, *, button: ButtonRef | None = None, **fields: Any
     ) -> S:
-        """Vary (Strong) of an upscaled image (the service wants an `index` even though it ignores it)."""
-        return self.act("high_variation", task, index=index, button=button, speed=speed, metadata=metadata)
+        """Vary (Strong) of an upscaled image, or of one image of a grid (its V{index})."""
+        return self.submit("high_variation", task, index=index, button=button, **fields)
 
     def high_variation_and_wait(
-        self,
-        task: TaskRef,
-        index: int | None = None,
-        *,
-        button: ButtonRef | None = None,
-        speed: str | None = None,
-        metadata: Meta = None,
-        **wait: Unpack[WaitOptions],
+        self, task: TaskRef, index: int | None = None, *, button: ButtonRef | None = None, **fields: Any
     ) -> W:
-        """`high_variation`, then wait."""
-        return self.act_and_wait(
-            "high_variation", task, index=index, button=button, speed=speed, metadata=metadata, **wait
-        )
+        """`high_variation`, then wait for the new grid."""
+        return self.submit_and_wait("high_variation", task, index=index, button=button, **fields)
 
     def low_variation(
-        self,
-        task: TaskRef,
-        index: int | None = None,
-        *,
-        button: ButtonRef | None = None,
-        speed: str | None = None,
-        metadata: Meta = None,
+        self, task: TaskRef, index: int | None = None, *, button: ButtonRef | None = None, **fields: Any
     ) -> S:
-        """Vary (Subtle) of an upscaled image (the service wants an `index` even though it ignores it)."""
-        return self.act("low_variation", task, index=index, button=button, speed=speed, metadata=metadata)
+        """Vary (Subtle) of an upscaled image, or of one image of a grid (its V{index})."""
+        return self.submit("low_variation", task, index=index, button=button, **fields)
 
     def low_variation_and_wait(
-        self,
-        task: TaskRef,
-        index: int | None = None,
-        *,
-        button: ButtonRef | None = None,
-        speed: str | None = None,
-        metadata: Meta = None,
-        **wait: Unpack[WaitOptions],
+        self, task: TaskRef, index: int | None = None, *, button: ButtonRef | None = None, **fields: Any
     ) -> W:
-        """`low_variation`, then wait."""
-        return self.act_and_wait(
-            "low_variation", task, index=index, button=button, speed=speed, metadata=metadata, **wait
-        )
+        """`low_variation`, then wait for the new grid."""
+        return self.submit_and_wait("low_variation", task, index=index, button=button, **fields)
 
-    def reroll(
-        self,
-        task: TaskRef,
-        *,
-        button: ButtonRef | None = None,
-        speed: str | None = None,
-        metadata: Meta = None,
-    ) -> S:
+    def reroll(self, task: TaskRef, *, button: ButtonRef | None = None, **fields: Any) -> S:
         """Run the prompt of an imagine or reroll grid again."""
-        return self.act("reroll", task, button=button, speed=speed, metadata=metadata)
+        return self.submit("reroll", task, button=button, **fields)
 
-    def reroll_and_wait(
-        self,
-        task: TaskRef,
-        *,
-        button: ButtonRef | None = None,
-        speed: str | None = None,
-        metadata: Meta = None,
-        **wait: Unpack[WaitOptions],
-    ) -> W:
+    def reroll_and_wait(self, task: TaskRef, *, button: ButtonRef | None = None, **fields: Any) -> W:
         """`reroll`, then wait for the new grid."""
-        return self.act_and_wait("reroll", task, button=button, speed=speed, metadata=metadata, **wait)
+        return self.submit_and_wait("reroll", task, button=button, **fields)
 
     def zoom(
         self,
         task: TaskRef,
         zoom_ratio: float | None = None,
         *,
-        index: int | None = None,
         button: ButtonRef | None = None,
-        speed: str | None = None,
-        metadata: Meta = None,
+        **fields: Any,
     ) -> S:
-        """Zoom Out an upscaled image: `zoom_ratio` < 2 gives 1.5x, omitted or >= 2 gives 2x."""
-        return self.act(
-            "zoom", task, zoom_ratio=zoom_ratio, index=index, button=button, speed=speed, metadata=metadata
-        )
+        """Zoom Out an upscaled image: `zoom_ratio` below 2 gives 1.5x, omitted or 2 and above gives 2x."""
+        return self.submit("zoom", task, zoom_ratio=zoom_ratio, button=button, **fields)
 
     def zoom_and_wait(
         self,
         task: TaskRef,
         zoom_ratio: float | None = None,
         *,
-        index: int | None = None,
         button: ButtonRef | None = None,
-        speed: str | None = None,
-        metadata: Meta = None,
-        **wait: Unpack[WaitOptions],
+        **fields: Any,
     ) -> W:
-        """`zoom`, then wait."""
-        return self.act_and_wait(
-            "zoom",
-            task,
-            zoom_ratio=zoom_ratio,
-            index=index,
-            button=button,
-            speed=speed,
-            metadata=metadata,
-            **wait,
-        )
+        """`zoom`, then wait for the new grid."""
+        return self.submit_and_wait("zoom", task, zoom_ratio=zoom_ratio, button=button, **fields)
 
     def pan(
-        self,
-        task: TaskRef,
-        direction: str | None = None,
-        *,
-        index: int | None = None,
-        button: ButtonRef | None = None,
-        speed: str | None = None,
-        metadata: Meta = None,
+        self, task: TaskRef, direction: str | None = None, *, button: ButtonRef | None = None, **fields: Any
     ) -> S:
-        """Extend an upscaled image `left`, `right`, `up` or `down`."""
-        return self.act(
-            "pan", task, direction=direction, index=index, button=button, speed=speed, metadata=metadata
-        )
+        """Extend an upscaled image `left`, `right`, `up` or `down` (not on v8.x tasks)."""
+        return self.submit("pan", task, direction=direction, button=button, **fields)
 
     def pan_and_wait(
-        self,
-        task: TaskRef,
-        direction: str | None = None,
-        *,
-        index: int | None = None,
-        button: ButtonRef | None = None,
-        speed: str | None = None,
-        metadata: Meta = None,
-        **wait: Unpack[WaitOptions],
+        self, task: TaskRef, direction: str | None = None, *, button: ButtonRef | None = None, **fields: Any
     ) -> W:
-        """`pan`, then wait."""
-        return self.act_and_wait(
-            "pan",
-            task,
-            direction=direction,
-            index=index,
-            button=button,
-            speed=speed,
-            metadata=metadata,
-            **wait,
-        )
+        """`pan`, then wait for the new grid."""
+        return self.submit_and_wait("pan", task, direction=direction, button=button, **fields)
 
-    def inpaint(
-        self,
-        task: TaskRef,
-        *,
-        index: int | None = None,
-        button: ButtonRef | None = None,
-        speed: str | None = None,
-        metadata: Meta = None,
-    ) -> S:
+    def inpaint(self, task: TaskRef, *, button: ButtonRef | None = None, **fields: Any) -> S:
         """Vary (Region) of an upscaled image. The task then waits in MODAL for `modal` (30 min at most)."""
-        return self.act("inpaint", task, index=index, button=button, speed=speed, metadata=metadata)
+        return self.submit("inpaint", task, button=button, **fields)
 
-    def inpaint_and_wait(
-        self,
-        task: TaskRef,
-        *,
-        index: int | None = None,
-        button: ButtonRef | None = None,
-        speed: str | None = None,
-        metadata: Meta = None,
-        **wait: Unpack[WaitOptions],
-    ) -> W:
+    def inpaint_and_wait(self, task: TaskRef, *, button: ButtonRef | None = None, **fields: Any) -> W:
         """`inpaint`, then wait until the task reaches MODAL; pass the answer to `modal_and_wait`."""
-        return self.act_and_wait(
-            "inpaint", task, index=index, button=button, speed=speed, metadata=metadata, **wait
-        )
+        return self.submit_and_wait("inpaint", task, button=button, **fields)
 
-    def modal(
-        self,
-        task: TaskRef,
-        *,
-        prompt: str | None = None,
-        mask_url: str | None = None,
-        speed: str | None = None,
-        metadata: Meta = None,
-    ) -> S:
+    def modal(self, task: TaskRef, **fields: Any) -> S:
         """Give a MODAL (inpaint) task its input: with `mask_url` the masked region is repainted, without
         it the image is extended. The task keeps its id; an empty `prompt` reuses the parent's."""
-        return self.act("modal", task, prompt=prompt, mask_url=mask_url, speed=speed, metadata=metadata)
+        return self.submit("modal", task, **fields)
 
-    def modal_and_wait(
-        self,
-        task: TaskRef,
-        *,
-        prompt: str | None = None,
-        mask_url: str | None = None,
-        speed: str | None = None,
-        metadata: Meta = None,
-        **wait: Unpack[WaitOptions],
-    ) -> W:
+    def modal_and_wait(self, task: TaskRef, **fields: Any) -> W:
         """`modal`, then wait for the four candidates."""
-        return self.act_and_wait(
-            "modal", task, prompt=prompt, mask_url=mask_url, speed=speed, metadata=metadata, **wait
-        )
-
-
-def _wait_options(
-    interval: float | None, timeout: float | None, on_progress: ProgressCallback | None
-) -> WaitOptions:
-    wait = WaitOptions(on_progress=on_progress)
-    if interval is not None:
-        wait["interval"] = interval
-    if timeout is not None:
-        wait["timeout"] = timeout
-    return wait
+        return self.submit_and_wait("modal", task, **fields)

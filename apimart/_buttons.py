@@ -7,6 +7,7 @@ from apimart_mj_client.models import Button, MidjourneyTask
 from apimart_mj import match_button
 
 from ._errors import InvalidArgumentError, NoMatchingButton
+from ._requests import submit_operation
 from ._types import Action
 
 __all__ = ["pick_button"]
@@ -51,7 +52,7 @@ def pick_button(
         raise InvalidArgumentError("pick_button needs an action or a label")
     return match_button(
         buttons,
-        action.upper(),
+        str(submit_operation(action).action),
         index=index,
         direction=direction,
         zoom_ratio=zoom_ratio,

@@ -1,69 +1,30 @@
 """Turn method arguments into HTTP requests: the pure half of every call, shared by both clients.
 
-Paths and bodies come from the generated client (its request models and each operation's request
-builder), so they follow `openapi.yaml`; this module only checks what a caller passed and picks the
-operation. Nothing here touches the network.
+Which operation, its path and its body model come from the operations table (`apimart_mj.OPERATIONS`)
+and the generated client (each operation's request builder and request model), so they follow
+`openapi.yaml`; this module only checks what a caller passed. Nothing here touches the network.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import enum
+import importlib
+from collections.abc import Mapping, Sequence
+from functools import cache
 from types import ModuleType
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 import attrs
-from apimart_mj_client.api.midjourney import (
-    get_midjourney_task,
-    high_variation,
-    imagine,
-    inpaint,
-    low_variation,
-    modal,
-    pan,
-    reroll,
-    upscale,
-    variation,
-    zoom,
-)
-from apimart_mj_client.api.tasks import get_task
-from apimart_mj_client.models import (
-    Button,
-    Direction,
-    ImagineRequest,
-    IndexedActionRequest,
-    InpaintRequest,
-    Language,
-    Metadata,
-    MidjourneyTask,
-    ModalRequest,
-    PanRequest,
-    RerollRequest,
-    Speed,
-    SubmittedTask,
-    UnifiedTask,
-    ZoomRequest,
-)
+from apimart_mj_client import models
+from apimart_mj_client.models import Button, Language, MidjourneyTask, SubmittedTask, UnifiedTask
 from apimart_mj_client.types import UNSET
 
-from apimart_mj import CustomId
+from apimart_mj import CustomId, Kind, Operation, by_name, submits
 
 from ._errors import InvalidArgumentError
-from ._types import Action, ButtonRef, RequestSpec, TaskRef, View
+from ._types import ButtonRef, RequestSpec, TaskRef, View
 
-__all__ = ["ACTIONS", "build_action", "build_get", "build_imagine", "custom_id_of", "task_id_of"]
-
-ACTIONS: Mapping[Action, tuple[ModuleType, type[Any]]] = {
-    "upscale": (upscale, IndexedActionRequest),
-    "variation": (variation, IndexedActionRequest),
-    "high_variation": (high_variation, IndexedActionRequest),
-    "low_variation": (low_variation, IndexedActionRequest),
-    "reroll": (reroll, RerollRequest),
-    "zoom": (zoom, ZoomRequest),
-    "pan": (pan, PanRequest),
-    "inpaint": (inpaint, InpaintRequest),
-    "modal": (modal, ModalRequest),
-}
-"""Each follow-up action: the generated operation module and its request body model."""
+__all__ = ["build_get", "build_submit", "custom_id_of", "request_fields", "submit_operation", "task_id_of"]
 
 
 def task_id_of(task: TaskRef) -> str:
@@ -95,80 +56,103 @@ def build_get(task: TaskRef, *, view: View, language: str | None = None) -> Requ
     if view == "mj":
         if language is not None:
             raise InvalidArgumentError("language is only offered by the unified view")
-        return get_midjourney_task._get_kwargs(task_id)
+        return _module(by_name("get_midjourney_task"))._get_kwargs(task_id)  # type: ignore[no-any-return]
     if view == "unified":
-        lang = UNSET if language is None else _enum(Language, language, "language")
-        return get_task._get_kwargs(task_id, language=lang)
+        lang = UNSET if language is None else _member(Language, language, "language")
+        return _module(by_name("get_task"))._get_kwargs(task_id, language=lang)  # type: ignore[no-any-return]
     raise InvalidArgumentError(f"view must be 'mj' or 'unified', got {view!r}")
 
 
-def build_imagine(
-    prompt: str, *, speed: str | None, metadata: Mapping[str, Any] | None, options: Mapping[str, Any]
-) -> RequestSpec:
-    """`POST /v1/midjourney/generations/imagine`; `options`: the structured fields (`size`, `version`...)."""
-    fields = _common(speed, metadata)
+def submit_operation(name: str) -> Operation:
+    """The submit operation called `name` (`upscale`, `high_variation` or `high-variation`, ...)."""
     try:
-        body = ImagineRequest(prompt=prompt, **fields, **options)
-    except TypeError:
-        unknown = sorted(set(options) - set(attrs.fields_dict(ImagineRequest)))
-        raise InvalidArgumentError(f"imagine does not take {', '.join(unknown)}") from None
-    return imagine._get_kwargs(body=body)
+        operation = by_name(name)
+    except KeyError:
+        operation = None
+    if operation is None or operation.kind is not Kind.SUBMIT:
+        known = ", ".join(op.name for op in submits())
+        raise InvalidArgumentError(f"unknown operation {name!r}; expected one of {known}")
+    return operation
 
 
-def build_action(
-    action: Action,
-    task: TaskRef,
-    *,
-    index: int | None = None,
-    button: ButtonRef | None = None,
-    direction: str | None = None,
-    zoom_ratio: float | None = None,
-    prompt: str | None = None,
-    mask_url: str | None = None,
-    speed: str | None = None,
-    metadata: Mapping[str, Any] | None = None,
+def build_submit(
+    name: str, task: TaskRef | None = None, *, button: ButtonRef | None = None, **fields: Any
 ) -> RequestSpec:
-    """The request of a follow-up `action` on `task`.
-
-    Arguments the action's endpoint does not take are refused here rather than silently dropped. What is
-    sent is what was given: choosing the button from `index`, `direction` or `zoom_ratio` is the service's
-    job (its auto-matching), and a `button` is sent as `custom_id`, which the service prefers.
+    """The request of the submit operation `name`: `task` (the parent, sent as `task_id`), `button` (sent
+    as `custom_id`, which the service prefers to auto-matching) and the body `fields` of its request
+    schema. Fields left None are not sent; a field the operation does not take is refused here rather
+    than silently dropped. Choosing the button from `index`, `direction` or `zoom_ratio` is the service's
+    job (its auto-matching).
     """
-    if action not in ACTIONS:
-        raise InvalidArgumentError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
-    module, model = ACTIONS[action]
-    given: dict[str, Any] = {
-        "index": index,
-        "custom_id": None if button is None else custom_id_of(button),
-        "direction": None if direction is None else _enum(Direction, direction, "direction"),
-        "zoom_ratio": zoom_ratio,
-        "prompt": prompt,
-        "mask_url": mask_url,
-    }
-    given = {name: value for name, value in given.items() if value is not None}
-    accepted = attrs.fields_dict(model)
-    refused = [name for name in given if name not in accepted]
+    operation = submit_operation(name)
+    model = _request_model(operation)
+    body = {key: _plain(value) for key, value in fields.items() if value is not None}
+    if task is not None:
+        body["task_id"] = task_id_of(task)
+    if button is not None:
+        body["custom_id"] = custom_id_of(button)
+    accepted = request_fields(operation)
+    refused = [key for key in body if key not in accepted]
     if refused:
-        raise InvalidArgumentError(f"{action} does not take {', '.join(refused)}")
-    body = model(task_id=task_id_of(task), **given, **_common(speed, metadata))
-    spec: RequestSpec = module._get_kwargs(body=body)
+        raise InvalidArgumentError(f"{operation.name} does not take {', '.join(refused)}")
+    for key, value in body.items():
+        body[key] = _checked(accepted[key], key, value)
+    spec: RequestSpec = _module(operation)._get_kwargs(body=model.from_dict(body))
     return spec
 
 
-def _common(speed: str | None, metadata: Mapping[str, Any] | None) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    if speed is not None:
-        fields["speed"] = _enum(Speed, speed, "speed")
-    if metadata is not None:
-        if not isinstance(metadata, Mapping):
-            raise InvalidArgumentError(f"metadata must be a mapping, got {type(metadata).__name__}")
-        fields["metadata"] = Metadata.from_dict(metadata)
-    return fields
+def request_fields(operation: Operation) -> dict[str, Any]:
+    """The body fields of `operation`'s request model, with their types (`str | Unset` -> `str`)."""
+    return _fields(str(operation.request))
 
 
-def _enum(enum: Any, value: str, name: str) -> Any:
+@cache
+def _fields(schema: str) -> dict[str, Any]:
+    model = getattr(models, schema)
+    hints = get_type_hints(model, localns=vars(models))  # names the generator imports only for typing
+    return {
+        field.name: _without_unset(hints[field.name])
+        for field in attrs.fields(model)
+        if field.name != "additional_properties"
+    }
+
+
+def _without_unset(hint: Any) -> Any:
+    kept = [arg for arg in get_args(hint) if arg.__name__ != "Unset"] if get_args(hint) else [hint]
+    return kept[0] if len(kept) == 1 else hint
+
+
+def _checked(hint: Any, key: str, value: Any) -> Any:
+    """`value` for `key` (of type `hint`), refused with a clear message where it cannot be one."""
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return _member(hint, value, key).value
+    if isinstance(hint, type) and attrs.has(hint) and not isinstance(value, Mapping):
+        raise InvalidArgumentError(f"{key} must be a mapping, got {type(value).__name__}")
+    return value
+
+
+def _member(enum_type: type[enum.Enum], value: Any, name: str) -> Any:
     try:
-        return enum(value)
+        return enum_type(value)
     except ValueError:
-        choices = ", ".join(member.value for member in enum)
+        choices = ", ".join(str(member.value) for member in enum_type)
         raise InvalidArgumentError(f"{name} must be one of {choices}, got {value!r}") from None
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: a `CustomId` as its string, a sequence of strings as a list."""
+    if isinstance(value, CustomId):
+        return str(value)
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _request_model(operation: Operation) -> type[Any]:
+    model: type[Any] = getattr(models, str(operation.request))
+    return model
+
+
+@cache
+def _module(operation: Operation) -> ModuleType:
+    return importlib.import_module(operation.module)

@@ -29,10 +29,8 @@ TaskRef = str | MidjourneyTask | UnifiedTask | SubmittedTask
 ButtonRef = str | CustomId | Button
 """A customId string, a parsed `CustomId`, or a button of a task."""
 
-Action = Literal[
-    "upscale", "variation", "high_variation", "low_variation", "reroll", "zoom", "pan", "inpaint", "modal"
-]
-"""The follow-up actions, named like the endpoints (`high_variation` is `/generations/high-variation`)."""
+Action = str
+"""The name of a submit operation of `apimart_mj.OPERATIONS` (`upscale`, `high_variation`, ...)."""
 
 ProgressCallback = Callable[[int, str], None]
 """Called after a poll with the task's progress (0-100) and its status as the polled view spells it."""

@@ -3,10 +3,13 @@
 ```
 apimart get ID [--view mj|unified] [--json]
 apimart wait ID [--interval S] [--timeout S] [--json]
-apimart imagine PROMPT [--speed fast] [--option size=16:9 ...] [--wait]
-apimart action ID upscale --index 2 | --custom-id ID | --direction left | --zoom-ratio 1.5 [--wait]
+apimart imagine PROMPT [--speed fast] [--size 16:9] [--version 7] ... [--wait]
+apimart upscale ID --index 2 | --custom-id ID [--wait]
+apimart pan ID --direction left [--wait]
 apimart modal ID [--prompt TEXT] [--mask-url URL] [--wait]
 ```
+One subcommand per submit operation of the operations table (`apimart_mj.OPERATIONS`), its arguments
+made from the operation's request schema: `apimart <operation> --help` lists them.
 `--api-key` / `--base-url` default to `$APIMART_API_KEY` / `$APIMART_BASE_URL`. Results go to stdout,
 progress to stderr (a bar on a terminal, one line per change otherwise). An error is one line on stderr
 and exit status 1 (2 for a usage error); never a traceback.
@@ -15,17 +18,24 @@ and exit status 1 (2 for a usage error); never a traceback.
 from __future__ import annotations
 
 import argparse
+import enum
 import json
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TextIO, get_args
+from typing import Any, TextIO, get_origin
 
-from apimart_mj_client.models import ImagineRequest, MidjourneyTask, SubmittedTask, UnifiedTask
+import attrs
+from apimart_mj_client import models
+from apimart_mj_client.models import MidjourneyTask, SubmittedTask, UnifiedTask
+
+from apimart_mj import Operation, submits
 
 from ._client import Client
 from ._constants import DEFAULT_WAIT_TIMEOUT
 from ._errors import ApimartError
-from ._types import Action, ProgressCallback, Task, WaitOptions
+from ._requests import request_fields
+from ._types import ProgressCallback, Task, WaitOptions
 
 __all__ = ["main"]
 
@@ -63,26 +73,14 @@ def _wait(client: Client, args: argparse.Namespace) -> None:
     _print_task(client.wait_for_task(args.task_id, **_wait_options(args)), as_json=args.json)
 
 
-def _imagine(client: Client, args: argparse.Namespace) -> None:
-    _finish(client, client.imagine(args.prompt, speed=args.speed, **dict(args.option)), args)
+def _submitter(operation: Operation) -> Callable[[Client, argparse.Namespace], None]:
+    def run(client: Client, args: argparse.Namespace) -> None:
+        fields = {name: getattr(args, name) for name in request_fields(operation)}
+        _finish(
+            client, client.submit(operation.name, **fields), args, return_on_modal=operation.name != "modal"
+        )
 
-
-def _action(client: Client, args: argparse.Namespace) -> None:
-    submitted = client.act(
-        args.action,
-        args.task_id,
-        index=args.index,
-        button=args.custom_id,
-        direction=args.direction,
-        zoom_ratio=args.zoom_ratio,
-        speed=args.speed,
-    )
-    _finish(client, submitted, args)
-
-
-def _modal(client: Client, args: argparse.Namespace) -> None:
-    submitted = client.modal(args.task_id, prompt=args.prompt, mask_url=args.mask_url, speed=args.speed)
-    _finish(client, submitted, args, return_on_modal=False)
+    return run
 
 
 def _finish(
@@ -153,29 +151,68 @@ def _progress_printer(stream: TextIO) -> ProgressCallback:
     return report
 
 
-_OWN_FLAGS = frozenset({"prompt", "speed", "metadata"})
-_TEXT_FIELDS = frozenset(
-    name
-    for name, hint in ImagineRequest.__annotations__.items()
-    if set(str(hint).split(" | ")) <= {"str", "Unset"}
-)
-"""Imagine fields typed `str` in the spec (`version`, `size`, `quality`, ...): their value is kept as text."""
+def _add_fields(sub: argparse.ArgumentParser, operation: Operation) -> None:
+    """An argument per body field of the operation's request schema: the required ones positional (the
+    parent `task_id` as `ID`), the others as `--flags` of their type (`--image-url` repeatable,
+    `--tile/--no-tile`, choices for an enum, JSON for `--metadata`)."""
+    helps = _field_help(operation)
+    for name, hint in request_fields(operation).items():
+        kind: dict[str, Any] = {"help": helps.get(name)}
+        many = get_origin(hint) is list
+        if isinstance(hint, type) and issubclass(hint, enum.Enum):
+            kind["choices"] = [str(member.value) for member in hint]
+        elif isinstance(hint, type) and attrs.has(hint):
+            kind["type"] = _json_object
+        elif hint is bool:
+            kind["action"] = argparse.BooleanOptionalAction
+        elif hint in (int, float):
+            kind["type"] = hint
+        if name in _required(operation):
+            metavar = "ID" if name == "task_id" else name.upper()
+            sub.add_argument(name, metavar=metavar, nargs="+" if many else None, **kind)
+        else:
+            single = name.removesuffix("s") if many else name
+            if many:
+                kind.update(action="append", metavar=single.upper())
+            sub.add_argument("--" + single.replace("_", "-"), dest=name, **kind)
 
 
-def _option(text: str) -> tuple[str, Any]:
-    """`--option key=value`: text for a string field (`version=7`), else the value as JSON when it parses
-    (`seed=42`, `tile=true`), else text."""
-    key, sep, raw = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    if key in _OWN_FLAGS:
-        raise argparse.ArgumentTypeError(f"{key} has its own argument; not an --option")
-    if key in _TEXT_FIELDS:
-        return key, raw
+def _required(operation: Operation) -> list[str]:
+    model = getattr(models, str(operation.request))
+    return [f.name for f in attrs.fields(model) if f.default is attrs.NOTHING]
+
+
+_ATTRIBUTE = re.compile(r"^ {8}(?P<name>\w+) \([^)]*\):(?P<text>.*)$")
+
+
+def _field_help(operation: Operation) -> dict[str, str]:
+    """Each field's description, from the generated model's docstring (which comes from the spec)."""
+    helps: dict[str, str] = {}
+    name = None
+    for line in (getattr(models, str(operation.request)).__doc__ or "").splitlines():
+        found = _ATTRIBUTE.match(line)
+        if found:
+            name = found["name"]
+            helps[name] = found["text"].strip()
+        elif name and line.startswith(" " * 12):
+            helps[name] += " " + line.strip()
+    return {key: text.split("Example:")[0].strip() or key for key, text in helps.items()}
+
+
+def _json_object(text: str) -> dict[str, Any]:
     try:
-        return key, json.loads(raw)
+        value = json.loads(text)
     except ValueError:
-        return key, raw
+        value = None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}")
+    return value
+
+
+def _summary(operation: Operation) -> str:
+    """The operation's one-line help: the first line of its client helper's docstring."""
+    doc = " ".join((getattr(Client, operation.name).__doc__ or operation.name).split())
+    return doc.split(". ")[0].removesuffix(".")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -209,34 +246,8 @@ def _parser() -> argparse.ArgumentParser:
     wait.add_argument("task_id", metavar="ID")
     waiting(wait, flag=False)
 
-    imagine = command("imagine", _imagine, "submit an imagine")
-    imagine.add_argument("prompt", metavar="PROMPT")
-    imagine.add_argument("--speed", choices=["relax", "fast", "turbo"])
-    imagine.add_argument(
-        "--option",
-        type=_option,
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a structured field, e.g. size=16:9, version=7, seed=42 (repeatable)",
-    )
-    waiting(imagine, flag=True)
-
-    action = command("action", _action, "submit a follow-up action on a finished task")
-    action.add_argument("task_id", metavar="ID")
-    followups = [name for name in get_args(Action) if name != "modal"]
-    action.add_argument("action", choices=followups, metavar="ACTION", help=", ".join(followups))
-    action.add_argument("--index", type=int, help="image of the grid, 1-4")
-    action.add_argument("--custom-id", help="a button's customId (wins over --index)")
-    action.add_argument("--direction", choices=["left", "right", "up", "down"], help="for pan")
-    action.add_argument("--zoom-ratio", type=float, help="for zoom: < 2 gives 1.5x, else 2x")
-    action.add_argument("--speed", choices=["relax", "fast", "turbo"])
-    waiting(action, flag=True)
-
-    modal = command("modal", _modal, "give a MODAL (inpaint) task its prompt and mask")
-    modal.add_argument("task_id", metavar="ID")
-    modal.add_argument("--prompt", help="empty reuses the parent's prompt")
-    modal.add_argument("--mask-url", help="PNG mask: a URL or data:image/png;base64,...")
-    modal.add_argument("--speed", choices=["relax", "fast", "turbo"])
-    waiting(modal, flag=True)
+    for operation in submits():
+        sub = command(operation.cli_name, _submitter(operation), _summary(operation))
+        _add_fields(sub, operation)
+        waiting(sub, flag=True)
     return parser

@@ -1,8 +1,9 @@
 """What the client, the mock and the contract suite share about the APIMart Midjourney service.
 
-The customId grammar, the service's auto-matching, the status mapping between the two task views, the
-version rules, and the spec itself (`SPEC_PATH`). No I/O, no dependencies beyond the standard library:
-`apimart` (the client), `mock_server` and `contract_tests` all import it.
+The one table of operations (`OPERATIONS`), the customId grammar, the service's auto-matching, the
+status mapping between the two task views, the version rules, and the spec itself (`SPEC_PATH`). No
+I/O, no dependencies beyond the standard library: `apimart` (the client), `mock_server` and
+`contract_tests` all import it.
 
 Usage:
 ```
@@ -18,6 +19,19 @@ from pathlib import Path
 from ._custom_id import DIRECTIONS, HD_UPSCALE_OPERATIONS, JOB_OPERATIONS, CustomId, Family, hd_upscale_id
 from ._errors import ApimartError, InvalidArgumentError, InvalidCustomId, NoMatchingButton
 from ._matching import REQUIRES_UPSCALED, REROLL_LABELS, ButtonLike, match_button
+from ._operations import (
+    HD_UPSCALE_PRICE,
+    OPERATIONS,
+    Kind,
+    Operation,
+    Parent,
+    Result,
+    Route,
+    Selector,
+    by_action,
+    by_name,
+    submits,
+)
 from ._statuses import (
     MJ_STATUS_RANK,
     MJ_TERMINAL,
@@ -48,11 +62,13 @@ __all__ = [
     "DEFAULT_VERSION",
     "DIRECTIONS",
     "HD_UPSCALE_OPERATIONS",
+    "HD_UPSCALE_PRICE",
     "HD_VERSION",
     "JOB_OPERATIONS",
     "MJ_STATUS_RANK",
     "MJ_TERMINAL",
     "MJ_TO_UNIFIED",
+    "OPERATIONS",
     "REQUIRES_UPSCALED",
     "REROLL_LABELS",
     "SPEC_PATH",
@@ -68,13 +84,22 @@ __all__ = [
     "InvalidArgumentError",
     "InvalidCustomId",
     "InvalidProgress",
+    "Kind",
     "NoMatchingButton",
+    "Operation",
+    "Parent",
+    "Result",
+    "Route",
+    "Selector",
     "VersionRules",
+    "by_action",
+    "by_name",
     "format_progress",
     "hd_upscale_id",
     "match_button",
     "parse_progress",
     "rules_for",
+    "submits",
     "to_unified",
     "version_of",
 ]

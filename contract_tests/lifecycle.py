@@ -18,7 +18,7 @@ from apimart_mj_client.models import Button
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, multiple, precondition, rule
 
-from apimart_mj import DIRECTIONS, CustomId, InvalidCustomId, NoMatchingButton, match_button
+from apimart_mj import DIRECTIONS, CustomId, InvalidCustomId, NoMatchingButton, Parent, match_button, submits
 
 from .checks import (
     JobRegistry,
@@ -37,17 +37,8 @@ from .targets import RETENTION, Target
 __all__ = ["ACTION_PATHS", "TaskLifecycle", "machine_for"]
 
 _GENERATIONS = "/v1/midjourney/generations"
-ACTION_PATHS = {
-    "UPSCALE": f"{_GENERATIONS}/upscale",
-    "VARIATION": f"{_GENERATIONS}/variation",
-    "HIGH_VARIATION": f"{_GENERATIONS}/high-variation",
-    "LOW_VARIATION": f"{_GENERATIONS}/low-variation",
-    "REROLL": f"{_GENERATIONS}/reroll",
-    "ZOOM": f"{_GENERATIONS}/zoom",
-    "PAN": f"{_GENERATIONS}/pan",
-    "INPAINT": f"{_GENERATIONS}/inpaint",
-}
-"""The endpoint that starts each follow-up action."""
+ACTION_PATHS = {str(op.action): op.route.path for op in submits() if op.parent is Parent.BUTTON}
+"""The endpoint that starts each follow-up action (from the operations table)."""
 
 _MARGIN = 120.0
 """Seconds either side of the retention boundary where the model does not predict expiry."""
@@ -246,10 +237,10 @@ class TaskLifecycle(RuleBasedStateMachine):
             return self._press(parent, action, inputs, expected=None)
         listed = [Button.from_dict(b) for b in parent.body.get("buttons") or []]
         try:
-            chosen = match_button(listed, action, upscaled=upscaled, **inputs)
+            match_button(listed, action, upscaled=upscaled, **inputs)
         except NoMatchingButton as exc:
             return self._rejected(parent, action, inputs, str(exc))
-        return self._press(parent, action, inputs, expected=CustomId.parse(chosen.custom_id).action)
+        return self._press(parent, action, inputs, expected=action)  # auto-matched: the endpoint's action
 
     def _press(self, parent: Tracked, action: str, inputs: dict[str, Any], expected: str | None) -> Any:
         exchange = self.probe.submit(ACTION_PATHS[action], {"task_id": parent.task_id, **inputs})

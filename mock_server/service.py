@@ -1,52 +1,68 @@
-"""The backend: every operation of the mock (submit, follow-up, modal, read, control) as a method.
+"""The backend: every operation of the mock (reads, submits, the control API) as a method.
 
 It owns the rules (ownership, retention, which button a follow-up presses, what a child looks like,
-what a scenario does) and raises domain errors; it knows nothing about HTTP. Time comes in as `now`
-(clock seconds) on each call; randomness from `Random(f"{seed}:{n}")`, where `n` is a store-wide
-sequence number, so ids are reproducible and never collide across worker processes.
+what a scenario does, the version rules) and raises domain errors; it knows nothing about HTTP. The HTTP
+layer turns requests into typed values and calls it; submits are dispatched by the operations table
+(`apimart_mj.OPERATIONS`): what an operation needs as a parent says which method runs it.
+
+Time comes in as `now` (clock seconds) on each call; randomness from `Random(f"{seed}:{n}")`, where `n`
+is a store-wide sequence number, so ids are reproducible and never collide across worker processes.
+State lives behind the `Store` interface, never here.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from apimart_mj import (
     HD_UPSCALE_OPERATIONS,
+    SUPPORTED_VERSIONS,
+    UNSUPPORTED_VERSION_REASON,
     CustomId,
     Family,
     InvalidCustomId,
     NoMatchingButton,
+    Operation,
+    Parent,
+    Result,
+    by_action,
     match_button,
+    rules_for,
+    submits,
+    version_of,
 )
 
+from .clock import ClockState
 from .domain.accounts import price
 from .domain.buttons import Shape
 from .domain.errors import Forbidden, InvalidRequest, NotFound, PaymentRequired, Rejected
-from .domain.lifecycle import GRID_TIMING, INSTANT, TIMEOUT_AFTER, Outcome, Scenario, Timing, timing_reaching
+from .domain.inputs import Inputs
+from .domain.lifecycle import (
+    MODAL_TIMING,
+    TIMEOUT_AFTER,
+    Outcome,
+    Scenario,
+    Timing,
+    normal_timing,
+    timing_reaching,
+)
 from .domain.task import Task, new_job_hash, new_task_id
 from .domain.values import MAX_SECONDS, number
-from .store import SqliteStore
+from .faults import Fault
+from .store import JournalEntry, Settings, Store
 
-__all__ = ["DEFAULT_FAIL_REASON", "MockService", "Submission"]
+__all__ = ["DEFAULT_FAIL_REASON", "INVALID_GENERATION", "MockService", "Submission"]
 
 DEFAULT_FAIL_REASON = "No available upstream"
-SUPPORTED_VERSIONS = ("5", "5.1", "5.2", "6", "6.1", "7", "8", "8.1", "8.2")
-_UNSUPPORTED_VERSION = "upstream code=4: --v 必须是 ['5','5.1','5.2','6','6.1','7','8','8.1','8.2'] 之一"
+INVALID_GENERATION = "invalid generation request"
+"""What pan on a v8.x parent answers (the English pan page; docs/decisions.md, version rules)."""
 _GRID_TILES = (0, 1, 2, 3)
 _STATUSES = ("NOT_START", "SUBMITTED", "IN_PROGRESS", "MODAL", "SUCCESS", "FAILURE")
-_ACTIONS = (
-    "IMAGINE",
-    "UPSCALE",
-    "VARIATION",
-    "HIGH_VARIATION",
-    "LOW_VARIATION",
-    "REROLL",
-    "ZOOM",
-    "PAN",
-    "INPAINT",
-)
+_SHAPES = {Result.GRID: Shape.GRID, Result.SINGLE: Shape.SINGLE, Result.MODAL: Shape.GRID}
+"""What a finished task of each result holds (an inpaint ends as a grid of four candidates)."""
 
 
 @dataclass(frozen=True)
@@ -71,12 +87,16 @@ class _Plan:
 class MockService:
     """All operations of one mock server over one store."""
 
-    def __init__(self, store: SqliteStore, *, seed: int, retention: float) -> None:
+    def __init__(self, store: Store, *, seed: int, retention: float) -> None:
         self.store = store
         self.seed = seed
         self.retention = retention
 
     # ---- reads ----
+    def settings(self) -> Settings:
+        """What every request reads first: the clock and which optional checks are on."""
+        return self.store.settings()
+
     def get(self, account: str, task_id: str, now: float) -> Task:
         """The caller's task; 404 when unknown or past retention, 403 when another account's."""
         task = self.store.task(task_id)
@@ -87,104 +107,174 @@ class MockService:
         return task
 
     # ---- submits ----
-    def imagine(self, account: str, now: float, body: dict[str, Any], submission: Submission) -> Task:
-        """A new IMAGINE grid. An unsupported `version` is accepted and the task fails, as live."""
-        version = body.get("version")
-        if version is not None and version not in SUPPORTED_VERSIONS and submission.scenario is None:
-            submission = Submission(Scenario.FAILURE, _UNSUPPORTED_VERSION)
-        rng = self._rng()
-        plan = self._plan(submission, GRID_TIMING, Shape.GRID, rng)
-        return self._create(account, now, rng, "IMAGINE", Shape.GRID, body["prompt"], plan, body, None)
+    def submit(
+        self, operation: Operation, account: str, now: float, inputs: Inputs, submission: Submission
+    ) -> Task:
+        """Run a submit operation of the table; what it needs as a parent picks the rule."""
+        if operation.parent is Parent.NONE:
+            return self._generate(operation, account, now, inputs, submission)
+        if operation.parent is Parent.BUTTON:
+            return self._press(operation, account, now, inputs, submission)
+        return self._modal(account, now, inputs, submission)
 
-    def act(
-        self, account: str, now: float, action: str, body: dict[str, Any], submission: Submission
+    def _generate(
+        self, operation: Operation, account: str, now: float, inputs: Inputs, submission: Submission
+    ) -> Task:
+        """A new task from a prompt. An unsupported `version` is accepted and the task fails, as live."""
+        action = str(operation.action)
+        version = version_of(inputs.version, inputs.prompt, hd=inputs.hd)
+        if version is not None and version not in SUPPORTED_VERSIONS and submission.scenario is None:
+            submission = Submission(Scenario.FAILURE, UNSUPPORTED_VERSION_REASON)
+        rng = self._rng()
+        shape = _SHAPES[Result(str(operation.result))]
+        plan = self._plan(submission, normal_timing(action), shape, rng)
+        task = self._new_task(account, now, rng, action, shape, inputs.prompt or "", plan, inputs, version)
+        self.store.add_task(task)
+        return task
+
+    def _press(
+        self, operation: Operation, account: str, now: float, inputs: Inputs, submission: Submission
     ) -> Task:
         """A follow-up on a finished parent: press `custom_id`, or the button auto-matching picks.
 
-        The child's action is the one the pressed customId names (whatever the endpoint). A rejected
-        follow-up creates and charges nothing.
+        Pressed by `custom_id`, the child's action is the one the customId names (whatever the endpoint);
+        by auto-matching, the endpoint's. A rejected follow-up creates and charges nothing.
         """
-        parent = self.get(account, body["task_id"], now)
-        if not parent.at(now).succeeded:
-            raise InvalidRequest(f"task {parent.id} is not in SUCCESS state")
-        pressed = self._pressed(parent, action, body)
-        child_action = pressed.action
-        assert child_action is not None  # every button and HD id the mock accepts names an action
+        parent = self._finished_parent(account, str(inputs.task_id), now)
+        pressed, action = self._pressed(parent, operation, inputs)
+        if action == "PAN" and not rules_for(parent.version).pan:
+            raise InvalidRequest(INVALID_GENERATION)
         hd = pressed.operation in HD_UPSCALE_OPERATIONS
-        shape = Shape.SINGLE if child_action == "UPSCALE" else Shape.GRID
-        normal = INSTANT if child_action == "UPSCALE" and not hd else GRID_TIMING
+        child = by_action(action)
+        shape = _SHAPES[Result(str(child.result))]
         rng = self._rng()
-        plan = self._plan(submission, normal, shape, rng)
-        return self._create(
-            account, now, rng, child_action, shape, parent.prompt, plan, body, pressed, parent
+        plan = self._plan(submission, normal_timing(action, hd=hd), shape, rng)
+        task = self._new_task(
+            account, now, rng, action, shape, parent.prompt, plan, inputs, parent.version, pressed, parent
         )
+        self.store.add_task(task)
+        return task
 
-    def modal(self, account: str, now: float, body: dict[str, Any], submission: Submission) -> Task:
-        """Complete a task waiting in MODAL: the same task starts its flow now and is billed now."""
-        task = self.get(account, body["task_id"], now)
+    def _modal(self, account: str, now: float, inputs: Inputs, submission: Submission) -> Task:
+        """Complete a task waiting in MODAL: the same task goes on to SUBMITTED now and is billed now."""
+        task = self.get(account, str(inputs.task_id), now)
         if task.at(now).status != "MODAL":
             raise InvalidRequest(f"task {task.id} is not in MODAL state")
         if submission.scenario is None:
-            plan = _Plan(task.timing, task.outcome, task.fail_reason, task.tiles)
+            plan = _Plan(MODAL_TIMING, task.outcome, task.fail_reason, task.tiles)
         else:
-            plan = self._plan(submission, GRID_TIMING, Shape.GRID, self._rng())
+            plan = self._plan(submission, MODAL_TIMING, Shape.GRID, self._rng())
         continued = replace(
             task,
             started_at=now,
-            prompt=body.get("prompt") or task.prompt,
+            prompt=inputs.prompt or task.prompt,
             timing=plan.timing,
             outcome=plan.outcome,
             fail_reason=plan.fail_reason,
             tiles=plan.tiles,
-            charge=price("INPAINT"),
+            charge=price(task.action),
         )
         if not self.store.replace_task(task, continued):
             raise InvalidRequest(f"task {task.id} is not in MODAL state")
         return continued
 
+    def _finished_parent(self, account: str, task_id: str, now: float) -> Task:
+        parent = self.get(account, task_id, now)
+        if not parent.at(now).succeeded:
+            raise InvalidRequest(f"task {parent.id} is not in SUCCESS state")
+        return parent
+
     # ---- control ----
+    def clock(self) -> ClockState:
+        return self.store.settings().clock
+
+    def change_clock(self, change: Callable[[ClockState], ClockState]) -> ClockState:
+        return self.store.change_clock(change)
+
+    def reset(self, clock: ClockState, rate_limit: float | None) -> None:
+        self.store.reset(clock, rate_limit)
+
     def create_directly(self, now: float, body: dict[str, Any]) -> Task:
         """A task for any account, in any status, `age` seconds old (control API)."""
         account, status, action, age = (body.get(k) for k in ("account", "status", "action", "age"))
         status = status or "SUCCESS"
         action = action or ("INPAINT" if status == "MODAL" else "IMAGINE")
         age = 0 if age is None else age
+        actions = [op.action for op in _creatable()]
         if not isinstance(account, str) or not account:
             raise InvalidRequest("account is required")
         if status not in _STATUSES:
             raise InvalidRequest(f"status must be one of {', '.join(_STATUSES)}")
-        if action not in _ACTIONS or (status == "MODAL") != (action == "INPAINT"):
-            raise InvalidRequest(f"action must be one of {', '.join(_ACTIONS)}; MODAL goes with INPAINT")
+        if action not in actions or (status == "MODAL") != (action == "INPAINT"):
+            raise InvalidRequest(
+                f"action must be one of {', '.join(map(str, actions))}; MODAL goes with INPAINT"
+            )
         age = number(age, "age", minimum=0, maximum=MAX_SECONDS)
         prompt = body.get("prompt", "a cat sitting on a windowsill")
         if not isinstance(prompt, str):
             raise InvalidRequest("prompt must be a string")
-        shape = Shape.SINGLE if action == "UPSCALE" else Shape.GRID
+        shape = _SHAPES[Result(str(by_action(action).result))]
         outcome = Outcome.FAILURE if status == "FAILURE" else Outcome.SUCCESS
         reason = str(body.get("fail_reason") or DEFAULT_FAIL_REASON) if outcome is Outcome.FAILURE else None
         tiles = _GRID_TILES if shape is Shape.GRID else (0,)
-        plan = _Plan(timing_reaching(status, age, GRID_TIMING), outcome, reason, tiles)
-        return self._create(account, now - age, self._rng(), action, shape, prompt, plan, {}, None)
+        normal = normal_timing("IMAGINE")
+        plan = _Plan(timing_reaching(status, age, normal), outcome, reason, tiles)
+        task = self._new_task(account, now - age, self._rng(), action, shape, prompt, plan, Inputs(), None)
+        self.store.add_task(task)
+        return task
 
     def tasks(self, account: str | None = None) -> list[Task]:
         return self.store.tasks(account)
 
+    def add_fault(self, body: dict[str, Any]) -> Fault:
+        return self.store.add_fault(Fault.from_request(0, body))
+
+    def faults(self) -> list[Fault]:
+        return self.store.faults()
+
+    def clear_faults(self) -> None:
+        self.store.clear_faults()
+
+    def draw_fault(self, path: str, account: str | None) -> Fault | None:
+        """The injected fault that fires on this request, if any (seeded: the same run fails alike)."""
+        return self.store.draw_fault(path, account, self.seed)
+
+    def rate_limit(self) -> float | None:
+        return self.store.settings().rate_limit
+
+    def set_rate_limit(self, per_second: float | None) -> None:
+        self.store.set_rate_limit(per_second)
+
+    def over_rate_limit(self, account: str, now: float, limit: float) -> bool:
+        """Count this request of `account`; whether it is over `limit` requests per clock second."""
+        return self.store.count_request(account, int(now)) > limit
+
+    def record(self, entry: JournalEntry) -> None:
+        self.store.record(entry)
+
+    def journal(self, account: str | None = None, path: str | None = None) -> list[JournalEntry]:
+        return self.store.journal(account, path)
+
+    def clear_journal(self) -> None:
+        self.store.clear_journal()
+
     # ---- rules ----
-    def _pressed(self, parent: Task, action: str, body: dict[str, Any]) -> CustomId:
-        text = body.get("custom_id")
+    def _pressed(self, parent: Task, operation: Operation, inputs: Inputs) -> tuple[CustomId, str]:
+        """The customId a follow-up presses and the action of the task it creates."""
+        text = inputs.custom_id
         if text is None:
             try:
                 button = match_button(
                     parent.buttons,
-                    action,
-                    index=body.get("index"),
-                    direction=body.get("direction"),
-                    zoom_ratio=body.get("zoom_ratio"),
+                    str(operation.action),
+                    index=inputs.index,
+                    direction=inputs.direction,
+                    zoom_ratio=inputs.zoom_ratio,
                     upscaled=parent.shape is Shape.SINGLE,
                 )
             except NoMatchingButton as exc:
                 raise InvalidRequest(str(exc)) from None
-            return CustomId.parse(button.custom_id)
+            return CustomId.parse(button.custom_id), str(operation.action)
         try:
             custom_id = CustomId.parse(text)
         except InvalidCustomId:
@@ -192,12 +282,12 @@ class MockService:
         own = any(button.custom_id == text for button in parent.buttons)
         hd = (
             custom_id.family is Family.JOB
-            and custom_id.operation in HD_UPSCALE_OPERATIONS
+            and custom_id.operation in rules_for(parent.version).hd_upscales
             and custom_id.job_hash == parent.job_hash
         )
-        if not (own or hd):
+        if not (own or hd) or custom_id.action is None:
             raise InvalidRequest(f"custom_id {text} is not a button of task {parent.id}")
-        return custom_id
+        return custom_id, custom_id.action
 
     def _plan(self, submission: Submission, normal: Timing, shape: Shape, rng: random.Random) -> _Plan:
         tiles = _GRID_TILES if shape is Shape.GRID else (0,)
@@ -212,9 +302,8 @@ class MockService:
             case Scenario.STUCK:
                 return _Plan(normal, Outcome.STUCK, None, tiles)
             case Scenario.SLOW:
-                return _Plan(
-                    (normal if normal.total else GRID_TIMING).scaled(10), Outcome.SUCCESS, None, tiles
-                )
+                slow = normal if normal.total else normal_timing("IMAGINE")
+                return _Plan(slow.scaled(10), Outcome.SUCCESS, None, tiles)
             case Scenario.TIMEOUT:
                 return _Plan(Timing(TIMEOUT_AFTER, 0.0, 0.0), Outcome.FAILURE, "Task timeout", tiles)
             case Scenario.MODERATED if shape is Shape.GRID:
@@ -226,7 +315,7 @@ class MockService:
     def _rng(self) -> random.Random:
         return random.Random(f"{self.seed}:{self.store.next_sequence()}")
 
-    def _create(
+    def _new_task(
         self,
         account: str,
         now: float,
@@ -235,13 +324,14 @@ class MockService:
         shape: Shape,
         prompt: str,
         plan: _Plan,
-        body: dict[str, Any],
-        pressed: CustomId | None,
+        inputs: Inputs,
+        version: str | None,
+        pressed: CustomId | None = None,
         parent: Task | None = None,
     ) -> Task:
-        modal = action == "INPAINT"
-        metadata = body.get("metadata")
-        task = Task(
+        """The task a submit creates (not stored yet). An inpaint waits in MODAL and is billed at /modal."""
+        modal = by_action(action).result is Result.MODAL
+        return Task(
             id=new_task_id(rng, now),
             account=account,
             action=action,
@@ -256,7 +346,11 @@ class MockService:
             charge=0.0 if modal else price(action, pressed),
             fail_reason=plan.fail_reason,
             parent_id=None if parent is None else parent.id,
-            metadata=metadata if isinstance(metadata, dict) else {},
+            metadata=dict(inputs.metadata),
+            version=version,
         )
-        self.store.add_task(task)
-        return task
+
+
+def _creatable() -> list[Operation]:
+    """Operations whose tasks the control API creates directly: every submit that makes a new task."""
+    return [op for op in submits() if op.parent is not Parent.MODAL]

@@ -1,7 +1,8 @@
 """Accounts and billing: who is calling (from the Authorization header) and what each action costs.
 
 There is no sign-up: each distinct bearer token is one account, unless the server has an allow-list.
-A task's charge is stored on the task; a FAILURE refunds it (the MJ view's `quota` drops to 0).
+A task's charge is stored on the task; a FAILURE refunds it (the MJ view's `quota` drops to 0). Prices
+are the operations table's (`apimart_mj.OPERATIONS`): illustrative, not APIMart's.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from apimart_mj import CustomId, Family
+from apimart_mj import HD_UPSCALE_OPERATIONS, HD_UPSCALE_PRICE, CustomId, Family, by_action
 
 from .errors import Unauthenticated
 
@@ -17,19 +18,6 @@ __all__ = ["authenticate", "price"]
 
 _BEARER = re.compile(r"Bearer ([\x21-\x7e]{1,256})")
 """`Bearer` and one token of visible ASCII characters; anything else is malformed."""
-
-_PRICES = {
-    "IMAGINE": 0.05,
-    "VARIATION": 0.05,
-    "HIGH_VARIATION": 0.05,
-    "LOW_VARIATION": 0.05,
-    "REROLL": 0.05,
-    "UPSCALE": 0.02,
-    "ZOOM": 0.05,
-    "PAN": 0.05,
-    "INPAINT": 0.05,
-}
-_HD_UPSCALE_PRICE = 0.1
 
 
 def authenticate(header: str | None, allowed: Collection[str]) -> str:
@@ -45,7 +33,10 @@ def authenticate(header: str | None, allowed: Collection[str]) -> str:
 
 def price(action: str, custom_id: CustomId | None = None) -> float:
     """What a task of `action` costs; an HD upscale (by its customId) costs more than a plain one."""
-    operation = custom_id.operation if custom_id and custom_id.family is Family.JOB else ""
-    if operation and operation.startswith("upsample_"):
-        return _HD_UPSCALE_PRICE
-    return _PRICES[action]
+    if (
+        custom_id is not None
+        and custom_id.family is Family.JOB
+        and custom_id.operation in HD_UPSCALE_OPERATIONS
+    ):
+        return HD_UPSCALE_PRICE
+    return by_action(action).price

@@ -1,9 +1,10 @@
 """The buttons a finished task carries, built from its job hash with the shared `CustomId` constructors.
 
-Two sets exist (section 3.3 of the API reference and decisions.md): the 15 buttons APIMart shows on a
-grid, and Midjourney's single-image set behind an upscaled image. The live service hides the second
-set (no `buttons` key), but the task keeps it, so auto-matching on an upscaled task still finds
-`Vary (Strong)`, `Zoom Out 2x`, the pans and `Vary (Region)`.
+Two sets exist (section 3.3 of the API reference and docs/decisions.md): the 15 buttons APIMart shows on
+a grid, and Midjourney's single-image set behind an upscaled image, whose HD upscales follow the task's
+version (v5: `Upscale (2x)`/`(4x)`; v6: `upsample_v6_*`; v7 and v8: `upsample_v7_*`). The live service
+hides the second set (no `buttons` key), but the task keeps it, so auto-matching on an upscaled task
+still finds `Vary (Strong)`, `Zoom Out 2x`, the pans and `Vary (Region)`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
-from apimart_mj import DIRECTIONS, CustomId
+from apimart_mj import DIRECTIONS, CustomId, rules_for
 
 __all__ = ["Button", "Shape", "buttons_for"]
 
@@ -54,10 +55,22 @@ def _grid(job_hash: str) -> tuple[Button, ...]:
     )
 
 
-def _single(job_hash: str) -> tuple[Button, ...]:
+_HD_LABELS = {
+    "upsample_v5_2x": "Upscale (2x)",
+    "upsample_v5_4x": "Upscale (4x)",
+    "upsample_v6_2x_subtle": "Upscale (Subtle)",
+    "upsample_v6_2x_creative": "Upscale (Creative)",
+    "upsample_v7_2x_subtle": "Upscale (Subtle)",
+    "upsample_v7_2x_creative": "Upscale (Creative)",
+}
+
+
+def _single(job_hash: str, version: str | None) -> tuple[Button, ...]:
     return (
-        _button(CustomId.job("upsample_v7_2x_subtle", 1, job_hash, solo=True), "Upscale (Subtle)"),
-        _button(CustomId.job("upsample_v7_2x_creative", 1, job_hash, solo=True), "Upscale (Creative)"),
+        *(
+            _button(CustomId.job(operation, 1, job_hash, solo=True), _HD_LABELS[operation])
+            for operation in rules_for(version).hd_upscales
+        ),
         _button(CustomId.job("low_variation", 1, job_hash, solo=True), "Vary (Subtle)"),
         _button(CustomId.job("high_variation", 1, job_hash, solo=True), "Vary (Strong)"),
         _button(CustomId.inpaint(job_hash), "Vary (Region)"),
@@ -69,6 +82,6 @@ def _single(job_hash: str) -> tuple[Button, ...]:
 
 
 @lru_cache(maxsize=4096)
-def buttons_for(shape: Shape, job_hash: str) -> tuple[Button, ...]:
+def buttons_for(shape: Shape, job_hash: str, version: str | None = None) -> tuple[Button, ...]:
     """The full button set of a finished task of `shape` (cached: polling reads it on every GET)."""
-    return _grid(job_hash) if shape is Shape.GRID else _single(job_hash)
+    return _grid(job_hash) if shape is Shape.GRID else _single(job_hash, version)

@@ -14,12 +14,14 @@ __all__ = [
     "GRID_TIMING",
     "INSTANT",
     "MODAL_TIMEOUT",
+    "MODAL_TIMING",
     "SCENARIO_HELP",
     "TIMEOUT_AFTER",
     "Outcome",
     "Phase",
     "Scenario",
     "Timing",
+    "normal_timing",
     "phase_at",
     "timing_reaching",
 ]
@@ -83,6 +85,16 @@ GRID_TIMING = Timing(not_start=0.5, submitted=1.0, in_progress=3.0)
 """A whole imagine (or variation, zoom, modal...) in 4.5 clock seconds."""
 INSTANT = Timing(0.0, 0.0, 0.0)
 """A plain upscale: composed locally, SUCCESS as soon as it exists."""
+MODAL_TIMING = Timing(0.0, GRID_TIMING.submitted, GRID_TIMING.in_progress)
+"""A task after its /modal call: the row exists already, so it goes MODAL -> SUBMITTED directly."""
+
+
+def normal_timing(action: str, *, hd: bool = False) -> Timing:
+    """How long a task of `action` takes when nothing goes wrong (an HD upscale renders like a grid)."""
+    if action == "UPSCALE" and not hd:
+        return INSTANT
+    return GRID_TIMING
+
 
 _SUBMITTED_PROGRESS = 5
 _IN_PROGRESS_FIRST, _IN_PROGRESS_LAST = 10, 99

@@ -60,6 +60,7 @@ class Task:
     `started_at` is when the status flow began; it is None while an inpaint task waits in MODAL.
     `tiles` are the indices of the images it shows once finished (0-3 on a grid, one of them missing
     after moderation; (0,) for a single image). `charge` is billed unless the task fails.
+    `metadata` is what the caller stored with it.
     """
 
     id: str
@@ -77,11 +78,13 @@ class Task:
     fail_reason: str | None = None
     parent_id: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    version: str | None = None
+    """The Midjourney version it was made with (None: the default); children inherit it."""
 
     @property
     def buttons(self) -> tuple[Button, ...]:
         """Every button of the finished task, including the single-image set the live view hides."""
-        return buttons_for(self.shape, self.job_hash)
+        return buttons_for(self.shape, self.job_hash, self.version)
 
     def at(self, now: float) -> TaskState:
         """What the task is at clock time `now`."""

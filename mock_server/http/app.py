@@ -14,8 +14,8 @@ from flask import Flask
 from ..clock import ClockState
 from ..config import MockConfig
 from ..service import MockService
-from ..store import SqliteStore
-from . import actions, control, errors, pipeline, public, tasks
+from ..store import open_store
+from . import control, errors, pipeline, public, submits, tasks
 from .context import EXTENSION, MockState
 from .fast import FastTaskGets
 from .validation import BodyValidators
@@ -31,13 +31,13 @@ def create_app(config: MockConfig | None = None, *, real_time: Callable[[], floa
     config = config or MockConfig()
     app = Flask("mock_server")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
-    store = SqliteStore(config.store or _private_store(app))
+    store = open_store(config.store or _private_store(app))
     clock = ClockState.start(real_time(), speed=config.speed, frozen_at=config.frozen_at)
     store.initialize(clock, config.rate_limit)
     service = MockService(store, seed=config.seed, retention=config.retention)
-    app.extensions[EXTENSION] = MockState(config, store, service, BodyValidators(), real_time)
+    app.extensions[EXTENSION] = MockState(config, service, BodyValidators(), real_time)
     tasks.init_app(app)
-    for module in (tasks, actions, control, public):
+    for module in (tasks, submits, control, public):
         app.register_blueprint(module.blueprint)
     errors.init_app(app)
     pipeline.init_app(app)

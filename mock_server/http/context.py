@@ -11,7 +11,6 @@ from flask import Response, current_app, g, request
 
 from ..config import MockConfig
 from ..service import MockService
-from ..store import SqliteStore
 from .validation import BodyValidators
 
 __all__ = ["EXTENSION", "MockState", "account", "images_base", "images_url", "json_response", "mock", "now"]
@@ -21,10 +20,9 @@ EXTENSION = "apimart_mock"
 
 @dataclass(frozen=True)
 class MockState:
-    """Everything one mock app holds; the mutable part lives in `store`."""
+    """Everything one mock app holds; the mutable part lives in the service's store."""
 
     config: MockConfig
-    store: SqliteStore
     service: MockService
     validators: BodyValidators
     real_time: Callable[[], float]

@@ -1,7 +1,8 @@
 """The control API under /__mock/: clock, reset, direct task creation, faults, rate limit, journal.
 
-JSON in and out. Reachable from loopback only unless the server allows otherwise, and behind
-`X-Mock-Admin-Token` when an admin token is configured (both checked by the request pipeline).
+JSON in and out, every call through the service. Reachable from loopback only unless the server allows
+otherwise, and behind `X-Mock-Admin-Token` when an admin token is configured (both checked by the
+request pipeline).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ blueprint = Blueprint("control", __name__, url_prefix="/__mock")
 # ---- clock ----
 @blueprint.get("/clock")
 def clock() -> Response:
-    return _clock_response(mock().store.settings().clock)
+    return _clock_response(mock().service.clock())
 
 
 @blueprint.post("/clock/advance")
@@ -59,7 +60,7 @@ def speed() -> Response:
 def _set_clock(change: Callable[[ClockState, float], ClockState]) -> Response:
     state = mock()
     real = state.real_time()
-    return _clock_response(state.store.change_clock(lambda clock: change(clock, real)))
+    return _clock_response(state.service.change_clock(lambda clock: change(clock, real)))
 
 
 def _clock_response(clock: ClockState) -> Response:
@@ -71,7 +72,7 @@ def _clock_response(clock: ClockState) -> Response:
 def reset() -> Response:
     state = mock()
     config = state.config
-    state.store.reset(
+    state.service.reset(
         ClockState.start(state.real_time(), speed=config.speed, frozen_at=config.frozen_at), config.rate_limit
     )
     return json_response({"reset": True})
@@ -100,23 +101,23 @@ def _summary(task: Any, base: str) -> dict[str, Any]:
 # ---- faults and rate limit ----
 @blueprint.post("/faults")
 def add_fault() -> Response:
-    return json_response(mock().store.add_fault(_json()).to_json(), 201)
+    return json_response(mock().service.add_fault(_json()).to_json(), 201)
 
 
 @blueprint.get("/faults")
 def list_faults() -> Response:
-    return json_response({"faults": [fault.to_json() for fault in mock().store.faults()]})
+    return json_response({"faults": [fault.to_json() for fault in mock().service.faults()]})
 
 
 @blueprint.delete("/faults")
 def clear_faults() -> Response:
-    mock().store.clear_faults()
+    mock().service.clear_faults()
     return json_response({"faults": []})
 
 
 @blueprint.get("/rate-limit")
 def rate_limit() -> Response:
-    return json_response({"per_second": mock().store.settings().rate_limit})
+    return json_response({"per_second": mock().service.rate_limit()})
 
 
 @blueprint.post("/rate-limit")
@@ -124,20 +125,20 @@ def set_rate_limit() -> Response:
     body = _json()
     limit = body.get("per_second")
     per_second = None if limit is None else number(limit, "per_second", minimum=1, maximum=1e6)
-    mock().store.set_rate_limit(per_second)
+    mock().service.set_rate_limit(per_second)
     return json_response({"per_second": per_second})
 
 
 # ---- journal ----
 @blueprint.get("/requests")
 def journal() -> Response:
-    entries = mock().store.journal(request.args.get("account"), request.args.get("path"))
+    entries = mock().service.journal(request.args.get("account"), request.args.get("path"))
     return json_response({"requests": [asdict(entry) for entry in entries]})
 
 
 @blueprint.delete("/requests")
 def clear_journal() -> Response:
-    mock().store.clear_journal()
+    mock().service.clear_journal()
     return json_response({"requests": []})
 
 

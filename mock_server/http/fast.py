@@ -57,7 +57,7 @@ class FastTaskGets:
         ):
             return self.flask_wsgi(environ, start_response)
         state = self.state
-        settings = state.store.settings()
+        settings = state.service.settings()
         if settings.rate_limit is not None or settings.faults_active:
             return self.flask_wsgi(environ, start_response)
         now = settings.clock.now(state.real_time())
@@ -79,7 +79,7 @@ class FastTaskGets:
             return self.flask_wsgi(environ, start_response)
         data = json.dumps(body).encode()
         worker = os.getpid()
-        state.store.record(JournalEntry(now, "GET", path, account, status, worker))
+        state.service.record(JournalEntry(now, "GET", path, account, status, worker))
         start_response(
             f"{status} {HTTP_STATUS_CODES[status].upper()}",  # Werkzeug's status line, byte for byte
             [

@@ -40,7 +40,7 @@ def init_app(app: Flask) -> None:
 
 def _before() -> None:
     state = mock()
-    settings = state.store.settings()
+    settings = state.service.settings()
     g.now = settings.clock.now(state.real_time())
     g.account = None
     g.fault = None
@@ -51,12 +51,12 @@ def _before() -> None:
     if not path.startswith(API_PREFIX):
         return
     g.account = authenticate(request.headers.get("Authorization"), state.config.api_keys)
-    if settings.rate_limit is not None:
-        window = int(g.now)
-        if state.store.count_request(g.account, window) > settings.rate_limit:
-            raise RateLimited("Too many requests, please try again later", retry_after=1)
+    if settings.rate_limit is not None and state.service.over_rate_limit(
+        g.account, g.now, settings.rate_limit
+    ):
+        raise RateLimited("Too many requests, please try again later", retry_after=1)
     if settings.faults_active:
-        fault = state.store.draw_fault(path, g.account, state.config.seed)
+        fault = state.service.draw_fault(path, g.account)
         if fault is not None:
             _inject(fault)
 
@@ -100,7 +100,7 @@ def _after(response: Response) -> Response:
     if not request.path.startswith(CONTROL_PREFIX) and "now" in g:
         status = 0 if request.environ.get(DROP_KEY) else response.status_code
         entry = JournalEntry(g.now, request.method, request.path, g.get("account"), status, worker)
-        mock().store.record(entry)
+        mock().service.record(entry)
     response.headers[WORKER_HEADER] = str(worker)
     return response
 

@@ -94,7 +94,7 @@ def test_cli_over_http(served_mock: str, capsys: pytest.CaptureFixture[str]) -> 
         grid = json.loads(capsys.readouterr().out)
         assert grid["status"] == "SUCCESS"
 
-        assert main([*base, "action", grid["id"], "upscale", "--index", "2"], client_options=options) == 0
+        assert main([*base, "upscale", grid["id"], "--index", "2"], client_options=options) == 0
         child_id, status = capsys.readouterr().out.split()
         assert status == "submitted"
         assert main([*base, "wait", child_id], client_options=options) == 0

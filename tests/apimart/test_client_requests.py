@@ -164,12 +164,14 @@ GRID = MidjourneyTask.from_dict(mj_task())
             {"task_id": TASK_ID, "prompt": "a hat", "mask_url": "https://x.test/m.png"},
         ),
         (
-            lambda c: c.act("pan", TASK_ID, button=f"MJ::JOB::pan_up::1::{JOB}::SOLO"),
+            lambda c: c.submit("pan", TASK_ID, button=f"MJ::JOB::pan_up::1::{JOB}::SOLO"),
             "pan",
             {"task_id": TASK_ID, "custom_id": f"MJ::JOB::pan_up::1::{JOB}::SOLO"},
         ),
         (
-            lambda c: c.act("upscale", apimart.SubmittedTask(status="submitted", task_id=TASK_ID), index=3),
+            lambda c: c.submit(
+                "upscale", apimart.SubmittedTask(status="submitted", task_id=TASK_ID), index=3
+            ),
             "upscale",
             {"task_id": TASK_ID, "index": 3},
         ),
@@ -186,19 +188,22 @@ def test_every_action_sends_its_body(
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"action": "modal", "direction": "left"}, "modal does not take direction"),
-        ({"action": "upscale", "zoom_ratio": 2.0}, "upscale does not take zoom_ratio"),
-        ({"action": "reroll", "mask_url": "x"}, "reroll does not take mask_url"),
-        ({"action": "pan", "direction": "sideways"}, "direction must be one of"),
-        ({"action": "explode"}, "unknown action"),
-        ({"action": "upscale", "button": 42}, "expected a customId or a button"),
+        ({"operation": "modal", "direction": "left"}, "modal does not take direction"),
+        ({"operation": "upscale", "zoom_ratio": 2.0}, "upscale does not take zoom_ratio"),
+        ({"operation": "reroll", "mask_url": "x"}, "reroll does not take mask_url"),
+        ({"operation": "pan", "direction": "sideways"}, "direction must be one of"),
+        ({"operation": "upscale", "speed": "warp"}, "speed must be one of"),
+        ({"operation": "upscale", "metadata": 5}, "metadata must be a mapping"),
+        ({"operation": "explode"}, "unknown operation"),
+        ({"operation": "get_task"}, "unknown operation"),
+        ({"operation": "upscale", "button": 42}, "expected a customId or a button"),
     ],
 )
 def test_bad_arguments_fail_before_any_request(
     client: apimart.Client, router: respx.Router, kwargs: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(apimart.InvalidArgumentError, match=message):
-        client.act(task=TASK_ID, **kwargs)
+        client.submit(task=TASK_ID, **kwargs)
     assert router.calls.call_count == 0
 
 

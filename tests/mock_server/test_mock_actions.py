@@ -9,10 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mock_helpers import KEY_B, Api, error_of
 
-from apimart_mj import CustomId, hd_upscale_id
-from mock_server.http.actions import FOLLOW_UPS
+from apimart_mj import CustomId, Parent, hd_upscale_id, submits
 
-ENDPOINT_OF = {action: endpoint for endpoint, (action, _) in FOLLOW_UPS.items()}
+ENDPOINT_OF = {op.action: op.cli_name for op in submits() if op.parent is Parent.BUTTON}
 ZOOM_RATIO = {2.0: 2.0, 1.5: 1.5}
 
 
@@ -183,7 +182,7 @@ def test_inpaint_modal_success(api: Api) -> None:
         "modal", {"task_id": task_id, "prompt": "a red balloon", "mask_url": "https://x.test/m.png"}
     )
     assert done.json == {"code": 200, "data": [{"status": "submitted", "task_id": task_id}]}
-    assert api.mj(task_id)["status"] == "NOT_START"
+    assert api.mj(task_id)["status"] == "SUBMITTED"  # the row exists already: no NOT_START
     api.advance(60)
     mj = api.mj(task_id)
     assert (mj["status"], len(mj["image_urls"]), mj["prompt_en"], mj["quota"]) == (
@@ -251,4 +250,4 @@ def test_every_button_pressed_both_ways_gives_the_action_it_names(api: Api, data
 
 def _internal_buttons(api: Api, task_id: str) -> tuple[Any, ...]:
     state = api.client.application.extensions["apimart_mock"]
-    return state.store.task(task_id).buttons  # type: ignore[no-any-return]
+    return state.service.store.task(task_id).buttons  # type: ignore[no-any-return]

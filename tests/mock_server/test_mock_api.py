@@ -117,7 +117,7 @@ def test_401_one_message_for_every_bad_key(client: FlaskClient, header: str | No
 
 
 def make_app_with_keys(client: FlaskClient) -> FlaskClient:
-    store = Path(client.application.extensions["apimart_mock"].store.path).parent / "keys"
+    store = Path(client.application.extensions["apimart_mock"].service.store.path).parent / "keys"
     store.mkdir()
     return make_app(store, api_keys=frozenset({KEY_A, KEY_B})).test_client()
 

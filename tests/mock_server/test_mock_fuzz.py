@@ -9,11 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mock_helpers import KEY_A
 
-from mock_server.http.actions import FOLLOW_UPS
+from apimart_mj import submits
 
-PATHS = ["/v1/midjourney/generations", "/v1/midjourney/generations/modal"] + [
-    f"/v1/midjourney/generations/{name}" for name in FOLLOW_UPS
-]
+PATHS = [route.path for op in submits() for route in op.routes]
 JSONISH = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=4),

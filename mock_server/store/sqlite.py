@@ -1,4 +1,4 @@
-"""The shared store: one SQLite file holding all mutable state, so every worker process sees the same.
+"""`SqliteStore`: one SQLite file holding all mutable state, so every worker process sees the same.
 
 Tasks, the clock, faults, the rate limit and its counters live here; the request journal is a file
 beside it (below). WAL mode and a busy timeout let gunicorn's worker processes and threads read and
@@ -24,16 +24,14 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import replace
 
-from .clock import ClockState
-from .domain.buttons import Shape
-from .domain.lifecycle import Outcome, Timing
-from .domain.task import Task
-from .faults import Drift, Fault, FaultKind
+from ..clock import ClockState
+from ..domain.task import Task
+from ..faults import Fault
+from . import JournalEntry, Settings, dump_fault, dump_task, load_fault, load_task
 
-__all__ = ["JournalEntry", "Settings", "SqliteStore"]
+__all__ = ["SqliteStore"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (
@@ -49,25 +47,6 @@ CREATE INDEX IF NOT EXISTS tasks_account ON tasks (account);
 CREATE TABLE IF NOT EXISTS faults (id INTEGER PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rate (account TEXT PRIMARY KEY, window INTEGER NOT NULL, hits INTEGER NOT NULL);
 """
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The per-request snapshot: the clock, and which optional (slower) checks are switched on."""
-
-    clock: ClockState
-    rate_limit: float | None
-    faults_active: bool
-
-
-@dataclass(frozen=True)
-class JournalEntry:
-    at: float
-    method: str
-    path: str
-    account: str | None
-    status: int
-    worker: int
 
 
 class SqliteStore:
@@ -162,19 +141,19 @@ class SqliteStore:
     def add_task(self, task: Task) -> None:
         self._db.execute(
             "INSERT INTO tasks (id, account, created_at, body) VALUES (?, ?, ?, ?)",
-            (task.id, task.account, task.created_at, _dump_task(task)),
+            (task.id, task.account, task.created_at, dump_task(task)),
         )
 
     def replace_task(self, old: Task, new: Task) -> bool:
         """Store `new` in place of `old` unless someone changed the task meanwhile (compare and swap)."""
         cursor = self._db.execute(
-            "UPDATE tasks SET body = ? WHERE id = ? AND body = ?", (_dump_task(new), old.id, _dump_task(old))
+            "UPDATE tasks SET body = ? WHERE id = ? AND body = ?", (dump_task(new), old.id, dump_task(old))
         )
         return cursor.rowcount == 1
 
     def task(self, task_id: str) -> Task | None:
         row = self._db.execute("SELECT body FROM tasks WHERE id = ?", (task_id,)).fetchone()
-        return None if row is None else _load_task(row[0])
+        return None if row is None else load_task(row[0])
 
     def tasks(self, account: str | None = None) -> list[Task]:
         if account is None:
@@ -183,19 +162,19 @@ class SqliteStore:
             rows = self._db.execute(
                 "SELECT body FROM tasks WHERE account = ? ORDER BY created_at, id", (account,)
             )
-        return [_load_task(row[0]) for row in rows]
+        return [load_task(row[0]) for row in rows]
 
     # ---- faults ----
-    def add_fault(self, body: dict[str, Any]) -> Fault:
+    def add_fault(self, fault: Fault) -> Fault:
         with self._transaction() as db:
             fault_id = db.execute("SELECT next_fault FROM settings WHERE id = 1").fetchone()[0]
-            fault = Fault.from_request(fault_id, body)
-            db.execute("INSERT INTO faults (id, body) VALUES (?, ?)", (fault.id, json.dumps(fault.to_json())))
+            fault = replace(fault, id=fault_id)
+            db.execute("INSERT INTO faults (id, body) VALUES (?, ?)", (fault.id, dump_fault(fault)))
             db.execute("UPDATE settings SET next_fault = next_fault + 1, faults_active = 1 WHERE id = 1")
         return fault
 
     def faults(self) -> list[Fault]:
-        return [_load_fault(row[0]) for row in self._db.execute("SELECT body FROM faults ORDER BY id")]
+        return [load_fault(row[0]) for row in self._db.execute("SELECT body FROM faults ORDER BY id")]
 
     def clear_faults(self) -> None:
         with self._transaction() as db:
@@ -206,14 +185,12 @@ class SqliteStore:
         """The first fault that fires on this request, after counting the request against every match."""
         with self._transaction() as db:
             fired: Fault | None = None
-            faults = [_load_fault(row[0]) for row in db.execute("SELECT body FROM faults ORDER BY id")]
+            faults = [load_fault(row[0]) for row in db.execute("SELECT body FROM faults ORDER BY id")]
             for fault in faults:
                 if fired is not None or not fault.matches(path, account):
                     continue
                 counted, fires = fault.drawn(seed)
-                db.execute(
-                    "UPDATE faults SET body = ? WHERE id = ?", (json.dumps(counted.to_json()), fault.id)
-                )
+                db.execute("UPDATE faults SET body = ? WHERE id = ?", (dump_fault(counted), fault.id))
                 if fires:
                     fired = counted
                     if not counted.active and not any(f.active for f in faults if f.id != fault.id):
@@ -265,23 +242,3 @@ class SqliteStore:
                 weakref.finalize(self, os.close, fd)
                 self._journal_fd = (os.getpid(), fd)
             return self._journal_fd[1]
-
-
-def _dump_task(task: Task) -> str:
-    return json.dumps(asdict(task), sort_keys=True)
-
-
-def _load_task(text: str) -> Task:
-    data = json.loads(text)
-    data["shape"] = Shape(data["shape"])
-    data["timing"] = Timing(**data["timing"])
-    data["outcome"] = Outcome(data["outcome"])
-    data["tiles"] = tuple(data["tiles"])
-    return Task(**data)
-
-
-def _load_fault(text: str) -> Fault:
-    data = json.loads(text)
-    data["kind"] = FaultKind(data["kind"])
-    data["drift"] = Drift(data["drift"])
-    return Fault(**data)

@@ -1,0 +1,37 @@
+"""What a submit asks for, as one typed value the HTTP layer builds from a body the spec has checked.
+
+One value for every submit operation: each uses the fields its request schema has, and the others stay
+at their defaults. Fields the mock does not act on (`speed`, `nsfw_check`, `stylize`, ...) are not kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+__all__ = ["Inputs"]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    task_id: str | None = None
+    prompt: str | None = None
+    image_urls: tuple[str, ...] = ()
+    index: int | None = None
+    custom_id: str | None = None
+    direction: str | None = None
+    zoom_ratio: float | None = None
+    mask_url: str | None = None
+    version: str | None = None
+    hd: bool = False
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> Inputs:
+        """The fields of a (schema-valid) JSON body that the mock acts on."""
+        known = {f.name for f in fields(cls)}
+        values = {name: value for name, value in body.items() if name in known and value is not None}
+        if "image_urls" in values:
+            values["image_urls"] = tuple(values["image_urls"])
+        return cls(**values)

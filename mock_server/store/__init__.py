@@ -1,0 +1,136 @@
+"""Where the mock keeps its mutable state, behind one small interface.
+
+`Store` is what the service needs of a store: the settings row (clock, rate limit, whether faults are
+on), a sequence number, tasks, faults, rate-limit counters and the request journal. Every method is one
+atomic step, so that many worker processes (or replicas) over one store never lose an update: a write
+that depends on what is stored (a clock change, a /modal call, a fault drawn) is one transaction.
+
+`SqliteStore` (`store.sqlite`) is the embedded default. A second store implements the same methods and
+uses `dump_task` / `load_task` for the task records, so both hold the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Protocol
+
+from ..clock import ClockState
+from ..domain.buttons import Shape
+from ..domain.lifecycle import Outcome, Timing
+from ..domain.task import Task
+from ..faults import Drift, Fault, FaultKind
+
+__all__ = [
+    "JournalEntry",
+    "Settings",
+    "Store",
+    "dump_fault",
+    "dump_task",
+    "load_fault",
+    "load_task",
+    "open_store",
+]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The per-request snapshot: the clock, and which optional (slower) checks are switched on."""
+
+    clock: ClockState
+    rate_limit: float | None
+    faults_active: bool
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One request the mock answered: clock time, method, path, account, status (0: dropped), worker."""
+
+    at: float
+    method: str
+    path: str
+    account: str | None
+    status: int
+    worker: int
+
+
+class Store(Protocol):
+    """All mutable state of one mock server; every method is atomic across workers."""
+
+    def initialize(self, clock: ClockState, rate_limit: float | None) -> None:
+        """Create what is missing (an existing store keeps its state)."""
+
+    def settings(self) -> Settings: ...
+
+    def change_clock(self, change: Callable[[ClockState], ClockState]) -> ClockState:
+        """Apply `change` to the stored clock as one step; concurrent changes all count."""
+
+    def set_rate_limit(self, per_second: float | None) -> None: ...
+
+    def next_sequence(self) -> int:
+        """A number no other call of any worker gets until the next reset."""
+
+    def reset(self, clock: ClockState, rate_limit: float | None) -> None:
+        """Forget every task, fault, counter and journal entry; restart the clock and the sequence."""
+
+    def add_task(self, task: Task) -> None: ...
+
+    def replace_task(self, old: Task, new: Task) -> bool:
+        """Store `new` in place of `old` unless the task changed meanwhile (compare and swap)."""
+
+    def task(self, task_id: str) -> Task | None: ...
+
+    def tasks(self, account: str | None = None) -> list[Task]:
+        """Tasks in creation order, of one account or all."""
+
+    def add_fault(self, fault: Fault) -> Fault:
+        """Store `fault` under the next fault id and return it with that id."""
+
+    def faults(self) -> list[Fault]: ...
+
+    def clear_faults(self) -> None: ...
+
+    def draw_fault(self, path: str, account: str | None, seed: int) -> Fault | None:
+        """Count this request against every matching fault; the first one that fires, or None."""
+
+    def count_request(self, account: str, window: int) -> int:
+        """Requests of `account` in the one-second `window`, this one included."""
+
+    def record(self, entry: JournalEntry) -> None: ...
+
+    def journal(self, account: str | None = None, path: str | None = None) -> list[JournalEntry]: ...
+
+    def clear_journal(self) -> None: ...
+
+
+def open_store(location: str) -> Store:
+    """The store at `location`: a SQLite file path."""
+    from .sqlite import SqliteStore
+
+    return SqliteStore(location)
+
+
+def dump_task(task: Task) -> str:
+    """A task as the JSON text every store keeps (stable key order: equal tasks give equal text)."""
+    return json.dumps(asdict(task), sort_keys=True)
+
+
+def load_task(text: str) -> Task:
+    data = json.loads(text)
+    data["shape"] = Shape(data["shape"])
+    data["timing"] = Timing(**data["timing"])
+    data["outcome"] = Outcome(data["outcome"])
+    data["tiles"] = tuple(data["tiles"])
+    return Task(**data)
+
+
+def dump_fault(fault: Fault) -> str:
+    return json.dumps(fault.to_json())
+
+
+def load_fault(text: str) -> Fault:
+    data = json.loads(text)
+    data["kind"] = FaultKind(data["kind"])
+    data["drift"] = Drift(data["drift"])
+    return Fault(**data)
