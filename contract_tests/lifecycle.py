@@ -296,7 +296,7 @@ def _inputs(action: str) -> st.SearchStrategy[dict[str, Any]]:
     if action == "PAN":
         return st.fixed_dictionaries({"direction": st.sampled_from(DIRECTIONS)})
     if action == "ZOOM":
-        return st.fixed_dictionaries({}, optional={"zoom_ratio": st.sampled_from([1.0, 1.5, 1.99, 2.0])})
+        return st.fixed_dictionaries({}, optional={"zoom_ratio": st.sampled_from([1.5, 1.99, 2.0, 3.5])})
     return st.just({})
 
 

@@ -69,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     add("--public-url", help="base URL of the image URLs handed out (default: the request's host)")
     add("--rate-limit", type=float, help="requests per second per account (default: no limit)")
     add("--seed", type=int, default=0, help="seed of ids and fault draws (default 0)")
+    add(
+        "--reject-unknown-fields",
+        action="store_true",
+        help="answer 400 to a body field the spec does not name (default: ignore it, as the service does)",
+    )
     return parser
 
 
@@ -87,6 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         frozen_at=time.time() if args.frozen else None,
         rate_limit=args.rate_limit,
         control_from_anywhere=args.control_from_anywhere,
+        reject_unknown_fields=args.reject_unknown_fields,
     )
     options = {
         "bind": f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}",

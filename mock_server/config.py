@@ -29,7 +29,9 @@ class MockConfig:
 
     `store` is the SQLite file shared by all workers (a private temp file when None). `api_keys`, when
     not empty, is the allow-list of tokens. `public_url` is the base of the image URLs handed out (the
-    request's own host when None). `frozen_at` starts the clock frozen at that clock time.
+    request's own host when None). `frozen_at` starts the clock frozen at that clock time. Request bodies
+    may carry fields the spec does not name (ignored, as the service does) unless
+    `reject_unknown_fields`.
     """
 
     store: str | None = None
@@ -44,3 +46,4 @@ class MockConfig:
     rate_limit: float | None = None
     control_from_anywhere: bool = False
     max_body_bytes: int = MAX_BODY_BYTES
+    reject_unknown_fields: bool = False

@@ -11,6 +11,7 @@ from openapi_spec_validator import validate
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from apimart_mj import Operation, Parent, Result, Selector, submits
 from mock_server.spec import load_spec
 
 SPEC_URI = "urn:apimart:openapi"
@@ -90,11 +91,47 @@ def test_every_operation_documents_every_error_the_service_returns() -> None:
             assert expected <= codes, (method, path, sorted(expected - codes))
 
 
-def test_submit_responses_link_to_both_views() -> None:
-    links = load_spec()["components"]["responses"]["Submitted"]["links"]
-    targets = {link["operationId"]: link for link in links.values()}
-    for operation_id in ("getTask", "getMidjourneyTask"):
-        assert targets[operation_id]["parameters"] == {"task_id": "$response.body#/data/0/task_id"}
+RESPONSE_OF = {Result.GRID: "SubmittedGrid", Result.SINGLE: "SubmittedSingle", Result.MODAL: "SubmittedModal"}
+"""The 200 response of a submit, by the result the operations table says it gives."""
+LINKED = "$response.body#/data/0/task_id"
+
+
+@pytest.mark.parametrize("operation", list(submits()), ids=lambda op: op.name)
+def test_each_submit_answers_with_the_response_of_its_result(operation: Operation) -> None:
+    for route in operation.routes:
+        ok = load_spec()["paths"][route.path][route.method.lower()]["responses"]["200"]
+        assert ok == {"$ref": f"#/components/responses/{RESPONSE_OF[Result(str(operation.result))]}"}
+
+
+@pytest.mark.parametrize("result", list(RESPONSE_OF), ids=str)
+def test_each_result_links_to_every_operation_that_acts_on_it(result: Result) -> None:
+    """So that a stateful run (schemathesis follows links) reaches every operation; the Modal link only
+    after an inpaint."""
+    links = load_spec()["components"]["responses"][RESPONSE_OF[result]]["links"]
+    followers = {op.route.operation_id for op in submits() if result in op.acts_on}
+    assert {link["operationId"] for link in links.values()} == {"getTask", "getMidjourneyTask", *followers}
+    for link in links.values():
+        assert LINKED in (
+            link.get("parameters", {}).get("task_id"),
+            link.get("requestBody", {}).get("task_id"),
+        )
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        op
+        for op in submits()
+        if op.parent is Parent.BUTTON and op.selects & {Selector.INDEX, Selector.DIRECTION}
+    ],
+    ids=lambda op: op.name,
+)
+def test_index_or_direction_is_required_unless_custom_id_is_sent(operation: Operation) -> None:
+    """What the mock enforces, stated as JSON Schema so that generators and schemathesis see it."""
+    schema = load_spec()["components"]["schemas"][str(operation.request)]
+    (selector,) = operation.selects & {Selector.INDEX, Selector.DIRECTION}
+    assert schema["if"] == {"not": {"required": ["custom_id"]}}
+    assert schema["then"] == {"required": [str(selector)]}
 
 
 def test_upstream_enums_stay_open() -> None:

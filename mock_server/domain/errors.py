@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 AUTHENTICATION_FAILED = "Authentication failed, please check your API key"
-"""One message for a missing, empty, malformed or unknown key (decisions: 401 wording)."""
+"""One message for a missing, empty, malformed or unknown key (docs/decisions.md: 401 wording)."""
 
 
 class MockError(Exception):

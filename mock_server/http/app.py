@@ -35,7 +35,9 @@ def create_app(config: MockConfig | None = None, *, real_time: Callable[[], floa
     clock = ClockState.start(real_time(), speed=config.speed, frozen_at=config.frozen_at)
     store.initialize(clock, config.rate_limit)
     service = MockService(store, seed=config.seed, retention=config.retention)
-    app.extensions[EXTENSION] = MockState(config, service, BodyValidators(), real_time)
+    app.extensions[EXTENSION] = MockState(
+        config, service, BodyValidators(reject_unknown_fields=config.reject_unknown_fields), real_time
+    )
     tasks.init_app(app)
     for module in (tasks, submits, control, public):
         app.register_blueprint(module.blueprint)

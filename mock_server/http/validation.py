@@ -60,14 +60,19 @@ def _reject_constant(name: str) -> None:
 
 
 class BodyValidators:
-    """One jsonschema validator per request schema of the spec."""
+    """One jsonschema validator per request schema of the spec.
 
-    def __init__(self) -> None:
+    The spec's request schemas accept fields they do not name, as the service does; with
+    `reject_unknown_fields` (the server option `--reject-unknown-fields`) such a field is a 400.
+    """
+
+    def __init__(self, *, reject_unknown_fields: bool = False) -> None:
         registry: Registry[Any] = Registry().with_resource(
             _SPEC_URI, Resource.from_contents(load_spec(), default_specification=DRAFT202012)
         )
         self._registry = registry
         self._validators: dict[str, Draft202012Validator] = {}
+        self._reject_unknown = reject_unknown_fields
 
     def check(self, schema: str, body: dict[str, Any], operation: str) -> dict[str, Any]:
         """`body` if it matches `components/schemas/<schema>`, else 400 saying what is wrong."""
@@ -77,21 +82,25 @@ class BodyValidators:
             validator = Draft202012Validator(reference, registry=self._registry)
             self._validators[schema] = validator
         error = best_match(validator.iter_errors(body))
+        declared = load_spec()["components"]["schemas"][schema]
         if error is not None:
-            raise InvalidRequest(_describe(error, operation))
+            raise InvalidRequest(_describe(error, declared, operation))
+        if self._reject_unknown:
+            unknown = sorted(set(body) - set(declared["properties"]))
+            if unknown:
+                raise InvalidRequest(f"unknown field: {', '.join(unknown)}"[:_MESSAGE_LIMIT])
         return body
 
 
-def _describe(error: ValidationError, operation: str) -> str:
+def _describe(error: ValidationError, declared: dict[str, Any], operation: str) -> str:
     # At the top level the instance is the body (a dict) and the schema an object schema.
     instance = cast(dict[str, Any], error.instance)
     if error.validator == "required" and not error.path:
         required = cast(list[str], error.validator_value)
         missing = next((name for name in required if name not in instance), "a field")
+        if "then" in error.relative_schema_path:  # "if: not: required: [custom_id]; then: required: [x]"
+            alternative = " or ".join(declared["if"]["not"]["required"])
+            return f"{missing} or {alternative} is required for {operation}"
         return f"{missing} is required for {operation}"
-    if error.validator == "additionalProperties" and not error.path:
-        schema = cast(dict[str, Any], error.schema)
-        unknown = sorted(set(instance) - set(schema.get("properties", {})))
-        return f"unknown field: {', '.join(unknown)}"[:_MESSAGE_LIMIT]
     where = ".".join(str(part) for part in error.path) or "body"
     return f"invalid {where}: {error.message}"[:_MESSAGE_LIMIT]

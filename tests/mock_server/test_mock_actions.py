@@ -251,3 +251,92 @@ def test_every_button_pressed_both_ways_gives_the_action_it_names(api: Api, data
 def _internal_buttons(api: Api, task_id: str) -> tuple[Any, ...]:
     state = api.client.application.extensions["apimart_mock"]
     return state.service.store.task(task_id).buttons  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "action"), [("high-variation", "HIGH_VARIATION"), ("low-variation", "LOW_VARIATION")]
+)
+def test_vary_on_a_grid_takes_its_v_button_and_keeps_the_endpoints_action(
+    api: Api, endpoint: str, action: str
+) -> None:
+    """The workflow page's flow B: /high-variation with `index` directly on an imagine grid."""
+    child = api.create(endpoint, {"task_id": api.finished(), "index": 3})
+    api.advance(60)
+    mj = api.mj(child)
+    assert (mj["action"], mj["status"], len(mj["image_urls"]), len(mj["buttons"])) == (
+        action,
+        "SUCCESS",
+        4,
+        15,
+    )
+
+
+@pytest.mark.parametrize(
+    ("ratio", "label"), [(1.5, "Zoom Out 1.5x"), (2, "Zoom Out 2x"), (3.5, "Zoom Out 2x")]
+)
+def test_zoom_ratio_picks_the_zoom_button_and_above_2_is_valid(api: Api, ratio: float, label: str) -> None:
+    upscaled = api.create("upscale", {"task_id": api.finished(), "index": 1})
+    child = api.create("zoom", {"task_id": upscaled, "zoom_ratio": ratio})
+    assert api.mj(child)["action"] == "ZOOM"
+    journal = api.client.get("/__mock/tasks").json["tasks"]  # type: ignore[index]
+    assert journal[-1]["id"] == child
+
+
+def test_zoom_ratio_of_1_or_less_is_a_400(api: Api) -> None:
+    upscaled = api.create("upscale", {"task_id": api.finished(), "index": 1})
+    assert error_of(api.submit("zoom", {"task_id": upscaled, "zoom_ratio": 1})) == (
+        400,
+        "invalid_request_error",
+        "invalid zoom_ratio: 1 is less than or equal to the minimum of 1",
+    )
+
+
+@pytest.mark.parametrize("version", ["8", "8.1", "8.2"])
+def test_pan_on_a_v8_parent_is_an_invalid_generation_request(api: Api, version: str) -> None:
+    grid = api.finished(body={"prompt": "a cat", "version": version})
+    upscaled = api.create("upscale", {"task_id": grid, "index": 1})
+    by_direction = api.submit("pan", {"task_id": upscaled, "direction": "left"})
+    pan_button = next(b for b in api.mj(grid)["buttons"] if "pan_left" in b["customId"])
+    by_custom_id = api.submit("pan", {"task_id": grid, "custom_id": pan_button["customId"]})
+    for response in (by_direction, by_custom_id):
+        assert error_of(response) == (400, "invalid_request_error", "invalid generation request")
+
+
+def test_the_version_of_a_prompt_flag_counts_and_children_inherit_it(api: Api) -> None:
+    grid = api.finished(body={"prompt": "a cat --ar 16:9 --v 8.1"})
+    upscaled = api.create("upscale", {"task_id": grid, "index": 2})
+    assert (
+        error_of(api.submit("pan", {"task_id": upscaled, "direction": "up"}))[2]
+        == "invalid generation request"
+    )
+    assert (
+        api.mj(
+            api.create(
+                "pan",
+                {
+                    "task_id": api.create("upscale", {"task_id": api.finished(), "index": 1}),
+                    "direction": "up",
+                },
+            )
+        )["action"]
+        == "PAN"
+    )
+
+
+@pytest.mark.parametrize(
+    ("version", "own", "other"),
+    [
+        ("5.2", "upsample_v5_4x", "upsample_v6_2x_subtle"),
+        ("6.1", "upsample_v6_2x_creative", "upsample_v7_2x_subtle"),
+        ("7", "upsample_v7_2x_subtle", "upsample_v5_2x"),
+    ],
+)
+def test_hd_upscale_ids_follow_the_parents_version(api: Api, version: str, own: str, other: str) -> None:
+    grid = api.finished(body={"prompt": "a cat", "version": version})
+    upscaled = api.create("upscale", {"task_id": grid, "index": 1})
+    job_hash = api.tasks()["tasks"][-1]["job_hash"]
+    child = api.create("upscale", {"task_id": upscaled, "custom_id": str(hd_upscale_id(job_hash, own))})
+    api.advance(60)
+    assert api.mj(child)["status"] == "SUCCESS"
+    refused = api.submit("upscale", {"task_id": upscaled, "custom_id": str(hd_upscale_id(job_hash, other))})
+    assert error_of(refused)[:2] == (400, "invalid_request_error")

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..models.speed import Speed
 from ..types import UNSET, Unset
@@ -26,10 +27,11 @@ class InpaintRequest:
         task_id (str): A task id, e.g. `task_01KV52C0TEJSYZMCG0NCS4YWKK`. Example: task_01KV52C0TEJSYZMCG0NCS4YWKK.
         custom_id (str | Unset): A button's customId; when sent, auto-matching is skipped. Example:
             MJ::JOB::upsample::2::3eaa7c0c-9825-4110-9c89-02c4e463a8d0.
-        index (int | Unset): Image of the grid, 1-4. Example: 2.
+        index (int | Unset): Image of the grid, 1-4; picks the button when no `custom_id` is sent. Example: 2.
         speed (Speed | Unset): Queue; `relax` when omitted. Example: fast.
         metadata (Metadata | Unset): Free-form data stored with the task. Example: {'order': '42'}.
-        model (str | Unset):  Example: midjourney.
+        model (str | Unset): Tolerated; the route sets `midjourney`. Example: midjourney.
+        nsfw_check (bool | Unset): Ask the service to screen the result. Example: True.
     """
 
     task_id: str
@@ -38,6 +40,8 @@ class InpaintRequest:
     speed: Speed | Unset = UNSET
     metadata: Metadata | Unset = UNSET
     model: str | Unset = UNSET
+    nsfw_check: bool | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         task_id = self.task_id
@@ -56,8 +60,10 @@ class InpaintRequest:
 
         model = self.model
 
-        field_dict: dict[str, Any] = {}
+        nsfw_check = self.nsfw_check
 
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "task_id": task_id,
@@ -73,6 +79,8 @@ class InpaintRequest:
             field_dict["metadata"] = metadata
         if model is not UNSET:
             field_dict["model"] = model
+        if nsfw_check is not UNSET:
+            field_dict["nsfw_check"] = nsfw_check
 
         return field_dict
 
@@ -103,6 +111,8 @@ class InpaintRequest:
 
         model = d.pop("model", UNSET)
 
+        nsfw_check = d.pop("nsfw_check", UNSET)
+
         inpaint_request = cls(
             task_id=task_id,
             custom_id=custom_id,
@@ -110,6 +120,24 @@ class InpaintRequest:
             speed=speed,
             metadata=metadata,
             model=model,
+            nsfw_check=nsfw_check,
         )
 
+        inpaint_request.additional_properties = d
         return inpaint_request
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..models.speed import Speed
 from ..types import UNSET, Unset
@@ -17,7 +18,8 @@ T = TypeVar("T", bound="ModalRequest")
 
 @_attrs_define
 class ModalRequest:
-    """
+    """The input of a task waiting in MODAL (after inpaint).
+
     Example:
         {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'prompt': 'a red balloon', 'mask_url':
             'https://example.com/mask.png'}
@@ -29,7 +31,8 @@ class ModalRequest:
             https://example.com/mask.png.
         speed (Speed | Unset): Queue; `relax` when omitted. Example: fast.
         metadata (Metadata | Unset): Free-form data stored with the task. Example: {'order': '42'}.
-        model (str | Unset):  Example: midjourney.
+        model (str | Unset): Tolerated; the route sets `midjourney`. Example: midjourney.
+        nsfw_check (bool | Unset): Ask the service to screen the result. Example: True.
     """
 
     task_id: str
@@ -38,6 +41,8 @@ class ModalRequest:
     speed: Speed | Unset = UNSET
     metadata: Metadata | Unset = UNSET
     model: str | Unset = UNSET
+    nsfw_check: bool | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         task_id = self.task_id
@@ -56,8 +61,10 @@ class ModalRequest:
 
         model = self.model
 
-        field_dict: dict[str, Any] = {}
+        nsfw_check = self.nsfw_check
 
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "task_id": task_id,
@@ -73,6 +80,8 @@ class ModalRequest:
             field_dict["metadata"] = metadata
         if model is not UNSET:
             field_dict["model"] = model
+        if nsfw_check is not UNSET:
+            field_dict["nsfw_check"] = nsfw_check
 
         return field_dict
 
@@ -103,6 +112,8 @@ class ModalRequest:
 
         model = d.pop("model", UNSET)
 
+        nsfw_check = d.pop("nsfw_check", UNSET)
+
         modal_request = cls(
             task_id=task_id,
             prompt=prompt,
@@ -110,6 +121,24 @@ class ModalRequest:
             speed=speed,
             metadata=metadata,
             model=model,
+            nsfw_check=nsfw_check,
         )
 
+        modal_request.additional_properties = d
         return modal_request
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..models.direction import Direction
 from ..models.speed import Speed
@@ -18,7 +19,8 @@ T = TypeVar("T", bound="PanRequest")
 
 @_attrs_define
 class PanRequest:
-    """
+    """Pan a finished upscaled image; `direction` or `custom_id` is required.
+
     Example:
         {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'direction': 'left'}
 
@@ -27,10 +29,11 @@ class PanRequest:
         direction (Direction | Unset):  Example: left.
         custom_id (str | Unset): A button's customId; when sent, auto-matching is skipped. Example:
             MJ::JOB::upsample::2::3eaa7c0c-9825-4110-9c89-02c4e463a8d0.
-        index (int | Unset): Image of the grid, 1-4. Example: 2.
+        index (int | Unset): Image of the grid, 1-4; picks the button when no `custom_id` is sent. Example: 2.
         speed (Speed | Unset): Queue; `relax` when omitted. Example: fast.
         metadata (Metadata | Unset): Free-form data stored with the task. Example: {'order': '42'}.
-        model (str | Unset):  Example: midjourney.
+        model (str | Unset): Tolerated; the route sets `midjourney`. Example: midjourney.
+        nsfw_check (bool | Unset): Ask the service to screen the result. Example: True.
     """
 
     task_id: str
@@ -40,6 +43,8 @@ class PanRequest:
     speed: Speed | Unset = UNSET
     metadata: Metadata | Unset = UNSET
     model: str | Unset = UNSET
+    nsfw_check: bool | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         task_id = self.task_id
@@ -62,8 +67,10 @@ class PanRequest:
 
         model = self.model
 
-        field_dict: dict[str, Any] = {}
+        nsfw_check = self.nsfw_check
 
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "task_id": task_id,
@@ -81,6 +88,8 @@ class PanRequest:
             field_dict["metadata"] = metadata
         if model is not UNSET:
             field_dict["model"] = model
+        if nsfw_check is not UNSET:
+            field_dict["nsfw_check"] = nsfw_check
 
         return field_dict
 
@@ -118,6 +127,8 @@ class PanRequest:
 
         model = d.pop("model", UNSET)
 
+        nsfw_check = d.pop("nsfw_check", UNSET)
+
         pan_request = cls(
             task_id=task_id,
             direction=direction,
@@ -126,6 +137,24 @@ class PanRequest:
             speed=speed,
             metadata=metadata,
             model=model,
+            nsfw_check=nsfw_check,
         )
 
+        pan_request.additional_properties = d
         return pan_request
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -107,8 +107,9 @@ def sync_detailed(
 ) -> Response[ErrorResponse | SubmitResponse]:
     """Vary (Strong)
 
-     Matches `Vary (Strong)`, falling back to `Make Variations`; meant for an upscaled image.
-    `index` is required when no `custom_id` is sent.
+     Matches `Vary (Strong)` of an upscaled image; on a grid it takes the grid's V{index} (the
+    workflow page's flow B), and the child grid's action is `HIGH_VARIATION`. `index` is required
+    when no `custom_id` is sent.
 
     Args:
         body (IndexedActionRequest): A follow-up that picks one image (upscale, variation,
@@ -142,8 +143,9 @@ def sync(
 ) -> ErrorResponse | SubmitResponse | None:
     """Vary (Strong)
 
-     Matches `Vary (Strong)`, falling back to `Make Variations`; meant for an upscaled image.
-    `index` is required when no `custom_id` is sent.
+     Matches `Vary (Strong)` of an upscaled image; on a grid it takes the grid's V{index} (the
+    workflow page's flow B), and the child grid's action is `HIGH_VARIATION`. `index` is required
+    when no `custom_id` is sent.
 
     Args:
         body (IndexedActionRequest): A follow-up that picks one image (upscale, variation,
@@ -172,8 +174,9 @@ async def asyncio_detailed(
 ) -> Response[ErrorResponse | SubmitResponse]:
     """Vary (Strong)
 
-     Matches `Vary (Strong)`, falling back to `Make Variations`; meant for an upscaled image.
-    `index` is required when no `custom_id` is sent.
+     Matches `Vary (Strong)` of an upscaled image; on a grid it takes the grid's V{index} (the
+    workflow page's flow B), and the child grid's action is `HIGH_VARIATION`. `index` is required
+    when no `custom_id` is sent.
 
     Args:
         body (IndexedActionRequest): A follow-up that picks one image (upscale, variation,
@@ -205,8 +208,9 @@ async def asyncio(
 ) -> ErrorResponse | SubmitResponse | None:
     """Vary (Strong)
 
-     Matches `Vary (Strong)`, falling back to `Make Variations`; meant for an upscaled image.
-    `index` is required when no `custom_id` is sent.
+     Matches `Vary (Strong)` of an upscaled image; on a grid it takes the grid's V{index} (the
+    workflow page's flow B), and the child grid's action is `HIGH_VARIATION`. `index` is required
+    when no `custom_id` is sent.
 
     Args:
         body (IndexedActionRequest): A follow-up that picks one image (upscale, variation,

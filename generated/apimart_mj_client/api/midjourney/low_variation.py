@@ -107,8 +107,8 @@ def sync_detailed(
 ) -> Response[ErrorResponse | SubmitResponse]:
     """Vary (Subtle)
 
-     Matches `Vary (Subtle)`, falling back to `Make Variations`; meant for an upscaled image.
-    `index` is required when no `custom_id` is sent.
+     Matches `Vary (Subtle)` of an upscaled image; on a grid it takes the grid's V{index}, and the
+    child grid's action is `LOW_VARIATION`. `index` is required when no `custom_id` is sent.
 
     Args:
         body (IndexedActionRequest): A follow-up that picks one image (upscale, variation,
@@ -142,8 +142,8 @@ def sync(
 ) -> ErrorResponse | SubmitResponse | None:
     """Vary (Subtle)
 
-     Matches `Vary (Subtle)`, falling back to `Make Variations`; meant for an upscaled image.
-    `index` is required when no `custom_id` is sent.
+     Matches `Vary (Subtle)` of an upscaled image; on a grid it takes the grid's V{index}, and the
+    child grid's action is `LOW_VARIATION`. `index` is required when no `custom_id` is sent.
 
     Args:
         body (IndexedActionRequest): A follow-up that picks one image (upscale, variation,
@@ -172,8 +172,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorResponse | SubmitResponse]:
     """Vary (Subtle)
 
-     Matches `Vary (Subtle)`, falling back to `Make Variations`; meant for an upscaled image.
-    `index` is required when no `custom_id` is sent.
+     Matches `Vary (Subtle)` of an upscaled image; on a grid it takes the grid's V{index}, and the
+    child grid's action is `LOW_VARIATION`. `index` is required when no `custom_id` is sent.
 
     Args:
         body (IndexedActionRequest): A follow-up that picks one image (upscale, variation,
@@ -205,8 +205,8 @@ async def asyncio(
 ) -> ErrorResponse | SubmitResponse | None:
     """Vary (Subtle)
 
-     Matches `Vary (Subtle)`, falling back to `Make Variations`; meant for an upscaled image.
-    `index` is required when no `custom_id` is sent.
+     Matches `Vary (Subtle)` of an upscaled image; on a grid it takes the grid's V{index}, and the
+    child grid's action is `LOW_VARIATION`. `index` is required when no `custom_id` is sent.
 
     Args:
         body (IndexedActionRequest): A follow-up that picks one image (upscale, variation,

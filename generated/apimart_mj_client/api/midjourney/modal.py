@@ -107,12 +107,14 @@ def sync_detailed(
 ) -> Response[ErrorResponse | SubmitResponse]:
     """Complete a MODAL task (inpaint) with a prompt and an optional mask
 
-     Keeps the same `task_id`: MODAL -> SUBMITTED -> ... -> SUCCESS with four candidates.
-    With `mask_url`, a local repaint; without, an outpaint. An empty `prompt` reuses the parent's.
+     Keeps the same `task_id`: MODAL -> SUBMITTED (the task exists already, so no NOT_START) ->
+    IN_PROGRESS -> SUCCESS with four candidates. Billed here, once. With `mask_url`, a local
+    repaint; without, an outpaint. An empty `prompt` reuses the parent's.
 
     Args:
-        body (ModalRequest):  Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'prompt': 'a
-            red balloon', 'mask_url': 'https://example.com/mask.png'}.
+        body (ModalRequest): The input of a task waiting in MODAL (after inpaint). Example:
+            {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'prompt': 'a red balloon', 'mask_url':
+            'https://example.com/mask.png'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -140,12 +142,14 @@ def sync(
 ) -> ErrorResponse | SubmitResponse | None:
     """Complete a MODAL task (inpaint) with a prompt and an optional mask
 
-     Keeps the same `task_id`: MODAL -> SUBMITTED -> ... -> SUCCESS with four candidates.
-    With `mask_url`, a local repaint; without, an outpaint. An empty `prompt` reuses the parent's.
+     Keeps the same `task_id`: MODAL -> SUBMITTED (the task exists already, so no NOT_START) ->
+    IN_PROGRESS -> SUCCESS with four candidates. Billed here, once. With `mask_url`, a local
+    repaint; without, an outpaint. An empty `prompt` reuses the parent's.
 
     Args:
-        body (ModalRequest):  Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'prompt': 'a
-            red balloon', 'mask_url': 'https://example.com/mask.png'}.
+        body (ModalRequest): The input of a task waiting in MODAL (after inpaint). Example:
+            {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'prompt': 'a red balloon', 'mask_url':
+            'https://example.com/mask.png'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -168,12 +172,14 @@ async def asyncio_detailed(
 ) -> Response[ErrorResponse | SubmitResponse]:
     """Complete a MODAL task (inpaint) with a prompt and an optional mask
 
-     Keeps the same `task_id`: MODAL -> SUBMITTED -> ... -> SUCCESS with four candidates.
-    With `mask_url`, a local repaint; without, an outpaint. An empty `prompt` reuses the parent's.
+     Keeps the same `task_id`: MODAL -> SUBMITTED (the task exists already, so no NOT_START) ->
+    IN_PROGRESS -> SUCCESS with four candidates. Billed here, once. With `mask_url`, a local
+    repaint; without, an outpaint. An empty `prompt` reuses the parent's.
 
     Args:
-        body (ModalRequest):  Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'prompt': 'a
-            red balloon', 'mask_url': 'https://example.com/mask.png'}.
+        body (ModalRequest): The input of a task waiting in MODAL (after inpaint). Example:
+            {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'prompt': 'a red balloon', 'mask_url':
+            'https://example.com/mask.png'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -199,12 +205,14 @@ async def asyncio(
 ) -> ErrorResponse | SubmitResponse | None:
     """Complete a MODAL task (inpaint) with a prompt and an optional mask
 
-     Keeps the same `task_id`: MODAL -> SUBMITTED -> ... -> SUCCESS with four candidates.
-    With `mask_url`, a local repaint; without, an outpaint. An empty `prompt` reuses the parent's.
+     Keeps the same `task_id`: MODAL -> SUBMITTED (the task exists already, so no NOT_START) ->
+    IN_PROGRESS -> SUCCESS with four candidates. Billed here, once. With `mask_url`, a local
+    repaint; without, an outpaint. An empty `prompt` reuses the parent's.
 
     Args:
-        body (ModalRequest):  Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'prompt': 'a
-            red balloon', 'mask_url': 'https://example.com/mask.png'}.
+        body (ModalRequest): The input of a task waiting in MODAL (after inpaint). Example:
+            {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'prompt': 'a red balloon', 'mask_url':
+            'https://example.com/mask.png'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

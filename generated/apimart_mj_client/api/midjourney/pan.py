@@ -107,12 +107,13 @@ def sync_detailed(
 ) -> Response[ErrorResponse | SubmitResponse]:
     """Pan an upscaled image
 
-     `direction` (or `custom_id`) is required. By auto-matching, the parent must be an upscaled image:
-    a grid answers 400 `This action requires an upscaled task.`
+     `direction` or `custom_id` is required. By auto-matching, the parent must be an upscaled image:
+    a grid answers 400 `This action requires an upscaled task.` A v8, v8.1 or v8.2 parent answers
+    400 `invalid generation request` (pan was removed from v8).
 
     Args:
-        body (PanRequest):  Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'direction':
-            'left'}.
+        body (PanRequest): Pan a finished upscaled image; `direction` or `custom_id` is required.
+            Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'direction': 'left'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -140,12 +141,13 @@ def sync(
 ) -> ErrorResponse | SubmitResponse | None:
     """Pan an upscaled image
 
-     `direction` (or `custom_id`) is required. By auto-matching, the parent must be an upscaled image:
-    a grid answers 400 `This action requires an upscaled task.`
+     `direction` or `custom_id` is required. By auto-matching, the parent must be an upscaled image:
+    a grid answers 400 `This action requires an upscaled task.` A v8, v8.1 or v8.2 parent answers
+    400 `invalid generation request` (pan was removed from v8).
 
     Args:
-        body (PanRequest):  Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'direction':
-            'left'}.
+        body (PanRequest): Pan a finished upscaled image; `direction` or `custom_id` is required.
+            Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'direction': 'left'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -168,12 +170,13 @@ async def asyncio_detailed(
 ) -> Response[ErrorResponse | SubmitResponse]:
     """Pan an upscaled image
 
-     `direction` (or `custom_id`) is required. By auto-matching, the parent must be an upscaled image:
-    a grid answers 400 `This action requires an upscaled task.`
+     `direction` or `custom_id` is required. By auto-matching, the parent must be an upscaled image:
+    a grid answers 400 `This action requires an upscaled task.` A v8, v8.1 or v8.2 parent answers
+    400 `invalid generation request` (pan was removed from v8).
 
     Args:
-        body (PanRequest):  Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'direction':
-            'left'}.
+        body (PanRequest): Pan a finished upscaled image; `direction` or `custom_id` is required.
+            Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'direction': 'left'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -199,12 +202,13 @@ async def asyncio(
 ) -> ErrorResponse | SubmitResponse | None:
     """Pan an upscaled image
 
-     `direction` (or `custom_id`) is required. By auto-matching, the parent must be an upscaled image:
-    a grid answers 400 `This action requires an upscaled task.`
+     `direction` or `custom_id` is required. By auto-matching, the parent must be an upscaled image:
+    a grid answers 400 `This action requires an upscaled task.` A v8, v8.1 or v8.2 parent answers
+    400 `invalid generation request` (pan was removed from v8).
 
     Args:
-        body (PanRequest):  Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'direction':
-            'left'}.
+        body (PanRequest): Pan a finished upscaled image; `direction` or `custom_id` is required.
+            Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'direction': 'left'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

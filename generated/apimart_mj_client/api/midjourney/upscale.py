@@ -109,7 +109,9 @@ def sync_detailed(
 
      `task_id` plus `index` (matched to U{index}) or `custom_id`; `custom_id` wins when both are sent.
     HD upscales (`MJ::JOB::upsample_v7_2x_subtle::1::<hash>::SOLO` and kin) are accepted by
-    `custom_id` although they are not listed in `buttons`. The parent must be in SUCCESS.
+    `custom_id` although they are not listed in `buttons`; which ones follow the parent's version
+    (v5: `upsample_v5_2x`/`4x`, v6 and v6.1: `upsample_v6_*`, v7 and v8.x: `upsample_v7_*`). The
+    parent must be in SUCCESS.
 
     Args:
         body (IndexedActionRequest): A follow-up that picks one image (upscale, variation,
@@ -145,7 +147,9 @@ def sync(
 
      `task_id` plus `index` (matched to U{index}) or `custom_id`; `custom_id` wins when both are sent.
     HD upscales (`MJ::JOB::upsample_v7_2x_subtle::1::<hash>::SOLO` and kin) are accepted by
-    `custom_id` although they are not listed in `buttons`. The parent must be in SUCCESS.
+    `custom_id` although they are not listed in `buttons`; which ones follow the parent's version
+    (v5: `upsample_v5_2x`/`4x`, v6 and v6.1: `upsample_v6_*`, v7 and v8.x: `upsample_v7_*`). The
+    parent must be in SUCCESS.
 
     Args:
         body (IndexedActionRequest): A follow-up that picks one image (upscale, variation,
@@ -176,7 +180,9 @@ async def asyncio_detailed(
 
      `task_id` plus `index` (matched to U{index}) or `custom_id`; `custom_id` wins when both are sent.
     HD upscales (`MJ::JOB::upsample_v7_2x_subtle::1::<hash>::SOLO` and kin) are accepted by
-    `custom_id` although they are not listed in `buttons`. The parent must be in SUCCESS.
+    `custom_id` although they are not listed in `buttons`; which ones follow the parent's version
+    (v5: `upsample_v5_2x`/`4x`, v6 and v6.1: `upsample_v6_*`, v7 and v8.x: `upsample_v7_*`). The
+    parent must be in SUCCESS.
 
     Args:
         body (IndexedActionRequest): A follow-up that picks one image (upscale, variation,
@@ -210,7 +216,9 @@ async def asyncio(
 
      `task_id` plus `index` (matched to U{index}) or `custom_id`; `custom_id` wins when both are sent.
     HD upscales (`MJ::JOB::upsample_v7_2x_subtle::1::<hash>::SOLO` and kin) are accepted by
-    `custom_id` although they are not listed in `buttons`. The parent must be in SUCCESS.
+    `custom_id` although they are not listed in `buttons`; which ones follow the parent's version
+    (v5: `upsample_v5_2x`/`4x`, v6 and v6.1: `upsample_v6_*`, v7 and v8.x: `upsample_v7_*`). The
+    parent must be in SUCCESS.
 
     Args:
         body (IndexedActionRequest): A follow-up that picks one image (upscale, variation,

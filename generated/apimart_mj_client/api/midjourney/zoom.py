@@ -107,13 +107,14 @@ def sync_detailed(
 ) -> Response[ErrorResponse | SubmitResponse]:
     """Zoom out an upscaled image
 
-     `zoom_ratio` < 2 matches `Zoom Out 1.5x`; omitted or >= 2 matches `Zoom Out 2x`. By
-    auto-matching, the parent must be an upscaled image: a grid answers 400
-    `This action requires an upscaled task.`
+     `zoom_ratio` below 2 matches `Zoom Out 1.5x`; omitted, 2 or more matches `Zoom Out 2x`;
+    1 or less answers 400. Completes directly (no MODAL). By auto-matching, the parent must be an
+    upscaled image: a grid answers 400 `This action requires an upscaled task.` (a grid's own
+    `Zoom Out` button still works by `custom_id`).
 
     Args:
-        body (ZoomRequest):  Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'zoom_ratio':
-            1.5}.
+        body (ZoomRequest): Zoom Out a finished upscaled image; `zoom_ratio` picks 1.5x or 2x.
+            Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'zoom_ratio': 1.5}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -141,13 +142,14 @@ def sync(
 ) -> ErrorResponse | SubmitResponse | None:
     """Zoom out an upscaled image
 
-     `zoom_ratio` < 2 matches `Zoom Out 1.5x`; omitted or >= 2 matches `Zoom Out 2x`. By
-    auto-matching, the parent must be an upscaled image: a grid answers 400
-    `This action requires an upscaled task.`
+     `zoom_ratio` below 2 matches `Zoom Out 1.5x`; omitted, 2 or more matches `Zoom Out 2x`;
+    1 or less answers 400. Completes directly (no MODAL). By auto-matching, the parent must be an
+    upscaled image: a grid answers 400 `This action requires an upscaled task.` (a grid's own
+    `Zoom Out` button still works by `custom_id`).
 
     Args:
-        body (ZoomRequest):  Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'zoom_ratio':
-            1.5}.
+        body (ZoomRequest): Zoom Out a finished upscaled image; `zoom_ratio` picks 1.5x or 2x.
+            Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'zoom_ratio': 1.5}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -170,13 +172,14 @@ async def asyncio_detailed(
 ) -> Response[ErrorResponse | SubmitResponse]:
     """Zoom out an upscaled image
 
-     `zoom_ratio` < 2 matches `Zoom Out 1.5x`; omitted or >= 2 matches `Zoom Out 2x`. By
-    auto-matching, the parent must be an upscaled image: a grid answers 400
-    `This action requires an upscaled task.`
+     `zoom_ratio` below 2 matches `Zoom Out 1.5x`; omitted, 2 or more matches `Zoom Out 2x`;
+    1 or less answers 400. Completes directly (no MODAL). By auto-matching, the parent must be an
+    upscaled image: a grid answers 400 `This action requires an upscaled task.` (a grid's own
+    `Zoom Out` button still works by `custom_id`).
 
     Args:
-        body (ZoomRequest):  Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'zoom_ratio':
-            1.5}.
+        body (ZoomRequest): Zoom Out a finished upscaled image; `zoom_ratio` picks 1.5x or 2x.
+            Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'zoom_ratio': 1.5}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -202,13 +205,14 @@ async def asyncio(
 ) -> ErrorResponse | SubmitResponse | None:
     """Zoom out an upscaled image
 
-     `zoom_ratio` < 2 matches `Zoom Out 1.5x`; omitted or >= 2 matches `Zoom Out 2x`. By
-    auto-matching, the parent must be an upscaled image: a grid answers 400
-    `This action requires an upscaled task.`
+     `zoom_ratio` below 2 matches `Zoom Out 1.5x`; omitted, 2 or more matches `Zoom Out 2x`;
+    1 or less answers 400. Completes directly (no MODAL). By auto-matching, the parent must be an
+    upscaled image: a grid answers 400 `This action requires an upscaled task.` (a grid's own
+    `Zoom Out` button still works by `custom_id`).
 
     Args:
-        body (ZoomRequest):  Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'zoom_ratio':
-            1.5}.
+        body (ZoomRequest): Zoom Out a finished upscaled image; `zoom_ratio` picks 1.5x or 2x.
+            Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'zoom_ratio': 1.5}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
