@@ -11,6 +11,7 @@ Each operation of the table has a helper and an `..._and_wait` twin here; `submi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Generic, TypeVar, cast
 
 from ._requests import build_submit
@@ -77,6 +78,15 @@ class ActionsMixin(Generic[S, W]):
     def imagine_and_wait(self, prompt: str, **fields: Any) -> W:
         """`imagine`, then wait until the grid is done."""
         return self.submit_and_wait("imagine", prompt=prompt, **fields)
+
+    def blend(self, image_urls: Sequence[str], **fields: Any) -> S:
+        """Blend two to four images (URLs or base64 data URIs) into a grid; `dimensions` is `SQUARE`
+        (default), `PORTRAIT` or `LANDSCAPE`, and `size="16:9"` wins over it."""
+        return self.submit("blend", image_urls=image_urls, **fields)
+
+    def blend_and_wait(self, image_urls: Sequence[str], **fields: Any) -> W:
+        """`blend`, then wait until the grid is done."""
+        return self.submit_and_wait("blend", image_urls=image_urls, **fields)
 
     def upscale(
         self, task: TaskRef, index: int | None = None, *, button: ButtonRef | None = None, **fields: Any

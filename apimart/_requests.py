@@ -11,13 +11,13 @@ import enum
 import importlib
 from collections.abc import Mapping, Sequence
 from functools import cache
-from types import ModuleType
-from typing import Any, get_args, get_type_hints
+from types import ModuleType, UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import attrs
 from apimart_mj_client import models
 from apimart_mj_client.models import Button, Language, MidjourneyTask, SubmittedTask, UnifiedTask
-from apimart_mj_client.types import UNSET
+from apimart_mj_client.types import UNSET, Unset
 
 from apimart_mj import CustomId, Kind, Operation, by_name, submits
 
@@ -118,7 +118,9 @@ def _fields(schema: str) -> dict[str, Any]:
 
 
 def _without_unset(hint: Any) -> Any:
-    kept = [arg for arg in get_args(hint) if arg.__name__ != "Unset"] if get_args(hint) else [hint]
+    if get_origin(hint) not in (Union, UnionType):
+        return hint
+    kept = [arg for arg in get_args(hint) if arg is not Unset]
     return kept[0] if len(kept) == 1 else hint
 
 

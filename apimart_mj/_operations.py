@@ -175,6 +175,16 @@ OPERATIONS: tuple[Operation, ...] = (
         result=_GRID,
         price=0.05,
     ),
+    Operation(
+        "blend",
+        _post(f"{_GEN}/blend", "blend"),
+        Kind.SUBMIT,
+        "midjourney",
+        action="BLEND",
+        request="BlendRequest",
+        result=_GRID,
+        price=0.05,
+    ),
     _follow_up("upscale", "UPSCALE", "IndexedActionRequest", {_INDEX}, {_GRID}, _SINGLE, 0.02),
     _follow_up("variation", "VARIATION", "IndexedActionRequest", {_INDEX}, {_GRID}, _GRID, 0.05),
     _follow_up(

@@ -39,7 +39,7 @@ from .clock import ClockState
 from .domain.accounts import price
 from .domain.buttons import Shape
 from .domain.errors import Forbidden, InvalidRequest, NotFound, PaymentRequired, Rejected
-from .domain.inputs import Inputs
+from .domain.inputs import Inputs, prompt_of
 from .domain.lifecycle import (
     MODAL_TIMING,
     TIMEOUT_AFTER,
@@ -128,7 +128,8 @@ class MockService:
         rng = self._rng()
         shape = _SHAPES[Result(str(operation.result))]
         plan = self._plan(submission, normal_timing(action), shape, rng)
-        task = self._new_task(account, now, rng, action, shape, inputs.prompt or "", plan, inputs, version)
+        prompt = prompt_of(action, inputs)
+        task = self._new_task(account, now, rng, action, shape, prompt, plan, inputs, version)
         self.store.add_task(task)
         return task
 

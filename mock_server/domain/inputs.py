@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-__all__ = ["Inputs"]
+__all__ = ["Inputs", "prompt_of"]
+
+_BLEND_RATIOS = {"SQUARE": "1:1", "PORTRAIT": "2:3", "LANDSCAPE": "3:2"}
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class Inputs:
     mask_url: str | None = None
     version: str | None = None
     hd: bool = False
+    dimensions: str | None = None
+    size: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -35,3 +39,16 @@ class Inputs:
         if "image_urls" in values:
             values["image_urls"] = tuple(values["image_urls"])
         return cls(**values)
+
+
+def prompt_of(action: str, inputs: Inputs) -> str:
+    """The prompt a new task shows: the one sent, or for a blend its images and aspect ratio, as
+    Midjourney writes them (`<url> <url> --ar 2:3`; a data URI stands as `<image n>`)."""
+    if action != "BLEND":
+        return inputs.prompt or ""
+    images = [
+        url if url.startswith(("http://", "https://")) else f"<image {n}>"
+        for n, url in enumerate(inputs.image_urls, 1)
+    ]
+    ratio = inputs.size or _BLEND_RATIOS[inputs.dimensions or "SQUARE"]
+    return " ".join([*images, f"--ar {ratio}"])

@@ -102,5 +102,10 @@ def _describe(error: ValidationError, declared: dict[str, Any], operation: str) 
             alternative = " or ".join(declared["if"]["not"]["required"])
             return f"{missing} or {alternative} is required for {operation}"
         return f"{missing} is required for {operation}"
+    if error.validator in ("minItems", "maxItems") and len(error.path) == 1:
+        schema = cast(dict[str, Any], error.schema)
+        low, high = schema.get("minItems", 0), schema.get("maxItems")
+        count = f"{low} to {high}" if high is not None else f"at least {low}"
+        return f"{error.path[0]} must hold {count} items for {operation}"
     where = ".".join(str(part) for part in error.path) or "body"
     return f"invalid {where}: {error.message}"[:_MESSAGE_LIMIT]

@@ -248,3 +248,12 @@ def test_usage_errors_exit_2(run: Any, capsys: pytest.CaptureFixture[str], argv:
 def test_unusable_interval_is_one_line(run: Any, capsys: pytest.CaptureFixture[str]) -> None:
     assert run("wait", TASK_ID, "--interval", "nan") == 1
     assert capsys.readouterr().err.startswith("apimart: error: interval must be a finite number")
+
+
+def test_blend_takes_its_images_as_arguments(run: Any, router: respx.Router) -> None:
+    route = router.post(f"{GEN}/blend").respond(200, json=submitted("task_blend"))
+    assert run("blend", "https://x.test/a.png", "https://x.test/b.png", "--dimensions", "PORTRAIT") == 0
+    assert json.loads(route.calls.last.request.content) == {
+        "image_urls": ["https://x.test/a.png", "https://x.test/b.png"],
+        "dimensions": "PORTRAIT",
+    }

@@ -136,6 +136,11 @@ GRID = MidjourneyTask.from_dict(mj_task())
 @pytest.mark.parametrize(
     ("call", "path", "body"),
     [
+        (
+            lambda c: c.blend(["https://x.test/a.png", "https://x.test/b.png"], dimensions="PORTRAIT"),
+            "blend",
+            {"image_urls": ["https://x.test/a.png", "https://x.test/b.png"], "dimensions": "PORTRAIT"},
+        ),
         (lambda c: c.upscale(TASK_ID, 2), "upscale", {"task_id": TASK_ID, "index": 2}),
         (
             lambda c: c.upscale(GRID, button=GRID.buttons[1]),

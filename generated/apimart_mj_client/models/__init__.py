@@ -1,6 +1,8 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .blend_request import BlendRequest
 from .button import Button
+from .dimensions import Dimensions
 from .direction import Direction
 from .error_detail import ErrorDetail
 from .error_response import ErrorResponse
@@ -27,7 +29,9 @@ from .unified_task_status import UnifiedTaskStatus
 from .zoom_request import ZoomRequest
 
 __all__ = (
+    "BlendRequest",
     "Button",
+    "Dimensions",
     "Direction",
     "ErrorDetail",
     "ErrorResponse",

@@ -1,0 +1,60 @@
+"""The submits that start from images: blend, and the endpoints after it. In-process, clock advanced,
+every response validated against the spec (the `Api` helper), both views agreeing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from mock_helpers import Api, error_of
+
+A, B, C = "https://example.com/a.png", "https://example.com/b.png", "https://example.com/c.png"
+
+
+def finished_views(api: Api, endpoint: str, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Submit, check the first read is not finished yet, advance the clock, return both views."""
+    task_id = api.create(endpoint, body)
+    assert api.mj(task_id)["status"] in ("NOT_START", "SUBMITTED")
+    api.advance(60)
+    return api.mj(task_id), api.unified(task_id)
+
+
+def test_blend_gives_a_grid_of_its_images(api: Api) -> None:
+    mj, unified = finished_views(api, "blend", {"image_urls": [A, B, C], "dimensions": "PORTRAIT"})
+    assert (mj["action"], mj["status"], len(mj["image_urls"]), len(mj["buttons"])) == (
+        "BLEND",
+        "SUCCESS",
+        4,
+        15,
+    )
+    assert mj["prompt_en"] == f"{A} {B} {C} --ar 2:3"
+    assert (unified["status"], unified["result"]["images"][0]["url"]) == ("completed", mj["image_urls"])
+    assert mj["quota"] == 0.05
+
+
+def test_blend_size_wins_over_dimensions(api: Api) -> None:
+    mj, _ = finished_views(api, "blend", {"image_urls": [A, B], "dimensions": "LANDSCAPE", "size": "16:9"})
+    assert mj["prompt_en"].endswith("--ar 16:9")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"image_urls": [A]}, "image_urls must hold 2 to 4 items for blend"),
+        ({"image_urls": [A, B, C, A, B]}, "image_urls must hold 2 to 4 items for blend"),
+        ({}, "image_urls is required for blend"),
+        (
+            {"image_urls": [A, B], "dimensions": "ROUND"},
+            "invalid dimensions: 'ROUND' is not one of ['SQUARE', 'PORTRAIT', 'LANDSCAPE']",
+        ),
+    ],
+)
+def test_blend_rejections_create_nothing(api: Api, body: dict[str, Any], message: str) -> None:
+    assert error_of(api.submit("blend", body)) == (400, "invalid_request_error", message)
+    assert api.tasks()["tasks"] == []
+
+
+def test_blend_grid_takes_follow_ups(api: Api) -> None:
+    grid = api.finished("blend", {"image_urls": [A, B]})
+    child = api.create("upscale", {"task_id": grid, "index": 2})
+    assert api.mj(child)["action"] == "UPSCALE"
