@@ -88,6 +88,14 @@ class ActionsMixin(Generic[S, W]):
         """`blend`, then wait until the grid is done."""
         return self.submit_and_wait("blend", image_urls=image_urls, **fields)
 
+    def edits(self, prompt: str, image_urls: Sequence[str], **fields: Any) -> S:
+        """Edit images by `prompt` into a grid; the structured fields are those of `imagine`."""
+        return self.submit("edits", prompt=prompt, image_urls=image_urls, **fields)
+
+    def edits_and_wait(self, prompt: str, image_urls: Sequence[str], **fields: Any) -> W:
+        """`edits`, then wait until the grid is done."""
+        return self.submit_and_wait("edits", prompt=prompt, image_urls=image_urls, **fields)
+
     def upscale(
         self, task: TaskRef, index: int | None = None, *, button: ButtonRef | None = None, **fields: Any
     ) -> S:

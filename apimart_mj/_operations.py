@@ -185,6 +185,16 @@ OPERATIONS: tuple[Operation, ...] = (
         result=_GRID,
         price=0.05,
     ),
+    Operation(
+        "edits",
+        _post(f"{_GEN}/edits", "edits"),
+        Kind.SUBMIT,
+        "midjourney",
+        action="EDITS",
+        request="EditsRequest",
+        result=_GRID,
+        price=0.05,
+    ),
     _follow_up("upscale", "UPSCALE", "IndexedActionRequest", {_INDEX}, {_GRID}, _SINGLE, 0.02),
     _follow_up("variation", "VARIATION", "IndexedActionRequest", {_INDEX}, {_GRID}, _GRID, 0.05),
     _follow_up(

@@ -86,7 +86,7 @@ class BodyValidators:
         if error is not None:
             raise InvalidRequest(_describe(error, declared, operation))
         if self._reject_unknown:
-            unknown = sorted(set(body) - set(declared["properties"]))
+            unknown = sorted(set(body) - _property_names(declared))
             if unknown:
                 raise InvalidRequest(f"unknown field: {', '.join(unknown)}"[:_MESSAGE_LIMIT])
         return body
@@ -109,3 +109,13 @@ def _describe(error: ValidationError, declared: dict[str, Any], operation: str) 
         return f"{error.path[0]} must hold {count} items for {operation}"
     where = ".".join(str(part) for part in error.path) or "body"
     return f"invalid {where}: {error.message}"[:_MESSAGE_LIMIT]
+
+
+def _property_names(schema: dict[str, Any]) -> set[str]:
+    """The properties a schema names, its `allOf` parts' included (a part may be a `$ref`)."""
+    if "$ref" in schema:
+        schema = load_spec()["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    names = set(schema.get("properties", {}))
+    for part in schema.get("allOf", []):
+        names |= _property_names(part)
+    return names

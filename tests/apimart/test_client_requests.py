@@ -141,6 +141,11 @@ GRID = MidjourneyTask.from_dict(mj_task())
             "blend",
             {"image_urls": ["https://x.test/a.png", "https://x.test/b.png"], "dimensions": "PORTRAIT"},
         ),
+        (
+            lambda c: c.edits("make it snow", ["https://x.test/a.png"], size="16:9"),
+            "edits",
+            {"prompt": "make it snow", "image_urls": ["https://x.test/a.png"], "size": "16:9"},
+        ),
         (lambda c: c.upscale(TASK_ID, 2), "upscale", {"task_id": TASK_ID, "index": 2}),
         (
             lambda c: c.upscale(GRID, button=GRID.buttons[1]),

@@ -1,4 +1,4 @@
-"""The submits that start from images: blend, and the endpoints after it. In-process, clock advanced,
+"""The submits that start from images: blend, edits, and the endpoints after them. In-process, clock advanced,
 every response validated against the spec (the `Api` helper), both views agreeing."""
 
 from __future__ import annotations
@@ -58,3 +58,33 @@ def test_blend_grid_takes_follow_ups(api: Api) -> None:
     grid = api.finished("blend", {"image_urls": [A, B]})
     child = api.create("upscale", {"task_id": grid, "index": 2})
     assert api.mj(child)["action"] == "UPSCALE"
+
+
+def test_edits_gives_a_grid_with_its_prompt(api: Api) -> None:
+    mj, unified = finished_views(api, "edits", {"prompt": "make it snow --v 6.1", "image_urls": [A]})
+    assert (mj["action"], mj["status"], len(mj["image_urls"]), mj["prompt_en"]) == (
+        "EDITS",
+        "SUCCESS",
+        4,
+        "make it snow --v 6.1",
+    )
+    assert unified["result"]["images"][0]["url"] == mj["image_urls"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"image_urls": [A]}, "prompt is required for edits"),
+        ({"prompt": "snow"}, "image_urls is required for edits"),
+        ({"prompt": "snow", "image_urls": []}, "image_urls must hold 1 to 10 items for edits"),
+        (
+            {"prompt": "snow", "image_urls": ["x" * 17_000_001]},
+            "invalid image_urls.0: 'xxxx",
+        ),
+    ],
+)
+def test_edits_rejections_create_nothing(api: Api, body: dict[str, Any], message: str) -> None:
+    status, kind, received = error_of(api.submit("edits", body))
+    assert (status, kind) == (400, "invalid_request_error")
+    assert received.startswith(message), received
+    assert api.tasks()["tasks"] == []

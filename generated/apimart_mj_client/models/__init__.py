@@ -4,6 +4,7 @@ from .blend_request import BlendRequest
 from .button import Button
 from .dimensions import Dimensions
 from .direction import Direction
+from .edits_request import EditsRequest
 from .error_detail import ErrorDetail
 from .error_response import ErrorResponse
 from .imagine_request import ImagineRequest
@@ -16,6 +17,7 @@ from .midjourney_task import MidjourneyTask
 from .midjourney_task_status import MidjourneyTaskStatus
 from .modal_request import ModalRequest
 from .pan_request import PanRequest
+from .prompt_options import PromptOptions
 from .reroll_request import RerollRequest
 from .speed import Speed
 from .submit_response import SubmitResponse
@@ -33,6 +35,7 @@ __all__ = (
     "Button",
     "Dimensions",
     "Direction",
+    "EditsRequest",
     "ErrorDetail",
     "ErrorResponse",
     "ImagineRequest",
@@ -45,6 +48,7 @@ __all__ = (
     "MidjourneyTaskStatus",
     "ModalRequest",
     "PanRequest",
+    "PromptOptions",
     "RerollRequest",
     "Speed",
     "SubmitResponse",

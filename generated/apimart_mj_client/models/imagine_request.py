@@ -18,19 +18,19 @@ T = TypeVar("T", bound="ImagineRequest")
 
 @_attrs_define
 class ImagineRequest:
-    """
+    """A prompt, optional reference images, and the structured fields.
+
     Example:
         {'prompt': 'a cat sitting on a windowsill', 'size': '16:9', 'version': '6.1', 'speed': 'fast'}
 
     Attributes:
-        prompt (str):  Example: a cat sitting on a windowsill.
-        image_urls (list[str] | Unset): Reference images (URL or base64 data URI, each up to 12 MiB). Example:
-            ['https://example.com/ref.png'].
+        prompt (str): What to generate, with Midjourney flags (`--ar 16:9`, `--v 7`, ...) if wanted. Example: a cat
+            sitting on a windowsill.
         speed (Speed | Unset): Queue; `relax` when omitted. Example: fast.
         metadata (Metadata | Unset): Free-form data stored with the task. Example: {'order': '42'}.
         model (str | Unset): Tolerated; the route sets `midjourney`. Example: midjourney.
-        nsfw_check (bool | Unset):  Example: True.
-        size (str | Unset): Aspect ratio (`--ar`), e.g. `16:9`. Example: 16:9.
+        nsfw_check (bool | Unset): Ask the service to screen the result. Example: True.
+        size (str | Unset): An aspect ratio `w:h` (sent to Midjourney as `--ar`). Example: 16:9.
         quality (str | Unset):  Example: 1.
         style (str | Unset):  Example: raw.
         version (str | Unset): Not validated at submit time; an unsupported version fails the task. Example: 7.
@@ -54,10 +54,10 @@ class ImagineRequest:
         hd (bool | Unset):  Example: False.
         stop (int | Unset):  Example: 100.
         extra (str | Unset): Appended to the prompt verbatim. Example: --q 2.
+        image_urls (list[str] | Unset): Reference images. Example: ['https://example.com/ref.png'].
     """
 
     prompt: str
-    image_urls: list[str] | Unset = UNSET
     speed: Speed | Unset = UNSET
     metadata: Metadata | Unset = UNSET
     model: str | Unset = UNSET
@@ -86,14 +86,11 @@ class ImagineRequest:
     hd: bool | Unset = UNSET
     stop: int | Unset = UNSET
     extra: str | Unset = UNSET
+    image_urls: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         prompt = self.prompt
-
-        image_urls: list[str] | Unset = UNSET
-        if not isinstance(self.image_urls, Unset):
-            image_urls = self.image_urls
 
         speed: str | Unset = UNSET
         if not isinstance(self.speed, Unset):
@@ -155,6 +152,10 @@ class ImagineRequest:
 
         extra = self.extra
 
+        image_urls: list[str] | Unset = UNSET
+        if not isinstance(self.image_urls, Unset):
+            image_urls = self.image_urls
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -162,8 +163,6 @@ class ImagineRequest:
                 "prompt": prompt,
             }
         )
-        if image_urls is not UNSET:
-            field_dict["image_urls"] = image_urls
         if speed is not UNSET:
             field_dict["speed"] = speed
         if metadata is not UNSET:
@@ -220,6 +219,8 @@ class ImagineRequest:
             field_dict["stop"] = stop
         if extra is not UNSET:
             field_dict["extra"] = extra
+        if image_urls is not UNSET:
+            field_dict["image_urls"] = image_urls
 
         return field_dict
 
@@ -229,8 +230,6 @@ class ImagineRequest:
 
         d = dict(src_dict)
         prompt = d.pop("prompt")
-
-        image_urls = cast(list[str], d.pop("image_urls", UNSET))
 
         _speed = d.pop("speed", UNSET)
         speed: Speed | Unset
@@ -298,9 +297,10 @@ class ImagineRequest:
 
         extra = d.pop("extra", UNSET)
 
+        image_urls = cast(list[str], d.pop("image_urls", UNSET))
+
         imagine_request = cls(
             prompt=prompt,
-            image_urls=image_urls,
             speed=speed,
             metadata=metadata,
             model=model,
@@ -329,6 +329,7 @@ class ImagineRequest:
             hd=hd,
             stop=stop,
             extra=extra,
+            image_urls=image_urls,
         )
 
         imagine_request.additional_properties = d

@@ -110,8 +110,9 @@ def sync_detailed(
      Creates an IMAGINE task. Identical to `/v1/midjourney/generations/imagine`. Billed.
 
     Args:
-        body (ImagineRequest):  Example: {'prompt': 'a cat sitting on a windowsill', 'size':
-            '16:9', 'version': '6.1', 'speed': 'fast'}.
+        body (ImagineRequest): A prompt, optional reference images, and the structured fields.
+            Example: {'prompt': 'a cat sitting on a windowsill', 'size': '16:9', 'version': '6.1',
+            'speed': 'fast'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -142,8 +143,9 @@ def sync(
      Creates an IMAGINE task. Identical to `/v1/midjourney/generations/imagine`. Billed.
 
     Args:
-        body (ImagineRequest):  Example: {'prompt': 'a cat sitting on a windowsill', 'size':
-            '16:9', 'version': '6.1', 'speed': 'fast'}.
+        body (ImagineRequest): A prompt, optional reference images, and the structured fields.
+            Example: {'prompt': 'a cat sitting on a windowsill', 'size': '16:9', 'version': '6.1',
+            'speed': 'fast'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -169,8 +171,9 @@ async def asyncio_detailed(
      Creates an IMAGINE task. Identical to `/v1/midjourney/generations/imagine`. Billed.
 
     Args:
-        body (ImagineRequest):  Example: {'prompt': 'a cat sitting on a windowsill', 'size':
-            '16:9', 'version': '6.1', 'speed': 'fast'}.
+        body (ImagineRequest): A prompt, optional reference images, and the structured fields.
+            Example: {'prompt': 'a cat sitting on a windowsill', 'size': '16:9', 'version': '6.1',
+            'speed': 'fast'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -199,8 +202,9 @@ async def asyncio(
      Creates an IMAGINE task. Identical to `/v1/midjourney/generations/imagine`. Billed.
 
     Args:
-        body (ImagineRequest):  Example: {'prompt': 'a cat sitting on a windowsill', 'size':
-            '16:9', 'version': '6.1', 'speed': 'fast'}.
+        body (ImagineRequest): A prompt, optional reference images, and the structured fields.
+            Example: {'prompt': 'a cat sitting on a windowsill', 'size': '16:9', 'version': '6.1',
+            'speed': 'fast'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
