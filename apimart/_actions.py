@@ -88,6 +88,14 @@ class ActionsMixin(Generic[S, W]):
         """`blend`, then wait until the grid is done."""
         return self.submit_and_wait("blend", image_urls=image_urls, **fields)
 
+    def describe(self, image_url: str, **fields: Any) -> S:
+        """Describe an image (a URL or a base64 data URI) as four prompts, in `prompt` and `description`."""
+        return self.submit("describe", image_urls=[image_url], **fields)
+
+    def describe_and_wait(self, image_url: str, **fields: Any) -> W:
+        """`describe`, then wait for the four prompts (seconds, but still asynchronous)."""
+        return self.submit_and_wait("describe", image_urls=[image_url], **fields)
+
     def edits(self, prompt: str, image_urls: Sequence[str], **fields: Any) -> S:
         """Edit images by `prompt` into a grid; the structured fields are those of `imagine`."""
         return self.submit("edits", prompt=prompt, image_urls=image_urls, **fields)

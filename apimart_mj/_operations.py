@@ -71,6 +71,8 @@ class Result(StrEnum):
     """One upscaled image (its buttons hidden in the live shape)."""
     MODAL = "modal"
     """Nothing yet: the task waits in MODAL for /modal, then becomes a grid of four candidates."""
+    TEXT = "text"
+    """Four prompts describing an image (`prompt` and `description`); no images, no buttons."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,16 @@ OPERATIONS: tuple[Operation, ...] = (
         request="BlendRequest",
         result=_GRID,
         price=0.05,
+    ),
+    Operation(
+        "describe",
+        _post(f"{_GEN}/describe", "describe"),
+        Kind.SUBMIT,
+        "midjourney",
+        action="DESCRIBE",
+        request="DescribeRequest",
+        result=Result.TEXT,
+        price=0.01,
     ),
     Operation(
         "edits",

@@ -37,7 +37,6 @@ from apimart_mj import (
 
 from .clock import ClockState
 from .domain.accounts import price
-from .domain.buttons import Shape
 from .domain.errors import Forbidden, InvalidRequest, NotFound, PaymentRequired, Rejected
 from .domain.inputs import Inputs, prompt_of
 from .domain.lifecycle import (
@@ -49,6 +48,7 @@ from .domain.lifecycle import (
     normal_timing,
     timing_reaching,
 )
+from .domain.shapes import Shape
 from .domain.task import Task, new_job_hash, new_task_id
 from .domain.values import MAX_SECONDS, number
 from .faults import Fault
@@ -59,10 +59,7 @@ __all__ = ["DEFAULT_FAIL_REASON", "INVALID_GENERATION", "MockService", "Submissi
 DEFAULT_FAIL_REASON = "No available upstream"
 INVALID_GENERATION = "invalid generation request"
 """What pan on a v8.x parent answers (the English pan page; docs/decisions.md, version rules)."""
-_GRID_TILES = (0, 1, 2, 3)
 _STATUSES = ("NOT_START", "SUBMITTED", "IN_PROGRESS", "MODAL", "SUCCESS", "FAILURE")
-_SHAPES = {Result.GRID: Shape.GRID, Result.SINGLE: Shape.SINGLE, Result.MODAL: Shape.GRID}
-"""What a finished task of each result holds (an inpaint ends as a grid of four candidates)."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +123,7 @@ class MockService:
         if version is not None and version not in SUPPORTED_VERSIONS and submission.scenario is None:
             submission = Submission(Scenario.FAILURE, UNSUPPORTED_VERSION_REASON)
         rng = self._rng()
-        shape = _SHAPES[Result(str(operation.result))]
+        shape = Shape.of(Result(str(operation.result)))
         plan = self._plan(submission, normal_timing(action), shape, rng)
         prompt = prompt_of(action, inputs)
         task = self._new_task(account, now, rng, action, shape, prompt, plan, inputs, version)
@@ -147,7 +144,7 @@ class MockService:
             raise InvalidRequest(INVALID_GENERATION)
         hd = pressed.operation in HD_UPSCALE_OPERATIONS
         child = by_action(action)
-        shape = _SHAPES[Result(str(child.result))]
+        shape = Shape.of(Result(str(child.result)))
         rng = self._rng()
         plan = self._plan(submission, normal_timing(action, hd=hd), shape, rng)
         task = self._new_task(
@@ -214,10 +211,10 @@ class MockService:
         prompt = body.get("prompt", "a cat sitting on a windowsill")
         if not isinstance(prompt, str):
             raise InvalidRequest("prompt must be a string")
-        shape = _SHAPES[Result(str(by_action(action).result))]
+        shape = Shape.of(Result(str(by_action(action).result)))
         outcome = Outcome.FAILURE if status == "FAILURE" else Outcome.SUCCESS
         reason = str(body.get("fail_reason") or DEFAULT_FAIL_REASON) if outcome is Outcome.FAILURE else None
-        tiles = _GRID_TILES if shape is Shape.GRID else (0,)
+        tiles = shape.tiles
         normal = normal_timing("IMAGINE")
         plan = _Plan(timing_reaching(status, age, normal), outcome, reason, tiles)
         task = self._new_task(account, now - age, self._rng(), action, shape, prompt, plan, Inputs(), None)
@@ -291,7 +288,7 @@ class MockService:
         return custom_id, custom_id.action
 
     def _plan(self, submission: Submission, normal: Timing, shape: Shape, rng: random.Random) -> _Plan:
-        tiles = _GRID_TILES if shape is Shape.GRID else (0,)
+        tiles = shape.tiles
         reason = submission.fail_reason or DEFAULT_FAIL_REASON
         match submission.scenario:
             case Scenario.BANNED:

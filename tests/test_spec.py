@@ -91,7 +91,12 @@ def test_every_operation_documents_every_error_the_service_returns() -> None:
             assert expected <= codes, (method, path, sorted(expected - codes))
 
 
-RESPONSE_OF = {Result.GRID: "SubmittedGrid", Result.SINGLE: "SubmittedSingle", Result.MODAL: "SubmittedModal"}
+RESPONSE_OF = {
+    Result.GRID: "SubmittedGrid",
+    Result.SINGLE: "SubmittedSingle",
+    Result.MODAL: "SubmittedModal",
+    Result.TEXT: "SubmittedFinal",
+}
 """The 200 response of a submit, by the result the operations table says it gives."""
 LINKED = "$response.body#/data/0/task_id"
 

@@ -10,24 +10,18 @@ still finds `Vary (Strong)`, `Zoom Out 2x`, the pans and `Vary (Region)`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import lru_cache
 
 from apimart_mj import DIRECTIONS, CustomId, rules_for
 
-__all__ = ["Button", "Shape", "buttons_for"]
+from .shapes import Shape
+
+__all__ = ["Button", "buttons_for"]
 
 DISCORD_SECONDARY = 2
 DISCORD_BUTTON = 2
 _GRID_ARROWS = {"left": "⬅", "right": "➡", "up": "⬆", "down": "⬇"}
 _SINGLE_ARROWS = {"left": "⬅️", "right": "➡️", "up": "⬆️", "down": "⬇️"}
-
-
-class Shape(StrEnum):
-    """What a finished task holds: a 2x2 grid of four tiles, or one upscaled image."""
-
-    GRID = "grid"
-    SINGLE = "single"
 
 
 @dataclass(frozen=True)
@@ -84,4 +78,6 @@ def _single(job_hash: str, version: str | None) -> tuple[Button, ...]:
 @lru_cache(maxsize=4096)
 def buttons_for(shape: Shape, job_hash: str, version: str | None = None) -> tuple[Button, ...]:
     """The full button set of a finished task of `shape` (cached: polling reads it on every GET)."""
-    return _grid(job_hash) if shape is Shape.GRID else _single(job_hash, version)
+    if shape is Shape.GRID:
+        return _grid(job_hash)
+    return _single(job_hash, version) if shape is Shape.SINGLE else ()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 __all__ = [
+    "DESCRIBE_TIMING",
     "GRID_TIMING",
     "INSTANT",
     "MODAL_TIMEOUT",
@@ -89,11 +90,15 @@ MODAL_TIMING = Timing(0.0, GRID_TIMING.submitted, GRID_TIMING.in_progress)
 """A task after its /modal call: the row exists already, so it goes MODAL -> SUBMITTED directly."""
 
 
+DESCRIBE_TIMING = Timing(not_start=0.2, submitted=0.3, in_progress=1.5)
+"""A describe: "1-3 s but still async" (the describe page)."""
+
+
 def normal_timing(action: str, *, hd: bool = False) -> Timing:
     """How long a task of `action` takes when nothing goes wrong (an HD upscale renders like a grid)."""
     if action == "UPSCALE" and not hd:
         return INSTANT
-    return GRID_TIMING
+    return DESCRIBE_TIMING if action == "DESCRIBE" else GRID_TIMING
 
 
 _SUBMITTED_PROGRESS = 5

@@ -12,8 +12,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from .buttons import Button, Shape, buttons_for
+from .buttons import Button, buttons_for
 from .lifecycle import MODAL_TIMEOUT, Outcome, Phase, Timing, phase_at
+from .shapes import Shape
 
 __all__ = ["MODAL_CANCELLED", "Task", "TaskState", "new_job_hash", "new_task_id"]
 

@@ -12,7 +12,8 @@ from typing import Any
 from apimart_mj import format_progress, to_unified
 
 from ..config import ViewShape
-from ..domain.buttons import Button, Shape
+from ..domain.buttons import Button
+from ..domain.shapes import Shape, describe_text
 from ..domain.task import Task, TaskState
 from ..images import grid_image_name, tile_image_name
 
@@ -31,14 +32,19 @@ def midjourney_view(task: Task, state: TaskState, images_url: str, shape: ViewSh
         "status": state.status,
         "action": task.action,
         "progress": format_progress(state.progress),
-        "prompt_en" if live else "prompt": task.prompt,
         "quota": state.quota,
     }
+    if task.shape is Shape.TEXT:  # a describe: its result is the prompt (docs/decisions.md)
+        view["mode"] = "DESCRIBE"
+        if state.succeeded:
+            view["prompt"] = view["description"] = describe_text(task.job_hash)
+    else:
+        view["prompt_en" if live else "prompt"] = task.prompt
     if live:
         view["created_at"] = int(task.created_at)
         if state.finished_at is not None:
             view["finished_at"] = int(state.finished_at)
-    if state.succeeded:
+    if state.succeeded and task.shape.tiles:
         if task.shape is Shape.GRID:
             view["grid_image_url"] = images_url + grid_image_name(task.job_hash)
         view["image_urls"] = _image_urls(task, images_url)
@@ -61,9 +67,9 @@ def unified_view(task: Task, state: TaskState, images_url: str) -> dict[str, Any
         finished = int(state.finished_at)
         data["completed"] = finished
         data["actual_time"] = max(0, finished - int(task.created_at))
-        data["result"] = {
-            "images": [{"url": _image_urls(task, images_url), "expires_at": finished + URL_LIFETIME}]
-        }
+        if task.shape.tiles:
+            expires = finished + URL_LIFETIME
+            data["result"] = {"images": [{"url": _image_urls(task, images_url), "expires_at": expires}]}
     if state.failed:
         data["error"] = {**(_CANCELLED if state.cancelled else _FAILED), "message": state.fail_reason}
     return {"code": 200, "data": data}

@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass
 from typing import Protocol
 
 from ..clock import ClockState
-from ..domain.buttons import Shape
 from ..domain.lifecycle import Outcome, Timing
+from ..domain.shapes import Shape
 from ..domain.task import Task
 from ..faults import Drift, Fault, FaultKind
 

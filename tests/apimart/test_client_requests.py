@@ -146,6 +146,7 @@ GRID = MidjourneyTask.from_dict(mj_task())
             "edits",
             {"prompt": "make it snow", "image_urls": ["https://x.test/a.png"], "size": "16:9"},
         ),
+        (lambda c: c.describe("https://x.test/a.png"), "describe", {"image_urls": ["https://x.test/a.png"]}),
         (lambda c: c.upscale(TASK_ID, 2), "upscale", {"task_id": TASK_ID, "index": 2}),
         (
             lambda c: c.upscale(GRID, button=GRID.buttons[1]),

@@ -9,7 +9,7 @@ import pytest
 from apimart_mj import CustomId
 from mock_server.clock import ClockState
 from mock_server.domain.accounts import authenticate, price
-from mock_server.domain.buttons import Shape, buttons_for
+from mock_server.domain.buttons import buttons_for
 from mock_server.domain.errors import Unauthenticated
 from mock_server.domain.lifecycle import (
     GRID_TIMING,
@@ -20,6 +20,7 @@ from mock_server.domain.lifecycle import (
     phase_at,
     timing_reaching,
 )
+from mock_server.domain.shapes import Shape
 from mock_server.domain.task import MODAL_CANCELLED, Task, new_job_hash, new_task_id
 from mock_server.faults import Drift, Fault, FaultKind, drifted
 

@@ -1,5 +1,7 @@
-"""The submits that start from images: blend, edits, and the endpoints after them. In-process, clock advanced,
-every response validated against the spec (the `Api` helper), both views agreeing."""
+"""The submits added to imagine and its follow-ups: blend, edits, describe, and the ones after them.
+
+In-process, the clock advanced, every response validated against the spec (the `Api` helper), both
+views agreeing."""
 
 from __future__ import annotations
 
@@ -88,3 +90,38 @@ def test_edits_rejections_create_nothing(api: Api, body: dict[str, Any], message
     assert (status, kind) == (400, "invalid_request_error")
     assert received.startswith(message), received
     assert api.tasks()["tasks"] == []
+
+
+def test_describe_gives_four_prompts_within_seconds(api: Api) -> None:
+    task_id = api.create("describe", {"image_urls": [A, B]})
+    assert api.mj(task_id)["status"] == "NOT_START"
+    api.advance(2)
+    mj, unified = api.mj(task_id), api.unified(task_id)
+    assert (mj["action"], mj["status"], mj["mode"]) == ("DESCRIBE", "SUCCESS", "DESCRIBE")
+    lines = mj["description"].split("\n")
+    assert mj["prompt"] == mj["description"] and len(lines) == 4
+    assert [line[:3] for line in lines] == [
+        "1\ufe0f\u20e3",
+        "2\ufe0f\u20e3",
+        "3\ufe0f\u20e3",
+        "4\ufe0f\u20e3",
+    ]
+    assert not {"image_urls", "grid_image_url", "buttons"} & set(mj)
+    assert unified["status"] == "completed" and "result" not in unified
+    assert api.mj(task_id)["description"] == mj["description"]  # the same text on every read
+
+
+def test_describe_needs_an_image(api: Api) -> None:
+    for body, message in (
+        ({}, "image_urls is required for describe"),
+        ({"image_urls": []}, "image_urls must hold 1 to 10 items for describe"),
+    ):
+        assert error_of(api.submit("describe", body)) == (400, "invalid_request_error", message)
+    assert api.tasks()["tasks"] == []
+
+
+def test_a_describe_result_takes_no_button(api: Api) -> None:
+    described = api.finished("describe", {"image_urls": [A]})
+    assert (
+        error_of(api.submit("upscale", {"task_id": described, "index": 1}))[2] == "no U1 button on this task"
+    )

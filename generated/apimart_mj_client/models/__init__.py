@@ -2,6 +2,7 @@
 
 from .blend_request import BlendRequest
 from .button import Button
+from .describe_request import DescribeRequest
 from .dimensions import Dimensions
 from .direction import Direction
 from .edits_request import EditsRequest
@@ -33,6 +34,7 @@ from .zoom_request import ZoomRequest
 __all__ = (
     "BlendRequest",
     "Button",
+    "DescribeRequest",
     "Dimensions",
     "Direction",
     "EditsRequest",

@@ -1,0 +1,74 @@
+"""What a finished task holds, by the result its operation gives (`apimart_mj.Result`).
+
+A grid holds four tiles (one fewer after moderation) and the grid's buttons; a single upscaled image
+one tile and the single-image buttons; a describe result four prompts as text. Adding a kind of result
+is adding a member here, its buttons (`buttons.py`) and how the views show it (`http/views.py`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from enum import StrEnum
+
+from apimart_mj import Result
+
+__all__ = ["Shape", "describe_text"]
+
+
+class Shape(StrEnum):
+    GRID = "grid"
+    SINGLE = "single"
+    TEXT = "text"
+
+    @classmethod
+    def of(cls, result: Result) -> Shape:
+        """The shape a task of `result` ends in (a task waiting in MODAL ends as a grid)."""
+        return _OF_RESULT[result]
+
+    @property
+    def tiles(self) -> tuple[int, ...]:
+        """The images it shows once finished, by tile index."""
+        return _TILES[self]
+
+
+_OF_RESULT = {
+    Result.GRID: Shape.GRID,
+    Result.SINGLE: Shape.SINGLE,
+    Result.MODAL: Shape.GRID,
+    Result.TEXT: Shape.TEXT,
+}
+_TILES = {Shape.GRID: (0, 1, 2, 3), Shape.SINGLE: (0,), Shape.TEXT: ()}
+
+_SUBJECTS = (
+    "a cat sitting on a windowsill",
+    "a lighthouse on a cliff at dusk",
+    "a bowl of ripe oranges on a wooden table",
+    "a red vintage car on a rainy street",
+    "an old man reading by a fireplace",
+    "a mountain lake under a starry sky",
+    "a bustling night market with lanterns",
+    "a fox in a snowy forest",
+)
+_STYLES = (
+    "soft natural light, photorealistic",
+    "watercolor illustration, pastel palette",
+    "cinematic lighting, shallow depth of field",
+    "oil painting, impressionist brushwork",
+    "flat vector art, bold colors",
+    "35mm film photograph, grainy",
+    "studio ghibli style, whimsical",
+    "ultra detailed, 8k, dramatic shadows",
+)
+_RATIOS = ("1:1", "3:2", "2:3", "16:9")
+_NUMBERS = ("1\ufe0f\u20e3", "2\ufe0f\u20e3", "3\ufe0f\u20e3", "4\ufe0f\u20e3")
+
+
+def describe_text(job_hash: str) -> str:
+    """The four numbered prompts of a describe result, drawn from its job hash (the same every read)."""
+    digest = hashlib.sha256(job_hash.encode()).digest()
+    subject = _SUBJECTS[digest[0] % len(_SUBJECTS)]
+    lines = [
+        f"{number} {subject}, {_STYLES[digest[1 + n] % len(_STYLES)]} --ar {_RATIOS[digest[5 + n] % 4]}"
+        for n, number in enumerate(_NUMBERS)
+    ]
+    return "\n".join(lines)
