@@ -202,6 +202,22 @@ class ActionsMixin(Generic[S, W]):
         """`inpaint`, then wait until the task reaches MODAL; pass the answer to `modal_and_wait`."""
         return self.submit_and_wait("inpaint", task, button=button, **fields)
 
+    def remix_strong(self, task: TaskRef, index: int, **fields: Any) -> S:
+        """Remix (Strong) image `index` of a finished v8.1 or v8.2 grid; `prompt=` changes the prompt."""
+        return self.submit("remix_strong", task, index=index, **fields)
+
+    def remix_strong_and_wait(self, task: TaskRef, index: int, **fields: Any) -> W:
+        """`remix_strong`, then wait for the new grid."""
+        return self.submit_and_wait("remix_strong", task, index=index, **fields)
+
+    def remix_subtle(self, task: TaskRef, index: int, **fields: Any) -> S:
+        """Remix (Subtle) image `index` of a finished v8.1 or v8.2 grid; `prompt=` changes the prompt."""
+        return self.submit("remix_subtle", task, index=index, **fields)
+
+    def remix_subtle_and_wait(self, task: TaskRef, index: int, **fields: Any) -> W:
+        """`remix_subtle`, then wait for the new grid."""
+        return self.submit_and_wait("remix_subtle", task, index=index, **fields)
+
     def modal(self, task: TaskRef, **fields: Any) -> S:
         """Give a MODAL (inpaint) task its input: with `mask_url` the masked region is repainted, without
         it the image is extended. The task keeps its id; an empty `prompt` reuses the parent's."""

@@ -46,6 +46,8 @@ from ._statuses import (
 from ._versions import (
     DEFAULT_VERSION,
     HD_VERSION,
+    PAN_REFUSED,
+    REMIX_REFUSED,
     SUPPORTED_VERSIONS,
     UNSUPPORTED_VERSION_REASON,
     VERSION_RULES,
@@ -69,6 +71,8 @@ __all__ = [
     "MJ_TERMINAL",
     "MJ_TO_UNIFIED",
     "OPERATIONS",
+    "PAN_REFUSED",
+    "REMIX_REFUSED",
     "REQUIRES_UPSCALED",
     "REROLL_LABELS",
     "SPEC_PATH",

@@ -49,6 +49,8 @@ class Parent(StrEnum):
     """Nothing: a new task from a prompt or images."""
     BUTTON = "button"
     """A finished task: presses one of its buttons (by `custom_id`, or the one auto-matching picks)."""
+    INDEX = "index"
+    """A finished grid: one of its images by `index` (no button is pressed)."""
     MODAL = "modal"
     """The task itself, waiting in MODAL."""
 
@@ -156,6 +158,23 @@ def _follow_up(
     )
 
 
+def _remix(strength: str) -> Operation:
+    """Remix (Strong) or (Subtle): one image of a finished v8.1/v8.2 grid, by index, with a new prompt."""
+    return Operation(
+        f"remix_{strength}",
+        _post(f"{_GEN}/remix-{strength}", f"remix{strength.title()}"),
+        Kind.SUBMIT,
+        "midjourney",
+        action=f"REMIX_{strength.upper()}",
+        request="RemixRequest",
+        parent=Parent.INDEX,
+        selects=frozenset({Selector.INDEX}),
+        acts_on=frozenset({Result.GRID}),
+        result=Result.GRID,
+        price=0.05,
+    )
+
+
 _GRID, _SINGLE = Result.GRID, Result.SINGLE
 _INDEX, _DIRECTION, _ZOOM_RATIO = Selector.INDEX, Selector.DIRECTION, Selector.ZOOM_RATIO
 
@@ -219,6 +238,8 @@ OPERATIONS: tuple[Operation, ...] = (
     _follow_up("zoom", "ZOOM", "ZoomRequest", {_ZOOM_RATIO}, {_SINGLE}, _GRID, 0.05),
     _follow_up("pan", "PAN", "PanRequest", {_DIRECTION}, {_SINGLE}, _GRID, 0.05),
     _follow_up("inpaint", "INPAINT", "InpaintRequest", set(), {_SINGLE}, Result.MODAL, 0.05),
+    _remix("strong"),
+    _remix("subtle"),
     Operation(
         "modal",
         _post(f"{_GEN}/modal", "modal"),

@@ -16,6 +16,8 @@ from types import MappingProxyType
 __all__ = [
     "DEFAULT_VERSION",
     "HD_VERSION",
+    "PAN_REFUSED",
+    "REMIX_REFUSED",
     "SUPPORTED_VERSIONS",
     "UNSUPPORTED_VERSION_REASON",
     "VERSION_RULES",
@@ -33,6 +35,11 @@ UNSUPPORTED_VERSION_REASON = (
 """The live `fail_reason` of a task submitted with a version the engine does not take."""
 
 
+PAN_REFUSED = "invalid generation request"
+"""What pan on a v8.x parent answers (the English pan page)."""
+REMIX_REFUSED = "remix needs a finished v8.1 or v8.2 task"
+
+
 @dataclass(frozen=True)
 class VersionRules:
     """What a task of one version allows its follow-ups."""
@@ -41,6 +48,14 @@ class VersionRules:
     remix: bool
     hd_upscales: tuple[str, ...]
     """The `MJ::JOB::<operation>::1::<hash>::SOLO` HD upscales of this version, Subtle/2x first."""
+
+    def refusal(self, action: str) -> str | None:
+        """The 400 message for a follow-up of `action` on a task of this version, or None if allowed."""
+        if action == "PAN" and not self.pan:
+            return PAN_REFUSED
+        if action in ("REMIX_STRONG", "REMIX_SUBTLE") and not self.remix:
+            return REMIX_REFUSED
+        return None
 
 
 _V5 = ("upsample_v5_2x", "upsample_v5_4x")

@@ -54,11 +54,9 @@ from .domain.values import MAX_SECONDS, number
 from .faults import Fault
 from .store import JournalEntry, Settings, Store
 
-__all__ = ["DEFAULT_FAIL_REASON", "INVALID_GENERATION", "MockService", "Submission"]
+__all__ = ["DEFAULT_FAIL_REASON", "MockService", "Submission"]
 
 DEFAULT_FAIL_REASON = "No available upstream"
-INVALID_GENERATION = "invalid generation request"
-"""What pan on a v8.x parent answers (the English pan page; docs/decisions.md, version rules)."""
 _STATUSES = ("NOT_START", "SUBMITTED", "IN_PROGRESS", "MODAL", "SUCCESS", "FAILURE")
 
 
@@ -112,6 +110,8 @@ class MockService:
             return self._generate(operation, account, now, inputs, submission)
         if operation.parent is Parent.BUTTON:
             return self._press(operation, account, now, inputs, submission)
+        if operation.parent is Parent.INDEX:
+            return self._pick(operation, account, now, inputs, submission)
         return self._modal(account, now, inputs, submission)
 
     def _generate(
@@ -140,8 +140,7 @@ class MockService:
         """
         parent = self._finished_parent(account, str(inputs.task_id), now)
         pressed, action = self._pressed(parent, operation, inputs)
-        if action == "PAN" and not rules_for(parent.version).pan:
-            raise InvalidRequest(INVALID_GENERATION)
+        _check_version(parent, action)
         hd = pressed.operation in HD_UPSCALE_OPERATIONS
         child = by_action(action)
         shape = Shape.of(Result(str(child.result)))
@@ -149,6 +148,24 @@ class MockService:
         plan = self._plan(submission, normal_timing(action, hd=hd), shape, rng)
         task = self._new_task(
             account, now, rng, action, shape, parent.prompt, plan, inputs, parent.version, pressed, parent
+        )
+        self.store.add_task(task)
+        return task
+
+    def _pick(
+        self, operation: Operation, account: str, now: float, inputs: Inputs, submission: Submission
+    ) -> Task:
+        """A new grid from one image (`index`) of a finished grid, no button pressed (remix)."""
+        parent = self._finished_parent(account, str(inputs.task_id), now)
+        action = str(operation.action)
+        if parent.shape is not Shape.GRID:
+            raise InvalidRequest(f"{operation.cli_name} needs a grid: task {parent.id} is a single image")
+        _check_version(parent, action)
+        rng = self._rng()
+        plan = self._plan(submission, normal_timing(action), Shape.GRID, rng)
+        prompt = inputs.prompt or parent.prompt
+        task = self._new_task(
+            account, now, rng, action, Shape.GRID, prompt, plan, inputs, parent.version, None, parent
         )
         self.store.add_task(task)
         return task
@@ -352,3 +369,10 @@ class MockService:
 def _creatable() -> list[Operation]:
     """Operations whose tasks the control API creates directly: every submit that makes a new task."""
     return [op for op in submits() if op.parent is not Parent.MODAL]
+
+
+def _check_version(parent: Task, action: str) -> None:
+    """400 when the parent's version does not allow `action` (docs/decisions.md, version rules)."""
+    refusal = rules_for(parent.version).refusal(action)
+    if refusal is not None:
+        raise InvalidRequest(refusal)

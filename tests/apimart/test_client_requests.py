@@ -147,6 +147,12 @@ GRID = MidjourneyTask.from_dict(mj_task())
             {"prompt": "make it snow", "image_urls": ["https://x.test/a.png"], "size": "16:9"},
         ),
         (lambda c: c.describe("https://x.test/a.png"), "describe", {"image_urls": ["https://x.test/a.png"]}),
+        (
+            lambda c: c.remix_strong(TASK_ID, 2, prompt="at night"),
+            "remix-strong",
+            {"task_id": TASK_ID, "index": 2, "prompt": "at night"},
+        ),
+        (lambda c: c.remix_subtle(TASK_ID, 1), "remix-subtle", {"task_id": TASK_ID, "index": 1}),
         (lambda c: c.upscale(TASK_ID, 2), "upscale", {"task_id": TASK_ID, "index": 2}),
         (
             lambda c: c.upscale(GRID, button=GRID.buttons[1]),

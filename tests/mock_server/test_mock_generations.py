@@ -125,3 +125,44 @@ def test_a_describe_result_takes_no_button(api: Api) -> None:
     assert (
         error_of(api.submit("upscale", {"task_id": described, "index": 1}))[2] == "no U1 button on this task"
     )
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "action"), [("remix-strong", "REMIX_STRONG"), ("remix-subtle", "REMIX_SUBTLE")]
+)
+@pytest.mark.parametrize("version", ["8.1", "8.2"])
+def test_remix_of_a_v8_grid_gives_a_grid(api: Api, endpoint: str, action: str, version: str) -> None:
+    grid = api.finished(body={"prompt": "a harbour at noon", "version": version})
+    mj, unified = finished_views(api, endpoint, {"task_id": grid, "index": 3, "prompt": "a harbour at night"})
+    assert (mj["action"], mj["status"], len(mj["image_urls"]), mj["prompt_en"]) == (
+        action,
+        "SUCCESS",
+        4,
+        "a harbour at night",
+    )
+    assert unified["result"]["images"][0]["url"] == mj["image_urls"]
+    kept = api.mj(api.finished(endpoint, {"task_id": grid, "index": 1}))
+    assert kept["prompt_en"] == "a harbour at noon"  # no prompt: the parent's
+
+
+@pytest.mark.parametrize("version", [None, "7", "8", "6.1"])
+def test_remix_needs_a_v8_1_or_v8_2_parent(api: Api, version: str | None) -> None:
+    body = {"prompt": "a harbour"} if version is None else {"prompt": "a harbour", "version": version}
+    grid = api.finished(body=body)
+    before = api.tasks()
+    response = api.submit("remix-strong", {"task_id": grid, "index": 1})
+    assert error_of(response) == (400, "invalid_request_error", "remix needs a finished v8.1 or v8.2 task")
+    assert api.tasks() == before
+
+
+def test_remix_rejections(api: Api) -> None:
+    grid = api.finished(body={"prompt": "a harbour", "version": "8.1"})
+    upscaled = api.create("upscale", {"task_id": grid, "index": 1})
+    pending = api.create(body={"prompt": "a harbour", "version": "8.1"})
+    for body, message in (
+        ({"task_id": grid}, "index is required for remix-subtle"),
+        ({"task_id": grid, "index": 5}, "invalid index: 5 is greater than the maximum of 4"),
+        ({"task_id": pending, "index": 1}, f"task {pending} is not in SUCCESS state"),
+        ({"task_id": upscaled, "index": 1}, f"remix-subtle needs a grid: task {upscaled} is a single image"),
+    ):
+        assert error_of(api.submit("remix-subtle", body)) == (400, "invalid_request_error", message)

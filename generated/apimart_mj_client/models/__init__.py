@@ -19,6 +19,7 @@ from .midjourney_task_status import MidjourneyTaskStatus
 from .modal_request import ModalRequest
 from .pan_request import PanRequest
 from .prompt_options import PromptOptions
+from .remix_request import RemixRequest
 from .reroll_request import RerollRequest
 from .speed import Speed
 from .submit_response import SubmitResponse
@@ -51,6 +52,7 @@ __all__ = (
     "ModalRequest",
     "PanRequest",
     "PromptOptions",
+    "RemixRequest",
     "RerollRequest",
     "Speed",
     "SubmitResponse",

@@ -1,0 +1,230 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_response import ErrorResponse
+from ...models.remix_request import RemixRequest
+from ...models.submit_response import SubmitResponse
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: RemixRequest,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/midjourney/generations/remix-strong",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorResponse | SubmitResponse | None:
+    if response.status_code == 200:
+        response_200 = SubmitResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorResponse.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorResponse.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 402:
+        response_402 = ErrorResponse.from_dict(response.json())
+
+        return response_402
+
+    if response.status_code == 403:
+        response_403 = ErrorResponse.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorResponse.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 422:
+        response_422 = ErrorResponse.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorResponse.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 502:
+        response_502 = ErrorResponse.from_dict(response.json())
+
+        return response_502
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorResponse | SubmitResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: RemixRequest,
+) -> Response[ErrorResponse | SubmitResponse]:
+    """Remix (Strong) one image of a v8.1 or v8.2 grid
+
+     `task_id` of a finished v8.1 or v8.2 grid and `index` 1-4; another version answers 400
+    `remix needs a finished v8.1 or v8.2 task`. `prompt` omitted keeps the parent's. Gives a grid of
+    four images. Billed.
+
+    Args:
+        body (RemixRequest): One image of a finished v8.1 or v8.2 grid, with a new prompt if
+            wanted. Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'index': 2, 'prompt': 'the
+            same scene in winter'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorResponse | SubmitResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: RemixRequest,
+) -> ErrorResponse | SubmitResponse | None:
+    """Remix (Strong) one image of a v8.1 or v8.2 grid
+
+     `task_id` of a finished v8.1 or v8.2 grid and `index` 1-4; another version answers 400
+    `remix needs a finished v8.1 or v8.2 task`. `prompt` omitted keeps the parent's. Gives a grid of
+    four images. Billed.
+
+    Args:
+        body (RemixRequest): One image of a finished v8.1 or v8.2 grid, with a new prompt if
+            wanted. Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'index': 2, 'prompt': 'the
+            same scene in winter'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorResponse | SubmitResponse
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: RemixRequest,
+) -> Response[ErrorResponse | SubmitResponse]:
+    """Remix (Strong) one image of a v8.1 or v8.2 grid
+
+     `task_id` of a finished v8.1 or v8.2 grid and `index` 1-4; another version answers 400
+    `remix needs a finished v8.1 or v8.2 task`. `prompt` omitted keeps the parent's. Gives a grid of
+    four images. Billed.
+
+    Args:
+        body (RemixRequest): One image of a finished v8.1 or v8.2 grid, with a new prompt if
+            wanted. Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'index': 2, 'prompt': 'the
+            same scene in winter'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorResponse | SubmitResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: RemixRequest,
+) -> ErrorResponse | SubmitResponse | None:
+    """Remix (Strong) one image of a v8.1 or v8.2 grid
+
+     `task_id` of a finished v8.1 or v8.2 grid and `index` 1-4; another version answers 400
+    `remix needs a finished v8.1 or v8.2 task`. `prompt` omitted keeps the parent's. Gives a grid of
+    four images. Billed.
+
+    Args:
+        body (RemixRequest): One image of a finished v8.1 or v8.2 grid, with a new prompt if
+            wanted. Example: {'task_id': 'task_01KV52C0TEJSYZMCG0NCS4YWKK', 'index': 2, 'prompt': 'the
+            same scene in winter'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorResponse | SubmitResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed
