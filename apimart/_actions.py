@@ -202,6 +202,34 @@ class ActionsMixin(Generic[S, W]):
         """`inpaint`, then wait until the task reaches MODAL; pass the answer to `modal_and_wait`."""
         return self.submit_and_wait("inpaint", task, button=button, **fields)
 
+    def video(
+        self,
+        task: TaskRef | None = None,
+        index: int | None = None,
+        *,
+        image_url: str | None = None,
+        **fields: Any,
+    ) -> S:
+        """Animate one image of a finished grid (`task`, `index` 0-3) or a first frame (`image_url` with a
+        `prompt`) into `batch_size` videos (1, 2 or 4); also `video_type`, `motion`, `animate_mode`,
+        `end_url`."""
+        return self.submit(
+            "video", task, index=index, image_urls=None if image_url is None else [image_url], **fields
+        )
+
+    def video_and_wait(
+        self,
+        task: TaskRef | None = None,
+        index: int | None = None,
+        *,
+        image_url: str | None = None,
+        **fields: Any,
+    ) -> W:
+        """`video`, then wait for the videos."""
+        return self.submit_and_wait(
+            "video", task, index=index, image_urls=None if image_url is None else [image_url], **fields
+        )
+
     def remix_strong(self, task: TaskRef, index: int, **fields: Any) -> S:
         """Remix (Strong) image `index` of a finished v8.1 or v8.2 grid; `prompt=` changes the prompt."""
         return self.submit("remix_strong", task, index=index, **fields)

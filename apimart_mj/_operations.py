@@ -51,6 +51,8 @@ class Parent(StrEnum):
     """A finished task: presses one of its buttons (by `custom_id`, or the one auto-matching picks)."""
     INDEX = "index"
     """A finished grid: one of its images by `index` (no button is pressed)."""
+    FRAME = "frame"
+    """A first frame: an image sent by URL, or (`task_id`, `index`) one image of a finished grid."""
     MODAL = "modal"
     """The task itself, waiting in MODAL."""
 
@@ -75,6 +77,8 @@ class Result(StrEnum):
     """Nothing yet: the task waits in MODAL for /modal, then becomes a grid of four candidates."""
     TEXT = "text"
     """Four prompts describing an image (`prompt` and `description`); no images, no buttons."""
+    VIDEO = "video"
+    """`batch_size` videos (`video_url`, `video_urls`; unified `result.videos`); no buttons."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,8 @@ class Operation:
     """The results of parents this operation takes by auto-matching (a `custom_id` may reach others)."""
     result: Result | None = None
     price: float = 0.0
-    """What a task of this action costs (illustrative: the mock's pricing, not APIMart's)."""
+    """What a task of this action costs (illustrative: the mock's pricing, not APIMart's); a video costs
+    this per video made."""
 
     @property
     def route(self) -> Route:
@@ -238,6 +243,19 @@ OPERATIONS: tuple[Operation, ...] = (
     _follow_up("zoom", "ZOOM", "ZoomRequest", {_ZOOM_RATIO}, {_SINGLE}, _GRID, 0.05),
     _follow_up("pan", "PAN", "PanRequest", {_DIRECTION}, {_SINGLE}, _GRID, 0.05),
     _follow_up("inpaint", "INPAINT", "InpaintRequest", set(), {_SINGLE}, Result.MODAL, 0.05),
+    Operation(
+        "video",
+        _post(f"{_GEN}/video", "video"),
+        Kind.SUBMIT,
+        "midjourney",
+        action="VIDEO",
+        request="VideoRequest",
+        parent=Parent.FRAME,
+        selects=frozenset({_INDEX}),
+        acts_on=frozenset({_GRID}),
+        result=Result.VIDEO,
+        price=0.1,
+    ),
     _remix("strong"),
     _remix("subtle"),
     Operation(

@@ -110,8 +110,10 @@ class MockService:
             return self._generate(operation, account, now, inputs, submission)
         if operation.parent is Parent.BUTTON:
             return self._press(operation, account, now, inputs, submission)
-        if operation.parent is Parent.INDEX:
+        if operation.parent is Parent.INDEX or (operation.parent is Parent.FRAME and inputs.task_id):
             return self._pick(operation, account, now, inputs, submission)
+        if operation.parent is Parent.FRAME:
+            return self._generate(operation, account, now, inputs, submission)
         return self._modal(account, now, inputs, submission)
 
     def _generate(
@@ -124,7 +126,7 @@ class MockService:
             submission = Submission(Scenario.FAILURE, UNSUPPORTED_VERSION_REASON)
         rng = self._rng()
         shape = Shape.of(Result(str(operation.result)))
-        plan = self._plan(submission, normal_timing(action), shape, rng)
+        plan = self._plan(submission, normal_timing(action), shape.tiles_for(inputs.batch_size), rng)
         prompt = prompt_of(action, inputs)
         task = self._new_task(account, now, rng, action, shape, prompt, plan, inputs, version)
         self.store.add_task(task)
@@ -145,7 +147,7 @@ class MockService:
         child = by_action(action)
         shape = Shape.of(Result(str(child.result)))
         rng = self._rng()
-        plan = self._plan(submission, normal_timing(action, hd=hd), shape, rng)
+        plan = self._plan(submission, normal_timing(action, hd=hd), shape.tiles, rng)
         task = self._new_task(
             account, now, rng, action, shape, parent.prompt, plan, inputs, parent.version, pressed, parent
         )
@@ -155,17 +157,18 @@ class MockService:
     def _pick(
         self, operation: Operation, account: str, now: float, inputs: Inputs, submission: Submission
     ) -> Task:
-        """A new grid from one image (`index`) of a finished grid, no button pressed (remix)."""
+        """A new task from one image (`index`) of a finished grid, no button pressed (remix, video)."""
         parent = self._finished_parent(account, str(inputs.task_id), now)
         action = str(operation.action)
         if parent.shape is not Shape.GRID:
-            raise InvalidRequest(f"{operation.cli_name} needs a grid: task {parent.id} is a single image")
+            raise InvalidRequest(f"{operation.cli_name} needs a grid: task {parent.id} is not one")
         _check_version(parent, action)
         rng = self._rng()
-        plan = self._plan(submission, normal_timing(action), Shape.GRID, rng)
+        shape = Shape.of(Result(str(operation.result)))
+        plan = self._plan(submission, normal_timing(action), shape.tiles_for(inputs.batch_size), rng)
         prompt = inputs.prompt or parent.prompt
         task = self._new_task(
-            account, now, rng, action, Shape.GRID, prompt, plan, inputs, parent.version, None, parent
+            account, now, rng, action, shape, prompt, plan, inputs, parent.version, None, parent
         )
         self.store.add_task(task)
         return task
@@ -178,7 +181,7 @@ class MockService:
         if submission.scenario is None:
             plan = _Plan(MODAL_TIMING, task.outcome, task.fail_reason, task.tiles)
         else:
-            plan = self._plan(submission, MODAL_TIMING, Shape.GRID, self._rng())
+            plan = self._plan(submission, MODAL_TIMING, Shape.GRID.tiles, self._rng())
         continued = replace(
             task,
             started_at=now,
@@ -232,7 +235,7 @@ class MockService:
         outcome = Outcome.FAILURE if status == "FAILURE" else Outcome.SUCCESS
         reason = str(body.get("fail_reason") or DEFAULT_FAIL_REASON) if outcome is Outcome.FAILURE else None
         tiles = shape.tiles
-        normal = normal_timing("IMAGINE")
+        normal = normal_timing("IMAGINE")  # long enough phases for any status at any age
         plan = _Plan(timing_reaching(status, age, normal), outcome, reason, tiles)
         task = self._new_task(account, now - age, self._rng(), action, shape, prompt, plan, Inputs(), None)
         self.store.add_task(task)
@@ -304,8 +307,9 @@ class MockService:
             raise InvalidRequest(f"custom_id {text} is not a button of task {parent.id}")
         return custom_id, custom_id.action
 
-    def _plan(self, submission: Submission, normal: Timing, shape: Shape, rng: random.Random) -> _Plan:
-        tiles = shape.tiles
+    def _plan(
+        self, submission: Submission, normal: Timing, tiles: tuple[int, ...], rng: random.Random
+    ) -> _Plan:
         reason = submission.fail_reason or DEFAULT_FAIL_REASON
         match submission.scenario:
             case Scenario.BANNED:
@@ -321,7 +325,7 @@ class MockService:
                 return _Plan(slow.scaled(10), Outcome.SUCCESS, None, tiles)
             case Scenario.TIMEOUT:
                 return _Plan(Timing(TIMEOUT_AFTER, 0.0, 0.0), Outcome.FAILURE, "Task timeout", tiles)
-            case Scenario.MODERATED if shape is Shape.GRID:
+            case Scenario.MODERATED if len(tiles) == len(Shape.GRID.tiles):
                 removed = rng.choice(tiles)
                 return _Plan(normal, Outcome.SUCCESS, None, tuple(t for t in tiles if t != removed))
             case _:
@@ -358,7 +362,9 @@ class MockService:
             timing=plan.timing,
             outcome=plan.outcome,
             tiles=plan.tiles,
-            charge=0.0 if modal else price(action, pressed),
+            charge=0.0
+            if modal
+            else price(action, pressed, count=len(plan.tiles) if shape is Shape.VIDEO else 1),
             fail_reason=plan.fail_reason,
             parent_id=None if parent is None else parent.id,
             metadata=dict(inputs.metadata),

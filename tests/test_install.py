@@ -44,6 +44,7 @@ def test_wheel_holds_every_package_and_the_spec(wheel: Path) -> None:
         "apimart_mj_client/py.typed",
         "apimart_mj_client/api/midjourney/upscale.py",
         "mock_server/py.typed",
+        "mock_server/assets/video.mp4",
         "apimart_mj/openapi.yaml",
     ):
         assert required in names, required

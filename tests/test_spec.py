@@ -96,6 +96,7 @@ RESPONSE_OF = {
     Result.SINGLE: "SubmittedSingle",
     Result.MODAL: "SubmittedModal",
     Result.TEXT: "SubmittedFinal",
+    Result.VIDEO: "SubmittedFinal",
 }
 """The 200 response of a submit, by the result the operations table says it gives."""
 LINKED = "$response.body#/data/0/task_id"

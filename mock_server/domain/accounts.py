@@ -31,12 +31,13 @@ def authenticate(header: str | None, allowed: Collection[str]) -> str:
     return found.group(1)
 
 
-def price(action: str, custom_id: CustomId | None = None) -> float:
-    """What a task of `action` costs; an HD upscale (by its customId) costs more than a plain one."""
+def price(action: str, custom_id: CustomId | None = None, *, count: int = 1) -> float:
+    """What a task of `action` making `count` results costs (only a video makes several); an HD upscale
+    (by its customId) costs more than a plain one."""
     if (
         custom_id is not None
         and custom_id.family is Family.JOB
         and custom_id.operation in HD_UPSCALE_OPERATIONS
     ):
         return HD_UPSCALE_PRICE
-    return by_action(action).price
+    return by_action(action).price * count

@@ -29,6 +29,7 @@ class Inputs:
     hd: bool = False
     dimensions: str | None = None
     size: str | None = None
+    batch_size: int | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -1,7 +1,8 @@
 """What a finished task holds, by the result its operation gives (`apimart_mj.Result`).
 
 A grid holds four tiles (one fewer after moderation) and the grid's buttons; a single upscaled image
-one tile and the single-image buttons; a describe result four prompts as text. Adding a kind of result
+one tile and the single-image buttons; a describe result four prompts as text; a video result one to
+four videos. Adding a kind of result
 is adding a member here, its buttons (`buttons.py`) and how the views show it (`http/views.py`).
 """
 
@@ -12,13 +13,14 @@ from enum import StrEnum
 
 from apimart_mj import Result
 
-__all__ = ["Shape", "describe_text"]
+__all__ = ["BATCH_SIZES", "Shape", "describe_text"]
 
 
 class Shape(StrEnum):
     GRID = "grid"
     SINGLE = "single"
     TEXT = "text"
+    VIDEO = "video"
 
     @classmethod
     def of(cls, result: Result) -> Shape:
@@ -27,8 +29,14 @@ class Shape(StrEnum):
 
     @property
     def tiles(self) -> tuple[int, ...]:
-        """The images it shows once finished, by tile index."""
+        """The images (for a video: the videos) it shows once finished, by index."""
         return _TILES[self]
+
+    def tiles_for(self, batch_size: int | None) -> tuple[int, ...]:
+        """`tiles`, except that a video submit makes `batch_size` videos (1, 2 or 4; anything else: 1)."""
+        if self is Shape.VIDEO and batch_size in BATCH_SIZES:
+            return tuple(range(int(batch_size)))
+        return self.tiles
 
 
 _OF_RESULT = {
@@ -36,8 +44,11 @@ _OF_RESULT = {
     Result.SINGLE: Shape.SINGLE,
     Result.MODAL: Shape.GRID,
     Result.TEXT: Shape.TEXT,
+    Result.VIDEO: Shape.VIDEO,
 }
-_TILES = {Shape.GRID: (0, 1, 2, 3), Shape.SINGLE: (0,), Shape.TEXT: ()}
+_TILES = {Shape.GRID: (0, 1, 2, 3), Shape.SINGLE: (0,), Shape.TEXT: (), Shape.VIDEO: (0,)}
+BATCH_SIZES = (1, 2, 4)
+"""How many videos one video submit may ask for; any other `batch_size` counts as 1."""
 
 _SUBJECTS = (
     "a cat sitting on a windowsill",

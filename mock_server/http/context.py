@@ -13,7 +13,7 @@ from ..config import MockConfig
 from ..service import MockService
 from .validation import BodyValidators
 
-__all__ = ["EXTENSION", "MockState", "account", "images_base", "images_url", "json_response", "mock", "now"]
+__all__ = ["EXTENSION", "MockState", "account", "json_response", "media_base", "media_url", "mock", "now"]
 
 EXTENSION = "apimart_mock"
 
@@ -45,14 +45,15 @@ def account() -> str:
     return value
 
 
-def images_url() -> str:
-    """Where the images this request hands out are served: the public URL or this server's own."""
-    return images_base(mock().config.public_url, request.host_url)
+def media_url() -> str:
+    """Where the media this request hands out are served: the public URL or this server's own."""
+    return media_base(mock().config.public_url, request.host_url)
 
 
-def images_base(public_url: str | None, host_url: str) -> str:
-    """The images URL for a server reached at `host_url` (`http://host:port/`) unless one is configured."""
-    return (public_url.rstrip("/") + "/" if public_url else host_url) + "images/"
+def media_base(public_url: str | None, host_url: str) -> str:
+    """The media base URL for a server reached at `host_url` (`http://host:port/`) unless one is
+    configured; ends with `/`."""
+    return public_url.rstrip("/") + "/" if public_url else host_url
 
 
 def json_response(body: Any, status: int = 200) -> Response:

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, request
 
 from ..clock import ClockState
 from ..domain.values import MAX_SECONDS, number
-from .context import images_url, json_response, mock, now
+from .context import json_response, media_url, mock, now
 from .validation import read_json_object
 from .views import midjourney_view
 
@@ -82,7 +82,7 @@ def reset() -> Response:
 def create_task() -> Response:
     state = mock()
     task = state.service.create_directly(now(), _json())
-    return json_response(_summary(task, images_url()), 201)
+    return json_response(_summary(task, media_url()), 201)
 
 
 @blueprint.get("/tasks")
@@ -90,7 +90,7 @@ def list_tasks() -> Response:
     tasks = mock().service.tasks(request.args.get("account"))
     at = now()
     charged = round(sum(task.at(at).quota for task in tasks), 6)
-    return json_response({"tasks": [_summary(task, images_url()) for task in tasks], "charged": charged})
+    return json_response({"tasks": [_summary(task, media_url()) for task in tasks], "charged": charged})
 
 
 def _summary(task: Any, base: str) -> dict[str, Any]:

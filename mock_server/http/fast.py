@@ -23,7 +23,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from ..domain.accounts import authenticate
 from ..domain.errors import MockError
 from ..store import JournalEntry
-from .context import EXTENSION, MockState, images_base
+from .context import EXTENSION, MockState, media_base
 from .pipeline import WORKER_HEADER
 from .validation import TASK_ID
 from .views import error_body, midjourney_view, unified_view
@@ -66,11 +66,11 @@ class FastTaskGets:
             account = authenticate(environ.get("HTTP_AUTHORIZATION"), state.config.api_keys)
             task = state.service.get(account, task_id, now)
             at = task.at(now)
-            images = self._images_url(environ)
+            media = self._media_url(environ)
             if view == "unified":
-                body = unified_view(task, at, images)
+                body = unified_view(task, at, media)
             else:
-                body = midjourney_view(task, at, images, state.config.shape)
+                body = midjourney_view(task, at, media, state.config.shape)
             status = 200
         except MockError as error:
             status = error.status
@@ -90,12 +90,12 @@ class FastTaskGets:
         )
         return [data]
 
-    def _images_url(self, environ: dict[str, Any]) -> str:
-        """context.images_url() without a request context: Werkzeug's own host_url, cached per host."""
+    def _media_url(self, environ: dict[str, Any]) -> str:
+        """context.media_url() without a request context: Werkzeug's own host_url, cached per host."""
         key = tuple(environ.get(k) for k in _HOST_KEYS)
         base = self._hosts.get(key)
         if base is None:
-            base = images_base(self.state.config.public_url, self.app.request_class(environ).host_url)
+            base = media_base(self.state.config.public_url, self.app.request_class(environ).host_url)
             if len(self._hosts) < _HOST_CACHE_SIZE:
                 self._hosts[key] = base
         return base

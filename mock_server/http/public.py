@@ -1,11 +1,11 @@
-"""Unauthenticated resources: the spec (`/openapi.json`) and the images the mock hands out."""
+"""Unauthenticated resources: the spec (`/openapi.json`) and the media the mock hands out."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response
 
 from ..domain.errors import NotFound
-from ..images import IMAGE_NAME, png_for
+from ..media import IMAGE_NAME, VIDEO_NAME, png_for, video_bytes
 from ..spec import spec_json
 
 __all__ = ["blueprint"]
@@ -23,5 +23,14 @@ def image(name: str) -> Response:
     if IMAGE_NAME.fullmatch(name) is None:
         raise NotFound("image not found")
     response = Response(png_for(name), mimetype="image/png")
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+@blueprint.get("/videos/<name>")
+def video(name: str) -> Response:
+    if VIDEO_NAME.fullmatch(name) is None:
+        raise NotFound("video not found")
+    response = Response(video_bytes(), mimetype="video/mp4")
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response

@@ -93,12 +93,16 @@ class BodyValidators:
 
 
 def _describe(error: ValidationError, declared: dict[str, Any], operation: str) -> str:
+    # A rule the spec words itself (`x-message` on the part of the schema that failed) says it best.
+    message = _spec_message(error, declared)
+    if message is not None:
+        return message
     # At the top level the instance is the body (a dict) and the schema an object schema.
     instance = cast(dict[str, Any], error.instance)
     if error.validator == "required" and not error.path:
         required = cast(list[str], error.validator_value)
         missing = next((name for name in required if name not in instance), "a field")
-        if "then" in error.relative_schema_path:  # "if: not: required: [custom_id]; then: required: [x]"
+        if list(error.schema_path) == ["then", "required"]:  # if: not: required: [custom_id]; then: ...
             alternative = " or ".join(declared["if"]["not"]["required"])
             return f"{missing} or {alternative} is required for {operation}"
         return f"{missing} is required for {operation}"
@@ -119,3 +123,17 @@ def _property_names(schema: dict[str, Any]) -> set[str]:
     for part in schema.get("allOf", []):
         names |= _property_names(part)
     return names
+
+
+def _spec_message(error: ValidationError, declared: dict[str, Any]) -> str | None:
+    """The `x-message` of the innermost part of `declared` on the failing error's path, if any."""
+    node: Any = declared
+    found = node.get("x-message")
+    for part in error.schema_path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and "x-message" in node:
+            found = node["x-message"]
+    return found if isinstance(found, str) else None

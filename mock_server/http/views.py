@@ -15,7 +15,7 @@ from ..config import ViewShape
 from ..domain.buttons import Button
 from ..domain.shapes import Shape, describe_text
 from ..domain.task import Task, TaskState
-from ..images import grid_image_name, tile_image_name
+from ..media import grid_image_path, tile_image_path, video_path
 
 __all__ = ["URL_LIFETIME", "error_body", "midjourney_view", "submitted", "unified_view"]
 
@@ -25,7 +25,8 @@ _FAILED = {"code": 500, "type": "task_failed"}
 _CANCELLED = {"code": 408, "type": "task_cancelled"}
 
 
-def midjourney_view(task: Task, state: TaskState, images_url: str, shape: ViewShape) -> dict[str, Any]:
+def midjourney_view(task: Task, state: TaskState, media: str, shape: ViewShape) -> dict[str, Any]:
+    """The bare task of `GET /v1/midjourney/{id}`; `media` is the base URL of the media it links to."""
     live = shape is ViewShape.LIVE
     view: dict[str, Any] = {
         "id": task.id,
@@ -40,22 +41,36 @@ def midjourney_view(task: Task, state: TaskState, images_url: str, shape: ViewSh
             view["prompt"] = view["description"] = describe_text(task.job_hash)
     else:
         view["prompt_en" if live else "prompt"] = task.prompt
+    if task.shape is Shape.VIDEO:
+        view["mode"] = "FAST"
     if live:
         view["created_at"] = int(task.created_at)
         if state.finished_at is not None:
             view["finished_at"] = int(state.finished_at)
-    if state.succeeded and task.shape.tiles:
-        if task.shape is Shape.GRID:
-            view["grid_image_url"] = images_url + grid_image_name(task.job_hash)
-        view["image_urls"] = _image_urls(task, images_url)
-        if task.shape is Shape.GRID or not live:
-            view["buttons"] = [_button(button) for button in task.buttons]
+    if state.succeeded:
+        view.update(_results(task, media, live))
     if state.failed:
         view["fail_reason"] = state.fail_reason
     return view
 
 
-def unified_view(task: Task, state: TaskState, images_url: str) -> dict[str, Any]:
+def _results(task: Task, media: str, live: bool) -> dict[str, Any]:
+    """What a finished task shows in the MJ view, by its shape."""
+    if task.shape is Shape.VIDEO:
+        urls = _video_urls(task, media)
+        return {"video_url": urls[0], "video_urls": urls}
+    if task.shape is Shape.TEXT:
+        return {}
+    results: dict[str, Any] = {"image_urls": _image_urls(task, media)}
+    if task.shape is Shape.GRID:
+        results["grid_image_url"] = media + grid_image_path(task.job_hash)
+    if task.shape is Shape.GRID or not live:
+        results["buttons"] = [_button(button) for button in task.buttons]
+    return results
+
+
+def unified_view(task: Task, state: TaskState, media: str) -> dict[str, Any]:
+    """The `{code, data}` envelope of `GET /v1/tasks/{id}`, statuses mapped (docs/decisions.md)."""
     data: dict[str, Any] = {
         "id": task.id,
         "status": to_unified(state.status, cancelled=state.cancelled),
@@ -67,9 +82,11 @@ def unified_view(task: Task, state: TaskState, images_url: str) -> dict[str, Any
         finished = int(state.finished_at)
         data["completed"] = finished
         data["actual_time"] = max(0, finished - int(task.created_at))
-        if task.shape.tiles:
-            expires = finished + URL_LIFETIME
-            data["result"] = {"images": [{"url": _image_urls(task, images_url), "expires_at": expires}]}
+        expires = finished + URL_LIFETIME
+        if task.shape is Shape.VIDEO:
+            data["result"] = {"videos": [{"url": _video_urls(task, media), "expires_at": expires}]}
+        elif task.shape is not Shape.TEXT:
+            data["result"] = {"images": [{"url": _image_urls(task, media), "expires_at": expires}]}
     if state.failed:
         data["error"] = {**(_CANCELLED if state.cancelled else _FAILED), "message": state.fail_reason}
     return {"code": 200, "data": data}
@@ -86,8 +103,12 @@ def submitted(task: Task) -> dict[str, Any]:
     return {"code": 200, "data": [{"status": status, "task_id": task.id}]}
 
 
-def _image_urls(task: Task, images_url: str) -> list[str]:
-    return [images_url + tile_image_name(task.job_hash, tile) for tile in task.tiles]
+def _image_urls(task: Task, media: str) -> list[str]:
+    return [media + tile_image_path(task.job_hash, tile) for tile in task.tiles]
+
+
+def _video_urls(task: Task, media: str) -> list[str]:
+    return [media + video_path(task.job_hash, n) for n in task.tiles]
 
 
 def _button(button: Button) -> dict[str, Any]:

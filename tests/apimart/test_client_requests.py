@@ -153,6 +153,16 @@ GRID = MidjourneyTask.from_dict(mj_task())
             {"task_id": TASK_ID, "index": 2, "prompt": "at night"},
         ),
         (lambda c: c.remix_subtle(TASK_ID, 1), "remix-subtle", {"task_id": TASK_ID, "index": 1}),
+        (
+            lambda c: c.video(TASK_ID, 0, batch_size=2),
+            "video",
+            {"task_id": TASK_ID, "index": 0, "batch_size": 2},
+        ),
+        (
+            lambda c: c.video(image_url="https://x.test/f.png", prompt="rain"),
+            "video",
+            {"image_urls": ["https://x.test/f.png"], "prompt": "rain"},
+        ),
         (lambda c: c.upscale(TASK_ID, 2), "upscale", {"task_id": TASK_ID, "index": 2}),
         (
             lambda c: c.upscale(GRID, button=GRID.buttons[1]),

@@ -163,6 +163,71 @@ def test_remix_rejections(api: Api) -> None:
         ({"task_id": grid}, "index is required for remix-subtle"),
         ({"task_id": grid, "index": 5}, "invalid index: 5 is greater than the maximum of 4"),
         ({"task_id": pending, "index": 1}, f"task {pending} is not in SUCCESS state"),
-        ({"task_id": upscaled, "index": 1}, f"remix-subtle needs a grid: task {upscaled} is a single image"),
+        ({"task_id": upscaled, "index": 1}, f"remix-subtle needs a grid: task {upscaled} is not one"),
     ):
         assert error_of(api.submit("remix-subtle", body)) == (400, "invalid_request_error", message)
+
+
+@pytest.mark.parametrize(("batch_size", "videos"), [(None, 1), (1, 1), (2, 2), (4, 4), (3, 1), (0, 1)])
+def test_video_of_a_grid_image(api: Api, batch_size: int | None, videos: int) -> None:
+    grid = api.finished(body={"prompt": "waves on a beach"})
+    body: dict[str, Any] = {"task_id": grid, "index": 0}
+    if batch_size is not None:
+        body["batch_size"] = batch_size
+    mj, unified = finished_views(api, "video", body)
+    assert (mj["action"], mj["status"], mj["mode"], mj["prompt_en"]) == (
+        "VIDEO",
+        "SUCCESS",
+        "FAST",
+        "waves on a beach",
+    )
+    assert len(mj["video_urls"]) == videos and mj["video_url"] == mj["video_urls"][0]
+    assert not {"image_urls", "grid_image_url", "buttons"} & set(mj)
+    assert unified["result"] == {
+        "videos": [{"url": mj["video_urls"], "expires_at": unified["completed"] + 86400}]
+    }
+    assert mj["quota"] == pytest.approx(0.1 * videos)  # billed per video
+
+
+def test_video_of_a_first_frame_and_its_file(api: Api) -> None:
+    mj, _ = finished_views(api, "video", {"image_urls": [A], "prompt": "the sky darkens", "motion": "low"})
+    assert mj["prompt_en"] == "the sky darkens"
+    served = api.client.get(mj["video_url"].removeprefix("http://localhost"))
+    assert served.status_code == 200 and served.mimetype == "video/mp4"
+    assert served.data[4:8] == b"ftyp"  # an ISO media file
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({}, "send image_urls with a prompt, or task_id with index, for video (not both)"),
+        ({"image_urls": [A]}, "send image_urls with a prompt, or task_id with index, for video (not both)"),
+        (
+            {"image_urls": [A], "prompt": "p", "task_id": "task_x", "index": 0},
+            "send image_urls with a prompt, or task_id with index, for video (not both)",
+        ),
+        ({"task_id": "task_x"}, "send image_urls with a prompt, or task_id with index, for video (not both)"),
+        (
+            {"image_urls": [A], "prompt": "p", "animate_mode": "auto"},
+            "animate_mode auto needs task_id and index",
+        ),
+        ({"task_id": "task_x", "index": 4}, "invalid index: 4 is greater than the maximum of 3"),
+        ({"image_urls": [A], "prompt": "p", "video_type": "vid_1.1_i2v_extend_480"}, "invalid video_type"),
+    ],
+)
+def test_video_rejections_create_nothing(api: Api, body: dict[str, Any], message: str) -> None:
+    status, kind, received = error_of(api.submit("video", body))
+    assert (status, kind) == (400, "invalid_request_error") and received.startswith(message), received
+    assert api.tasks()["tasks"] == []
+
+
+def test_video_needs_a_finished_grid(api: Api) -> None:
+    grid = api.finished()
+    upscaled = api.create("upscale", {"task_id": grid, "index": 1})
+    pending = api.create()
+    assert error_of(api.submit("video", {"task_id": upscaled, "index": 0}))[2] == (
+        f"video needs a grid: task {upscaled} is not one"
+    )
+    assert error_of(api.submit("video", {"task_id": pending, "index": 0}))[2] == (
+        f"task {pending} is not in SUCCESS state"
+    )

@@ -30,6 +30,10 @@ from .task_error import TaskError
 from .task_result import TaskResult
 from .unified_task import UnifiedTask
 from .unified_task_status import UnifiedTaskStatus
+from .video_request import VideoRequest
+from .video_request_animate_mode import VideoRequestAnimateMode
+from .video_request_motion import VideoRequestMotion
+from .video_request_video_type import VideoRequestVideoType
 from .zoom_request import ZoomRequest
 
 __all__ = (
@@ -63,5 +67,9 @@ __all__ = (
     "TaskResult",
     "UnifiedTask",
     "UnifiedTaskStatus",
+    "VideoRequest",
+    "VideoRequestAnimateMode",
+    "VideoRequestMotion",
+    "VideoRequestVideoType",
     "ZoomRequest",
 )

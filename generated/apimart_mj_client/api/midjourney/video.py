@@ -1,0 +1,242 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_response import ErrorResponse
+from ...models.submit_response import SubmitResponse
+from ...models.video_request import VideoRequest
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: VideoRequest,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/midjourney/generations/video",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorResponse | SubmitResponse | None:
+    if response.status_code == 200:
+        response_200 = SubmitResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorResponse.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorResponse.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 402:
+        response_402 = ErrorResponse.from_dict(response.json())
+
+        return response_402
+
+    if response.status_code == 403:
+        response_403 = ErrorResponse.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorResponse.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 422:
+        response_422 = ErrorResponse.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorResponse.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 502:
+        response_502 = ErrorResponse.from_dict(response.json())
+
+        return response_502
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorResponse | SubmitResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: VideoRequest,
+) -> Response[ErrorResponse | SubmitResponse]:
+    """Animate a first frame, or one image of a finished grid, into a video
+
+     Image to video only: `image_urls` (one first frame) with a `prompt`, **or** `task_id` of a finished
+    grid with `index` 0-3 (0-based here, unlike every other endpoint); neither or both answer 400.
+    `animate_mode: auto` needs `task_id` and `index`. `end_url` moves `video_type` to its
+    `start_end` variant. Always FAST (no `speed`). On SUCCESS the Midjourney view has `mode: "FAST"`,
+    `video_url` and `video_urls` (`batch_size` of them; any value other than 1, 2 or 4 counts as 1),
+    no buttons; the unified view has `result.videos`. Billed per video.
+
+    Args:
+        body (VideoRequest): A first frame with a prompt, or one image of a finished grid; the
+            video's settings. Example: {'image_urls': ['https://example.com/frame.png'], 'prompt':
+            'the waves roll in slowly', 'motion': 'low'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorResponse | SubmitResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: VideoRequest,
+) -> ErrorResponse | SubmitResponse | None:
+    """Animate a first frame, or one image of a finished grid, into a video
+
+     Image to video only: `image_urls` (one first frame) with a `prompt`, **or** `task_id` of a finished
+    grid with `index` 0-3 (0-based here, unlike every other endpoint); neither or both answer 400.
+    `animate_mode: auto` needs `task_id` and `index`. `end_url` moves `video_type` to its
+    `start_end` variant. Always FAST (no `speed`). On SUCCESS the Midjourney view has `mode: "FAST"`,
+    `video_url` and `video_urls` (`batch_size` of them; any value other than 1, 2 or 4 counts as 1),
+    no buttons; the unified view has `result.videos`. Billed per video.
+
+    Args:
+        body (VideoRequest): A first frame with a prompt, or one image of a finished grid; the
+            video's settings. Example: {'image_urls': ['https://example.com/frame.png'], 'prompt':
+            'the waves roll in slowly', 'motion': 'low'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorResponse | SubmitResponse
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: VideoRequest,
+) -> Response[ErrorResponse | SubmitResponse]:
+    """Animate a first frame, or one image of a finished grid, into a video
+
+     Image to video only: `image_urls` (one first frame) with a `prompt`, **or** `task_id` of a finished
+    grid with `index` 0-3 (0-based here, unlike every other endpoint); neither or both answer 400.
+    `animate_mode: auto` needs `task_id` and `index`. `end_url` moves `video_type` to its
+    `start_end` variant. Always FAST (no `speed`). On SUCCESS the Midjourney view has `mode: "FAST"`,
+    `video_url` and `video_urls` (`batch_size` of them; any value other than 1, 2 or 4 counts as 1),
+    no buttons; the unified view has `result.videos`. Billed per video.
+
+    Args:
+        body (VideoRequest): A first frame with a prompt, or one image of a finished grid; the
+            video's settings. Example: {'image_urls': ['https://example.com/frame.png'], 'prompt':
+            'the waves roll in slowly', 'motion': 'low'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorResponse | SubmitResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: VideoRequest,
+) -> ErrorResponse | SubmitResponse | None:
+    """Animate a first frame, or one image of a finished grid, into a video
+
+     Image to video only: `image_urls` (one first frame) with a `prompt`, **or** `task_id` of a finished
+    grid with `index` 0-3 (0-based here, unlike every other endpoint); neither or both answer 400.
+    `animate_mode: auto` needs `task_id` and `index`. `end_url` moves `video_type` to its
+    `start_end` variant. Always FAST (no `speed`). On SUCCESS the Midjourney view has `mode: "FAST"`,
+    `video_url` and `video_urls` (`batch_size` of them; any value other than 1, 2 or 4 counts as 1),
+    no buttons; the unified view has `result.videos`. Billed per video.
+
+    Args:
+        body (VideoRequest): A first frame with a prompt, or one image of a finished grid; the
+            video's settings. Example: {'image_urls': ['https://example.com/frame.png'], 'prompt':
+            'the waves roll in slowly', 'motion': 'low'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorResponse | SubmitResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed
