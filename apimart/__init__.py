@@ -13,7 +13,7 @@ with apimart.Client() as client:                 # APIMART_API_KEY, APIMART_BASE
 ```
 """
 
-from apimart_mj_client.models import Button, MidjourneyTask, SubmittedTask, UnifiedTask
+from apimart_mj_client.models import BalanceResponse, Button, MidjourneyTask, SubmittedTask, UnifiedTask
 
 from apimart_mj import CustomId, Family, hd_upscale_id
 
@@ -28,6 +28,7 @@ from ._errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BalanceUnavailableError,
     InvalidArgumentError,
     InvalidCustomId,
     ModerationError,
@@ -56,6 +57,8 @@ __all__ = [
     "AsyncClient",
     "AuthenticationError",
     "BadRequestError",
+    "BalanceResponse",
+    "BalanceUnavailableError",
     "Button",
     "ButtonRef",
     "Client",

@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import Any, Literal, Self, overload
 
 import httpx
-from apimart_mj_client.models import MidjourneyTask, SubmittedTask, UnifiedTask
+from apimart_mj_client.models import BalanceResponse, MidjourneyTask, SubmittedTask, UnifiedTask
 
 from ._actions import ActionsMixin
 from ._constants import (
@@ -30,8 +30,15 @@ from ._constants import (
 )
 from ._errors import InvalidArgumentError
 from ._polling import Poller
-from ._requests import build_get, task_id_of
-from ._responses import connection_error, decode, parse_mj_task, parse_submitted, parse_unified_task
+from ._requests import build_get, build_read, task_id_of
+from ._responses import (
+    connection_error,
+    decode,
+    decode_balance,
+    parse_mj_task,
+    parse_submitted,
+    parse_unified_task,
+)
 from ._retry import RetryPolicy
 from ._types import ProgressCallback, RequestSpec, Task, TaskRef, View, WaitOptions
 
@@ -180,6 +187,15 @@ class Client(_BaseClient, ActionsMixin[SubmittedTask, MidjourneyTask]):
         `en`, `zh`, `ko` or `ja`). Reads are free and retried on connection errors, 408, 429 and 5xx."""
         return decode(self._send(build_get(task, view=view, language=language)), _parser(view))
 
+    def balance(self) -> BalanceResponse:
+        """The calling token's balance: `remain_balance` (-1 when `unlimited_quota`), `used_balance`.
+        Raises `BalanceUnavailableError` when the service cannot read it."""
+        return decode_balance(self._send(build_read("balance")))
+
+    def user_balance(self) -> BalanceResponse:
+        """The whole account's balance (every token of it); see `balance`."""
+        return decode_balance(self._send(build_read("user_balance")))
+
     @overload
     def wait_for_task(
         self, task: TaskRef, *, view: Literal["mj"] = "mj", interval: float | None = None,
@@ -312,6 +328,14 @@ class AsyncClient(
     async def get_task(self, task: TaskRef, *, view: View = "mj", language: str | None = None) -> Task:
         """See `Client.get_task`."""
         return decode(await self._send(build_get(task, view=view, language=language)), _parser(view))
+
+    async def balance(self) -> BalanceResponse:
+        """See `Client.balance`."""
+        return decode_balance(await self._send(build_read("balance")))
+
+    async def user_balance(self) -> BalanceResponse:
+        """See `Client.user_balance`."""
+        return decode_balance(await self._send(build_read("user_balance")))
 
     @overload
     async def wait_for_task(

@@ -13,6 +13,7 @@ ApimartError                          anything this package raises on purpose
 │   │   ├── RateLimitError            429: too many requests (.retry_after)
 │   │   └── ServerError               5xx, and the non-standard 499 and 520-524 of proxies and CDNs
 │   ├── ResponseValidationError       a 2xx whose body is not JSON or breaks the schema (.body: raw text)
+│   ├── BalanceUnavailableError       a balance read answered `success: false` (HTTP 200; .reason)
 │   └── APIConnectionError            no response at all: DNS, refused, reset, TLS
 │       └── APITimeoutError           the request took longer than the client's timeout
 ├── TaskFailedError                   wait_for_task: FAILURE / failed / cancelled (.fail_reason, .task)
@@ -48,6 +49,7 @@ __all__ = [
     "ApimartError",
     "AuthenticationError",
     "BadRequestError",
+    "BalanceUnavailableError",
     "InvalidArgumentError",
     "InvalidCustomId",
     "ModerationError",
@@ -169,6 +171,19 @@ class ResponseValidationError(APIError):
             f"(HTTP {response.status_code}): {reason}; body: {_snippet(response.text)}",
             request=response.request,
             response=response,
+        )
+        self.reason = reason
+
+
+class BalanceUnavailableError(APIError):
+    """A balance read that the service answered with `success: false` (with HTTP 200), e.g.
+    "Token Not Found"; `reason` is its message."""
+
+    response: httpx.Response
+
+    def __init__(self, reason: str, *, response: httpx.Response) -> None:
+        super().__init__(
+            f"balance unavailable: {reason}", request=response.request, response=response, envelope=None
         )
         self.reason = reason
 

@@ -24,7 +24,15 @@ from apimart_mj import CustomId, Kind, Operation, by_name, submits
 from ._errors import InvalidArgumentError
 from ._types import ButtonRef, RequestSpec, TaskRef, View
 
-__all__ = ["build_get", "build_submit", "custom_id_of", "request_fields", "submit_operation", "task_id_of"]
+__all__ = [
+    "build_get",
+    "build_read",
+    "build_submit",
+    "custom_id_of",
+    "request_fields",
+    "submit_operation",
+    "task_id_of",
+]
 
 
 def task_id_of(task: TaskRef) -> str:
@@ -61,6 +69,14 @@ def build_get(task: TaskRef, *, view: View, language: str | None = None) -> Requ
         lang = UNSET if language is None else _member(Language, language, "language")
         return _module(by_name("get_task"))._get_kwargs(task_id, language=lang)  # type: ignore[no-any-return]
     raise InvalidArgumentError(f"view must be 'mj' or 'unified', got {view!r}")
+
+
+def build_read(name: str) -> RequestSpec:
+    """A read without arguments: `balance`, `user_balance`."""
+    operation = by_name(name)
+    if operation.kind is not Kind.ACCOUNT:
+        raise InvalidArgumentError(f"{name!r} is not an account read")
+    return _module(operation)._get_kwargs()  # type: ignore[no-any-return]
 
 
 def submit_operation(name: str) -> Operation:

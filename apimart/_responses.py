@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import httpx
 from apimart_mj_client.models import (
+    BalanceResponse,
     ErrorResponse,
     MidjourneyTask,
     SubmitResponse,
@@ -27,6 +28,7 @@ from apimart_mj import parse_progress
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
+    BalanceUnavailableError,
     ResponseValidationError,
     make_status_error,
 )
@@ -35,6 +37,7 @@ from ._retry import parse_retry_after
 __all__ = [
     "connection_error",
     "decode",
+    "decode_balance",
     "parse_mj_task",
     "parse_submitted",
     "parse_unified_task",
@@ -93,6 +96,22 @@ def parse_submitted(payload: Any) -> SubmittedTask:
     if not isinstance(submitted.task_id, str) or not submitted.task_id:
         raise _Malformed(f"task_id must be a non-empty string, got {submitted.task_id!r}")
     return submitted
+
+
+def decode_balance(response: httpx.Response) -> BalanceResponse:
+    """A balance; `BalanceUnavailableError` when the service says `success: false` (with HTTP 200)."""
+    balance = decode(response, _parse_balance)
+    if not balance.success:
+        reason = balance.message if isinstance(balance.message, str) else "no reason given"
+        raise BalanceUnavailableError(reason, response=response)
+    return balance
+
+
+def _parse_balance(payload: Any) -> BalanceResponse:
+    balance = BalanceResponse.from_dict(_object(payload, "balance"))
+    if not isinstance(balance.success, bool):
+        raise _Malformed(f"success must be true or false, got {balance.success!r}")
+    return balance
 
 
 def connection_error(exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:

@@ -7,6 +7,7 @@ apimart imagine PROMPT [--speed fast] [--size 16:9] [--version 7] ... [--wait]
 apimart upscale ID --index 2 | --custom-id ID [--wait]
 apimart pan ID --direction left [--wait]
 apimart modal ID [--prompt TEXT] [--mask-url URL] [--wait]
+apimart balance | user-balance [--json]
 ```
 One subcommand per submit operation of the operations table (`apimart_mj.OPERATIONS`), its arguments
 made from the operation's request schema: `apimart <operation> --help` lists them.
@@ -27,9 +28,9 @@ from typing import Any, TextIO, get_origin
 
 import attrs
 from apimart_mj_client import models
-from apimart_mj_client.models import MidjourneyTask, SubmittedTask, UnifiedTask
+from apimart_mj_client.models import BalanceResponse, MidjourneyTask, SubmittedTask, UnifiedTask
 
-from apimart_mj import Operation, submits
+from apimart_mj import Kind, Operation, of_kind, submits
 
 from ._client import Client
 from ._constants import DEFAULT_WAIT_TIMEOUT
@@ -71,6 +72,18 @@ def _get(client: Client, args: argparse.Namespace) -> None:
 
 def _wait(client: Client, args: argparse.Namespace) -> None:
     _print_task(client.wait_for_task(args.task_id, **_wait_options(args)), as_json=args.json)
+
+
+def _balance_reader(operation: Operation) -> Callable[[Client, argparse.Namespace], None]:
+    def run(client: Client, args: argparse.Namespace) -> None:
+        balance: BalanceResponse = getattr(client, operation.name)()
+        if args.json:
+            print(json.dumps(balance.to_dict(), ensure_ascii=False, indent=2))
+            return
+        remain = "unlimited" if balance.unlimited_quota else balance.remain_balance
+        print(f"{'remain':<12}{remain}\n{'used':<12}{balance.used_balance}")
+
+    return run
 
 
 def _submitter(operation: Operation) -> Callable[[Client, argparse.Namespace], None]:
@@ -246,6 +259,8 @@ def _parser() -> argparse.ArgumentParser:
     wait.add_argument("task_id", metavar="ID")
     waiting(wait, flag=False)
 
+    for operation in of_kind(Kind.ACCOUNT):
+        command(operation.cli_name, _balance_reader(operation), _summary(operation))
     for operation in submits():
         sub = command(operation.cli_name, _submitter(operation), _summary(operation))
         _add_fields(sub, operation)

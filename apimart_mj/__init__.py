@@ -30,6 +30,7 @@ from ._operations import (
     Selector,
     by_action,
     by_name,
+    of_kind,
     submits,
 )
 from ._statuses import (
@@ -101,6 +102,7 @@ __all__ = [
     "format_progress",
     "hd_upscale_id",
     "match_button",
+    "of_kind",
     "parse_progress",
     "rules_for",
     "submits",

@@ -31,6 +31,7 @@ __all__ = [
     "Selector",
     "by_action",
     "by_name",
+    "of_kind",
     "submits",
 ]
 
@@ -40,6 +41,8 @@ class Kind(StrEnum):
     """Reads a task (free)."""
     SUBMIT = "submit"
     """Creates a billed task (or, for /modal, lets one go on)."""
+    ACCOUNT = "account"
+    """Reads the caller's balance (free)."""
 
 
 class Parent(StrEnum):
@@ -192,6 +195,21 @@ OPERATIONS: tuple[Operation, ...] = (
         "midjourney",
     ),
     Operation(
+        "balance",
+        (Route("GET", "/v1/balance", "getBalance"), Route("GET", "/balance", "getBalanceLegacy")),
+        Kind.ACCOUNT,
+        "account",
+    ),
+    Operation(
+        "user_balance",
+        (
+            Route("GET", "/v1/user/balance", "getUserBalance"),
+            Route("GET", "/user/balance", "getUserBalanceLegacy"),
+        ),
+        Kind.ACCOUNT,
+        "account",
+    ),
+    Operation(
         "imagine",
         (Route("POST", f"{_GEN}/imagine", "imagine"), Route("POST", _GEN, "createGeneration")),
         Kind.SUBMIT,
@@ -293,4 +311,8 @@ def by_action(action: str) -> Operation:
 
 def submits() -> Iterator[Operation]:
     """The operations that create (or continue) a billed task."""
-    return (op for op in OPERATIONS if op.kind is Kind.SUBMIT)
+    return of_kind(Kind.SUBMIT)
+
+
+def of_kind(kind: Kind) -> Iterator[Operation]:
+    return (op for op in OPERATIONS if op.kind is kind)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shutil
 import sys
@@ -70,11 +71,27 @@ def _parser() -> argparse.ArgumentParser:
     add("--rate-limit", type=float, help="requests per second per account (default: no limit)")
     add("--seed", type=int, default=0, help="seed of ids and fault draws (default 0)")
     add(
+        "--balance",
+        type=_amount,
+        help="every account's starting balance; a submit costing more than is left answers 402"
+        " (default: unlimited)",
+    )
+    add(
         "--reject-unknown-fields",
         action="store_true",
         help="answer 400 to a body field the spec does not name (default: ignore it, as the service does)",
     )
     return parser
+
+
+def _amount(text: str) -> float:
+    try:
+        amount = float(text)
+    except ValueError:
+        amount = math.nan
+    if not (math.isfinite(amount) and amount >= 0):
+        raise argparse.ArgumentTypeError(f"expected an amount >= 0, got {text!r}")
+    return amount
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -93,6 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rate_limit=args.rate_limit,
         control_from_anywhere=args.control_from_anywhere,
         reject_unknown_fields=args.reject_unknown_fields,
+        balance=args.balance,
     )
     options = {
         "bind": f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}",

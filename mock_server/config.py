@@ -31,7 +31,8 @@ class MockConfig:
     not empty, is the allow-list of tokens. `public_url` is the base of the image URLs handed out (the
     request's own host when None). `frozen_at` starts the clock frozen at that clock time. Request bodies
     may carry fields the spec does not name (ignored, as the service does) unless
-    `reject_unknown_fields`.
+    `reject_unknown_fields`. `balance` is every account's starting balance (None: unlimited, the
+    balance endpoints then say `remain_balance: -1` while `used_balance` still counts).
     """
 
     store: str | None = None
@@ -47,3 +48,4 @@ class MockConfig:
     control_from_anywhere: bool = False
     max_body_bytes: int = MAX_BODY_BYTES
     reject_unknown_fields: bool = False
+    balance: float | None = None

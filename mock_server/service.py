@@ -12,6 +12,7 @@ State lives behind the `Store` interface, never here.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -36,7 +37,7 @@ from apimart_mj import (
 )
 
 from .clock import ClockState
-from .domain.accounts import price
+from .domain.accounts import INSUFFICIENT_BALANCE, Balance, price
 from .domain.errors import Forbidden, InvalidRequest, NotFound, PaymentRequired, Rejected
 from .domain.inputs import Inputs, prompt_of
 from .domain.lifecycle import (
@@ -52,7 +53,7 @@ from .domain.shapes import Shape
 from .domain.task import Task, new_job_hash, new_task_id
 from .domain.values import MAX_SECONDS, number
 from .faults import Fault
-from .store import JournalEntry, Settings, Store
+from .store import JournalEntry, Settings, Store, Write
 
 __all__ = ["DEFAULT_FAIL_REASON", "MockService", "Submission"]
 
@@ -82,10 +83,12 @@ class _Plan:
 class MockService:
     """All operations of one mock server over one store."""
 
-    def __init__(self, store: Store, *, seed: int, retention: float) -> None:
+    def __init__(self, store: Store, *, seed: int, retention: float, balance: float | None = None) -> None:
         self.store = store
         self.seed = seed
         self.retention = retention
+        self.balance = balance
+        """Every account's starting balance (None: unlimited), unless one was set for the account."""
 
     # ---- reads ----
     def settings(self) -> Settings:
@@ -129,8 +132,7 @@ class MockService:
         plan = self._plan(submission, normal_timing(action), shape.tiles_for(inputs.batch_size), rng)
         prompt = prompt_of(action, inputs)
         task = self._new_task(account, now, rng, action, shape, prompt, plan, inputs, version)
-        self.store.add_task(task)
-        return task
+        return self._charged(task, now)
 
     def _press(
         self, operation: Operation, account: str, now: float, inputs: Inputs, submission: Submission
@@ -151,8 +153,7 @@ class MockService:
         task = self._new_task(
             account, now, rng, action, shape, parent.prompt, plan, inputs, parent.version, pressed, parent
         )
-        self.store.add_task(task)
-        return task
+        return self._charged(task, now)
 
     def _pick(
         self, operation: Operation, account: str, now: float, inputs: Inputs, submission: Submission
@@ -170,8 +171,7 @@ class MockService:
         task = self._new_task(
             account, now, rng, action, shape, prompt, plan, inputs, parent.version, None, parent
         )
-        self.store.add_task(task)
-        return task
+        return self._charged(task, now)
 
     def _modal(self, account: str, now: float, inputs: Inputs, submission: Submission) -> Task:
         """Complete a task waiting in MODAL: the same task goes on to SUBMITTED now and is billed now."""
@@ -192,9 +192,32 @@ class MockService:
             tiles=plan.tiles,
             charge=price(task.action),
         )
-        if not self.store.replace_task(task, continued):
+        written = self.store.replace_task(task, continued, balance=self._starting_balance(account), now=now)
+        if written is Write.OVER_BALANCE:
+            raise PaymentRequired(INSUFFICIENT_BALANCE)
+        if written is Write.CHANGED:
             raise InvalidRequest(f"task {task.id} is not in MODAL state")
         return continued
+
+    def _charged(self, task: Task, now: float) -> Task:
+        """Store a submitted task if its account can pay for it; 402 (nothing stored) otherwise."""
+        if not self.store.add_task(task, balance=self._starting_balance(task.account), now=now):
+            raise PaymentRequired(INSUFFICIENT_BALANCE)
+        return task
+
+    # ---- balance ----
+    def balance_of(self, account: str, now: float) -> Balance:
+        """The account's balance at clock time `now`: charges subtracted, refunds given back."""
+        return Balance(used=self.store.used_balance(account, now), starting=self._starting_balance(account))
+
+    def set_balance(self, account: str, amount: float | None) -> None:
+        """The account's starting balance from now on (`inf`: unlimited; None: the server's default)."""
+        self.store.set_starting_balance(account, amount)
+
+    def _starting_balance(self, account: str) -> float | None:
+        own = self.store.starting_balance(account)
+        amount = self.balance if own is None else own
+        return None if amount is None or math.isinf(amount) else amount
 
     def _finished_parent(self, account: str, task_id: str, now: float) -> Task:
         parent = self.get(account, task_id, now)
@@ -315,7 +338,7 @@ class MockService:
             case Scenario.BANNED:
                 raise Rejected("Banned prompt detected; the charge was refunded")
             case Scenario.INSUFFICIENT_BALANCE:
-                raise PaymentRequired("Insufficient account balance, please top up")
+                raise PaymentRequired(INSUFFICIENT_BALANCE)
             case Scenario.FAILURE:
                 return _Plan(normal, Outcome.FAILURE, reason, tiles)
             case Scenario.STUCK:

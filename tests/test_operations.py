@@ -93,5 +93,5 @@ def test_submits_say_what_they_act_on_and_give() -> None:
             assert Selector.CUSTOM_ID in op.selects and op.acts_on, op.name
         if op.parent is Parent.NONE:
             assert not op.acts_on and not op.selects, op.name
-    assert all(op.kind is Kind.VIEW for op in OPERATIONS if op.route.method == "GET")
+    assert all(op.kind in (Kind.VIEW, Kind.ACCOUNT) for op in OPERATIONS if op.route.method == "GET")
     assert {op.result for op in submits()} <= set(Result)

@@ -1,4 +1,5 @@
-"""Accounts and billing: who is calling (from the Authorization header) and what each action costs.
+"""Accounts and billing: who is calling (from the Authorization header), what each action costs, and
+an account's balance.
 
 There is no sign-up: each distinct bearer token is one account, unless the server has an allow-list.
 A task's charge is stored on the task; a FAILURE refunds it (the MJ view's `quota` drops to 0). Prices
@@ -9,12 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from apimart_mj import HD_UPSCALE_OPERATIONS, HD_UPSCALE_PRICE, CustomId, Family, by_action
 
 from .errors import Unauthenticated
 
-__all__ = ["authenticate", "price"]
+__all__ = ["INSUFFICIENT_BALANCE", "Balance", "authenticate", "price"]
+
+INSUFFICIENT_BALANCE = "Insufficient account balance, please top up"
 
 _BEARER = re.compile(r"Bearer ([\x21-\x7e]{1,256})")
 """`Bearer` and one token of visible ASCII characters; anything else is malformed."""
@@ -41,3 +45,16 @@ def price(action: str, custom_id: CustomId | None = None, *, count: int = 1) -> 
     ):
         return HD_UPSCALE_PRICE
     return by_action(action).price * count
+
+
+@dataclass(frozen=True)
+class Balance:
+    """An account's balance at one moment: what its tasks cost less refunds, and what it started with
+    (None: unlimited). `remaining` is None when unlimited."""
+
+    used: float
+    starting: float | None
+
+    @property
+    def remaining(self) -> float | None:
+        return None if self.starting is None else self.starting - self.used

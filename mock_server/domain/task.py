@@ -105,6 +105,14 @@ class Task:
             self.fail_reason if failed else None,
         )
 
+    @property
+    def refund_at(self) -> float | None:
+        """When the charge is given back: the end of a task that fails (None: never). A task waiting in
+        MODAL has no charge yet, so its cancellation gives nothing back."""
+        if self.started_at is None or self.outcome is not Outcome.FAILURE:
+            return None
+        return self.started_at + self.timing.total
+
     def expired(self, now: float, retention: float) -> bool:
         """Whether the task is older than the retention period (and so answers 404)."""
         return now - self.created_at > retention

@@ -15,7 +15,7 @@ from ..clock import ClockState
 from ..config import MockConfig
 from ..service import MockService
 from ..store import open_store
-from . import control, errors, pipeline, public, submits, tasks
+from . import account, control, errors, pipeline, public, submits, tasks
 from .context import EXTENSION, MockState
 from .fast import FastTaskGets
 from .validation import BodyValidators
@@ -34,12 +34,12 @@ def create_app(config: MockConfig | None = None, *, real_time: Callable[[], floa
     store = open_store(config.store or _private_store(app))
     clock = ClockState.start(real_time(), speed=config.speed, frozen_at=config.frozen_at)
     store.initialize(clock, config.rate_limit)
-    service = MockService(store, seed=config.seed, retention=config.retention)
+    service = MockService(store, seed=config.seed, retention=config.retention, balance=config.balance)
     app.extensions[EXTENSION] = MockState(
         config, service, BodyValidators(reject_unknown_fields=config.reject_unknown_fields), real_time
     )
     tasks.init_app(app)
-    for module in (tasks, submits, control, public):
+    for module in (tasks, submits, account, control, public):
         app.register_blueprint(module.blueprint)
     errors.init_app(app)
     pipeline.init_app(app)

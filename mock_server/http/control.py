@@ -7,6 +7,7 @@ request pipeline).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
@@ -14,10 +15,11 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from ..clock import ClockState
+from ..domain.errors import InvalidRequest
 from ..domain.values import MAX_SECONDS, number
 from .context import json_response, media_url, mock, now
 from .validation import read_json_object
-from .views import midjourney_view
+from .views import balance_view, midjourney_view
 
 __all__ = ["blueprint"]
 
@@ -96,6 +98,25 @@ def list_tasks() -> Response:
 def _summary(task: Any, base: str) -> dict[str, Any]:
     view = midjourney_view(task, task.at(now()), base, mock().config.shape)
     return {"account": task.account, "parent_id": task.parent_id, "job_hash": task.job_hash, **view}
+
+
+# ---- balances ----
+@blueprint.post("/balance")
+def set_balance() -> Response:
+    """`{"account": "sk-...", "amount": 5}` sets that account's starting balance; `"amount": null` puts
+    it back to the server's `--balance`, `"unlimited": true` lifts its limit."""
+    body = _json()
+    account = body.get("account")
+    if not isinstance(account, str) or not account:
+        raise InvalidRequest("account is required")
+    amount = body.get("amount")
+    if body.get("unlimited") is True:
+        amount = math.inf
+    elif amount is not None:
+        amount = number(amount, "amount", minimum=0, maximum=1e12)
+    state = mock()
+    state.service.set_balance(account, amount)
+    return json_response({"account": account, **balance_view(state.service.balance_of(account, now()))})
 
 
 # ---- faults and rate limit ----

@@ -17,6 +17,8 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
+from apimart_mj import OPERATIONS
+
 from ..domain.accounts import authenticate
 from ..domain.errors import BadGateway, Forbidden, RateLimited, ServerError, Unauthenticated
 from ..faults import Fault, FaultKind, drifted
@@ -26,6 +28,10 @@ from .context import mock
 __all__ = ["API_PREFIX", "CONTROL_PREFIX", "DROP_KEY", "WORKER_HEADER", "DropConnection", "init_app"]
 
 API_PREFIX = "/v1/"
+API_PATHS = frozenset(
+    route.path for op in OPERATIONS for route in op.routes if not route.path.startswith(API_PREFIX)
+)
+"""The API's paths outside `/v1/` (the legacy balance paths)."""
 CONTROL_PREFIX = "/__mock/"
 DROP_KEY = "apimart_mock.drop"
 _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
@@ -48,7 +54,7 @@ def _before() -> None:
     if path.startswith(CONTROL_PREFIX):
         _guard_control()
         return
-    if not path.startswith(API_PREFIX):
+    if not (path.startswith(API_PREFIX) or path in API_PATHS):
         return
     g.account = authenticate(request.headers.get("Authorization"), state.config.api_keys)
     if settings.rate_limit is not None and state.service.over_rate_limit(

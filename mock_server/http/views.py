@@ -12,12 +12,13 @@ from typing import Any
 from apimart_mj import format_progress, to_unified
 
 from ..config import ViewShape
+from ..domain.accounts import Balance
 from ..domain.buttons import Button
 from ..domain.shapes import Shape, describe_text
 from ..domain.task import Task, TaskState
 from ..media import grid_image_path, tile_image_path, video_path
 
-__all__ = ["URL_LIFETIME", "error_body", "midjourney_view", "submitted", "unified_view"]
+__all__ = ["URL_LIFETIME", "balance_view", "error_body", "midjourney_view", "submitted", "unified_view"]
 
 URL_LIFETIME = 24 * 3600
 """`expires_at` of result URLs is completion + 24 h (both doc examples); the images outlive it."""
@@ -90,6 +91,17 @@ def unified_view(task: Task, state: TaskState, media: str) -> dict[str, Any]:
     if state.failed:
         data["error"] = {**(_CANCELLED if state.cancelled else _FAILED), "message": state.fail_reason}
     return {"code": 200, "data": data}
+
+
+def balance_view(balance: Balance) -> dict[str, Any]:
+    """The balance body: `remain_balance` -1 and `unlimited_quota` when there is no limit."""
+    remaining = balance.remaining
+    return {
+        "success": True,
+        "remain_balance": -1 if remaining is None else round(remaining, 6),
+        "used_balance": round(balance.used, 6),
+        "unlimited_quota": remaining is None,
+    }
 
 
 def error_body(status: int, error_type: str, message: str) -> dict[str, Any]:

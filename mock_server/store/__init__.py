@@ -1,9 +1,11 @@
 """Where the mock keeps its mutable state, behind one small interface.
 
 `Store` is what the service needs of a store: the settings row (clock, rate limit, whether faults are
-on), a sequence number, tasks, faults, rate-limit counters and the request journal. Every method is one
-atomic step, so that many worker processes (or replicas) over one store never lose an update: a write
-that depends on what is stored (a clock change, a /modal call, a fault drawn) is one transaction.
+on), a sequence number, tasks with what they cost (charges and when each is refunded, so that a
+balance is one sum), starting balances, faults, rate-limit counters and the request journal. Every
+method is one atomic step, so that many worker processes (or replicas) over one store never lose an
+update: a write that depends on what is stored (a clock change, a /modal call, a fault drawn, a charge
+against a balance) is one transaction.
 
 `SqliteStore` (`store.sqlite`) is the embedded default. A second store implements the same methods and
 uses `dump_task` / `load_task` for the task records, so both hold the same bytes.
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from ..clock import ClockState
@@ -26,6 +29,7 @@ __all__ = [
     "JournalEntry",
     "Settings",
     "Store",
+    "Write",
     "dump_fault",
     "dump_task",
     "load_fault",
@@ -41,6 +45,16 @@ class Settings:
     clock: ClockState
     rate_limit: float | None
     faults_active: bool
+
+
+class Write(StrEnum):
+    """The outcome of a conditional write."""
+
+    DONE = "done"
+    CHANGED = "changed"
+    """Someone else changed the record first: nothing written."""
+    OVER_BALANCE = "over_balance"
+    """The account cannot pay for it: nothing written."""
 
 
 @dataclass(frozen=True)
@@ -74,10 +88,22 @@ class Store(Protocol):
     def reset(self, clock: ClockState, rate_limit: float | None) -> None:
         """Forget every task, fault, counter and journal entry; restart the clock and the sequence."""
 
-    def add_task(self, task: Task) -> None: ...
+    def add_task(self, task: Task, *, balance: float | None = None, now: float = 0.0) -> bool:
+        """Store a new task. With a `balance`, only when the account's used balance at clock time `now`
+        plus the task's charge stays within it; False (nothing stored) otherwise."""
 
-    def replace_task(self, old: Task, new: Task) -> bool:
-        """Store `new` in place of `old` unless the task changed meanwhile (compare and swap)."""
+    def replace_task(self, old: Task, new: Task, *, balance: float | None = None, now: float = 0.0) -> Write:
+        """Store `new` in place of `old` unless the task changed meanwhile (compare and swap), and, with a
+        `balance`, unless the extra charge takes the account over it."""
+
+    def used_balance(self, account: str, now: float) -> float:
+        """What the account's tasks cost, less the refunds given back by clock time `now`."""
+
+    def starting_balance(self, account: str) -> float | None:
+        """The account's own starting balance, when one was set (`inf`: unlimited)."""
+
+    def set_starting_balance(self, account: str, amount: float | None) -> None:
+        """Set the account's starting balance (None: back to the server's default)."""
 
     def task(self, task_id: str) -> Task | None: ...
 

@@ -29,9 +29,12 @@ from dataclasses import replace
 from ..clock import ClockState
 from ..domain.task import Task
 from ..faults import Fault
-from . import JournalEntry, Settings, dump_fault, dump_task, load_fault, load_task
+from . import JournalEntry, Settings, Write, dump_fault, dump_task, load_fault, load_task
 
 __all__ = ["SqliteStore"]
+
+_CENT = 1e-9
+"""Tolerance of the balance check: charges are sums of floats (0.05 + 0.05 + ...)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (
@@ -41,9 +44,12 @@ CREATE TABLE IF NOT EXISTS settings (
     sequence INTEGER NOT NULL DEFAULT 0, next_fault INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS tasks (
-    id TEXT PRIMARY KEY, account TEXT NOT NULL, created_at REAL NOT NULL, body TEXT NOT NULL
+    id TEXT PRIMARY KEY, account TEXT NOT NULL, created_at REAL NOT NULL, body TEXT NOT NULL,
+    charge REAL NOT NULL, refund_at REAL
 );
 CREATE INDEX IF NOT EXISTS tasks_account ON tasks (account);
+CREATE INDEX IF NOT EXISTS tasks_refunds ON tasks (account, refund_at) WHERE refund_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS balances (account TEXT PRIMARY KEY, amount REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS faults (id INTEGER PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rate (account TEXT PRIMARY KEY, window INTEGER NOT NULL, hits INTEGER NOT NULL);
 """
@@ -128,7 +134,7 @@ class SqliteStore:
     def reset(self, clock: ClockState, rate_limit: float | None) -> None:
         """Forget every task, fault, counter and journal entry; restart the clock and the id sequence."""
         with self._transaction() as db:
-            for table in ("tasks", "faults", "rate"):
+            for table in ("tasks", "faults", "rate", "balances"):
                 db.execute(f"DELETE FROM {table}")
             self.clear_journal()
             db.execute(
@@ -137,19 +143,57 @@ class SqliteStore:
                 (clock.base, clock.anchor, clock.speed, int(clock.frozen), rate_limit),
             )
 
-    # ---- tasks ----
-    def add_task(self, task: Task) -> None:
-        self._db.execute(
-            "INSERT INTO tasks (id, account, created_at, body) VALUES (?, ?, ?, ?)",
-            (task.id, task.account, task.created_at, dump_task(task)),
-        )
+    # ---- tasks and what they cost ----
+    def add_task(self, task: Task, *, balance: float | None = None, now: float = 0.0) -> bool:
+        with self._transaction() as db:
+            if balance is not None and self._used(db, task.account, now) + task.charge > balance + _CENT:
+                return False
+            db.execute(
+                "INSERT INTO tasks (id, account, created_at, body, charge, refund_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (task.id, task.account, task.created_at, dump_task(task), task.charge, task.refund_at),
+            )
+        return True
 
-    def replace_task(self, old: Task, new: Task) -> bool:
-        """Store `new` in place of `old` unless someone changed the task meanwhile (compare and swap)."""
-        cursor = self._db.execute(
-            "UPDATE tasks SET body = ? WHERE id = ? AND body = ?", (dump_task(new), old.id, dump_task(old))
-        )
-        return cursor.rowcount == 1
+    def replace_task(self, old: Task, new: Task, *, balance: float | None = None, now: float = 0.0) -> Write:
+        with self._transaction() as db:
+            row = db.execute("SELECT body FROM tasks WHERE id = ?", (old.id,)).fetchone()
+            if row is None or row[0] != dump_task(old):
+                return Write.CHANGED
+            extra = new.charge - old.charge
+            if balance is not None and self._used(db, old.account, now) + extra > balance + _CENT:
+                return Write.OVER_BALANCE
+            db.execute(
+                "UPDATE tasks SET body = ?, charge = ?, refund_at = ? WHERE id = ?",
+                (dump_task(new), new.charge, new.refund_at, old.id),
+            )
+        return Write.DONE
+
+    def used_balance(self, account: str, now: float) -> float:
+        return self._used(self._db, account, now)
+
+    @staticmethod
+    def _used(db: sqlite3.Connection, account: str, now: float) -> float:
+        charged, refunded = db.execute(
+            "SELECT COALESCE(SUM(charge), 0), COALESCE(SUM(CASE WHEN refund_at <= ? THEN charge END), 0)"
+            " FROM tasks WHERE account = ?",
+            (now, account),
+        ).fetchone()
+        return float(charged - refunded)
+
+    def starting_balance(self, account: str) -> float | None:
+        row = self._db.execute("SELECT amount FROM balances WHERE account = ?", (account,)).fetchone()
+        return None if row is None else float(row[0])
+
+    def set_starting_balance(self, account: str, amount: float | None) -> None:
+        if amount is None:
+            self._db.execute("DELETE FROM balances WHERE account = ?", (account,))
+        else:
+            self._db.execute(
+                "INSERT INTO balances (account, amount) VALUES (?, ?)"
+                " ON CONFLICT (account) DO UPDATE SET amount = excluded.amount",
+                (account, amount),
+            )
 
     def task(self, task_id: str) -> Task | None:
         row = self._db.execute("SELECT body FROM tasks WHERE id = ?", (task_id,)).fetchone()

@@ -257,3 +257,11 @@ def test_blend_takes_its_images_as_arguments(run: Any, router: respx.Router) -> 
         "image_urls": ["https://x.test/a.png", "https://x.test/b.png"],
         "dimensions": "PORTRAIT",
     }
+
+
+def test_balance(run: Any, router: respx.Router, capsys: pytest.CaptureFixture[str]) -> None:
+    router.get("/v1/user/balance").respond(
+        200, json={"success": True, "remain_balance": -1, "used_balance": 0.07, "unlimited_quota": True}
+    )
+    assert run("user-balance") == 0
+    assert capsys.readouterr().out == "remain      unlimited\nused        0.07\n"

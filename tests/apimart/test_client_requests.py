@@ -290,3 +290,20 @@ def test_pick_button_on_a_live_upscaled_task_says_what_to_do_instead() -> None:
     image = MidjourneyTask(id="task_up", status="SUCCESS", action="UPSCALE")  # live shape: no buttons key
     with pytest.raises(apimart.NoMatchingButton, match="send index, direction or zoom_ratio with the action"):
         apimart.pick_button(image, "zoom", zoom_ratio=2)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("balance", "/v1/balance"), ("user_balance", "/v1/user/balance")]
+)
+def test_balances(client: apimart.Client, router: respx.Router, method: str, path: str) -> None:
+    body = {"success": True, "remain_balance": 10.5, "used_balance": 2.3, "unlimited_quota": False}
+    router.get(path).respond(200, json=body)
+    balance = getattr(client, method)()
+    assert isinstance(balance, apimart.BalanceResponse) and balance.to_dict() == body
+
+
+def test_a_balance_the_service_cannot_read_is_an_error(client: apimart.Client, router: respx.Router) -> None:
+    router.get("/v1/balance").respond(200, json={"success": False, "message": "Token Not Found"})
+    with pytest.raises(apimart.BalanceUnavailableError, match="Token Not Found") as caught:
+        client.balance()
+    assert caught.value.reason == "Token Not Found" and caught.value.status_code == 200

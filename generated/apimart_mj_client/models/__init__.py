@@ -1,5 +1,6 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .balance_response import BalanceResponse
 from .blend_request import BlendRequest
 from .button import Button
 from .describe_request import DescribeRequest
@@ -37,6 +38,7 @@ from .video_request_video_type import VideoRequestVideoType
 from .zoom_request import ZoomRequest
 
 __all__ = (
+    "BalanceResponse",
     "BlendRequest",
     "Button",
     "DescribeRequest",
