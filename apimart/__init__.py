@@ -13,7 +13,14 @@ with apimart.Client() as client:                 # APIMART_API_KEY, APIMART_BASE
 ```
 """
 
-from apimart_mj_client.models import BalanceResponse, Button, MidjourneyTask, SubmittedTask, UnifiedTask
+from apimart_mj_client.models import (
+    BalanceResponse,
+    Button,
+    MidjourneyTask,
+    SubmittedTask,
+    UnifiedTask,
+    UploadResponse,
+)
 
 from apimart_mj import CustomId, Family, hd_upscale_id
 
@@ -81,6 +88,7 @@ __all__ = [
     "TaskRef",
     "TaskTimeoutError",
     "UnifiedTask",
+    "UploadResponse",
     "View",
     "hd_upscale_id",
     "pick_button",

@@ -16,7 +16,13 @@ from types import TracebackType
 from typing import Any, Literal, Self, overload
 
 import httpx
-from apimart_mj_client.models import BalanceResponse, MidjourneyTask, SubmittedTask, UnifiedTask
+from apimart_mj_client.models import (
+    BalanceResponse,
+    MidjourneyTask,
+    SubmittedTask,
+    UnifiedTask,
+    UploadResponse,
+)
 
 from ._actions import ActionsMixin
 from ._constants import (
@@ -30,7 +36,7 @@ from ._constants import (
 )
 from ._errors import InvalidArgumentError
 from ._polling import Poller
-from ._requests import build_get, build_read, task_id_of
+from ._requests import build_get, build_read, build_upload, task_id_of
 from ._responses import (
     connection_error,
     decode,
@@ -38,9 +44,10 @@ from ._responses import (
     parse_mj_task,
     parse_submitted,
     parse_unified_task,
+    parse_upload,
 )
 from ._retry import RetryPolicy
-from ._types import ProgressCallback, RequestSpec, Task, TaskRef, View, WaitOptions
+from ._types import ProgressCallback, RequestSpec, Task, TaskRef, Upload, View, WaitOptions
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -87,6 +94,7 @@ class _BaseClient:
             self.base_url + spec["url"],
             params=spec.get("params"),
             json=spec.get("json"),
+            files=spec.get("files"),
             headers={**self._headers, **spec.get("headers", {})},
             timeout=self.timeout,
         )
@@ -195,6 +203,14 @@ class Client(_BaseClient, ActionsMixin[SubmittedTask, MidjourneyTask]):
     def user_balance(self) -> BalanceResponse:
         """The whole account's balance (every token of it); see `balance`."""
         return decode_balance(self._send(build_read("user_balance")))
+
+    def upload_image(
+        self, file: Upload, *, filename: str | None = None, content_type: str | None = None
+    ) -> UploadResponse:
+        """Upload an image (bytes, a path or a binary file; JPEG, PNG, WebP or GIF, at most 20 MB) and
+        get its public `url`, valid 72 h, to send as an image input. Free; never retried once sent."""
+        spec = build_upload(file, filename=filename, content_type=content_type)
+        return decode(self._send(spec), parse_upload)
 
     @overload
     def wait_for_task(
@@ -336,6 +352,13 @@ class AsyncClient(
     async def user_balance(self) -> BalanceResponse:
         """See `Client.user_balance`."""
         return decode_balance(await self._send(build_read("user_balance")))
+
+    async def upload_image(
+        self, file: Upload, *, filename: str | None = None, content_type: str | None = None
+    ) -> UploadResponse:
+        """See `Client.upload_image` (the file is read before the request is sent)."""
+        spec = build_upload(file, filename=filename, content_type=content_type)
+        return decode(await self._send(spec), parse_upload)
 
     @overload
     async def wait_for_task(

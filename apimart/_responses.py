@@ -21,6 +21,7 @@ from apimart_mj_client.models import (
     SubmittedTask,
     TaskEnvelope,
     UnifiedTask,
+    UploadResponse,
 )
 
 from apimart_mj import parse_progress
@@ -41,6 +42,7 @@ __all__ = [
     "parse_mj_task",
     "parse_submitted",
     "parse_unified_task",
+    "parse_upload",
 ]
 
 T = TypeVar("T")
@@ -96,6 +98,14 @@ def parse_submitted(payload: Any) -> SubmittedTask:
     if not isinstance(submitted.task_id, str) or not submitted.task_id:
         raise _Malformed(f"task_id must be a non-empty string, got {submitted.task_id!r}")
     return submitted
+
+
+def parse_upload(payload: Any) -> UploadResponse:
+    """The answer of an upload: where the file is served."""
+    upload = UploadResponse.from_dict(_object(payload, "upload response"))
+    if not isinstance(upload.url, str) or not upload.url:
+        raise _Malformed(f"url must be a non-empty string, got {upload.url!r}")
+    return upload
 
 
 def decode_balance(response: httpx.Response) -> BalanceResponse:

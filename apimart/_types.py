@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, TypedDict
+from typing import Any, BinaryIO, Literal, TypedDict
 
 from apimart_mj_client.models import Button, MidjourneyTask, SubmittedTask, UnifiedTask
 
@@ -16,6 +17,7 @@ __all__ = [
     "RequestSpec",
     "Task",
     "TaskRef",
+    "Upload",
     "View",
     "WaitOptions",
 ]
@@ -28,6 +30,8 @@ TaskRef = str | MidjourneyTask | UnifiedTask | SubmittedTask
 """A task id, or anything the API returned that names a task."""
 ButtonRef = str | CustomId | Button
 """A customId string, a parsed `CustomId`, or a button of a task."""
+Upload = bytes | str | os.PathLike[str] | BinaryIO
+"""What `upload_image` sends: the bytes, a path to the file, or a file opened in binary mode."""
 
 Action = str
 """The name of a submit operation of `apimart_mj.OPERATIONS` (`upscale`, `high_variation`, ...)."""

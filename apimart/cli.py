@@ -8,6 +8,7 @@ apimart upscale ID --index 2 | --custom-id ID [--wait]
 apimart pan ID --direction left [--wait]
 apimart modal ID [--prompt TEXT] [--mask-url URL] [--wait]
 apimart balance | user-balance [--json]
+apimart upload-image FILE [--json]             # prints the URL to send as an image input
 ```
 One subcommand per submit operation of the operations table (`apimart_mj.OPERATIONS`), its arguments
 made from the operation's request schema: `apimart <operation> --help` lists them.
@@ -84,6 +85,14 @@ def _balance_reader(operation: Operation) -> Callable[[Client, argparse.Namespac
         print(f"{'remain':<12}{remain}\n{'used':<12}{balance.used_balance}")
 
     return run
+
+
+def _upload(client: Client, args: argparse.Namespace) -> None:
+    upload = client.upload_image(args.file, filename=args.filename, content_type=args.content_type)
+    if args.json:
+        print(json.dumps(upload.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(upload.url)
 
 
 def _submitter(operation: Operation) -> Callable[[Client, argparse.Namespace], None]:
@@ -261,6 +270,11 @@ def _parser() -> argparse.ArgumentParser:
 
     for operation in of_kind(Kind.ACCOUNT):
         command(operation.cli_name, _balance_reader(operation), _summary(operation))
+    for operation in of_kind(Kind.UPLOAD):
+        upload = command(operation.cli_name, _upload, _summary(operation))
+        upload.add_argument("file", metavar="FILE", help="the image: JPEG, PNG, WebP or GIF, at most 20 MB")
+        upload.add_argument("--filename", help="the name to store it under (default: the file's)")
+        upload.add_argument("--content-type", help="sent with the file (the service judges the bytes)")
     for operation in submits():
         sub = command(operation.cli_name, _submitter(operation), _summary(operation))
         _add_fields(sub, operation)

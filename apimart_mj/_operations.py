@@ -43,6 +43,8 @@ class Kind(StrEnum):
     """Creates a billed task (or, for /modal, lets one go on)."""
     ACCOUNT = "account"
     """Reads the caller's balance (free)."""
+    UPLOAD = "upload"
+    """Stores a file and answers its public URL (free)."""
 
 
 class Parent(StrEnum):
@@ -208,6 +210,13 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
         Kind.ACCOUNT,
         "account",
+    ),
+    Operation(
+        "upload_image",
+        _post("/v1/uploads/images", "uploadImage"),
+        Kind.UPLOAD,
+        "uploads",
+        request="UploadImageRequest",
     ),
     Operation(
         "imagine",

@@ -62,6 +62,7 @@ class Probe:
         account: int = 0,
         body: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        files: dict[str, Any] | None = None,
     ) -> Exchange:
         """Send, validate the response against the spec, and return the exchange."""
         operation = operation_for(method, path)
@@ -70,7 +71,9 @@ class Probe:
             self.target.budget.reserve(f"{method} {path}")
         response: httpx.Response | None = None
         try:
-            response = self.target.http(account).request(method, path, json=body, headers=headers)
+            response = self.target.http(account).request(
+                method, path, json=body, headers=headers, files=files
+            )
         finally:
             if spends:
                 self.target.budget.settle(response is not None and response.is_success)
@@ -113,7 +116,7 @@ class Probe:
         for name in ("content-type", "x-mock-scenario"):
             if name in request.headers:
                 parts += ["-H", f"{name.title()}: {request.headers[name]}"]
-        if request.content:
+        if request.read():
             parts += ["-d", request.content.decode(errors="replace")]
         # The key reference stays unquoted-expandable: double quotes around the header that holds it.
         return " ".join(

@@ -92,7 +92,8 @@ def _request_schema(spec: dict[str, Any], operation: dict[str, Any]) -> str | No
         return None
     if "$ref" in body:
         body = spec["components"]["requestBodies"][body["$ref"].rsplit("/", 1)[1]]
-    ref: str = body["content"]["application/json"]["schema"]["$ref"]
+    (media,) = body["content"].values()  # application/json, or multipart/form-data for an upload
+    ref: str = media["schema"]["$ref"]
     return ref.rsplit("/", 1)[1]
 
 

@@ -14,7 +14,14 @@ from hypothesis_jsonschema import from_schema
 
 from .spec import component_schema, load_spec
 
-__all__ = ["drifted_mj_task", "json_values", "prompts", "spec_body", "unknown_word"]
+__all__ = [
+    "A_PNG",
+    "drifted_mj_task",
+    "json_values",
+    "prompts",
+    "spec_body",
+    "unknown_word",
+]
 
 
 @cache
@@ -61,3 +68,10 @@ prompts: st.SearchStrategy[str] = st.text(
     string.ascii_letters + string.digits + " ,.-", min_size=1, max_size=40
 ).filter(str.strip)
 """Short, harmless prompts (a live API bills each imagine; keep them boring)."""
+
+
+A_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c49444154789c63f8dfc0"
+    "000004010180c52a185d0000000049454e44ae426082"
+)
+"""A valid 1x1 PNG: the service takes JPEG, PNG, WebP and GIF uploads, judged from the bytes."""

@@ -51,6 +51,7 @@ from .domain.lifecycle import (
 )
 from .domain.shapes import Shape
 from .domain.task import Task, new_job_hash, new_task_id
+from .domain.uploads import Upload, new_upload
 from .domain.values import MAX_SECONDS, number
 from .faults import Fault
 from .store import JournalEntry, Settings, Store, Write
@@ -58,6 +59,9 @@ from .store import JournalEntry, Settings, Store, Write
 __all__ = ["DEFAULT_FAIL_REASON", "MockService", "Submission"]
 
 DEFAULT_FAIL_REASON = "No available upstream"
+UNSUPPORTED_IMAGE = "Unsupported image format: send a JPEG, PNG, WebP or GIF file"
+KEPT_UPLOAD_BYTES = 256 * 1024 * 1024
+"""Uploads kept at most, all together; the oldest go first (a shared mock must not grow without end)."""
 _STATUSES = ("NOT_START", "SUBMITTED", "IN_PROGRESS", "MODAL", "SUCCESS", "FAILURE")
 
 
@@ -224,6 +228,23 @@ class MockService:
         if not parent.at(now).succeeded:
             raise InvalidRequest(f"task {parent.id} is not in SUCCESS state")
         return parent
+
+    # ---- uploads ----
+    def upload(self, account: str, now: float, filename: str | None, data: bytes) -> Upload:
+        """Store an uploaded image; 400 unless it is a JPEG, PNG, WebP or GIF (413 is the HTTP layer's,
+        which stops reading past `MAX_UPLOAD_BYTES`)."""
+        upload = new_upload(account, filename, data, now, self._rng())
+        if upload is None:
+            raise InvalidRequest(UNSUPPORTED_IMAGE)
+        self.store.add_upload(upload, keep_bytes=KEPT_UPLOAD_BYTES)
+        return upload
+
+    def uploaded(self, name: str) -> Upload:
+        """An uploaded file by the name in its URL (public: the URL is the secret, as live)."""
+        upload = self.store.upload(name)
+        if upload is None:
+            raise NotFound("file not found")
+        return upload
 
     # ---- control ----
     def clock(self) -> ClockState:

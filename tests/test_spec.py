@@ -68,8 +68,10 @@ def test_every_example_validates_against_its_schema(pointer: str, example: Any) 
 
 
 def test_every_component_schema_has_an_example() -> None:
+    """Except a file upload's body: YAML cannot hold the bytes of an image, and a placeholder string would
+    be sent as the file by tools that use examples (schemathesis's examples phase)."""
     schemas = load_spec()["components"]["schemas"]
-    assert [name for name, schema in schemas.items() if "example" not in schema] == []
+    assert [name for name, schema in schemas.items() if "example" not in schema] == ["UploadImageRequest"]
 
 
 def test_examples_are_found() -> None:
@@ -82,8 +84,9 @@ def test_examples_are_found() -> None:
 
 ERRORS = {
     Kind.VIEW: {"200", "400", "401", "403", "404", "429", "500", "502"},
-    Kind.SUBMIT: {"200", "400", "401", "402", "403", "404", "422", "429", "500", "502"},
+    Kind.SUBMIT: {"200", "400", "401", "402", "403", "404", "413", "422", "429", "500", "502"},
     Kind.ACCOUNT: {"200", "401", "429", "500", "502"},
+    Kind.UPLOAD: {"200", "400", "401", "413", "429", "500", "502"},
 }
 """What each kind of operation can answer: the docs' tabs, 404 of retention, 502 of proxies."""
 

@@ -6,6 +6,7 @@
     ├── PaymentRequired       402 payment_required
     ├── Forbidden             403 permission_error
     ├── NotFound              404 not_found_error
+    ├── TooLarge              413 invalid_request_error
     ├── Rejected              422 invalid_request_error (moderation; nothing charged)
     ├── RateLimited           429 rate_limit_error (+ Retry-After)
     ├── ServerError           500 server_error
@@ -29,6 +30,7 @@ __all__ = [
     "RateLimited",
     "Rejected",
     "ServerError",
+    "TooLarge",
     "Unauthenticated",
 ]
 
@@ -80,6 +82,12 @@ class NotFound(MockError):
 
     status = 404
     error_type = "not_found_error"
+
+
+class TooLarge(MockError):
+    """Raised for a request (an uploaded file) larger than the service takes."""
+
+    status = 413
 
 
 class Rejected(MockError):

@@ -15,7 +15,7 @@ from ..clock import ClockState
 from ..config import MockConfig
 from ..service import MockService
 from ..store import open_store
-from . import account, control, errors, pipeline, public, submits, tasks
+from . import account, control, errors, pipeline, public, submits, tasks, uploads
 from .context import EXTENSION, MockState
 from .fast import FastTaskGets
 from .validation import BodyValidators
@@ -39,7 +39,7 @@ def create_app(config: MockConfig | None = None, *, real_time: Callable[[], floa
         config, service, BodyValidators(reject_unknown_fields=config.reject_unknown_fields), real_time
     )
     tasks.init_app(app)
-    for module in (tasks, submits, account, control, public):
+    for module in (tasks, submits, account, uploads, control, public):
         app.register_blueprint(module.blueprint)
     errors.init_app(app)
     pipeline.init_app(app)

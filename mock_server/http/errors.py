@@ -37,7 +37,7 @@ def _http_error(error: HTTPException) -> Response:
     if isinstance(error, NotFound):
         return error_response(404, "not_found_error", "Unknown route")
     if isinstance(error, RequestEntityTooLarge):
-        return error_response(400, "invalid_request_error", "Request body too large")
+        return error_response(413, "invalid_request_error", "Request body too large")
     status = error.code or 400
     if isinstance(error, MethodNotAllowed):
         response = error_response(status, "invalid_request_error", "Method not allowed")

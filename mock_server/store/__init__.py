@@ -2,7 +2,8 @@
 
 `Store` is what the service needs of a store: the settings row (clock, rate limit, whether faults are
 on), a sequence number, tasks with what they cost (charges and when each is refunded, so that a
-balance is one sum), starting balances, faults, rate-limit counters and the request journal. Every
+balance is one sum), starting balances, uploaded files, faults, rate-limit counters and the request
+journal. Every
 method is one atomic step, so that many worker processes (or replicas) over one store never lose an
 update: a write that depends on what is stored (a clock change, a /modal call, a fault drawn, a charge
 against a balance) is one transaction.
@@ -23,6 +24,7 @@ from ..clock import ClockState
 from ..domain.lifecycle import Outcome, Timing
 from ..domain.shapes import Shape
 from ..domain.task import Task
+from ..domain.uploads import Upload
 from ..faults import Drift, Fault, FaultKind
 
 __all__ = [
@@ -109,6 +111,11 @@ class Store(Protocol):
 
     def tasks(self, account: str | None = None) -> list[Task]:
         """Tasks in creation order, of one account or all."""
+
+    def add_upload(self, upload: Upload, *, keep_bytes: int) -> None:
+        """Store an uploaded file; the oldest ones go once all of them together pass `keep_bytes`."""
+
+    def upload(self, name: str) -> Upload | None: ...
 
     def add_fault(self, fault: Fault) -> Fault:
         """Store `fault` under the next fault id and return it with that id."""

@@ -28,6 +28,7 @@ from dataclasses import replace
 
 from ..clock import ClockState
 from ..domain.task import Task
+from ..domain.uploads import Upload
 from ..faults import Fault
 from . import JournalEntry, Settings, Write, dump_fault, dump_task, load_fault, load_task
 
@@ -50,6 +51,10 @@ CREATE TABLE IF NOT EXISTS tasks (
 CREATE INDEX IF NOT EXISTS tasks_account ON tasks (account);
 CREATE INDEX IF NOT EXISTS tasks_refunds ON tasks (account, refund_at) WHERE refund_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS balances (account TEXT PRIMARY KEY, amount REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS uploads (
+    name TEXT PRIMARY KEY, filename TEXT NOT NULL, account TEXT NOT NULL, content_type TEXT NOT NULL,
+    data BLOB NOT NULL, created_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS faults (id INTEGER PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rate (account TEXT PRIMARY KEY, window INTEGER NOT NULL, hits INTEGER NOT NULL);
 """
@@ -134,7 +139,7 @@ class SqliteStore:
     def reset(self, clock: ClockState, rate_limit: float | None) -> None:
         """Forget every task, fault, counter and journal entry; restart the clock and the id sequence."""
         with self._transaction() as db:
-            for table in ("tasks", "faults", "rate", "balances"):
+            for table in ("tasks", "faults", "rate", "balances", "uploads"):
                 db.execute(f"DELETE FROM {table}")
             self.clear_journal()
             db.execute(
@@ -207,6 +212,35 @@ class SqliteStore:
                 "SELECT body FROM tasks WHERE account = ? ORDER BY created_at, id", (account,)
             )
         return [load_task(row[0]) for row in rows]
+
+    # ---- uploads ----
+    def add_upload(self, upload: Upload, *, keep_bytes: int) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO uploads (name, filename, account, content_type, data, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    upload.name,
+                    upload.filename,
+                    upload.account,
+                    upload.content_type,
+                    upload.data,
+                    upload.created_at,
+                ),
+            )
+            # Oldest first out, until what is kept fits (the newest upload always stays).
+            db.execute(
+                "DELETE FROM uploads WHERE name IN (SELECT name FROM (SELECT name, SUM(LENGTH(data)) OVER"
+                " (ORDER BY created_at DESC, rowid DESC) AS kept FROM uploads) WHERE kept > ? AND name != ?)",
+                (keep_bytes, upload.name),
+            )
+
+    def upload(self, name: str) -> Upload | None:
+        row = self._db.execute(
+            "SELECT name, filename, account, content_type, data, created_at FROM uploads WHERE name = ?",
+            (name,),
+        ).fetchone()
+        return None if row is None else Upload(row[0], row[1], row[2], row[3], bytes(row[4]), row[5])
 
     # ---- faults ----
     def add_fault(self, fault: Fault) -> Fault:

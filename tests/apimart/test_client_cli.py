@@ -265,3 +265,21 @@ def test_balance(run: Any, router: respx.Router, capsys: pytest.CaptureFixture[s
     )
     assert run("user-balance") == 0
     assert capsys.readouterr().out == "remain      unlimited\nused        0.07\n"
+
+
+def test_upload_image_prints_the_url(
+    run: Any, router: respx.Router, capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    router.post("/v1/uploads/images").respond(
+        200,
+        json={
+            "url": "https://x.test/f/image/1-a-cat.png",
+            "filename": "cat.png",
+            "content_type": "image/png",
+            "bytes": 8,
+            "created_at": 1,
+        },
+    )
+    (tmp_path / "cat.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    assert run("upload-image", str(tmp_path / "cat.png")) == 0
+    assert capsys.readouterr().out == "https://x.test/f/image/1-a-cat.png\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -307,3 +308,43 @@ def test_a_balance_the_service_cannot_read_is_an_error(client: apimart.Client, r
     with pytest.raises(apimart.BalanceUnavailableError, match="Token Not Found") as caught:
         client.balance()
     assert caught.value.reason == "Token Not Found" and caught.value.status_code == 200
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(16)
+UPLOADED = {
+    "url": "https://upload.apimart.ai/f/image/1-0a0b0c0d-cat.png",
+    "filename": "cat.png",
+    "content_type": "image/png",
+    "bytes": 24,
+    "created_at": 1763088289,
+}
+
+
+@pytest.mark.parametrize("source", ["bytes", "path", "file"])
+def test_upload_image_sends_multipart(
+    client: apimart.Client, router: respx.Router, tmp_path: Any, source: str
+) -> None:
+    route = router.post("/v1/uploads/images").respond(200, json=UPLOADED)
+    path = tmp_path / "cat.png"
+    path.write_bytes(PNG)
+    if source == "bytes":
+        answer = client.upload_image(PNG, filename="cat.png", content_type="image/png")
+    elif source == "path":
+        answer = client.upload_image(path)
+    else:
+        with path.open("rb") as opened:
+            answer = client.upload_image(opened)
+    assert answer.url == UPLOADED["url"]
+    sent = route.calls.last.request
+    boundary = sent.headers["content-type"].split("boundary=")[1]
+    assert sent.headers["content-type"].startswith("multipart/form-data") and boundary != "+++"
+    assert b'name="file"; filename="cat.png"' in sent.content and PNG in sent.content
+
+
+def test_upload_image_refuses_what_it_cannot_read(client: apimart.Client, tmp_path: Any) -> None:
+    with pytest.raises(apimart.InvalidArgumentError, match="cannot read"):
+        client.upload_image(tmp_path / "missing.png")
+    with pytest.raises(apimart.InvalidArgumentError, match="binary mode"):
+        client.upload_image(io.StringIO("text"))  # type: ignore[arg-type]
+    with pytest.raises(apimart.InvalidArgumentError, match="expected bytes"):
+        client.upload_image(42)  # type: ignore[arg-type]

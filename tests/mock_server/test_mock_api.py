@@ -201,10 +201,10 @@ def test_missing_prompt_has_the_live_message(api: Api) -> None:
     assert error_of(response) == (400, "invalid_request_error", "prompt is required for imagine")
 
 
-def test_oversize_body_is_a_400(tmp_path: Path) -> None:
+def test_oversize_body_is_a_413(tmp_path: Path) -> None:
     api = Api(make_app(tmp_path, max_body_bytes=1000).test_client())
     response = api.submit(body={"prompt": "x" * 2000})
-    assert error_of(response)[:2] == (400, "invalid_request_error")
+    assert error_of(response) == (413, "invalid_request_error", "Request body too large")
 
 
 def test_unknown_routes_and_methods(api: Api) -> None:

@@ -31,6 +31,8 @@ from .task_error import TaskError
 from .task_result import TaskResult
 from .unified_task import UnifiedTask
 from .unified_task_status import UnifiedTaskStatus
+from .upload_image_request import UploadImageRequest
+from .upload_response import UploadResponse
 from .video_request import VideoRequest
 from .video_request_animate_mode import VideoRequestAnimateMode
 from .video_request_motion import VideoRequestMotion
@@ -69,6 +71,8 @@ __all__ = (
     "TaskResult",
     "UnifiedTask",
     "UnifiedTaskStatus",
+    "UploadImageRequest",
+    "UploadResponse",
     "VideoRequest",
     "VideoRequestAnimateMode",
     "VideoRequestMotion",

@@ -1,0 +1,96 @@
+"""Uploads: stored and served at the URL the answer gives; 400 for a missing file or a format other than
+JPEG, PNG, WebP or GIF (judged from the bytes); 413 above 20 MB."""
+
+from __future__ import annotations
+
+import io
+import random
+from pathlib import Path
+
+import pytest
+from mock_helpers import Api, error_of
+
+from mock_server.clock import ClockState
+from mock_server.domain.uploads import MAX_UPLOAD_BYTES, new_upload
+from mock_server.media import png_for
+from mock_server.store.sqlite import SqliteStore
+
+PNG = png_for("3eaa7c0c-9825-4110-9c89-02c4e463a8d0_0.png")
+IMAGES = {
+    "image/png": PNG,
+    "image/jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(64),
+    "image/gif": b"GIF89a" + bytes(32),
+    "image/webp": b"RIFF\x24\x00\x00\x00WEBPVP8 " + bytes(32),
+}
+
+
+def upload(api: Api, data: bytes, filename: str = "photo.png", field: str = "file") -> tuple[int, dict]:  # type: ignore[type-arg]
+    response = api.request("POST", "/v1/uploads/images", data={field: (io.BytesIO(data), filename)})
+    return response.status_code, response.json  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("content_type", sorted(IMAGES))
+def test_an_upload_is_served_at_its_url(api: Api, content_type: str) -> None:
+    status, body = upload(api, IMAGES[content_type], "my photo (1).png")
+    assert status == 200, body
+    assert set(body) == {"url", "filename", "content_type", "bytes", "created_at"}
+    assert (body["content_type"], body["bytes"], body["filename"]) == (
+        content_type,
+        len(IMAGES[content_type]),
+        "my-photo-1-.png",
+    )
+    assert body["url"].startswith("http://localhost/f/image/") and body["url"].endswith("-my-photo-1-.png")
+    served = api.client.get(body["url"].removeprefix("http://localhost"))  # public: no key needed
+    assert (served.status_code, served.mimetype, served.data) == (200, content_type, IMAGES[content_type])
+
+
+def test_an_uploaded_url_works_as_an_image_input(api: Api) -> None:
+    _, body = upload(api, PNG)
+    api.finished("blend", {"image_urls": [body["url"], body["url"]]})
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"just some text", "Unsupported image format: send a JPEG, PNG, WebP or GIF file"),
+        (b"", "Unsupported image format: send a JPEG, PNG, WebP or GIF file"),
+        (b"BM" + bytes(64), "Unsupported image format: send a JPEG, PNG, WebP or GIF file"),
+    ],
+)
+def test_other_formats_are_400_whatever_the_name(api: Api, data: bytes, message: str) -> None:
+    status, body = upload(api, data, "looks-like.png")
+    assert (status, body["error"]["type"], body["error"]["message"]) == (
+        400,
+        "invalid_request_error",
+        message,
+    )
+
+
+def test_a_missing_file_is_400(api: Api) -> None:
+    missing = "file is required: send multipart/form-data with the image in the field 'file'"
+    assert upload(api, PNG, field="image")[1]["error"]["message"] == missing
+    as_json = api.request("POST", "/v1/uploads/images", json={"file": "x"})
+    assert error_of(as_json) == (400, "invalid_request_error", missing)
+
+
+def test_more_than_20_mb_is_413(api: Api) -> None:
+    status, body = upload(api, PNG + bytes(MAX_UPLOAD_BYTES - len(PNG) + 1))
+    assert (status, body["error"]["message"]) == (413, "File too large: at most 20 MB")
+    assert upload(api, PNG + bytes(MAX_UPLOAD_BYTES - len(PNG)))[0] == 200  # exactly 20 MB is fine
+
+
+def test_uploads_need_a_key_and_unknown_files_are_404(api: Api) -> None:
+    anonymous = api.client.post("/v1/uploads/images", data={"file": (io.BytesIO(PNG), "a.png")})
+    assert error_of(anonymous)[:2] == (401, "authentication_error")
+    assert api.client.get("/f/image/1-00000000-none.png").status_code == 404
+
+
+def test_the_oldest_uploads_go_once_the_store_is_full(tmp_path: Path) -> None:
+    store = SqliteStore(str(tmp_path / "store.sqlite"))
+    store.initialize(ClockState.start(0.0), None)
+    made = [new_upload("sk-a", f"{n}.png", PNG, float(n), random.Random(n)) for n in range(5)]
+    for item in made:
+        assert item is not None
+        store.add_upload(item, keep_bytes=3 * len(PNG))
+    kept = [item.name for item in made if item is not None and store.upload(item.name) is not None]
+    assert kept == [item.name for item in made[2:] if item is not None]
