@@ -18,6 +18,7 @@ from apimart_mj import (
     CustomId,
     InvalidCustomId,
     InvalidProgress,
+    Result,
     parse_progress,
     to_unified,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "check_error",
     "check_forbidden",
     "check_progression",
+    "check_results",
     "check_views_agree",
     "reading",
 ]
@@ -206,3 +208,48 @@ def check_forbidden(probe: Probe, exchange: Exchange, task: dict[str, Any]) -> N
         raise probe.violation(
             exchange, "foreign-task-leaked", "$", "only the error envelope", f"also: {leaked[:3]}"
         )
+
+
+def check_results(probe: Probe, mj: Exchange, unified: Exchange, result: Result) -> None:
+    """A finished task shows what its operation gives, in both views (the reference, section 2.2):
+    a grid 4 image URLs (3 after moderation) and a grid image; an upscale 1; a describe its four prompts
+    in `description`; a video `video_url` and `video_urls`; and the unified view the same URLs."""
+    task: dict[str, Any] = mj.body
+    data: dict[str, Any] = unified.body["data"] if isinstance(unified.body, dict) else {}
+    images, videos = task.get("image_urls") or [], task.get("video_urls") or []
+    expected = {
+        Result.GRID: (
+            "$.image_urls",
+            3 <= len(images) <= 4 and bool(task.get("grid_image_url")),
+            "3-4 image URLs and a grid",
+        ),
+        Result.SINGLE: ("$.image_urls", len(images) == 1, "one image URL"),
+        Result.TEXT: (
+            "$.description",
+            len(str(task.get("description") or task.get("prompt") or "").splitlines()) == 4,
+            "four prompts",
+        ),
+        Result.VIDEO: (
+            "$.video_urls",
+            bool(videos) and task.get("video_url") == videos[0],
+            "video_url and video_urls",
+        ),
+    }
+    field, ok, wanted = expected[result]
+    if not ok:
+        raise probe.violation(mj, "results-missing", field, f"a finished {result} task: {wanted}", task)
+    if data.get("status") != "completed":
+        return  # read before the MJ view saw it finish: nothing to compare yet
+    urls = images or videos
+    shown = [
+        u
+        for item in (data.get("result") or {}).get("videos" if videos else "images", [])
+        for u in _urls(item)
+    ]
+    if urls and sorted(shown) != sorted(urls):
+        raise probe.violation(unified, "views-disagree", "$.data.result", f"the MJ view's URLs {urls}", shown)
+
+
+def _urls(item: dict[str, Any]) -> list[str]:
+    url = item.get("url")
+    return [url] if isinstance(url, str) else list(url or [])

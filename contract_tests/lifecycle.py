@@ -1,9 +1,11 @@
 """`TaskLifecycle`: a `RuleBasedStateMachine` over a target's tasks, checked against a model.
 
-Rules: submit, poll both views, act by `custom_id` or by auto-matching inputs, complete a MODAL task,
-read with the other account, read an id that never existed and, where the suite owns the clock, let
-time pass (phases, the 30-minute MODAL timeout, the 3-day retention). Every response validates against
-`openapi.yaml` (the probe does it); the invariants are the functions of `checks`.
+Rules: submit any operation of the table that starts a task (its body from the spec's example), poll
+both views, act by `custom_id` or by auto-matching inputs, take one image of a grid by index (remix,
+video), complete a MODAL task, read the balance, upload an image, read with the other account, read an
+id that never existed and, where the suite owns the clock, let time pass (phases, the 30-minute MODAL
+timeout, the 3-day retention). Every response validates against `openapi.yaml` (the probe does it); the
+invariants are the functions of `checks`.
 
 `machine_for(target)` binds the machine to a target; a rule that needs what the target cannot give
 (spending, a second account, the clock) has a precondition instead of a skip.
@@ -18,7 +20,20 @@ from apimart_mj_client.models import Button
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, multiple, precondition, rule
 
-from apimart_mj import DIRECTIONS, CustomId, InvalidCustomId, NoMatchingButton, Parent, match_button, submits
+from apimart_mj import (
+    DIRECTIONS,
+    CustomId,
+    InvalidCustomId,
+    Kind,
+    NoMatchingButton,
+    Parent,
+    Result,
+    by_action,
+    by_name,
+    match_button,
+    of_kind,
+    submits,
+)
 
 from .checks import (
     JobRegistry,
@@ -27,11 +42,14 @@ from .checks import (
     check_error,
     check_forbidden,
     check_progression,
+    check_results,
     check_views_agree,
     reading,
 )
+from .flows import wait_until_done
 from .probe import Exchange, Probe
-from .strategies import prompts
+from .spec import example_body, request_properties
+from .strategies import A_PNG, prompts
 from .targets import RETENTION, Target
 
 __all__ = ["ACTION_PATHS", "TaskLifecycle", "machine_for"]
@@ -39,12 +57,21 @@ __all__ = ["ACTION_PATHS", "TaskLifecycle", "machine_for"]
 _GENERATIONS = "/v1/midjourney/generations"
 ACTION_PATHS = {str(op.action): op.route.path for op in submits() if op.parent is Parent.BUTTON}
 """The endpoint that starts each follow-up action (from the operations table)."""
+STARTS = sorted((op for op in submits() if op.parent in (Parent.NONE, Parent.FRAME)), key=lambda op: op.name)
+"""Operations that start a task from nothing (a video from a first frame too)."""
+PICKS = sorted((op for op in submits() if op.parent in (Parent.INDEX, Parent.FRAME)), key=lambda op: op.name)
+"""Operations that take one image of a finished grid by index."""
+REMIX_VERSIONS = frozenset({"8.1", "8.2"})
+"""Remix needs a v8.1 or v8.2 parent (the remix pages): any other answers 400."""
+PAN_REFUSED_VERSIONS = frozenset({"8", "8.1", "8.2"})
+"""Pan was removed from v8 (the English pan page): a v8.x parent answers 400."""
+VERSIONS = (None, "8.1", "6.1", "8.2")
 
 _MARGIN = 120.0
 """Seconds either side of the retention boundary where the model does not predict expiry."""
 _MODAL_TIMEOUT = 30 * 60.0
-_MAX_IMAGINES = 3
-"""Imagines per run: steps are better spent following few tasks far than starting many."""
+_MAX_STARTS = 4
+"""Tasks started from nothing per run: steps are better spent following few tasks far than many."""
 
 
 @dataclass
@@ -53,6 +80,9 @@ class Tracked:
 
     task_id: str
     expected_action: str | None = None
+    result: Result | None = None
+    version: str | None = None
+    """The version it was made with, as far as the suite knows (the field it sent, or its parent's)."""
     created: float | None = None
     """Server clock time of the submit (targets with a clock only)."""
     mj: Reading | None = None
@@ -98,8 +128,11 @@ class TaskLifecycle(RuleBasedStateMachine):
         self.jobs = JobRegistry()
         self.now: float | None = self.target.clock_now() if self.target.has_clock else None
         self.polls = 0
-        self.imagines = 0
+        self.starts = 0
         self.unknown_read = False
+        self.balance_read = False
+        self.uploaded = False
+        self.inpainted = False
         self.foreign_read: set[str] = set()
 
     # ---- where tasks come from ----
@@ -109,21 +142,49 @@ class TaskLifecycle(RuleBasedStateMachine):
             self.model[task_id] = Tracked(task_id)
         return multiple(*self.target.task_ids)
 
-    @precondition(lambda self: self.target.budget.remaining > 0 and self.imagines < _MAX_IMAGINES)
-    @rule(target=tasks, prompt=prompts, outcome=st.sampled_from(["success", "failure"]))
-    def imagine(self, prompt: str, outcome: str) -> Any:
-        self.imagines += 1
+    @precondition(lambda self: self.target.budget.remaining > 0 and self.starts < _MAX_STARTS)
+    @rule(
+        target=tasks,
+        prompt=prompts,
+        outcome=st.sampled_from(["success", "failure"]),
+        version=st.sampled_from(VERSIONS),
+        data=st.data(),
+    )
+    def start(self, prompt: str, outcome: str, version: str | None, data: st.DataObject) -> Any:
+        """A task from nothing: imagine most often (its grids feed the follow-ups), any other start too."""
+        self.starts += 1
+        operation = data.draw(
+            st.sampled_from(STARTS) if self.starts > 1 else st.just(by_name("imagine")), label="op"
+        )
+        body = example_body(str(operation.request))
+        if "prompt" in body:
+            body["prompt"] = prompt
+        body.pop("version", None)
+        if version is not None and "version" in request_properties(str(operation.request)):
+            body["version"] = version
         headers = {"X-Mock-Scenario": outcome} if self.target.white_box else None
-        exchange = self.probe.submit(_GENERATIONS, {"prompt": prompt}, headers=headers)
+        route = data.draw(st.sampled_from(operation.routes), label="route")  # aliases too
+        exchange = self.probe.submit(route.path, body, headers=headers)
         if exchange.status != 200:
             raise self.probe.violation(
-                exchange, "submit-rejected", "$", "HTTP 200 for a valid imagine", exchange.body
+                exchange,
+                "submit-rejected",
+                "$",
+                f"HTTP 200 for the spec's own {operation.name} example",
+                exchange.body,
             )
-        return self._track(exchange, "IMAGINE")
+        task_id = self._track(exchange, operation.action, operation.result, body.get("version"))
+        if self.starts == 1:  # the run's first grid is waited for, so follow-ups have a parent early
+            wait_until_done(self.probe, task_id)
+            self.now = self.target.clock_now() if self.target.has_clock else None
+            self.poll(task_id)
+        return task_id
 
-    def _track(self, exchange: Exchange, action: str | None) -> str:
+    def _track(
+        self, exchange: Exchange, action: str | None, result: Result | None = None, version: str | None = None
+    ) -> str:
         task_id: str = exchange.body["data"][0]["task_id"]
-        self.model[task_id] = Tracked(task_id, action, created=self.now)
+        self.model[task_id] = Tracked(task_id, action, result, version, created=self.now)
         return task_id
 
     # ---- reading ----
@@ -157,6 +218,8 @@ class TaskLifecycle(RuleBasedStateMachine):
         self._check_identity(task, first, unified, second, tracked)
         if after.status == "SUCCESS":
             check_buttons(self.probe, second, self.jobs)
+            if tracked.result is not None:
+                check_results(self.probe, second, unified, tracked.result)
         tracked.mj, tracked.unified, tracked.body = after, in_between, second.body
         self.polls += 1
 
@@ -221,14 +284,32 @@ class TaskLifecycle(RuleBasedStateMachine):
     @precondition(lambda self: self.target.budget.remaining > 0 and bool(self._finished()))
     @rule(target=tasks, data=st.data())
     def act(self, data: st.DataObject) -> Any:
-        parent = data.draw(st.sampled_from(sorted(self._finished(), key=lambda t: t.task_id)), label="parent")
+        """A follow-up: mostly on a parent of a result it acts on (the operations table says which),
+        sometimes on any finished task, where the service must refuse it as the rules say."""
+        return self._act(data, sorted(ACTION_PATHS))
+
+    @precondition(
+        lambda self: (
+            self.target.budget.remaining > 0 and any(t.result is Result.SINGLE for t in self._finished())
+        )
+    )
+    @rule(target=tasks, data=st.data())
+    def act_on_an_upscale(self, data: st.DataObject) -> Any:
+        """A follow-up of an upscaled image: the ones that need one (zoom, pan, vary, inpaint)."""
+        return self._act(data, sorted(a for a in ACTION_PATHS if Result.SINGLE in by_action(a).acts_on))
+
+    def _act(self, data: st.DataObject, actions: list[str]) -> Any:
+        action = data.draw(st.sampled_from(actions), label="action")
+        finished = sorted(self._finished(), key=lambda t: t.task_id)
+        fitting = [t for t in finished if t.result in by_action(action).acts_on]
+        anywhere = not fitting or data.draw(st.integers(0, 4), label="any parent") == 0
+        parent = data.draw(st.sampled_from(finished if anywhere else fitting), label="parent")
         assert parent.body is not None
         buttons = pressable(parent.body.get("buttons") or [])
         by_custom_id = data.draw(st.booleans(), label="by custom_id") if buttons else False
         if by_custom_id:
-            button, action = data.draw(st.sampled_from(buttons), label="button")
-            return self._press(parent, action, {"custom_id": button["customId"]}, expected=action)
-        action = data.draw(st.sampled_from(sorted(ACTION_PATHS)), label="action")
+            button, pressed = data.draw(st.sampled_from(buttons), label="button")
+            return self._press(parent, pressed, {"custom_id": button["customId"]}, expected=pressed)
         inputs = data.draw(_inputs(action), label="inputs")
         upscaled = parent.body.get("action") == "UPSCALE"
         if upscaled and not parent.body.get("buttons"):
@@ -242,9 +323,74 @@ class TaskLifecycle(RuleBasedStateMachine):
             return self._rejected(parent, action, inputs, str(exc))
         return self._press(parent, action, inputs, expected=action)  # auto-matched: the endpoint's action
 
+    @precondition(
+        lambda self: (
+            self.target.budget.remaining > 0 and any(t.result is Result.GRID for t in self._finished())
+        )
+    )
+    @rule(target=tasks, data=st.data())
+    def pick(self, data: st.DataObject) -> Any:
+        """One image of a finished grid by index: remix (v8.1/v8.2 parents only) or video."""
+        grids = sorted((t for t in self._finished() if t.result is Result.GRID), key=lambda t: t.task_id)
+        operation = data.draw(st.sampled_from(PICKS), label="op")
+        remix = operation.action in ("REMIX_STRONG", "REMIX_SUBTLE")
+        fitting = [t for t in grids if t.version in REMIX_VERSIONS] if remix else grids
+        anywhere = not fitting or data.draw(st.integers(0, 3), label="any grid") == 0
+        parent = data.draw(st.sampled_from(grids if anywhere else fitting), label="grid")
+        index = request_properties(str(operation.request))["index"]
+        chosen = data.draw(st.integers(index["minimum"], index["maximum"]), label="index")
+        exchange = self.probe.submit(operation.route.path, {"task_id": parent.task_id, "index": chosen})
+        if remix and parent.version not in REMIX_VERSIONS:
+            check_error(self.probe, exchange, 400, "invalid_request_error", "remix-version")
+            return multiple()
+        if exchange.status != 200:
+            raise self.probe.violation(
+                exchange, "pick-rejected", "$", f"HTTP 200 creating a {operation.action} task", exchange.body
+            )
+        return self._track(exchange, operation.action, operation.result, parent.version)
+
+    # ---- the account ----
+    @precondition(lambda self: not self.balance_read)
+    @rule()
+    def read_balance(self) -> None:
+        """Both balances answer the documented shape; an unlimited account says `remain_balance: -1`."""
+        self.balance_read = True
+        for path in (route.path for op in of_kind(Kind.ACCOUNT) for route in op.routes):
+            exchange = self.probe.request("GET", path)
+            body = exchange.body
+            if exchange.status != 200:
+                raise self.probe.violation(exchange, "balance-unreadable", "$", "HTTP 200", body)
+            if body.get("success") and body.get("unlimited_quota") and body.get("remain_balance") != -1:
+                raise self.probe.violation(
+                    exchange, "balance-unlimited", "$.remain_balance", "-1 (unlimited_quota)", body
+                )
+
+    @precondition(lambda self: not self.uploaded)
+    @rule()
+    def upload(self) -> None:
+        """An uploaded image is served, byte for byte, at the URL the answer gives."""
+        self.uploaded = True
+        exchange = self.probe.request(
+            "POST", "/v1/uploads/images", files={"file": ("pixel.png", A_PNG, "image/png")}
+        )
+        if exchange.status != 200:
+            raise self.probe.violation(exchange, "upload-rejected", "$", "HTTP 200 for a PNG", exchange.body)
+        served = self.target.fetch(exchange.body["url"])
+        if served != A_PNG:
+            raise self.probe.violation(
+                exchange,
+                "upload-not-served",
+                "$.url",
+                "the uploaded bytes at the url",
+                f"{len(served)} other bytes",
+            )
+
     def _press(self, parent: Tracked, action: str, inputs: dict[str, Any], expected: str | None) -> Any:
         exchange = self.probe.submit(ACTION_PATHS[action], {"task_id": parent.task_id, **inputs})
         if expected is None and exchange.status == 400:
+            return multiple()
+        if (expected or action) == "PAN" and parent.version in PAN_REFUSED_VERSIONS:
+            check_error(self.probe, exchange, 400, "invalid_request_error", "pan-version")
             return multiple()
         if exchange.status != 200:
             raise self.probe.violation(
@@ -254,7 +400,9 @@ class TaskLifecycle(RuleBasedStateMachine):
                 f"HTTP 200 creating a {expected or action} task",
                 exchange.body,
             )
-        return self._track(exchange, expected or action)
+        child = expected or action
+        result = by_action(child).result
+        return self._track(exchange, child, Result.GRID if result is Result.MODAL else result, parent.version)
 
     def _rejected(self, parent: Tracked, action: str, inputs: dict[str, Any], message: str) -> Any:
         exchange = self.probe.submit(ACTION_PATHS[action], {"task_id": parent.task_id, **inputs})
@@ -263,6 +411,52 @@ class TaskLifecycle(RuleBasedStateMachine):
         if received != message:
             raise self.probe.violation(exchange, "auto-matching", "$.error.message", message, received)
         return multiple()
+
+    @precondition(
+        lambda self: (
+            self.target.budget.remaining >= 3
+            and not self.inpainted
+            and any(t.result is Result.GRID and t.expected_action == "IMAGINE" for t in self._finished())
+        )
+    )
+    @rule(target=tasks, prompt=prompts)
+    def inpaint_flow(self, prompt: str) -> Any:
+        """A client's whole Vary (Region) flow in one step: upscale a grid, inpaint the image, then give
+        the task waiting in MODAL its prompt; the task keeps its id and ends a grid of candidates."""
+        self.inpainted = True
+        grid = min((t for t in self._finished() if t.expected_action == "IMAGINE"), key=lambda t: t.task_id)
+        upscaled = self._submitted(
+            self.probe.submit(ACTION_PATHS["UPSCALE"], {"task_id": grid.task_id, "index": 1})
+        )
+        self.model[upscaled] = Tracked(upscaled, "UPSCALE", Result.SINGLE, grid.version, created=self.now)
+        if wait_until_done(self.probe, upscaled)["status"] != "SUCCESS":
+            return upscaled
+        waiting = self._submitted(self.probe.submit(ACTION_PATHS["INPAINT"], {"task_id": upscaled}))
+        if self.probe.mj(waiting).body.get("status") != "MODAL":
+            raise self.probe.violation(
+                self.probe.mj(waiting),
+                "inpaint-not-modal",
+                "$.status",
+                "MODAL after /inpaint",
+                "another status",
+            )
+        exchange = self.probe.submit(f"{_GENERATIONS}/modal", {"task_id": waiting, "prompt": prompt})
+        if exchange.status != 200 or exchange.body["data"][0]["task_id"] != waiting:
+            raise self.probe.violation(
+                exchange,
+                "modal",
+                "$.data[0].task_id",
+                f"HTTP 200 naming the same task {waiting}",
+                exchange.body,
+            )
+        self.model[waiting] = Tracked(waiting, "INPAINT", Result.GRID, grid.version, created=self.now)
+        return multiple(upscaled, waiting)
+
+    def _submitted(self, exchange: Exchange) -> str:
+        if exchange.status != 200:
+            raise self.probe.violation(exchange, "submit-rejected", "$", "HTTP 200", exchange.body)
+        task_id: str = exchange.body["data"][0]["task_id"]
+        return task_id
 
     @precondition(
         lambda self: (

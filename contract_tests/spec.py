@@ -29,9 +29,11 @@ __all__ = [
     "Operation",
     "check_response",
     "component_schema",
+    "example_body",
     "load_spec",
     "operation_for",
     "operations",
+    "request_properties",
 ]
 
 
@@ -84,6 +86,29 @@ def _components() -> dict[str, Any]:
 def component_schema(name: str) -> dict[str, Any]:
     """A self-contained JSON Schema for `#/components/schemas/<name>` (its `$ref`s resolve inside it)."""
     return {"$ref": f"#/components/schemas/{name}", "components": copy.deepcopy(_components())}
+
+
+def example_body(name: str) -> dict[str, Any]:
+    """A copy of the spec's own example of `#/components/schemas/<name>` (a request the API takes)."""
+    example: dict[str, Any] = copy.deepcopy(load_spec()["components"]["schemas"][name]["example"])
+    return example
+
+
+def request_properties(name: str) -> dict[str, Any]:
+    """The properties a request schema names, its `allOf` parts' included, each `$ref` resolved."""
+    schemas = load_spec()["components"]["schemas"]
+    schema = schemas[name]
+    found = {
+        key: schemas[value["$ref"].rsplit("/", 1)[1]] if "$ref" in value else value
+        for key, value in schema.get("properties", {}).items()
+    }
+    for part in schema.get("allOf", []):
+        found.update(
+            request_properties(part["$ref"].rsplit("/", 1)[1])
+            if "$ref" in part
+            else part.get("properties", {})
+        )
+    return found
 
 
 def _request_schema(spec: dict[str, Any], operation: dict[str, Any]) -> str | None:

@@ -145,6 +145,14 @@ class Target(ABC):
             self._clients[-1] = self._exit.enter_context(client)
         return self._clients[-1]
 
+    def fetch(self, url: str) -> bytes:
+        """The bytes at a URL the target handed out (an image, an upload), fetched without credentials."""
+        if url.startswith(self.base_url + "/"):
+            response = self._control_http().get(url.removeprefix(self.base_url))
+        else:
+            response = httpx.get(url, timeout=_TIMEOUT, follow_redirects=True)
+        return response.content if response.is_success else b""
+
     def advance(self, seconds: float) -> None:
         self.control("POST", "/__mock/clock/advance", {"seconds": seconds})
 

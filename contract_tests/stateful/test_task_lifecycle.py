@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis.stateful import run_state_machine_as_test
 
+from apimart_mj import OPERATIONS
+
 from ..lifecycle import machine_for
 from ..profiles import settings_for
 from ..targets import Target
@@ -15,3 +17,13 @@ def test_task_lifecycle(target: Target) -> None:
     if not target.task_ids and target.budget.limit == 0:
         pytest.skip(f"{target.name}: no tasks to follow: set APIMART_TASK_IDS or APIMART_ALLOW_SPEND=1")
     run_state_machine_as_test(machine_for(target), settings=settings_for(target))
+    if target.white_box:  # the journal shows what the machine reached
+        sent = {
+            (entry["method"], entry["path"])
+            for entry in target.control("GET", "/__mock/requests")["requests"]
+        }
+        routes = {
+            (route.method, route.path) for op in OPERATIONS for route in op.routes if "{" not in route.path
+        }
+        unreached = sorted(routes - sent)
+        assert unreached == [], f"operations the lifecycle machine never called: {unreached}"
