@@ -132,7 +132,7 @@ class MockService:
         if version is not None and version not in SUPPORTED_VERSIONS and submission.scenario is None:
             submission = Submission(Scenario.FAILURE, UNSUPPORTED_VERSION_REASON)
         rng = self._rng()
-        shape = Shape.of(Result(str(operation.result)))
+        shape = Shape.of(operation.result)
         plan = self._plan(submission, normal_timing(action), shape.tiles_for(inputs.batch_size), rng)
         prompt = prompt_of(action, inputs)
         task = self._new_task(account, now, rng, action, shape, prompt, plan, inputs, version)
@@ -151,7 +151,7 @@ class MockService:
         _check_version(parent, action)
         hd = pressed.operation in HD_UPSCALE_OPERATIONS
         child = by_action(action)
-        shape = Shape.of(Result(str(child.result)))
+        shape = Shape.of(child.result)
         rng = self._rng()
         plan = self._plan(submission, normal_timing(action, hd=hd), shape.tiles, rng)
         task = self._new_task(
@@ -169,7 +169,7 @@ class MockService:
             raise InvalidRequest(f"{operation.cli_name} needs a grid: task {parent.id} is not one")
         _check_version(parent, action)
         rng = self._rng()
-        shape = Shape.of(Result(str(operation.result)))
+        shape = Shape.of(operation.result)
         plan = self._plan(submission, normal_timing(action), shape.tiles_for(inputs.batch_size), rng)
         prompt = inputs.prompt or parent.prompt
         task = self._new_task(
@@ -275,7 +275,7 @@ class MockService:
         prompt = body.get("prompt", "a cat sitting on a windowsill")
         if not isinstance(prompt, str):
             raise InvalidRequest("prompt must be a string")
-        shape = Shape.of(Result(str(by_action(action).result)))
+        shape = Shape.of(by_action(action).result)
         outcome = Outcome.FAILURE if status == "FAILURE" else Outcome.SUCCESS
         reason = str(body.get("fail_reason") or DEFAULT_FAIL_REASON) if outcome is Outcome.FAILURE else None
         tiles = shape.tiles

@@ -247,7 +247,13 @@ def test_grid_parent_needs_an_upscaled_task(action: str) -> None:
 
 @pytest.mark.parametrize(
     ("ratio", "label"),
-    [(None, "Zoom Out 2x"), (2, "Zoom Out 2x"), (1.5, "Zoom Out 1.5x"), (1.0, "Zoom Out 1.5x")],
+    [
+        (None, "Zoom Out 2x"),
+        (2, "Zoom Out 2x"),
+        (3.5, "Zoom Out 2x"),
+        (1.5, "Zoom Out 1.5x"),
+        (1.0, "Zoom Out 1.5x"),
+    ],
 )
 def test_zoom_ratio_picks_the_zoom_button(ratio: float | None, label: str) -> None:
     assert match_button(SINGLE, "ZOOM", zoom_ratio=ratio, upscaled=True).label == label

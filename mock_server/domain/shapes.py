@@ -23,8 +23,10 @@ class Shape(StrEnum):
     VIDEO = "video"
 
     @classmethod
-    def of(cls, result: Result) -> Shape:
+    def of(cls, result: Result | None) -> Shape:
         """The shape a task of `result` ends in (a task waiting in MODAL ends as a grid)."""
+        if result is None:
+            raise ValueError("only a submit operation has a result")
         return _OF_RESULT[result]
 
     @property

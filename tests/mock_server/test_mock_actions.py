@@ -271,15 +271,14 @@ def test_vary_on_a_grid_takes_its_v_button_and_keeps_the_endpoints_action(
     )
 
 
-@pytest.mark.parametrize(
-    ("ratio", "label"), [(1.5, "Zoom Out 1.5x"), (2, "Zoom Out 2x"), (3.5, "Zoom Out 2x")]
-)
-def test_zoom_ratio_picks_the_zoom_button_and_above_2_is_valid(api: Api, ratio: float, label: str) -> None:
+@pytest.mark.parametrize("ratio", [1.5, 2, 3.5])
+def test_zoom_ratio_of_2_and_above_is_valid(api: Api, ratio: float) -> None:
+    """Which Zoom Out button a ratio picks is not observable through the API: `match_button`'s unit
+    test checks it (tests/test_custom_id.py); here, every ratio above 1 makes a ZOOM child."""
     upscaled = api.create("upscale", {"task_id": api.finished(), "index": 1})
     child = api.create("zoom", {"task_id": upscaled, "zoom_ratio": ratio})
-    assert api.mj(child)["action"] == "ZOOM"
-    journal = api.client.get("/__mock/tasks").json["tasks"]  # type: ignore[index]
-    assert journal[-1]["id"] == child
+    api.advance(60)
+    assert (api.mj(child)["action"], api.mj(child)["status"]) == ("ZOOM", "SUCCESS")
 
 
 def test_zoom_ratio_of_1_or_less_is_a_400(api: Api) -> None:
