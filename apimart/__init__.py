@@ -49,6 +49,7 @@ from ._errors import (
     TaskFailedError,
     TaskTimeoutError,
 )
+from ._transports import AsyncWSGITransport, WSGITransport
 from ._types import Action, ButtonRef, ProgressCallback, TaskRef, View
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "Action",
     "ApimartError",
     "AsyncClient",
+    "AsyncWSGITransport",
     "AuthenticationError",
     "BadRequestError",
     "BalanceResponse",
@@ -90,6 +92,7 @@ __all__ = [
     "UnifiedTask",
     "UploadResponse",
     "View",
+    "WSGITransport",
     "hd_upscale_id",
     "pick_button",
 ]
