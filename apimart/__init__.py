@@ -26,7 +26,12 @@ from apimart_mj import CustomId, Family, hd_upscale_id
 
 from ._buttons import pick_button
 from ._client import AsyncClient, Client
-from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
+from ._constants import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_TIMEOUT,
+)
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -44,6 +49,7 @@ from ._errors import (
     PaymentRequiredError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
     ResponseValidationError,
     ServerError,
     TaskFailedError,
@@ -53,6 +59,7 @@ from ._transports import AsyncWSGITransport, WSGITransport
 from ._types import Action, ButtonRef, ProgressCallback, TaskRef, View
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_POLL_INTERVAL",
     "DEFAULT_TIMEOUT",
@@ -83,6 +90,7 @@ __all__ = [
     "PermissionDeniedError",
     "ProgressCallback",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "ServerError",
     "SubmittedTask",

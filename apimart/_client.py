@@ -9,6 +9,7 @@ send loop and a poll loop, once blocking and once async.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Coroutine
@@ -27,6 +28,7 @@ from apimart_mj_client.models import (
 from ._actions import ActionsMixin
 from ._constants import (
     DEFAULT_BASE_URL,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_POLL_INTERVAL,
     DEFAULT_TIMEOUT,
@@ -34,8 +36,9 @@ from ._constants import (
     ENV_API_KEY,
     ENV_BASE_URL,
 )
-from ._errors import InvalidArgumentError
+from ._errors import ApimartError, APITimeoutError, InvalidArgumentError, TaskTimeoutError
 from ._polling import Poller
+from ._reading import read_async, read_sync
 from ._requests import build_get, build_read, build_upload, task_id_of
 from ._responses import (
     connection_error,
@@ -52,6 +55,7 @@ from ._types import ProgressCallback, RequestSpec, Task, TaskRef, Upload, View, 
 __all__ = ["AsyncClient", "Client"]
 
 _USER_AGENT = "apimart-python"
+logger = logging.getLogger("apimart")
 
 
 class _BaseClient:
@@ -65,6 +69,8 @@ class _BaseClient:
         timeout: float | httpx.Timeout | None,
         max_retries: int,
         poll_interval: float,
+        max_response_bytes: int,
+        clock: Callable[[], float],
     ) -> None:
         key = api_key if api_key is not None else os.environ.get(ENV_API_KEY)
         if not key:
@@ -79,8 +85,19 @@ class _BaseClient:
         self.api_key = key
         self.base_url = url.rstrip("/")
         self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        parts = [part for part in self.timeout.as_dict().values() if part is not None]
+        self.request_deadline: float | None = max(parts) if parts else None
+        """Seconds one attempt may take in all (connect, send, headers, body): the largest timeout part."""
+        if (
+            isinstance(max_response_bytes, bool)
+            or not isinstance(max_response_bytes, int)
+            or max_response_bytes < 1
+        ):
+            raise InvalidArgumentError(f"max_response_bytes must be an int >= 1, got {max_response_bytes!r}")
+        self.max_response_bytes = max_response_bytes
         self.retry_policy = RetryPolicy(max_retries=max_retries)
         self.poll_interval = poll_interval
+        self._clock = clock
         self._headers = {"Authorization": f"Bearer {key}", "User-Agent": _USER_AGENT}
 
     def __repr__(self) -> str:
@@ -98,6 +115,37 @@ class _BaseClient:
             headers={**self._headers, **spec.get("headers", {})},
             timeout=self.timeout,
         )
+
+    def _attempt_seconds(self, until: float | None) -> float | None:
+        """How long the next attempt may take: the request deadline, cut to what is left before `until`
+        (a clock time: the end of a wait), if given."""
+        if until is None:
+            return self.request_deadline
+        left = max(until - self._clock(), 0.001)
+        return left if self.request_deadline is None else min(self.request_deadline, left)
+
+    def _retry_delay(
+        self, request: httpx.Request, outcome: httpx.Response | Exception, retries: int, until: float | None
+    ) -> float | None:
+        """The retry policy's decision, kept inside `until`, and logged at debug level."""
+        what = f"{request.method} {request.url.path}"
+        got = outcome.status_code if isinstance(outcome, httpx.Response) else type(outcome).__name__
+        delay = self.retry_policy.next_delay(request.method, outcome, retries)
+        if delay is not None and until is not None and self._clock() + delay >= until:
+            logger.debug("%s: %s; not retrying: the wait's deadline comes first", what, got)
+            return None
+        if delay is not None:
+            logger.debug(
+                "%s: %s; retry %d of %d in %.2f s",
+                what,
+                got,
+                retries + 1,
+                self.retry_policy.max_retries,
+                delay,
+            )
+        elif isinstance(outcome, Exception) or not outcome.is_success:
+            logger.debug("%s: %s; not retried (after %d retries)", what, got, retries)
+        return delay
 
     def _poller(
         self,
@@ -127,7 +175,10 @@ class Client(_BaseClient, ActionsMixin[SubmittedTask, MidjourneyTask]):
     - `api_key`: defaults to `$APIMART_API_KEY`.
     - `base_url`: defaults to `$APIMART_BASE_URL`, else `https://api.apimart.ai`; a path prefix is kept.
     - `timeout`: per request, seconds or an `httpx.Timeout` (default 60 s, 10 s to connect); None waits
-      forever.
+      forever. Besides each phase, it bounds each attempt as a whole: connecting, sending, headers and
+      body together never take longer than its largest part, however slowly the server sends.
+    - `max_response_bytes`: the most body a response may have, decoded (default 4 MiB); past it the
+      read stops and `ResponseTooLargeError` is raised.
     - `max_retries`: retries of one request (default 2; 0 switches retrying off). See `_retry` for which
       failures are retried: never a submit that might have created a task.
     - `poll_interval`: default seconds between polls of `wait_for_task` (3; never below 1).
@@ -152,6 +203,7 @@ class Client(_BaseClient, ActionsMixin[SubmittedTask, MidjourneyTask]):
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -163,13 +215,14 @@ class Client(_BaseClient, ActionsMixin[SubmittedTask, MidjourneyTask]):
             timeout=timeout,
             max_retries=max_retries,
             poll_interval=poll_interval,
+            max_response_bytes=max_response_bytes,
+            clock=clock,
         )
         if http_client is not None and transport is not None:
             raise InvalidArgumentError("pass http_client or transport, not both")
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.Client(transport=transport)
         self._sleep = sleep
-        self._clock = clock
 
     def close(self) -> None:
         """Close the connection pool (not an `http_client` you passed in: that one is yours)."""
@@ -193,7 +246,10 @@ class Client(_BaseClient, ActionsMixin[SubmittedTask, MidjourneyTask]):
     def get_task(self, task: TaskRef, *, view: View = "mj", language: str | None = None) -> Task:
         """The task in the Midjourney view (buttons, MODAL, `fail_reason`) or the unified view (`language`:
         `en`, `zh`, `ko` or `ja`). Reads are free and retried on connection errors, 408, 429 and 5xx."""
-        return decode(self._send(build_get(task, view=view, language=language)), _parser(view))
+        return self._get(task, view, language, None)
+
+    def _get(self, task: TaskRef, view: View, language: str | None, until: float | None) -> Task:
+        return decode(self._send(build_get(task, view=view, language=language), until), _parser(view))
 
     def balance(self) -> BalanceResponse:
         """The calling token's balance: `remain_balance` (-1 when `unlimited_quota`), `used_balance`.
@@ -245,8 +301,14 @@ class Client(_BaseClient, ActionsMixin[SubmittedTask, MidjourneyTask]):
         """
         poller = self._poller(interval, timeout, on_progress, return_on_modal, self._clock)
         task_id = task_id_of(task)
+        current: Task | None = None
         while True:
-            current = self.get_task(task_id, view=view)
+            try:
+                current = self._get(task_id, view, None, poller.limit)
+            except APITimeoutError as exc:  # past the deadline, this poll's lack of time ends the wait
+                if current is not None and poller.expired:
+                    raise TaskTimeoutError(current, timeout=poller.timeout) from exc
+                raise
             if poller.finished(current):
                 return current
             self._sleep(poller.pause(current))
@@ -260,17 +322,24 @@ class Client(_BaseClient, ActionsMixin[SubmittedTask, MidjourneyTask]):
         submitted = self._submit(spec)
         return self.wait_for_task(submitted.task_id, return_on_modal=return_on_modal, **wait)
 
-    def _send(self, spec: RequestSpec) -> httpx.Response:
-        """Send with retries; returns the last response, whatever its status, or raises a connection error."""
+    def _send(self, spec: RequestSpec, until: float | None = None) -> httpx.Response:
+        """Send with retries, each attempt within its deadline and all of them before `until` (a clock
+        time), if given; returns the last response, whatever its status, or raises a connection error."""
         request = self._build_request(self._http, spec)
         retries = 0
         while True:
             outcome: httpx.Response | httpx.RequestError
             try:
-                outcome = self._http.send(request)
+                outcome = read_sync(
+                    self._http, request, self._attempt_seconds(until), self.max_response_bytes
+                )
             except httpx.RequestError as exc:
                 outcome = exc
-            delay = self.retry_policy.next_delay(request.method, outcome, retries)
+            except ApimartError:
+                raise
+            except Exception as exc:  # whatever else the transport raised: still a failed request
+                raise connection_error(exc, request) from exc
+            delay = self._retry_delay(request, outcome, retries, until)
             if delay is None:
                 if isinstance(outcome, httpx.RequestError):
                     raise connection_error(outcome, request) from outcome
@@ -303,6 +372,7 @@ class AsyncClient(
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -314,13 +384,14 @@ class AsyncClient(
             timeout=timeout,
             max_retries=max_retries,
             poll_interval=poll_interval,
+            max_response_bytes=max_response_bytes,
+            clock=clock,
         )
         if http_client is not None and transport is not None:
             raise InvalidArgumentError("pass http_client or transport, not both")
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.AsyncClient(transport=transport)
         self._sleep = sleep
-        self._clock = clock
 
     async def close(self) -> None:
         """Close the connection pool (not an `http_client` you passed in: that one is yours)."""
@@ -343,7 +414,10 @@ class AsyncClient(
     ) -> UnifiedTask: ...
     async def get_task(self, task: TaskRef, *, view: View = "mj", language: str | None = None) -> Task:
         """See `Client.get_task`."""
-        return decode(await self._send(build_get(task, view=view, language=language)), _parser(view))
+        return await self._get(task, view, language, None)
+
+    async def _get(self, task: TaskRef, view: View, language: str | None, until: float | None) -> Task:
+        return decode(await self._send(build_get(task, view=view, language=language), until), _parser(view))
 
     async def balance(self) -> BalanceResponse:
         """See `Client.balance`."""
@@ -385,8 +459,14 @@ class AsyncClient(
         """See `Client.wait_for_task`."""
         poller = self._poller(interval, timeout, on_progress, return_on_modal, self._clock)
         task_id = task_id_of(task)
+        current: Task | None = None
         while True:
-            current = await self.get_task(task_id, view=view)
+            try:
+                current = await self._get(task_id, view, None, poller.limit)
+            except APITimeoutError as exc:  # past the deadline, this poll's lack of time ends the wait
+                if current is not None and poller.expired:
+                    raise TaskTimeoutError(current, timeout=poller.timeout) from exc
+                raise
             if poller.finished(current):
                 return current
             await self._sleep(poller.pause(current))
@@ -400,17 +480,22 @@ class AsyncClient(
         submitted = await self._submit(spec)
         return await self.wait_for_task(submitted.task_id, return_on_modal=return_on_modal, **wait)
 
-    async def _send(self, spec: RequestSpec) -> httpx.Response:
+    async def _send(self, spec: RequestSpec, until: float | None = None) -> httpx.Response:
         """See `Client._send`."""
         request = self._build_request(self._http, spec)
         retries = 0
         while True:
             outcome: httpx.Response | httpx.RequestError
             try:
-                outcome = await self._http.send(request)
+                seconds = self._attempt_seconds(until)
+                outcome = await read_async(self._http, request, seconds, self.max_response_bytes)
             except httpx.RequestError as exc:
                 outcome = exc
-            delay = self.retry_policy.next_delay(request.method, outcome, retries)
+            except ApimartError:
+                raise
+            except Exception as exc:  # whatever else the transport raised: still a failed request
+                raise connection_error(exc, request) from exc
+            delay = self._retry_delay(request, outcome, retries, until)
             if delay is None:
                 if isinstance(outcome, httpx.RequestError):
                     raise connection_error(outcome, request) from outcome

@@ -20,7 +20,7 @@ def test_all_lists_every_public_name() -> None:
 def test_every_error_is_an_apimart_error() -> None:
     exported = [getattr(apimart, name) for name in apimart.__all__]
     errors = [cls for cls in exported if isinstance(cls, type) and issubclass(cls, Exception)]
-    assert len(errors) == 20
+    assert len(errors) == 21
     assert all(issubclass(cls, apimart.ApimartError) for cls in errors)
 
 
