@@ -18,3 +18,5 @@ settings.register_profile(
 settings.register_profile("nightly", max_examples=1000, deadline=None, print_blob=True)
 settings.register_profile("live", max_examples=10, deadline=None, derandomize=True, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+pytest_plugins = ["pytester"]  # tests/plugin runs pytest inside pytest

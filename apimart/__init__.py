@@ -22,7 +22,7 @@ from apimart_mj_client.models import (
     UploadResponse,
 )
 
-from apimart_mj import CustomId, Family, hd_upscale_id
+from apimart_mj import CustomId, Family, __version__, hd_upscale_id
 
 from ._buttons import pick_button
 from ._client import AsyncClient, Client
@@ -101,6 +101,7 @@ __all__ = [
     "UploadResponse",
     "View",
     "WSGITransport",
+    "__version__",
     "hd_upscale_id",
     "pick_button",
 ]

@@ -39,7 +39,7 @@ from ._constants import (
 from ._errors import ApimartError, APITimeoutError, InvalidArgumentError, TaskTimeoutError
 from ._polling import Poller
 from ._reading import read_async, read_sync
-from ._requests import build_get, build_read, build_upload, task_id_of
+from ._requests import build_get, build_read, build_upload, checked_headers, json_text, task_id_of
 from ._responses import (
     connection_error,
     decode,
@@ -50,7 +50,7 @@ from ._responses import (
     parse_upload,
 )
 from ._retry import RetryPolicy
-from ._types import ProgressCallback, RequestSpec, Task, TaskRef, Upload, View, WaitOptions
+from ._types import Headers, ProgressCallback, RequestSpec, Task, TaskRef, Upload, View, WaitOptions
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -103,16 +103,24 @@ class _BaseClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"  # never the key
 
-    def _build_request(self, http: httpx.Client | httpx.AsyncClient, spec: RequestSpec) -> httpx.Request:
+    def _build_request(
+        self, http: httpx.Client | httpx.AsyncClient, spec: RequestSpec, extra: Headers | None = None
+    ) -> httpx.Request:
         """An absolute URL, our headers and our timeout on every request, also through an injected
-        `http_client`, whose own base URL, headers and timeout therefore do not matter."""
+        `http_client`, whose own base URL, headers and timeout therefore do not matter. A call's
+        `extra_headers` come last, so they can replace any of ours."""
+        headers = {**self._headers, **spec.get("headers", {})}
+        content = None
+        if "json" in spec:
+            content = json_text(spec["json"]).encode()
+            headers["Content-Type"] = "application/json"
         return http.build_request(
             spec["method"],
             self.base_url + spec["url"],
             params=spec.get("params"),
-            json=spec.get("json"),
+            content=content,
             files=spec.get("files"),
-            headers={**self._headers, **spec.get("headers", {})},
+            headers={**headers, **checked_headers(extra)},
             timeout=self.timeout,
         )
 
@@ -238,47 +246,70 @@ class Client(_BaseClient, ActionsMixin[SubmittedTask, MidjourneyTask]):
         self.close()
 
     @overload
-    def get_task(self, task: TaskRef, *, view: Literal["mj"] = "mj") -> MidjourneyTask: ...
+    def get_task(
+        self, task: TaskRef, *, view: Literal["mj"] = "mj", extra_headers: Headers | None = None
+    ) -> MidjourneyTask: ...
     @overload
     def get_task(
-        self, task: TaskRef, *, view: Literal["unified"], language: str | None = None
+        self,
+        task: TaskRef,
+        *,
+        view: Literal["unified"],
+        language: str | None = None,
+        extra_headers: Headers | None = None,
     ) -> UnifiedTask: ...
-    def get_task(self, task: TaskRef, *, view: View = "mj", language: str | None = None) -> Task:
+    def get_task(
+        self,
+        task: TaskRef,
+        *,
+        view: View = "mj",
+        language: str | None = None,
+        extra_headers: Headers | None = None,
+    ) -> Task:
         """The task in the Midjourney view (buttons, MODAL, `fail_reason`) or the unified view (`language`:
         `en`, `zh`, `ko` or `ja`). Reads are free and retried on connection errors, 408, 429 and 5xx."""
-        return self._get(task, view, language, None)
+        return self._get(task, view, language, None, extra_headers)
 
-    def _get(self, task: TaskRef, view: View, language: str | None, until: float | None) -> Task:
-        return decode(self._send(build_get(task, view=view, language=language), until), _parser(view))
+    def _get(
+        self, task: TaskRef, view: View, language: str | None, until: float | None, headers: Headers | None
+    ) -> Task:
+        return decode(
+            self._send(build_get(task, view=view, language=language), until, headers), _parser(view)
+        )
 
-    def balance(self) -> BalanceResponse:
+    def balance(self, *, extra_headers: Headers | None = None) -> BalanceResponse:
         """The calling token's balance: `remain_balance` (-1 when `unlimited_quota`), `used_balance`.
         Raises `BalanceUnavailableError` when the service cannot read it."""
-        return decode_balance(self._send(build_read("balance")))
+        return decode_balance(self._send(build_read("balance"), headers=extra_headers))
 
-    def user_balance(self) -> BalanceResponse:
+    def user_balance(self, *, extra_headers: Headers | None = None) -> BalanceResponse:
         """The whole account's balance (every token of it); see `balance`."""
-        return decode_balance(self._send(build_read("user_balance")))
+        return decode_balance(self._send(build_read("user_balance"), headers=extra_headers))
 
     def upload_image(
-        self, file: Upload, *, filename: str | None = None, content_type: str | None = None
+        self,
+        file: Upload,
+        *,
+        filename: str | None = None,
+        content_type: str | None = None,
+        extra_headers: Headers | None = None,
     ) -> UploadResponse:
         """Upload an image (bytes, a path or a binary file; JPEG, PNG, WebP or GIF, at most 20 MB) and
         get its public `url`, valid 72 h, to send as an image input. Free; never retried once sent."""
         spec = build_upload(file, filename=filename, content_type=content_type)
-        return decode(self._send(spec), parse_upload)
+        return decode(self._send(spec, headers=extra_headers), parse_upload)
 
     @overload
     def wait_for_task(
         self, task: TaskRef, *, view: Literal["mj"] = "mj", interval: float | None = None,
         timeout: float = DEFAULT_WAIT_TIMEOUT, on_progress: ProgressCallback | None = None,
-        return_on_modal: bool = True,
+        return_on_modal: bool = True, extra_headers: Headers | None = None,
     ) -> MidjourneyTask: ...  # fmt: skip
     @overload
     def wait_for_task(
         self, task: TaskRef, *, view: Literal["unified"], interval: float | None = None,
         timeout: float = DEFAULT_WAIT_TIMEOUT, on_progress: ProgressCallback | None = None,
-        return_on_modal: bool = True,
+        return_on_modal: bool = True, extra_headers: Headers | None = None,
     ) -> UnifiedTask: ...  # fmt: skip
     def wait_for_task(
         self,
@@ -289,6 +320,7 @@ class Client(_BaseClient, ActionsMixin[SubmittedTask, MidjourneyTask]):
         timeout: float = DEFAULT_WAIT_TIMEOUT,
         on_progress: ProgressCallback | None = None,
         return_on_modal: bool = True,
+        extra_headers: Headers | None = None,
     ) -> Task:
         """Poll `task` until it is done, and return it.
 
@@ -304,7 +336,7 @@ class Client(_BaseClient, ActionsMixin[SubmittedTask, MidjourneyTask]):
         current: Task | None = None
         while True:
             try:
-                current = self._get(task_id, view, None, poller.limit)
+                current = self._get(task_id, view, None, poller.limit, extra_headers)
             except APITimeoutError as exc:  # past the deadline, this poll's lack of time ends the wait
                 if current is not None and poller.expired:
                     raise TaskTimeoutError(current, timeout=poller.timeout) from exc
@@ -313,19 +345,21 @@ class Client(_BaseClient, ActionsMixin[SubmittedTask, MidjourneyTask]):
                 return current
             self._sleep(poller.pause(current))
 
-    def _submit(self, spec: RequestSpec) -> SubmittedTask:
-        return decode(self._send(spec), parse_submitted)
+    def _submit(self, spec: RequestSpec, headers: Headers | None) -> SubmittedTask:
+        return decode(self._send(spec, headers=headers), parse_submitted)
 
     def _submit_and_wait(
         self, spec: RequestSpec, *, return_on_modal: bool, wait: WaitOptions
     ) -> MidjourneyTask:
-        submitted = self._submit(spec)
+        submitted = self._submit(spec, wait.get("extra_headers"))
         return self.wait_for_task(submitted.task_id, return_on_modal=return_on_modal, **wait)
 
-    def _send(self, spec: RequestSpec, until: float | None = None) -> httpx.Response:
+    def _send(
+        self, spec: RequestSpec, until: float | None = None, headers: Headers | None = None
+    ) -> httpx.Response:
         """Send with retries, each attempt within its deadline and all of them before `until` (a clock
         time), if given; returns the last response, whatever its status, or raises a connection error."""
-        request = self._build_request(self._http, spec)
+        request = self._build_request(self._http, spec, headers)
         retries = 0
         while True:
             outcome: httpx.Response | httpx.RequestError
@@ -407,44 +441,67 @@ class AsyncClient(
         await self.close()
 
     @overload
-    async def get_task(self, task: TaskRef, *, view: Literal["mj"] = "mj") -> MidjourneyTask: ...
+    async def get_task(
+        self, task: TaskRef, *, view: Literal["mj"] = "mj", extra_headers: Headers | None = None
+    ) -> MidjourneyTask: ...
     @overload
     async def get_task(
-        self, task: TaskRef, *, view: Literal["unified"], language: str | None = None
+        self,
+        task: TaskRef,
+        *,
+        view: Literal["unified"],
+        language: str | None = None,
+        extra_headers: Headers | None = None,
     ) -> UnifiedTask: ...
-    async def get_task(self, task: TaskRef, *, view: View = "mj", language: str | None = None) -> Task:
+    async def get_task(
+        self,
+        task: TaskRef,
+        *,
+        view: View = "mj",
+        language: str | None = None,
+        extra_headers: Headers | None = None,
+    ) -> Task:
         """See `Client.get_task`."""
-        return await self._get(task, view, language, None)
+        return await self._get(task, view, language, None, extra_headers)
 
-    async def _get(self, task: TaskRef, view: View, language: str | None, until: float | None) -> Task:
-        return decode(await self._send(build_get(task, view=view, language=language), until), _parser(view))
+    async def _get(
+        self, task: TaskRef, view: View, language: str | None, until: float | None, headers: Headers | None
+    ) -> Task:
+        return decode(
+            await self._send(build_get(task, view=view, language=language), until, headers), _parser(view)
+        )
 
-    async def balance(self) -> BalanceResponse:
+    async def balance(self, *, extra_headers: Headers | None = None) -> BalanceResponse:
         """See `Client.balance`."""
-        return decode_balance(await self._send(build_read("balance")))
+        return decode_balance(await self._send(build_read("balance"), headers=extra_headers))
 
-    async def user_balance(self) -> BalanceResponse:
+    async def user_balance(self, *, extra_headers: Headers | None = None) -> BalanceResponse:
         """See `Client.user_balance`."""
-        return decode_balance(await self._send(build_read("user_balance")))
+        return decode_balance(await self._send(build_read("user_balance"), headers=extra_headers))
 
     async def upload_image(
-        self, file: Upload, *, filename: str | None = None, content_type: str | None = None
+        self,
+        file: Upload,
+        *,
+        filename: str | None = None,
+        content_type: str | None = None,
+        extra_headers: Headers | None = None,
     ) -> UploadResponse:
         """See `Client.upload_image` (the file is read before the request is sent)."""
         spec = build_upload(file, filename=filename, content_type=content_type)
-        return decode(await self._send(spec), parse_upload)
+        return decode(await self._send(spec, headers=extra_headers), parse_upload)
 
     @overload
     async def wait_for_task(
         self, task: TaskRef, *, view: Literal["mj"] = "mj", interval: float | None = None,
         timeout: float = DEFAULT_WAIT_TIMEOUT, on_progress: ProgressCallback | None = None,
-        return_on_modal: bool = True,
+        return_on_modal: bool = True, extra_headers: Headers | None = None,
     ) -> MidjourneyTask: ...  # fmt: skip
     @overload
     async def wait_for_task(
         self, task: TaskRef, *, view: Literal["unified"], interval: float | None = None,
         timeout: float = DEFAULT_WAIT_TIMEOUT, on_progress: ProgressCallback | None = None,
-        return_on_modal: bool = True,
+        return_on_modal: bool = True, extra_headers: Headers | None = None,
     ) -> UnifiedTask: ...  # fmt: skip
     async def wait_for_task(
         self,
@@ -455,6 +512,7 @@ class AsyncClient(
         timeout: float = DEFAULT_WAIT_TIMEOUT,
         on_progress: ProgressCallback | None = None,
         return_on_modal: bool = True,
+        extra_headers: Headers | None = None,
     ) -> Task:
         """See `Client.wait_for_task`."""
         poller = self._poller(interval, timeout, on_progress, return_on_modal, self._clock)
@@ -462,7 +520,7 @@ class AsyncClient(
         current: Task | None = None
         while True:
             try:
-                current = await self._get(task_id, view, None, poller.limit)
+                current = await self._get(task_id, view, None, poller.limit, extra_headers)
             except APITimeoutError as exc:  # past the deadline, this poll's lack of time ends the wait
                 if current is not None and poller.expired:
                     raise TaskTimeoutError(current, timeout=poller.timeout) from exc
@@ -471,18 +529,20 @@ class AsyncClient(
                 return current
             await self._sleep(poller.pause(current))
 
-    async def _submit(self, spec: RequestSpec) -> SubmittedTask:
-        return decode(await self._send(spec), parse_submitted)
+    async def _submit(self, spec: RequestSpec, headers: Headers | None) -> SubmittedTask:
+        return decode(await self._send(spec, headers=headers), parse_submitted)
 
     async def _submit_and_wait(
         self, spec: RequestSpec, *, return_on_modal: bool, wait: WaitOptions
     ) -> MidjourneyTask:
-        submitted = await self._submit(spec)
+        submitted = await self._submit(spec, wait.get("extra_headers"))
         return await self.wait_for_task(submitted.task_id, return_on_modal=return_on_modal, **wait)
 
-    async def _send(self, spec: RequestSpec, until: float | None = None) -> httpx.Response:
+    async def _send(
+        self, spec: RequestSpec, until: float | None = None, headers: Headers | None = None
+    ) -> httpx.Response:
         """See `Client._send`."""
-        request = self._build_request(self._http, spec)
+        request = self._build_request(self._http, spec, headers)
         retries = 0
         while True:
             outcome: httpx.Response | httpx.RequestError

@@ -14,6 +14,8 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from apimart_mj import __version__
+
 from .config import DEFAULT_RETENTION, MockConfig, ViewShape
 from .domain.lifecycle import SCENARIO_HELP
 from .http.app import create_app
@@ -46,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="apimart-mock", description="Mock of the APIMart Midjourney task API."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser(
         "serve",

@@ -21,6 +21,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl
 
+from werkzeug.serving import WSGIRequestHandler, make_server
+
 import apimart
 from apimart import AsyncWSGITransport, WSGITransport
 
@@ -231,9 +233,7 @@ class MockHarness:
     @contextmanager
     def serve(self) -> Iterator[Served]:
         """This same mock over real HTTP on a free loopback port, for code that builds its own client."""
-        from werkzeug.serving import make_server
-
-        server = make_server("127.0.0.1", free_port(), self.wsgi, threaded=True)
+        server = make_server("127.0.0.1", free_port(), self.wsgi, threaded=True, request_handler=_Quiet)
         thread = threading.Thread(target=server.serve_forever, name="apimart-mock", daemon=True)
         thread.start()
         try:
@@ -290,6 +290,13 @@ class MockHarness:
             return authenticate(authorization, self.config.api_keys)
         except MockError:
             return None
+
+
+class _Quiet(WSGIRequestHandler):
+    """Werkzeug's handler without its access log (a test's output is not the place for it)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
 
 
 def _json_or_none(body: bytes) -> Any:

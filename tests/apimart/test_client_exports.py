@@ -13,7 +13,7 @@ def test_all_lists_every_public_name() -> None:
         for name, value in vars(apimart).items()
         if not name.startswith("_") and not isinstance(value, types.ModuleType)
     }
-    assert set(apimart.__all__) == public
+    assert set(apimart.__all__) == public | {"__version__"}
     assert len(apimart.__all__) == len(set(apimart.__all__))
 
 

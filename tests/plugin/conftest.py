@@ -1,3 +1,0 @@
-"""The plugin tests run pytest inside pytest for the usage errors."""
-
-pytest_plugins = ["pytester"]
