@@ -156,3 +156,13 @@ def test_a_prompt_with_a_lone_surrogate_prints(apimart_mock: MockHarness) -> Non
             )
             assert done.returncode == 0, done.stderr
             assert not extra or json.loads(done.stdout)["prompt_en"] == "a \ud800 cat"
+
+
+def test_a_hostile_body_is_an_error_line_not_a_traceback(
+    run: Any, router: respx.Router, capsys: pytest.CaptureFixture[str]
+) -> None:
+    router.get(MJ).respond(200, content=b"[" * 200_000)
+    assert run(*KEY, "get", TASK_ID, "--json") == EXIT_CODES["network_or_server"]
+    captured = capsys.readouterr()
+    assert "nested too deeply" in json.loads(captured.out)["error"]["message"]
+    assert "Traceback" not in captured.err
