@@ -53,32 +53,27 @@ class AsyncWSGITransport(httpx.AsyncBaseTransport):
 def _call(app: WSGIApp, request: httpx.Request, body: bytes, remote_addr: str) -> httpx.Response:
     url = request.url
     environ: dict[str, Any] = {
-        "wsgi.version": (1, 0),
+        **_ENVIRON,
         "wsgi.url_scheme": url.scheme,
         "wsgi.input": io.BytesIO(body),
         "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
         "REQUEST_METHOD": request.method,
-        "SCRIPT_NAME": "",
         "PATH_INFO": url.path,
         "QUERY_STRING": url.query.decode("ascii"),
         "SERVER_NAME": url.host,
         "SERVER_PORT": str(url.port or (443 if url.scheme == "https" else 80)),
-        "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": remote_addr,
     }
     for raw_key, raw_value in request.headers.raw:
-        key = raw_key.decode("latin-1").upper().replace("-", "_")
-        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            key = "HTTP_" + key
+        key = _ENVIRON_KEYS.get(raw_key)
+        if key is None:
+            key = _environ_key(raw_key)
         environ[key] = raw_value.decode("latin-1")
     started: list[Any] = []
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
         started[:] = [status, headers]
-        return lambda _data: None
+        return _ignore
 
     try:
         result = app(environ, start_response)
@@ -91,4 +86,29 @@ def _call(app: WSGIApp, request: httpx.Request, body: bytes, remote_addr: str) -
     except ConnectionResetError as exc:  # the mock's `drop` fault, in-process
         raise httpx.RemoteProtocolError(f"server disconnected: {exc}", request=request) from exc
     status, headers = started
-    return httpx.Response(int(status[:3]), headers=headers, content=content, request=request)
+    return httpx.Response(int(status[:3]), headers=headers, stream=httpx.ByteStream(content), request=request)
+
+
+_ENVIRON = {
+    "wsgi.version": (1, 0),
+    "wsgi.multithread": True,
+    "wsgi.multiprocess": False,
+    "wsgi.run_once": False,
+    "SCRIPT_NAME": "",
+    "SERVER_PROTOCOL": "HTTP/1.1",
+}
+_ENVIRON_KEYS: dict[bytes, str] = {}
+"""Header names seen so far and their WSGI keys (`Content-Type` -> `CONTENT_TYPE`, others `HTTP_...`)."""
+
+
+def _environ_key(raw: bytes) -> str:
+    key = raw.decode("latin-1").upper().replace("-", "_")
+    if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        key = "HTTP_" + key
+    if len(_ENVIRON_KEYS) < 256:
+        _ENVIRON_KEYS[raw] = key
+    return key
+
+
+def _ignore(_data: bytes) -> None:
+    """The `write` callable of `start_response`: nothing the mock writes goes through it."""

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from .fixture import measure_fixture
 from .inprocess import InProcessResult, measure_in_process
 from .machine import describe_machine
 from .mix import build_mix, write_lua
@@ -147,6 +148,8 @@ def _run(args: argparse.Namespace) -> int:
     in_process: InProcessResult | None = max(
         (measure_in_process() for _ in range(args.rounds)), key=lambda r: r.per_second
     )
+    print("bench: the apimart_mock fixture's flow and the in-process transports ...", flush=True)
+    fixture = measure_fixture()
     timed: list[Timed] = []
     if not args.no_commands:
         for label, shell in (CONTRACT, CHECK_GENERATED, MAKE_TEST):
@@ -171,6 +174,7 @@ def _run(args: argparse.Namespace) -> int:
         duration_s=args.duration,
         rounds=args.rounds,
         load_average=load_average,
+        fixture=fixture,
     )
     verdict_list = verdicts(results)
     table = render_table(results, verdict_list)
