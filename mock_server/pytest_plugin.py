@@ -8,12 +8,13 @@ def test_upscale(apimart_mock):
 ```
 
 Each test gets a fresh `MockHarness` (mock_server/harness.py). Its options come from the
-`apimart_mock_options` fixture (override it in a conftest or module for everyone there), then from the
-closest `@pytest.mark.apimart_mock(...)` marker (on the test, its class or `pytestmark`): the fields of
-`MockConfig` (`shape`, `retention`, `api_keys`, `frozen_at`, `balance`, `seed`, ...), plus `api_key`
-(what the clients send: default the first of `api_keys`, else `sk-test`), `frozen` (start with the clock
-frozen) and `client` (more `apimart.Client` arguments). Loading this module imports nothing of the mock,
-so pytest runs where the `[mock]` extra is not installed; only the fixture needs it.
+`apimart_mock_options` fixture (override it in a conftest or module for everyone there), then from an
+indirect parametrization (`@pytest.mark.parametrize("apimart_mock", [{...}], indirect=True)`), then
+from the closest `@pytest.mark.apimart_mock(...)` marker (on the test, its class or `pytestmark`): the
+fields of `MockConfig` (`shape`, `retention`, `api_keys`, `frozen_at`, `balance`, `seed`, ...), plus
+`api_key` (what the clients send: default the first of `api_keys`, else `sk-test`), `frozen` (start
+with the clock frozen) and `client` (more `apimart.Client` arguments). Loading this module imports
+nothing of the mock, so pytest runs where the `[mock]` extra is not installed; only the fixture needs it.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def apimart_mock(
     """A fresh mock for this test, in-process: `.client`, `.async_client`, `.advance()`, `.freeze()`,
     `.now`, `.scenario()`, `.fault()`, `.requests()`, `.create_task()`, `.serve()`."""
     options = dict(apimart_mock_options)
+    options.update(getattr(request, "param", None) or {})  # parametrize("apimart_mock", [...], indirect=True)
     marker = request.node.get_closest_marker(MARKER)
     if marker is not None:
         if marker.args:
@@ -70,7 +72,7 @@ def harness_from_options(options: dict[str, Any]) -> MockHarness:
     try:
         from .config import MockConfig, ViewShape
         from .harness import DEFAULT_API_KEY, MockHarness
-    except ImportError as exc:  # pragma: no cover - only without the extra
+    except ImportError as exc:  # only without the extra
         raise pytest.UsageError(
             f"apimart_mock needs the mock server: pip install 'apimart-midjourney[mock]' ({exc})"
         ) from None

@@ -3,6 +3,8 @@ package's `pytest11` entry point, not by a conftest)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -166,6 +168,13 @@ class TestModuleDefaults:
         assert apimart_mock.client.imagine("a cat").task_id
 
 
+@pytest.mark.parametrize("apimart_mock", [{"shape": "docs"}, {"shape": "live"}], indirect=True)
+def test_indirect_parameters_choose_options(apimart_mock: MockHarness) -> None:
+    task = apimart_mock.create_task()
+    answer = apimart_mock.client.get_task(task).to_dict()
+    assert ("prompt_en" in answer) == (apimart_mock.config.shape == "live")
+
+
 def test_unknown_options_are_a_usage_error(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
@@ -179,3 +188,19 @@ def test_unknown_options_are_a_usage_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:asyncio")
     result.stdout.fnmatch_lines(["*unknown apimart_mock options: colour*"])
     assert result.ret != 0
+
+
+def test_the_plugin_loads_without_the_mock_extra() -> None:
+    """pytest loads every registered plugin: without Flask, ours must load and only the fixture fail."""
+    probe = (
+        "import sys; sys.modules['flask'] = None\n"
+        "import pytest, mock_server.pytest_plugin as plugin\n"
+        "try:\n"
+        "    plugin.harness_from_options({})\n"
+        "except pytest.UsageError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "pip install 'apimart-midjourney[mock]'" in done.stdout
