@@ -1,7 +1,8 @@
 """In-process speed as a test sees it: the `apimart_mock` fixture's flow, and the transports compared.
 
 - The flow: `imagine_and_wait` then `upscale_and_wait` through `apimart_mock.client` (a fresh mock per
-  flow, as per test; its setup timed apart), median and p99 wall time.
+  flow as per test: after the first, an app reset as the fixture does; setup timed apart), median and
+  p99 wall time.
 - Generated-client calls per second in-process through `httpx.WSGITransport` and through
   `apimart.WSGITransport`, measured in alternating rounds (bench/inprocess.py's loop), best round each.
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import statistics
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -46,9 +48,10 @@ def measure_fixture(flows: int = FLOWS, rounds: int = TRANSPORT_ROUNDS) -> Fixtu
     flow_ms: list[float] = []
     setup_ms: list[float] = []
     requests = 0
+    apps: dict[Any, list[Any]] = {}  # as the fixture keeps them: every flow after the first resets an app
     for _ in range(flows):
         start = time.perf_counter()
-        mock = harness_from_options({})
+        mock = harness_from_options({}, apps)
         client = mock.client
         ready = time.perf_counter()
         grid = client.imagine_and_wait("a lighthouse at dusk")
@@ -58,6 +61,7 @@ def measure_fixture(flows: int = FLOWS, rounds: int = TRANSPORT_ROUNDS) -> Fixtu
             raise RuntimeError(f"the flow ended in {image.status}")
         requests = len(mock.requests())
         mock.close()
+        apps.setdefault(mock.config, []).append(mock.app)
         setup_ms.append((ready - start) * 1000)
         flow_ms.append((done - ready) * 1000)
     plain: list[InProcessResult] = []

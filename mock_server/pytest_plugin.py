@@ -20,7 +20,6 @@ nothing of the mock, so pytest runs where the `[mock]` extra is not installed; o
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -47,9 +46,17 @@ def apimart_mock_options() -> dict[str, Any]:
     return {}
 
 
+@pytest.fixture(scope="session")
+def _apimart_mock_apps() -> dict[Any, list[Any]]:
+    """Mock apps of finished tests, by config, for later tests to reset and use again."""
+    return {}
+
+
 @pytest.fixture
 def apimart_mock(
-    request: pytest.FixtureRequest, apimart_mock_options: dict[str, Any]
+    request: pytest.FixtureRequest,
+    apimart_mock_options: dict[str, Any],
+    _apimart_mock_apps: dict[Any, list[Any]],
 ) -> Iterator[MockHarness]:
     """A fresh mock for this test, in-process: `.client`, `.async_client`, `.advance()`, `.freeze()`,
     `.now`, `.scenario()`, `.fault()`, `.requests()`, `.create_task()`, `.serve()`."""
@@ -60,15 +67,17 @@ def apimart_mock(
         if marker.args:
             raise pytest.UsageError(f"@pytest.mark.{MARKER} takes keyword options only")
         options.update(marker.kwargs)
-    harness = harness_from_options(options)
+    harness = harness_from_options(options, _apimart_mock_apps)
     try:
         yield harness
     finally:
         harness.close()
+        _apimart_mock_apps.setdefault(harness.config, []).append(harness.app)
 
 
-def harness_from_options(options: dict[str, Any]) -> MockHarness:
-    """A `MockHarness` from the fixture's options; unknown options are a usage error naming the known."""
+def harness_from_options(options: dict[str, Any], apps: dict[Any, list[Any]] | None = None) -> MockHarness:
+    """A `MockHarness` from the fixture's options; unknown options are a usage error naming the known.
+    An app of `apps` made for the same config is reset and used (and taken out), else a new one."""
     try:
         from .config import MockConfig, ViewShape
         from .harness import DEFAULT_API_KEY, MockHarness
@@ -92,8 +101,10 @@ def harness_from_options(options: dict[str, Any]) -> MockHarness:
         options["api_keys"] = frozenset(keys)
     if "shape" in options:
         options["shape"] = ViewShape(options["shape"])
-    if frozen and options.get("frozen_at") is None:
-        options["frozen_at"] = time.time()
     config = MockConfig(**options)
+    idle = (apps or {}).get(config)
     key = api_key or (keys[0] if keys else DEFAULT_API_KEY)
-    return MockHarness(config, api_key=key, client_options=client)
+    harness = MockHarness(config, api_key=key, client_options=client, app=idle.pop() if idle else None)
+    if frozen:
+        harness.freeze()
+    return harness

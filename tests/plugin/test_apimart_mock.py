@@ -204,3 +204,15 @@ def test_the_plugin_loads_without_the_mock_extra() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert "pip install 'apimart-midjourney[mock]'" in done.stdout
+
+
+def test_an_app_used_again_is_reset_first() -> None:
+    first = MockHarness()
+    task = first.create_task()
+    first.fault("500")
+    first.freeze(at=1_800_000_000)
+    again = MockHarness(first.config, app=first.app)
+    assert again.app is first.app and again.requests() == []
+    with pytest.raises(apimart.NotFoundError):  # no 500 either: the fault is gone
+        again.client.get_task(task)
+    assert again.now != 1_800_000_000
