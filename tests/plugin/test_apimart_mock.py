@@ -3,9 +3,11 @@ package's `pytest11` entry point, not by a conftest)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -216,3 +218,11 @@ def test_an_app_used_again_is_reset_first() -> None:
     with pytest.raises(apimart.NotFoundError):  # no 500 either: the fault is gone
         again.client.get_task(task)
     assert again.now != 1_800_000_000
+
+
+def test_the_examples_of_the_docs_run(pytester: pytest.Pytester) -> None:
+    doc = Path(__file__).resolve().parents[2] / "docs" / "testing-with-the-mock.md"
+    sync, async_, *_ = re.findall(r"```python\n(.*?)```", doc.read_text(), re.S)
+    pytester.makepyfile(test_examples=sync + "\n\n" + async_)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:asyncio")
+    result.assert_outcomes(passed=2)
