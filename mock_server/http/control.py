@@ -15,8 +15,11 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from ..clock import ClockState
+from ..domain.accounts import account_named
 from ..domain.errors import InvalidRequest
+from ..domain.journal import DEFAULT_PAGE, MAX_PAGE, RequestMatcher
 from ..domain.values import MAX_SECONDS, number
+from ..service import EXPIRED
 from .context import json_response, media_url, mock, now
 from .validation import read_json_object
 from .views import balance_view, midjourney_view
@@ -89,22 +92,35 @@ def create_task() -> Response:
 
 @blueprint.get("/tasks")
 def list_tasks() -> Response:
-    tasks = mock().service.tasks(request.args.get("account"))
+    """A page of tasks (`limit`, `cursor`), of one `account` (token or id), in one `status`; `charged`
+    is what this page's tasks cost now."""
+    limit, cursor = _page()
+    args = request.args
+    tasks, next_cursor = mock().service.tasks(
+        now(), account=args.get("account"), status=args.get("status"), limit=limit, cursor=cursor
+    )
     at = now()
     charged = round(sum(task.at(at).quota for task in tasks), 6)
-    return json_response({"tasks": [_summary(task, media_url()) for task in tasks], "charged": charged})
+    summaries = [_summary(task, media_url()) for task in tasks]
+    return json_response({"tasks": summaries, "charged": charged, "next_cursor": next_cursor})
 
 
 def _summary(task: Any, base: str) -> dict[str, Any]:
-    view = midjourney_view(task, task.at(now()), base, mock().config.shape)
-    return {"account": task.account, "parent_id": task.parent_id, "job_hash": task.job_hash, **view}
+    """A task as the control API lists it: the MJ view, its account id and parent, and EXPIRED (with
+    `expired`) once past retention."""
+    state = mock()
+    view = midjourney_view(task, task.at(now()), base, state.config.shape)
+    status = state.service.status_of(task, now())
+    expired = {"status": status, "expired": True} if status == EXPIRED else {"expired": False}
+    owner = {"account": task.account, "parent_id": task.parent_id, "job_hash": task.job_hash}
+    return {**owner, **view, **expired}
 
 
 # ---- balances ----
 @blueprint.post("/balance")
 def set_balance() -> Response:
-    """`{"account": "sk-...", "amount": 5}` sets that account's starting balance; `"amount": null` puts
-    it back to the server's `--balance`, `"unlimited": true` lifts its limit."""
+    """`{"account": "sk-...", "amount": 5}` sets that account's (token or id) starting balance;
+    `"amount": null` puts it back to the server's `--balance`, `"unlimited": true` lifts its limit."""
     body = _json()
     account = body.get("account")
     if not isinstance(account, str) or not account:
@@ -115,8 +131,8 @@ def set_balance() -> Response:
     elif amount is not None:
         amount = number(amount, "amount", minimum=0, maximum=1e12)
     state = mock()
-    state.service.set_balance(account, amount)
-    return json_response({"account": account, **balance_view(state.service.balance_of(account, now()))})
+    owner = state.service.set_balance(account, amount)
+    return json_response({"account": owner, **balance_view(state.service.balance_of(owner, now()))})
 
 
 # ---- faults and rate limit ----
@@ -153,8 +169,26 @@ def set_rate_limit() -> Response:
 # ---- journal ----
 @blueprint.get("/requests")
 def journal() -> Response:
-    entries = mock().service.journal(request.args.get("account"), request.args.get("path"))
-    return json_response({"requests": [asdict(entry) for entry in entries]})
+    """A page of the journal (`limit`, `cursor`), oldest first, of the requests the query's matcher
+    fields select; `dropped` counts the entries the cap has dropped."""
+    limit, cursor = _page()
+    fields = {k: v for k, v in request.args.items() if k not in ("limit", "cursor")}
+    matcher = RequestMatcher.from_fields(fields, account_named)
+    page = mock().service.journal(matcher, limit=limit, cursor=cursor)
+    return json_response(
+        {
+            "requests": [asdict(entry) for entry in page.entries],
+            "next_cursor": page.next_cursor,
+            "dropped": page.dropped,
+        }
+    )
+
+
+@blueprint.post("/requests/count")
+def count_requests() -> Response:
+    """How many journaled requests the JSON matcher selects (WireMock's request verification)."""
+    matcher = RequestMatcher.from_fields(_json(), account_named)
+    return json_response({"count": mock().service.count_requests(matcher)})
 
 
 @blueprint.delete("/requests")
@@ -165,3 +199,14 @@ def clear_journal() -> Response:
 
 def _json() -> dict[str, Any]:
     return read_json_object(request)
+
+
+def _page() -> tuple[int, str | None]:
+    """The `limit` (1 to MAX_PAGE, DEFAULT_PAGE when absent) and `cursor` of a listing."""
+    text = request.args.get("limit")
+    limit = DEFAULT_PAGE
+    if text is not None:
+        if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+            raise InvalidRequest(f"limit must be a whole number from 1 to {MAX_PAGE}")
+        limit = int(text)
+    return limit, request.args.get("cursor") or None

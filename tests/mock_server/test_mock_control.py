@@ -12,6 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from mock_helpers import KEY_A, KEY_B, T0, Api, error_of, make_app
 
+from mock_server.domain.accounts import account_id
+
 
 def test_clock_freeze_advance_resume_speed(client: FlaskClient) -> None:
     assert client.get("/__mock/clock").json == {"now": T0, "frozen": True, "speed": 1.0}
@@ -195,9 +197,9 @@ def test_journal_filters_by_account_and_path(api: Api) -> None:
     entries = polls.json["requests"]  # type: ignore[index]
     assert [(e["method"], e["status"]) for e in entries] == [("GET", 200)] * 3
     everyone = api.client.get("/__mock/requests").json["requests"]  # type: ignore[index]
-    assert len(everyone) == 5 and everyone[-1]["account"] == KEY_B
+    assert len(everyone) == 5 and everyone[-1]["account"] == account_id(KEY_B)
     api.client.delete("/__mock/requests")
-    assert api.client.get("/__mock/requests").json == {"requests": []}
+    assert api.client.get("/__mock/requests").json == {"requests": [], "next_cursor": None, "dropped": 0}
 
 
 def test_control_api_is_loopback_only_and_can_require_a_token(tmp_path: Path) -> None:
