@@ -109,11 +109,16 @@ class MockService:
         """What every request reads first: the clock and which optional checks are on."""
         return self.store.settings()
 
-    def get(self, account: str, task_id: str, now: float) -> Task:
-        """The caller's task; 404 when unknown or past retention, 403 when another account's."""
+    def task(self, task_id: str, now: float) -> Task:
+        """Any account's task (control API); 404 when unknown or past retention."""
         task = self.store.task(task_id)
         if task is None or task.expired(now, self.retention):
             raise NotFound(f"task {task_id} not found")
+        return task
+
+    def get(self, account: str, task_id: str, now: float) -> Task:
+        """The caller's task; 404 when unknown or past retention, 403 when another account's."""
+        task = self.task(task_id, now)
         if task.account != account:
             raise Forbidden("You do not have permission to access this task")
         return task
@@ -284,8 +289,8 @@ class MockService:
 
     def _create_directly(self, now: float, body: dict[str, Any]) -> Task:
         account, status, action, age = (body.get(k) for k in ("account", "status", "action", "age"))
-        status = status or "SUCCESS"
-        action = action or ("INPAINT" if status == "MODAL" else "IMAGINE")
+        status = "SUCCESS" if status is None else status
+        action = ("INPAINT" if status == "MODAL" else "IMAGINE") if action is None else action
         age = 0 if age is None else age
         actions = [op.action for op in _creatable()]
         if not isinstance(account, str) or not account:
@@ -300,6 +305,8 @@ class MockService:
         prompt = body.get("prompt", "a cat sitting on a windowsill")
         if not isinstance(prompt, str):
             raise InvalidRequest("prompt must be a string")
+        if not isinstance(body.get("fail_reason", ""), str | None):
+            raise InvalidRequest("fail_reason must be a string")
         shape = Shape.of(by_action(action).result)
         outcome = Outcome.FAILURE if status == "FAILURE" else Outcome.SUCCESS
         reason = str(body.get("fail_reason") or DEFAULT_FAIL_REASON) if outcome is Outcome.FAILURE else None
@@ -321,15 +328,18 @@ class MockService:
         status: str | None = None,
         limit: int,
         cursor: str | None,
+        newest: bool = False,
     ) -> tuple[list[Task], str | None]:
-        """A page of tasks in creation order (of an account, in a status: EXPIRED past retention) and
-        the cursor of the next page (None: the last)."""
+        """A page of tasks in creation order, or `newest` first (of an account, in a status: EXPIRED
+        past retention) and the cursor of the next page (None: the last)."""
         if status is not None and status not in (*_STATUSES, EXPIRED):
             raise InvalidRequest(f"status must be one of {', '.join((*_STATUSES, EXPIRED))}")
+        if account == "":
+            raise InvalidRequest("account must not be empty")
         owner = None if account is None else account_named(account)
         found: list[Task] = []
         while True:
-            batch = self.store.tasks(owner, after=cursor, limit=limit + 1)
+            batch = self.store.tasks(owner, after=cursor, limit=limit + 1, newest=newest)
             for task in batch:
                 if status is None or self.status_of(task, now) == status:
                     if len(found) == limit:
@@ -377,6 +387,9 @@ class MockService:
 
     def journal(self, matcher: RequestMatcher, *, limit: int, cursor: str | None) -> JournalPage:
         return self.store.journal(matcher, limit=limit, cursor=cursor)
+
+    def newest_requests(self, matcher: RequestMatcher, *, limit: int) -> list[JournalEntry]:
+        return self.store.newest_requests(matcher, limit=limit)
 
     def count_requests(self, matcher: RequestMatcher) -> int:
         return self.store.count_requests(matcher)

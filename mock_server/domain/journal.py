@@ -142,8 +142,8 @@ class RequestMatcher:
             path=_text(fields, "path"),
             path_pattern=compiled,
             account=None if account is None else account_of(account),
-            status=_number(fields, "status", int),
-            since=_number(fields, "since", float),
+            status=_number(fields, "status", int, 999),
+            since=_number(fields, "since", float, 1e10),
             body=body,
         )
 
@@ -157,16 +157,16 @@ def _text(fields: Mapping[str, Any], name: str) -> str | None:
     return value
 
 
-def _number(fields: Mapping[str, Any], name: str, kind: type[int] | type[float]) -> Any:
+def _number(fields: Mapping[str, Any], name: str, kind: type[int] | type[float], maximum: float) -> Any:
     value = fields.get(name)
     if value is None:
         return None
-    if isinstance(value, bool):
-        raise InvalidRequest(f"{name} must be a number")
+    if isinstance(value, bool) or (kind is int and isinstance(value, float) and not value.is_integer()):
+        raise InvalidRequest(f"{name} must be a {'whole ' if kind is int else ''}number")
     try:
         number = kind(value)
     except (TypeError, ValueError, OverflowError):
         raise InvalidRequest(f"{name} must be a number") from None
-    if number != number or abs(number) > 1e15:  # NaN, or far outside any status or clock time
-        raise InvalidRequest(f"{name} is out of range")
+    if not 0 <= number <= maximum:  # NaN too
+        raise InvalidRequest(f"{name} must be from 0 to {maximum:g}")
     return number

@@ -16,13 +16,14 @@ from flask import Blueprint, Response, request
 
 from ..clock import ClockState
 from ..domain.accounts import account_named
-from ..domain.errors import InvalidRequest
+from ..domain.errors import InvalidRequest, NotFound
 from ..domain.journal import DEFAULT_PAGE, MAX_PAGE, RequestMatcher
 from ..domain.values import MAX_SECONDS, number
 from ..service import EXPIRED
+from ..spec import DASHBOARD_PATH, control_spec_json
 from .context import json_response, media_url, mock, now
-from .validation import read_json_object
-from .views import balance_view, midjourney_view
+from .validation import check_task_id, read_json_object
+from .views import balance_view, midjourney_view, unified_view
 
 __all__ = ["blueprint"]
 
@@ -30,6 +31,18 @@ MAX_CLOCK = 1e10
 """The latest clock time a freeze may set (Unix seconds, year 2286): far enough, and still finite."""
 
 blueprint = Blueprint("control", __name__, url_prefix="/__mock")
+
+
+@blueprint.get("/")
+def dashboard() -> Response:
+    """The dashboard: one HTML page, no external assets, refreshed live from this API."""
+    return Response(DASHBOARD_PATH.read_bytes(), mimetype="text/html")
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> Response:
+    """This API's own OpenAPI document (the public API's is `/openapi.json`)."""
+    return Response(control_spec_json(), mimetype="application/json")
 
 
 # ---- clock ----
@@ -97,12 +110,29 @@ def list_tasks() -> Response:
     limit, cursor = _page()
     args = request.args
     tasks, next_cursor = mock().service.tasks(
-        now(), account=args.get("account"), status=args.get("status"), limit=limit, cursor=cursor
+        now(),
+        account=args.get("account"),
+        status=args.get("status"),
+        limit=limit,
+        cursor=cursor,
+        newest=_newest_first(),
     )
     at = now()
     charged = round(sum(task.at(at).quota for task in tasks), 6)
     summaries = [_summary(task, media_url()) for task in tasks]
     return json_response({"tasks": summaries, "charged": charged, "next_cursor": next_cursor})
+
+
+@blueprint.get("/tasks/<task_id>/<view>")
+def task_view(task_id: str, view: str) -> Response:
+    """One task's `midjourney` or `unified` view, whoever owns it (the dashboard links here)."""
+    state = mock()
+    task = state.service.task(check_task_id(task_id), now())
+    if view == "midjourney":
+        return json_response(midjourney_view(task, task.at(now()), media_url(), state.config.shape))
+    if view == "unified":
+        return json_response(unified_view(task, task.at(now()), media_url()))
+    raise NotFound("views: midjourney, unified")
 
 
 def _summary(task: Any, base: str) -> dict[str, Any]:
@@ -112,7 +142,12 @@ def _summary(task: Any, base: str) -> dict[str, Any]:
     view = midjourney_view(task, task.at(now()), base, state.config.shape)
     status = state.service.status_of(task, now())
     expired = {"status": status, "expired": True} if status == EXPIRED else {"expired": False}
-    owner = {"account": task.account, "parent_id": task.parent_id, "job_hash": task.job_hash}
+    owner = {
+        "account": task.account,
+        "parent_id": task.parent_id,
+        "job_hash": task.job_hash,
+        "age": round(now() - task.created_at, 3),
+    }
     return {**owner, **view, **expired}
 
 
@@ -126,7 +161,10 @@ def set_balance() -> Response:
     if not isinstance(account, str) or not account:
         raise InvalidRequest("account is required")
     amount = body.get("amount")
-    if body.get("unlimited") is True:
+    unlimited = body.get("unlimited", False)
+    if not isinstance(unlimited, bool):
+        raise InvalidRequest("unlimited must be true or false")
+    if unlimited:
         amount = math.inf
     elif amount is not None:
         amount = number(amount, "amount", minimum=0, maximum=1e12)
@@ -172,8 +210,11 @@ def journal() -> Response:
     """A page of the journal (`limit`, `cursor`), oldest first, of the requests the query's matcher
     fields select; `dropped` counts the entries the cap has dropped."""
     limit, cursor = _page()
-    fields = {k: v for k, v in request.args.items() if k not in ("limit", "cursor")}
+    fields = {k: v for k, v in request.args.items() if k not in ("limit", "cursor", "order")}
     matcher = RequestMatcher.from_fields(fields, account_named)
+    if _newest_first():  # the dashboard's recent requests: the newest page only (no cursor)
+        entries = mock().service.newest_requests(matcher, limit=limit)
+        return json_response({"requests": [asdict(e) for e in entries], "next_cursor": None, "dropped": 0})
     page = mock().service.journal(matcher, limit=limit, cursor=cursor)
     return json_response(
         {
@@ -201,6 +242,13 @@ def _json() -> dict[str, Any]:
     return read_json_object(request)
 
 
+def _newest_first() -> bool:
+    order = request.args.get("order", "oldest")
+    if order not in ("oldest", "newest"):
+        raise InvalidRequest("order must be oldest or newest")
+    return order == "newest"
+
+
 def _page() -> tuple[int, str | None]:
     """The `limit` (1 to MAX_PAGE, DEFAULT_PAGE when absent) and `cursor` of a listing."""
     text = request.args.get("limit")
@@ -209,4 +257,4 @@ def _page() -> tuple[int, str | None]:
         if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
             raise InvalidRequest(f"limit must be a whole number from 1 to {MAX_PAGE}")
         limit = int(text)
-    return limit, request.args.get("cursor") or None
+    return limit, request.args.get("cursor")

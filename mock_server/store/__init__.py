@@ -104,9 +104,11 @@ class Store(Protocol):
 
     def task(self, task_id: str) -> Task | None: ...
 
-    def tasks(self, account: str | None = None, *, after: str | None = None, limit: int = 100) -> list[Task]:
-        """Up to `limit` tasks in creation order, of one account or all, from after the task whose
-        `task_cursor` is `after`."""
+    def tasks(
+        self, account: str | None = None, *, after: str | None = None, limit: int = 100, newest: bool = False
+    ) -> list[Task]:
+        """Up to `limit` tasks in creation order (`newest` first: the reverse), of one account or all,
+        from after the task whose `task_cursor` is `after`."""
 
     def add_upload(self, upload: Upload, *, keep_bytes: int) -> None:
         """Store an uploaded file; the oldest ones go once all of them together pass `keep_bytes`."""
@@ -132,6 +134,9 @@ class Store(Protocol):
 
     def journal(self, matcher: RequestMatcher, *, limit: int, cursor: str | None = None) -> JournalPage:
         """Up to `limit` matching entries, oldest first, from `cursor` (a page's `next_cursor`) on."""
+
+    def newest_requests(self, matcher: RequestMatcher, *, limit: int) -> list[JournalEntry]:
+        """The `limit` newest matching entries, newest first (the dashboard's recent requests)."""
 
     def count_requests(self, matcher: RequestMatcher) -> int: ...
 

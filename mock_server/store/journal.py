@@ -114,6 +114,16 @@ class FileJournal:
                 entries.append(entry)
         return JournalPage(entries, next_cursor, self.dropped())
 
+    def newest(self, matcher: RequestMatcher, limit: int) -> list[JournalEntry]:
+        """The `limit` newest matching entries, newest first (read from the end: as cheap at 500k)."""
+        found: list[JournalEntry] = []
+        for entry in self._backwards():
+            if len(found) == limit:
+                break
+            if matcher.matches(entry):
+                found.append(entry)
+        return found
+
     def count(self, matcher: RequestMatcher) -> int:
         return sum(1 for _, entry in self._entries(None) if matcher.matches(entry))
 
@@ -146,6 +156,25 @@ class FileJournal:
                         offset += len(line) + 1
                         if line:
                             yield position, JournalEntry.from_row(json.loads(line))
+
+    def _backwards(self) -> Iterator[JournalEntry]:
+        for segment in reversed(self._segments()):
+            try:
+                file = open(self._file(segment), "rb")  # noqa: SIM115 (closed by the `with` below)
+            except FileNotFoundError:
+                continue
+            with file:
+                end = file.seek(0, os.SEEK_END)
+                rest = b""
+                while end > 0:
+                    start = max(0, end - _CHUNK)
+                    file.seek(start)
+                    lines = (file.read(end - start) + rest).split(b"\n")
+                    rest = lines.pop(0) if start > 0 else b""
+                    end = start
+                    for line in reversed(lines):
+                        if line:
+                            yield JournalEntry.from_row(json.loads(line))
 
     # ---- files ----
     def _file(self, segment: int) -> str:

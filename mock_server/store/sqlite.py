@@ -218,7 +218,9 @@ class SqliteStore:
         row = self._db.execute("SELECT body FROM tasks WHERE id = ?", (task_id,)).fetchone()
         return None if row is None else load_task(row[0])
 
-    def tasks(self, account: str | None = None, *, after: str | None = None, limit: int = 100) -> list[Task]:
+    def tasks(
+        self, account: str | None = None, *, after: str | None = None, limit: int = 100, newest: bool = False
+    ) -> list[Task]:
         where: list[str] = ["1"]
         values: list[object] = []
         if account is not None:
@@ -226,11 +228,11 @@ class SqliteStore:
             values.append(account)
         if after is not None:
             created_at, task_id = _task_position(after)
-            where.append("(created_at, id) > (?, ?)")
+            where.append(f"(created_at, id) {'<' if newest else '>'} (?, ?)")
             values += [created_at, task_id]
+        order = "created_at DESC, id DESC" if newest else "created_at, id"
         rows = self._db.execute(
-            f"SELECT body FROM tasks WHERE {' AND '.join(where)} ORDER BY created_at, id LIMIT ?",
-            (*values, limit),
+            f"SELECT body FROM tasks WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?", (*values, limit)
         )
         return [load_task(row[0]) for row in rows]
 
@@ -314,6 +316,9 @@ class SqliteStore:
     def journal(self, matcher: RequestMatcher, *, limit: int, cursor: str | None = None) -> JournalPage:
         return self._journal.page(matcher, limit, cursor)
 
+    def newest_requests(self, matcher: RequestMatcher, *, limit: int) -> list[JournalEntry]:
+        return self._journal.newest(matcher, limit)
+
     def count_requests(self, matcher: RequestMatcher) -> int:
         return self._journal.count(matcher)
 
@@ -324,6 +329,8 @@ class SqliteStore:
 def _task_position(cursor: str) -> tuple[float, str]:
     created_at, _, task_id = cursor.partition("/")
     try:
-        return float(created_at), task_id
+        if task_id:
+            return float(created_at), task_id
     except ValueError:
-        raise InvalidRequest("cursor is not one this server handed out") from None
+        pass
+    raise InvalidRequest("cursor is not one this server handed out")
