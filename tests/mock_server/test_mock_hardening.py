@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import socket
 import stat
 import subprocess
@@ -224,6 +225,37 @@ def test_a_full_disk_for_the_journal_never_fails_the_api(tmp_path: Path) -> None
             assert http.get("/__mock/requests", params={"limit": 5}).status_code == 200
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_file_size_limit_on_the_journal_never_fails_the_api(tmp_path: Path) -> None:
+    """The same without a mount: RLIMIT_FSIZE on the running server's processes (GETs write no store
+    page, so only the journal hits the limit; Python ignores SIGXFSZ, so a write past it is EFBIG)."""
+    store = tmp_path / "store.sqlite"
+    limit = 20_000
+    with (
+        serve("--frozen", "--store", str(store), workers=2) as mock,
+        httpx.Client(base_url=mock.url, headers=AUTH, timeout=10) as http,
+    ):
+        task_id = http.post(SUBMIT, json={"prompt": "a cat"}).json()["data"][0]["task_id"]
+        group = [int(p) for p in os.listdir("/proc") if p.isdigit() and _group_of(int(p)) == mock.process.pid]
+        for pid in group:
+            resource.prlimit(pid, resource.RLIMIT_FSIZE, (limit, limit))
+        statuses = {http.get(f"/v1/tasks/{task_id}").status_code for _ in range(400)}
+        assert statuses == {200}
+        journal = [
+            p
+            for p in tmp_path.iterdir()
+            if p.name.startswith("store.sqlite.journal.") and p.suffix[1:].isdigit()
+        ]
+        assert max(p.stat().st_size for p in journal) <= limit  # it hit the limit and stayed there
+        assert sum(p.stat().st_size for p in journal) >= limit - 500
+
+
+def _group_of(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None
 
 
 def test_reset_during_submits_is_atomic(http: httpx.Client, mock_url: str) -> None:
