@@ -182,13 +182,13 @@ def _served_with_env(env: dict[str, str]) -> Iterator[str]:
 
 def test_the_journal_stays_under_its_cap_and_counts_what_it_drops(tmp_path: Path) -> None:
     store = tmp_path / "store.sqlite"
-    cap = 30_000
+    cap = 15_000
     with (
         serve("--frozen", "--store", str(store), "--journal-max-bytes", str(cap), workers=2) as mock,
         httpx.Client(base_url=mock.url, headers=AUTH, timeout=10) as http,
     ):
         http.delete("/__mock/requests")  # the server's readiness probes were journaled too
-        sent = 1500
+        sent = 800
         for n in range(sent):
             http.get(f"/v1/tasks/task_{n:05d}")
         on_disk = sum(p.stat().st_size for p in tmp_path.iterdir() if ".journal." in p.name)
