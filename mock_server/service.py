@@ -388,7 +388,7 @@ class MockService:
     def journal(self, matcher: RequestMatcher, *, limit: int, cursor: str | None) -> JournalPage:
         return self.store.journal(matcher, limit=limit, cursor=cursor)
 
-    def newest_requests(self, matcher: RequestMatcher, *, limit: int) -> list[JournalEntry]:
+    def newest_requests(self, matcher: RequestMatcher, *, limit: int) -> JournalPage:
         return self.store.newest_requests(matcher, limit=limit)
 
     def count_requests(self, matcher: RequestMatcher) -> int:

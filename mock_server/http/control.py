@@ -213,9 +213,9 @@ def journal() -> Response:
     fields = {k: v for k, v in request.args.items() if k not in ("limit", "cursor", "order")}
     matcher = RequestMatcher.from_fields(fields, account_named)
     if _newest_first():  # the dashboard's recent requests: the newest page only (no cursor)
-        entries = mock().service.newest_requests(matcher, limit=limit)
-        return json_response({"requests": [asdict(e) for e in entries], "next_cursor": None, "dropped": 0})
-    page = mock().service.journal(matcher, limit=limit, cursor=cursor)
+        page = mock().service.newest_requests(matcher, limit=limit)
+    else:
+        page = mock().service.journal(matcher, limit=limit, cursor=cursor)
     return json_response(
         {
             "requests": [asdict(entry) for entry in page.entries],

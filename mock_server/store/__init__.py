@@ -135,8 +135,9 @@ class Store(Protocol):
     def journal(self, matcher: RequestMatcher, *, limit: int, cursor: str | None = None) -> JournalPage:
         """Up to `limit` matching entries, oldest first, from `cursor` (a page's `next_cursor`) on."""
 
-    def newest_requests(self, matcher: RequestMatcher, *, limit: int) -> list[JournalEntry]:
-        """The `limit` newest matching entries, newest first (the dashboard's recent requests)."""
+    def newest_requests(self, matcher: RequestMatcher, *, limit: int) -> JournalPage:
+        """The `limit` newest matching entries, newest first, on one page (the dashboard's recent
+        requests)."""
 
     def count_requests(self, matcher: RequestMatcher) -> int: ...
 

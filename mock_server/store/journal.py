@@ -114,7 +114,7 @@ class FileJournal:
                 entries.append(entry)
         return JournalPage(entries, next_cursor, self.dropped())
 
-    def newest(self, matcher: RequestMatcher, limit: int) -> list[JournalEntry]:
+    def newest(self, matcher: RequestMatcher, limit: int) -> JournalPage:
         """The `limit` newest matching entries, newest first (read from the end: as cheap at 500k)."""
         found: list[JournalEntry] = []
         for entry in self._backwards():
@@ -122,7 +122,7 @@ class FileJournal:
                 break
             if matcher.matches(entry):
                 found.append(entry)
-        return found
+        return JournalPage(found, None, self.dropped())
 
     def count(self, matcher: RequestMatcher) -> int:
         return sum(1 for _, entry in self._entries(None) if matcher.matches(entry))

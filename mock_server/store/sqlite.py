@@ -316,7 +316,7 @@ class SqliteStore:
     def journal(self, matcher: RequestMatcher, *, limit: int, cursor: str | None = None) -> JournalPage:
         return self._journal.page(matcher, limit, cursor)
 
-    def newest_requests(self, matcher: RequestMatcher, *, limit: int) -> list[JournalEntry]:
+    def newest_requests(self, matcher: RequestMatcher, *, limit: int) -> JournalPage:
         return self._journal.newest(matcher, limit)
 
     def count_requests(self, matcher: RequestMatcher) -> int:

@@ -32,7 +32,7 @@ def test_pages_and_the_newest_first_read_agree(tmp_path: Path) -> None:
     for entry in entries:
         journal.record(entry)
     assert _all_pages(journal, 7) == entries
-    assert journal.newest(EVERYTHING, 5000) == entries[::-1]
+    assert journal.newest(EVERYTHING, 5000).entries == entries[::-1]
     assert journal.count(RequestMatcher(since=2990.0)) == 10
 
 
@@ -46,7 +46,7 @@ def test_the_cap_holds_and_drops_the_oldest_counted(tmp_path: Path) -> None:
     kept = _all_pages(journal, 100)
     assert kept == sent[len(sent) - len(kept) :]  # the newest, in order
     assert journal.dropped() + len(kept) == len(sent)
-    assert journal.newest(EVERYTHING, 3) == sent[:-4:-1]
+    assert journal.newest(EVERYTHING, 3).entries == sent[:-4:-1]
     journal.clear()
     assert _all_pages(journal, 100) == [] and journal.dropped() == 0
     journal.record(sent[0])
