@@ -44,6 +44,7 @@ API_PATHS = frozenset(
 )
 """The API's paths outside `/v1/` (the legacy balance paths)."""
 CONTROL_PREFIX = "/__mock/"
+DASHBOARD_PATH = CONTROL_PREFIX
 DROP_KEY = "apimart_mock.drop"
 _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 WORKER_HEADER = "X-Mock-Worker"
@@ -91,6 +92,8 @@ def _guard_control() -> None:
     config = mock().config
     if not config.control_from_anywhere and request.remote_addr not in _LOOPBACK:
         raise Forbidden("The control API answers loopback clients only")
+    if request.path == DASHBOARD_PATH:  # static HTML holding no state: it asks for the token itself
+        return
     if config.admin_token is not None and not hmac.compare_digest(
         request.headers.get("X-Mock-Admin-Token", "").encode(), config.admin_token.encode()
     ):

@@ -98,3 +98,24 @@ def test_the_dashboard_shows_a_task_and_moves_it_to_success(browser: object) -> 
 
         problems = [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "WARNING")]
         assert problems == [], problems
+
+
+def test_behind_an_admin_token_the_dashboard_asks_for_it(
+    browser: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    assert isinstance(browser, WebDriver)
+    monkeypatch.setenv("APIMART_MOCK_ADMIN_TOKEN", "t0ken")
+    with serve("--frozen", workers=1) as mock:
+        browser.get(f"{mock.url}/__mock/")
+        wait = WebDriverWait(browser, _WAIT_S)
+        wait.until(lambda driver: driver.find_element(By.ID, "login").is_displayed())
+        assert "…" in browser.find_element(By.ID, "clock-now").text  # nothing shown without the token
+        browser.find_element(By.ID, "admin-token").send_keys("t0ken")
+        browser.find_element(By.CSS_SELECTOR, "#login button").click()
+        wait.until(lambda driver: "T" in driver.find_element(By.ID, "clock-now").text)  # an ISO time
+        assert not browser.find_element(By.ID, "login").is_displayed()
+        assert browser.find_element(By.ID, "error").text == ""

@@ -207,6 +207,8 @@ def test_control_api_is_loopback_only_and_can_require_a_token(tmp_path: Path) ->
     client = app.test_client()
     assert error_of(client.get("/__mock/clock"))[0] == 401
     assert client.get("/__mock/clock", headers={"X-Mock-Admin-Token": "secret"}).status_code == 200
+    assert client.get("/__mock/").status_code == 200  # the dashboard's static page asks for the token itself
+    assert error_of(client.get("/__mock/", environ_base={"REMOTE_ADDR": "10.1.2.3"}))[0] == 403
     remote = {"REMOTE_ADDR": "10.1.2.3"}
     response = client.get("/__mock/clock", headers={"X-Mock-Admin-Token": "secret"}, environ_base=remote)
     assert error_of(response)[0] == 403
