@@ -304,10 +304,12 @@ class MockHarness:
                 self._journal.append(record)
 
     def _account(self, authorization: str | None) -> str | None:
+        """The bearer token the mock accepted (the test's own key, not the mock's account id for it)."""
         try:
-            return authenticate(authorization, self.config.api_keys)
+            authenticate(authorization, self.config.api_keys)
         except MockError:
             return None
+        return (authorization or "").removeprefix("Bearer ")
 
 
 class _Quiet(WSGIRequestHandler):

@@ -225,4 +225,6 @@ def test_the_examples_of_the_docs_run(pytester: pytest.Pytester) -> None:
     sync, async_, *_ = re.findall(r"```python\n(.*?)```", doc.read_text(), re.S)
     pytester.makepyfile(test_examples=sync + "\n\n" + async_)
     result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:asyncio")
-    result.assert_outcomes(passed=2)
+    outcomes = result.parseoutcomes()  # the async example runs once per anyio backend installed
+    assert set(outcomes) == {"passed"}, outcomes
+    assert outcomes["passed"] >= len(re.findall(r"^(?:async )?def test_", sync + async_, re.M))
