@@ -1,7 +1,7 @@
 """A stateful mock of the APIMart Midjourney task service.
 
 `create_app(MockConfig(...))` builds one isolated mock (a Flask app); `apimart-mock serve` serves it
-with gunicorn, all workers sharing one SQLite store.
+with granian, all workers sharing one SQLite store.
 """
 
 from .config import MockConfig, ViewShape
