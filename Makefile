@@ -26,7 +26,7 @@ $(MOCK_STAMP): pyproject.toml
 ## test: lint, type checks, the generated-client drift check, unit tests and the contract suite
 test: $(STAMP) lint typecheck check-generated
 	mkdir -p reports
-	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PYTEST) -n $${PYTEST_PROCESSES:-2} --dist loadgroup --junitxml=reports/junit.xml
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PYTEST) -n $${PYTEST_PROCESSES:-2} --junitxml=reports/junit.xml
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -29,7 +29,7 @@ import pytest
 
 from apimart_mj import MJ_STATUS_RANK, MJ_TO_UNIFIED, UNIFIED_STATUS_RANK, parse_progress, to_unified
 
-pytestmark = [pytest.mark.http, pytest.mark.xdist_group("load")]
+pytestmark = pytest.mark.http
 
 ACCOUNTS = 3
 POLLERS_PER_ACCOUNT = 2

@@ -14,7 +14,7 @@ import pytest
 from mock_server.serving import HEADER_READ_TIMEOUT_MS
 from mock_server.testing import serve, trickling_clients
 
-pytestmark = [pytest.mark.http, pytest.mark.xdist_group("load")]
+pytestmark = pytest.mark.http
 
 KEY = "sk-slow"
 SLOW_CLIENTS = 256
