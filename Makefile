@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+MOCK_STAMP := $(VENV)/.installed-mock
 HOST   ?= 127.0.0.1
 PORT   ?= 4010
 PYTEST := $(BIN)/python -m pytest
@@ -16,10 +17,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
+# What serving needs, and nothing else (the mock extra), for `make mock` on a machine without .venv.
+$(MOCK_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[mock]'
+	touch $(MOCK_STAMP)
+
 ## test: lint, type checks, the generated-client drift check, unit tests and the contract suite
 test: $(STAMP) lint typecheck check-generated
 	mkdir -p reports
-	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PYTEST) --junitxml=reports/junit.xml
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PYTEST) -n $${PYTEST_PROCESSES:-2} --junitxml=reports/junit.xml
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -39,8 +46,8 @@ check-generated: $(STAMP)
 unit: $(STAMP)
 	$(PYTEST) tests
 
-## mock: serve the mock server with a production WSGI server on $(HOST):$(PORT)
-mock: $(STAMP)
+## mock: serve the mock server with granian on $(HOST):$(PORT)
+mock: $(MOCK_STAMP)
 	$(BIN)/apimart-mock serve --host $(HOST) --port $(PORT)
 
 ## contract: the contract suite against the mock in-process (fast, no port)

@@ -9,6 +9,7 @@ Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -22,6 +23,7 @@ import httpx
 
 from .fixture import measure_fixture
 from .hardening import measure_hardening, render_hardening
+from .hey import RateResult, run_hey
 from .inprocess import InProcessResult, measure_in_process
 from .machine import describe_machine
 from .mix import build_mix, write_lua
@@ -29,8 +31,11 @@ from .processes import ServerFailed, free_port, serving, terminate_on_sigterm
 from .report import (
     FLASK,
     HELLO,
+    HELLO_GRANIAN,
     MOCK,
+    MOCK_GUNICORN,
     PRISM,
+    SERVERS,
     Results,
     ServerRun,
     render_markdown,
@@ -40,6 +45,10 @@ from .report import (
 )
 from .settings import (
     DURATION_S,
+    FIXED_RATE_S,
+    FIXED_RATE_SHARE,
+    GUNICORN_THREADS,
+    GUNICORN_WORKERS,
     HOST,
     MIX_SHARES,
     MIX_SIZE,
@@ -48,16 +57,26 @@ from .settings import (
     ROUNDS,
     RUN_DIR,
     SEED,
+    SLOW_CLIENTS,
     SPEC,
     VENV_BIN,
     WARMUP_S,
 )
+from .slow import SlowResult, probe_under_slow_clients
 from .state import audit_state, build_state
-from .tools import ToolMissing, ensure_prism, ensure_wrk, gunicorn_version, prism_version, wrk_version
+from .tools import (
+    ToolMissing,
+    ensure_hey,
+    ensure_prism,
+    ensure_wrk,
+    package_version,
+    prism_version,
+    wrk_version,
+)
 from .walltime import CHECK_GENERATED, CONTRACT, MAKE_TEST, Timed, time_command
 from .wrk import WrkFailed, WrkResult, run_wrk
 
-__all__ = ["gunicorn_command", "main", "mock_serve_defaults"]
+__all__ = ["granian_command", "gunicorn_command", "main", "mock_serve_defaults"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,57 +115,102 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> int:
     started, t0 = datetime.now(UTC), time.perf_counter()
-    wrk = ensure_wrk()
-    prism = ensure_prism()
+    wrk, hey, prism = ensure_wrk(), ensure_hey(), ensure_prism()
     workers, threads = mock_serve_defaults()
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     mix_file = RUN_DIR / "mix_data.lua"
-    ports = {key: free_port() for key in (MOCK, PRISM, HELLO, FLASK)}
-    servers: list[tuple[str, str, list[str], str]] = [
+    store = RUN_DIR / "mock-store.sqlite"
+    for stale in RUN_DIR.glob("mock-store.sqlite*"):
+        stale.unlink()
+    ports = {key: free_port() for key in SERVERS}
+    servers: list[tuple[str, str, list[str], str, dict[str, str] | None]] = [
         (
             MOCK,
-            f"our mock (`apimart-mock serve`, gthread {workers}×{threads})",
-            [str(VENV_BIN / "apimart-mock"), "serve", "--host", HOST, "--port", str(ports[MOCK])],
+            f"our mock (`apimart-mock serve`: granian WSGI, {workers} workers)",
+            [
+                str(VENV_BIN / "apimart-mock"),
+                "serve",
+                "--host",
+                HOST,
+                "--port",
+                str(ports[MOCK]),
+                "--store",
+                str(store),
+            ],
             "/__mock/clock",
+            None,
+        ),
+        (
+            MOCK_GUNICORN,
+            f"our mock under gunicorn gthread {GUNICORN_WORKERS}×{GUNICORN_THREADS} (the server before)",
+            gunicorn_command("bench.gunicorn_mock:app", ports[MOCK_GUNICORN]),
+            "/__mock/clock",
+            {**os.environ, "BENCH_MOCK_STORE": str(store)},
         ),
         (
             PRISM,
             f"Prism {prism_version()} (`prism mock`, static examples)",
             [prism, "mock", str(SPEC), "-h", HOST, "-p", str(ports[PRISM])],
             "/",
+            None,
+        ),
+        (
+            HELLO_GRANIAN,
+            f"hello-world WSGI (granian, {workers} workers, as the mock)",
+            granian_command("bench.hello:app", ports[HELLO_GRANIAN], workers, threads),
+            "/",
+            None,
         ),
         (
             HELLO,
-            f"hello-world WSGI (gunicorn gthread {workers}×{threads})",
-            gunicorn_command("bench.hello:app", ports[HELLO], workers, threads),
+            f"hello-world WSGI (gunicorn gthread {GUNICORN_WORKERS}×{GUNICORN_THREADS})",
+            gunicorn_command("bench.hello:app", ports[HELLO]),
             "/",
+            None,
         ),
         (
             FLASK,
-            f"hello-world Flask (gunicorn gthread {workers}×{threads})",
-            gunicorn_command("bench.hello:flask_app", ports[FLASK], workers, threads),
+            f"hello-world Flask (granian, {workers} workers, as the mock)",
+            granian_command("bench.hello:flask_app", ports[FLASK], workers, threads),
             "/",
+            None,
         ),
     ]
     rounds: dict[str, list[WrkResult]] = {key: [] for key, *_ in servers}
+    fixed_rate: dict[str, RateResult] = {}
+    slow: dict[str, list[SlowResult]] = {}
     load_average: list[str] = []
     with ExitStack() as stack:
         urls: dict[str, str] = {}
-        for key, label, command, ready in servers:
+        for key, label, command, ready, env in servers:
             print(f"bench: starting {label}", flush=True)
             log = RUN_DIR / f"{key}.log"
-            running = stack.enter_context(serving(key, command, ports[key], log, ready_path=ready, cwd=ROOT))
+            running = stack.enter_context(
+                serving(key, command, ports[key], log, ready_path=ready, env=env, cwd=ROOT)
+            )
             urls[key] = running.url
-        state = build_state(urls[MOCK])
+            if key == MOCK:
+                state = build_state(urls[MOCK])  # before the second server opens the same store
         write_lua(build_mix(state.pools(), MIX_SHARES, MIX_SIZE, SEED), mix_file)
         workers_seen = _workers_seen(urls[MOCK])
         for n in range(args.rounds):
             order = servers if n % 2 == 0 else servers[::-1]  # alternate, so drift hits everyone alike
-            for key, label, _, _ in order:
+            for key, label, *_ in order:
                 load_average.append(_load_average())
                 rounds[key].append(_load(f"{label}, round {n + 1}", wrk, urls[key], mix_file, args.duration))
+        poll = state.pools()["mj_view_200"][0]
+        rate = FIXED_RATE_SHARE * max(w.rps for w in rounds[PRISM])
+        for key in (MOCK, MOCK_GUNICORN, PRISM):
+            print(f"bench: {key} at a fixed {rate:,.0f} req/s (hey) ...", flush=True)
+            run_hey(hey, urls[key], poll, rate, WARMUP_S)
+            fixed_rate[key] = run_hey(hey, urls[key], poll, rate, FIXED_RATE_S)
+        for key in (MOCK, MOCK_GUNICORN):
+            slow[key] = []
+            for kind in ("headers", "bodies"):
+                print(f"bench: {key}, polls while {SLOW_CLIENTS} clients trickle {kind} ...", flush=True)
+                slow[key].append(probe_under_slow_clients(urls[key], poll, kind))
         audit = audit_state(urls[MOCK], state)
-    runs = {key: ServerRun(label, _show(command), rounds[key]) for key, label, command, _ in servers}
+    runs = {key: ServerRun(label, _show(command), rounds[key]) for key, label, command, *_ in servers}
 
     print("bench: in-process calls (generated client -> WSGITransport) ...", flush=True)
     in_process: InProcessResult | None = max(
@@ -162,7 +226,8 @@ def _run(args: argparse.Namespace) -> int:
 
     hardening = None if args.no_hardening else measure_hardening(args.duration, args.rounds)
     machine = describe_machine(
-        {"prism": prism_version(), "wrk": wrk_version(wrk), "gunicorn": gunicorn_version()}
+        {"prism": prism_version(), "wrk": wrk_version(wrk), "hey": "Debian 0.1.4"}
+        | {name: package_version(name) for name in ("granian", "gunicorn")}
     )
     results = Results(
         started=started,
@@ -180,6 +245,8 @@ def _run(args: argparse.Namespace) -> int:
         rounds=args.rounds,
         load_average=load_average,
         fixture=fixture,
+        fixed_rate=fixed_rate,
+        slow=slow,
     )
     verdict_list = verdicts(results)
     table = render_table(results, verdict_list)
@@ -212,20 +279,40 @@ def _load(name: str, wrk: str, url: str, mix_file: Path, seconds: int) -> WrkRes
     return result
 
 
-def gunicorn_command(app: str, port: int, workers: int, threads: int) -> list[str]:
-    """gunicorn with the settings `apimart-mock serve` gives its own gunicorn (mock_server/cli.py)."""
+def gunicorn_command(app: str, port: int) -> list[str]:
+    """gunicorn gthread with the settings `apimart-mock serve` used before granian (2 workers × 8 threads)."""
     return [
         str(VENV_BIN / "gunicorn"),
         "--worker-class",
         "gthread",
         "--workers",
-        str(workers),
+        str(GUNICORN_WORKERS),
         "--threads",
-        str(threads),
+        str(GUNICORN_THREADS),
         "--bind",
         f"{HOST}:{port}",
         "--log-level",
         "warning",
+        app,
+    ]
+
+
+def granian_command(app: str, port: int, workers: int, threads: int) -> list[str]:
+    """granian WSGI, with the workers and threads `apimart-mock serve` gives its own (serving.py)."""
+    return [
+        str(VENV_BIN / "granian"),
+        "--interface",
+        "wsgi",
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        str(threads),
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--log-level",
+        "error",
         app,
     ]
 

@@ -1,7 +1,8 @@
 """Install the bench's outside tools on demand, into local folders, and report their versions.
 
 Prism comes from npm into `.bench/prism` (pinned, so every run loads the same Prism); `wrk` from
-Debian's packages when it is not on PATH. When an install is impossible the error says what to run.
+Debian's packages when it is not on PATH, and `hey` likewise. When an install is impossible the
+error says what to run.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ from importlib import metadata
 
 from .settings import PRISM_BIN, PRISM_PACKAGE, PRISM_PREFIX, PRISM_VERSION
 
-__all__ = ["ToolMissing", "ensure_prism", "ensure_wrk", "gunicorn_version", "prism_version", "wrk_version"]
+__all__ = [
+    "ToolMissing",
+    "ensure_hey",
+    "ensure_prism",
+    "ensure_wrk",
+    "package_version",
+    "prism_version",
+    "wrk_version",
+]
 
 _INSTALL_TIMEOUT_S = 600
 
@@ -23,22 +32,31 @@ class ToolMissing(RuntimeError):
 
 
 def ensure_wrk() -> str:
-    """The path of `wrk`, installing Debian's package first when it is missing (needs root)."""
-    found = shutil.which("wrk")
+    """The path of `wrk` (closed-loop load), from Debian's package when it is missing (needs root)."""
+    return _ensure_apt("wrk", "wrk")
+
+
+def ensure_hey() -> str:
+    """The path of `hey` (fixed-rate load), from Debian's package when it is missing (needs root)."""
+    return _ensure_apt("hey", "hey")
+
+
+def _ensure_apt(binary: str, package: str) -> str:
+    found = shutil.which(binary)
     if found:
         return found
-    how = "install it with: sudo apt-get update && sudo apt-get install -y wrk"
+    how = f"install it with: sudo apt-get update && sudo apt-get install -y {package}"
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise ToolMissing(f"wrk is not installed and cannot be installed from here; {how}")
-    print("bench: installing wrk with apt-get ...", flush=True)
+        raise ToolMissing(f"{binary} is not installed and cannot be installed from here; {how}")
+    print(f"bench: installing {package} with apt-get ...", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "wrk"]):
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", package]):
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=_INSTALL_TIMEOUT_S)
         if done.returncode != 0:
             raise ToolMissing(f"`{' '.join(command)}` failed ({done.stderr.strip()[-500:]}); {how}")
-    found = shutil.which("wrk")
+    found = shutil.which(binary)
     if not found:
-        raise ToolMissing(f"apt-get installed wrk but it is not on PATH; {how}")
+        raise ToolMissing(f"apt-get installed {package} but {binary} is not on PATH; {how}")
     return found
 
 
@@ -80,8 +98,8 @@ def wrk_version(wrk: str) -> str:
     return words[1] if len(words) > 1 and words[0] == "wrk" else "unknown"
 
 
-def gunicorn_version() -> str:
+def package_version(name: str) -> str:
     try:
-        return metadata.version("gunicorn")
+        return metadata.version(name)
     except metadata.PackageNotFoundError:
         return "unknown"

@@ -1,7 +1,7 @@
 """A stateful mock of the APIMart Midjourney task service.
 
 `create_app(MockConfig(...))` builds one isolated mock (a Flask app); `apimart-mock serve` serves it
-with gunicorn, all workers sharing one SQLite store. The pytest fixture `apimart_mock`
+with granian, all workers sharing one SQLite store. The pytest fixture `apimart_mock`
 (`mock_server.pytest_plugin`) gives each test its own mock in-process.
 
 `create_app` is imported on first use, so that the pytest plugin the package registers loads (and

@@ -1,4 +1,4 @@
-"""`apimart-mock serve`: flags -> `MockConfig` -> gunicorn (gthread workers sharing one SQLite store)."""
+"""`apimart-mock serve`: flags -> `MockConfig` -> granian (WSGI worker processes sharing one SQLite store)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from typing import Any
-
-from gunicorn.app.base import BaseApplication
 
 from apimart_mj import __version__
 
+from . import serving
 from .config import DEFAULT_RETENTION, MAX_BODY_BYTES, Limits, MockConfig, ViewShape
 from .domain.lifecycle import SCENARIO_HELP
-from .http.app import create_app
 
 __all__ = ["main"]
 
@@ -29,22 +26,6 @@ _EPILOG = (
 )
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    """gunicorn run from code: every worker builds its own app over the shared store file."""
-
-    def __init__(self, config: MockConfig, options: dict[str, Any]) -> None:
-        self._config = config
-        self._options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self._options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Any:
-        return create_app(self._config)
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="apimart-mock", description="Mock of the APIMart Midjourney task API."
@@ -53,8 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser(
         "serve",
-        help="serve the mock with gunicorn",
-        description="Serve the mock with gunicorn (gthread workers sharing one SQLite store).",
+        help="serve the mock with granian",
+        description="Serve the mock with granian (WSGI worker processes sharing one SQLite store).",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -62,7 +43,14 @@ def _parser() -> argparse.ArgumentParser:
     add("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     add("--port", type=int, default=4010, help="port to bind (default 4010)")
     add("--workers", type=int, default=2, help="worker processes (default 2)")
-    add("--threads", type=int, default=8, help="threads per worker (default 8)")
+    add(
+        "--threads",
+        type=int,
+        default=256,
+        help="threads per worker (default 256): the most app threads each worker starts on demand; a"
+        " request whose body is still arriving holds one",
+    )
+    add("--access-log", action="store_true", help="log every request to stdout (default: off)")
     add("--store", help="SQLite file holding all state (default: a temp file removed on exit)")
     add("--shape", choices=[s.value for s in ViewShape], default="live", help="MJ view shape (default live)")
     add("--speed", type=float, default=1.0, help="clock speed factor: 10 = ten clock seconds per second")
@@ -161,21 +149,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_body_bytes=args.max_body_bytes,
         limits=Limits(**{name: getattr(args, name) for name in _LIMIT_FLAGS}),
     )
-    options = {
-        "bind": f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}",
-        "workers": args.workers,
-        "threads": args.threads,
-        "worker_class": "gthread",
-        "proc_name": "apimart-mock",
-        "accesslog": None,
-        "errorlog": "-",
-        "loglevel": "warning",
-    }
-    print(
-        f"apimart-mock on http://{args.host}:{args.port} (store {config.store})", file=sys.stderr, flush=True
-    )
     try:
-        _Gunicorn(config, options).run()
+        serving.serve(
+            config,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            threads=args.threads,
+            access_log=args.access_log,
+        )
+    except serving.PortTaken as error:
+        print(f"apimart-mock: {error}", file=sys.stderr)
+        return 1
     finally:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)

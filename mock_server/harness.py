@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -34,7 +33,7 @@ from .domain.errors import MockError
 from .domain.lifecycle import Scenario
 from .http.app import create_app
 from .http.context import EXTENSION, MockState
-from .http.pipeline import CONTROL_PREFIX
+from .http.pipeline import CONTROL_PREFIX, DROP_KEY
 from .http.submits import FAIL_REASON_HEADER, SCENARIO_HEADER
 from .testing import free_port
 
@@ -292,14 +291,9 @@ class MockHarness:
 
         try:
             return self.app(environ, recording_start)
-        except ConnectionResetError:  # a `drop` fault: no answer at all
-            record = replace(record, status=0)
-            served = environ.get("werkzeug.socket")
-            if served is None:
-                raise  # in-process: the transport makes it a dropped connection
-            served.shutdown(socket.SHUT_RDWR)
-            return []
         finally:
+            if environ.get(DROP_KEY):  # a `drop` fault: its body raises, so no answer at all
+                record = replace(record, status=0)
             with self._lock:
                 self._journal.append(record)
 

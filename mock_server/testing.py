@@ -7,7 +7,7 @@ with serve("--frozen", "--api-key", "sk-a") as mock:
     httpx.get(f"{mock.url}/v1/tasks/task_x", headers={"Authorization": "Bearer sk-a"})
 ```
 
-The server runs `apimart-mock serve` (gunicorn, several workers over one SQLite store) in its own
+The server runs `apimart-mock serve` (granian, several workers over one SQLite store) in its own
 process group, so stopping it also stops every worker even when the test fails or is interrupted.
 """
 
@@ -19,15 +19,17 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Literal
+from urllib.parse import urlsplit
 
 import httpx
 
-__all__ = ["ServedMock", "free_port", "serve", "stop_group"]
+__all__ = ["ServedMock", "Trickle", "free_port", "serve", "stop_group", "trickling_clients"]
 
 _START_TIMEOUT = 30.0
 _STOP_TIMEOUT = 15.0
@@ -35,10 +37,15 @@ _STOP_TIMEOUT = 15.0
 
 @dataclass(frozen=True)
 class ServedMock:
-    """A running mock: its base URL and the server's process (for its pid and exit status)."""
+    """A running mock: its base URL, the server's process (for its pid and exit status) and its log."""
 
     url: str
     process: subprocess.Popen[bytes]
+    log: IO[bytes]
+
+    def output(self) -> str:
+        """Everything the server printed so far (stdout and stderr)."""
+        return _tail(self.log, limit=None)
 
 
 @contextmanager
@@ -61,7 +68,7 @@ def serve(*options: str, workers: int | None = None, threads: int | None = None)
             command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         try:
-            mock = ServedMock(f"http://127.0.0.1:{port}", process)
+            mock = ServedMock(f"http://127.0.0.1:{port}", process, log)
             _wait_until_ready(mock, log)
             yield mock
         finally:
@@ -104,6 +111,70 @@ def stop_group(process: subprocess.Popen[bytes]) -> None:
             continue
 
 
-def _tail(log: IO[bytes]) -> str:
+def _tail(log: IO[bytes], limit: int | None = 2000) -> str:
     log.seek(0)
-    return log.read().decode(errors="replace")[-2000:]
+    text = log.read().decode(errors="replace")
+    log.seek(0, os.SEEK_END)
+    return text if limit is None else text[-limit:]
+
+
+@dataclass
+class Trickle:
+    """What `trickling_clients` did: connections opened, and how many of them the server closed."""
+
+    opened: int = 0
+    closed_by_server: int = 0
+
+
+_TRICKLE_HEAD = {
+    "headers": b"GET /v1/tasks/task_trickle HTTP/1.1\r\nHost: %s\r\n",
+    "bodies": b"POST /v1/midjourney/generations HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"
+    b"Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n",
+}
+_TRICKLE_STEP = {"headers": b"X-Trickle: 1\r\n", "bodies": b" "}
+
+
+@contextmanager
+def trickling_clients(
+    url: str, count: int, kind: Literal["headers", "bodies"], *, token: str = "trickle", interval: float = 0.5
+) -> Iterator[Trickle]:
+    """Slow clients for the block's duration: `count` connections that each send a request's start,
+    then one more header line (or one more body byte of a submit as `token`) every `interval` seconds,
+    never finishing.
+
+    A connection the server closes is opened again, so the pressure stays at `count`. Everything runs
+    on one background thread and is closed when the block ends.
+    """
+    parts = urlsplit(url)
+    address = (parts.hostname or "127.0.0.1", parts.port or 80)
+    head = _TRICKLE_HEAD[kind].replace(b"%s", parts.netloc.encode(), 1).replace(b"%s", token.encode())
+    stats = Trickle()
+    stop = threading.Event()
+
+    def connect() -> socket.socket:
+        sock = socket.create_connection(address, timeout=5.0)
+        sock.sendall(head)
+        stats.opened += 1
+        return sock
+
+    sockets = [connect() for _ in range(count)]
+
+    def run() -> None:
+        while not stop.wait(interval):
+            for n, sock in enumerate(sockets):
+                try:
+                    sock.sendall(_TRICKLE_STEP[kind])
+                except OSError:
+                    stats.closed_by_server += 1
+                    sock.close()
+                    sockets[n] = connect()
+
+    thread = threading.Thread(target=run, name="trickling-clients", daemon=True)
+    thread.start()
+    try:
+        yield stats
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+        for sock in sockets:
+            sock.close()

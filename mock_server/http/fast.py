@@ -2,7 +2,7 @@
 
 Under load, Flask's own per-request work (request context, routing, hooks, Response objects) costs
 more than the mock's (measured: a Flask hello-world serves ~55% of what a bare WSGI app does under
-the same gunicorn settings). `GET /v1/tasks/{id}` and `GET /v1/midjourney/{id}` are answered here
+the same server settings). `GET /v1/tasks/{id}` and `GET /v1/midjourney/{id}` are answered here
 with the same domain code, store, views, error envelope, journal entry and `X-Mock-Worker` header as
 the Flask route; every other request, and every case the fast path does not cover exactly (a query
 string, an id the spec forbids, HEAD, faults or a rate limit switched on, an unexpected error), goes

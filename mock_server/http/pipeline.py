@@ -11,9 +11,8 @@ from __future__ import annotations
 import hmac
 import json
 import os
-import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -169,8 +168,9 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 class DropConnection:
     """WSGI middleware that closes the client's connection without a response when a fault says so.
 
-    Under gunicorn the socket is shut down (the client sees the server disconnect). In-process there is
-    no socket, so the caller gets a `ConnectionResetError` raised from the app instead.
+    The response promises a body (`Content-Length`) whose first chunk raises `ConnectionResetError`:
+    granian then closes the connection before writing anything, so the client sees the server
+    disconnect without a response; in-process the caller gets the `ConnectionResetError` itself.
     """
 
     def __init__(self, app: WsgiApp) -> None:
@@ -183,8 +183,12 @@ class DropConnection:
         close = getattr(body, "close", None)
         if close is not None:
             close()
-        sock = environ.get("gunicorn.socket")
-        if sock is None:
-            raise ConnectionResetError("connection dropped by an injected fault")
-        sock.shutdown(socket.SHUT_RDWR)
-        return []
+        error = ConnectionResetError("connection dropped by an injected fault")
+        # Replaces the status Flask set: a second call is allowed with exc_info, before anything is sent.
+        start_response("200 OK", [("Content-Length", "1")], (type(error), error, None))
+        return _dropped(error)
+
+
+def _dropped(error: ConnectionResetError) -> Iterator[bytes]:
+    raise error
+    yield b""  # a generator: raises when the server reads the body, after the status line is held

@@ -1,7 +1,7 @@
 """`SqliteStore`: one SQLite file holding all mutable state, so every worker process sees the same.
 
 Tasks, the clock, faults, the rate limit and its counters live here; the request journal is a file
-beside it (below). WAL mode and a busy timeout let gunicorn's worker processes and threads read and
+beside it (below). WAL mode and a busy timeout let the server's worker processes and threads read and
 write concurrently; each thread keeps its own connection. `synchronous=OFF` trades durability, which a
 mock does not need, for speed.
 

@@ -1,5 +1,5 @@
 """The happy paths against the mock server: in-process (its clock advanced instead of slept on), and
-the CLI against the mock served over real HTTP (gunicorn, as `make mock` serves it) on a free port.
+the CLI against the mock served over real HTTP (granian, as `make mock` serves it) on a free port.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def test_errors_from_the_mock_are_typed(mock_client: apimart.Client) -> None:
 
 @pytest.fixture
 def served_mock() -> Iterator[str]:
-    """The mock as `make mock` serves it (gunicorn), with a frozen clock the CLI's sleeps advance."""
+    """The mock as `make mock` serves it (granian), with a frozen clock the CLI's sleeps advance."""
     with serve("--frozen") as mock:
         yield mock.url
 

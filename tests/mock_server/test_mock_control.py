@@ -27,7 +27,7 @@ def test_clock_freeze_advance_resume_speed(client: FlaskClient) -> None:
 
 
 def test_concurrent_clock_changes_all_count(app: Flask) -> None:
-    """Each thread has its own store connection, as gunicorn's threads and workers do: no advance is lost."""
+    """Each thread has its own store connection, as served threads and workers do: no advance is lost."""
 
     def advance() -> None:
         client = app.test_client()

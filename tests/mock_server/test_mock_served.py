@@ -1,4 +1,4 @@
-"""The served mock over real HTTP: gunicorn with 2 workers on a free loopback port, httpx as the client."""
+"""The served mock over real HTTP: granian with 2 workers on a free loopback port, httpx as the client."""
 
 from __future__ import annotations
 

@@ -1,0 +1,81 @@
+"""Serve one `MockConfig` with granian: a Rust HTTP server in front of WSGI worker processes.
+
+Every worker process builds its own app (`create_app(config)`) over the one SQLite store file, so
+state is shared exactly as before. granian's Rust side reads requests and writes responses; Python
+threads only run the app. That is what keeps slow clients from stalling the mock:
+
+- a client trickling its headers holds no Python thread at all, and is cut off after
+  `HEADER_READ_TIMEOUT_MS` (granian's `http1_header_read_timeout`);
+- a request body is read by the app's thread (WSGI reads bodies synchronously), but a thread waiting
+  for body bytes holds no GIL, and granian's pool of blocking threads grows on demand (up to
+  `threads` per worker; idle ones retire after 30 s), so clients trickling bodies take idle threads,
+  not the ones other requests run on. granian has no body read timeout: such a thread waits until
+  its client finishes or disconnects (bench/FINDINGS.md).
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import sys
+from functools import partial
+
+from .config import MockConfig
+from .http.app import create_app
+
+__all__ = ["HEADER_READ_TIMEOUT_MS", "PortTaken", "serve"]
+
+HEADER_READ_TIMEOUT_MS = 5_000
+"""A request's headers must arrive within this time; then granian closes the connection."""
+
+
+class PortTaken(RuntimeError):
+    """The address is in use (or cannot be bound): nothing was started."""
+
+
+def serve(
+    config: MockConfig, *, host: str, port: int, workers: int, threads: int, access_log: bool = False
+) -> None:
+    """Serve until SIGTERM/SIGINT. `threads` is the most blocking (app) threads each worker runs at once.
+
+    Raises `PortTaken` before starting anything when `host:port` cannot be bound. Prints the
+    `apimart-mock on http://...` line to stderr once the socket is bound.
+    """
+    _check_free(host, port)
+    from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    server = Server(
+        "mock_server.http.app:create_app",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=threads,
+        http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS),
+        log_level=LogLevels.error,  # not its warning that many threads are allowed: on purpose
+        log_access=access_log,
+        workers_kill_timeout=5,
+    )
+    url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    server.on_startup(partial(_announce, f"apimart-mock on {url} (store {config.store})"))
+    server.serve(target_loader=partial(create_app, config), wrap_loader=False)
+
+
+def _announce(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _check_free(host: str, port: int) -> None:
+    """Bind `host:port` once without SO_REUSEPORT: granian binds with it, so two servers on one port
+    would both start and share the traffic; this refuses a port anything already listens on."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as error:
+            reason = "already in use" if error.errno == errno.EADDRINUSE else error.strerror
+            raise PortTaken(f"cannot listen on {host}:{port}: {reason}") from None

@@ -1,0 +1,107 @@
+"""`apimart-mock serve` as a person runs it: the port-taken error, the access log, and slow clients that
+must not stall it (real HTTP on free loopback ports; every wait bounded)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from mock_server.serving import HEADER_READ_TIMEOUT_MS
+from mock_server.testing import serve, trickling_clients
+
+pytestmark = pytest.mark.http
+
+KEY = "sk-slow"
+SLOW_CLIENTS = 256
+PROBES = 20
+PROBE_TIMEOUT_S = 5.0
+
+
+def _serve_on(port: int) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "mock_server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+
+
+def test_a_taken_port_is_one_clear_line_and_exit_1() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = _serve_on(port)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [f"apimart-mock: cannot listen on 127.0.0.1:{port}: already in use"]
+    assert "apimart-mock on" not in done.stdout + done.stderr
+
+
+def test_a_port_another_mock_serves_is_refused_too() -> None:
+    """granian binds with SO_REUSEPORT: without the check, two mocks would share one port's traffic."""
+    with serve(workers=1) as mock:
+        port = int(mock.url.rsplit(":", 1)[1])
+        done = _serve_on(port)
+        assert done.returncode == 1, done.stderr
+        assert "already in use" in done.stderr
+        assert httpx.get(f"{mock.url}/__mock/clock", timeout=5).status_code == 200
+
+
+def test_access_log_names_each_request() -> None:
+    with serve("--access-log", workers=1) as mock:
+        assert (
+            httpx.get(f"{mock.url}/v1/tasks/task_nothere", headers={"Authorization": "Bearer k"}).status_code
+            == 404
+        )
+        deadline = time.monotonic() + 10
+        while "/v1/tasks/task_nothere" not in mock.output() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        line = next(ln for ln in mock.output().splitlines() if "/v1/tasks/task_nothere" in ln)
+    assert '"GET /v1/tasks/task_nothere HTTP/1.1" 404' in line
+
+
+def test_without_access_log_requests_are_not_logged() -> None:
+    with serve(workers=1) as mock:
+        httpx.get(f"{mock.url}/v1/tasks/task_nothere", headers={"Authorization": "Bearer k"})
+        time.sleep(0.5)  # the access log, were it on, is written right after the response
+        assert "/v1/tasks/task_nothere" not in mock.output()
+
+
+def _probe(url: str, task_id: str) -> list[int]:
+    """PROBES polls of one task, each on a new connection, each bounded by PROBE_TIMEOUT_S."""
+    with httpx.Client(timeout=PROBE_TIMEOUT_S, headers={"Authorization": f"Bearer {KEY}"}) as http:
+        return [
+            http.get(f"{url}/v1/tasks/{task_id}", headers={"Connection": "close"}).status_code
+            for _ in range(PROBES)
+        ]
+
+
+@pytest.fixture(scope="module")
+def slow_target() -> tuple[str, str]:
+    with serve("--api-key", KEY) as mock:
+        submitted = httpx.post(
+            f"{mock.url}/v1/midjourney/generations",
+            json={"prompt": "a snail"},
+            headers={"Authorization": f"Bearer {KEY}"},
+            timeout=10,
+        )
+        yield mock.url, submitted.json()["data"][0]["task_id"]
+
+
+def test_clients_trickling_headers_neither_stall_it_nor_stay(slow_target: tuple[str, str]) -> None:
+    url, task_id = slow_target
+    with trickling_clients(url, SLOW_CLIENTS, "headers") as trickle:
+        assert _probe(url, task_id) == [200] * PROBES
+        deadline = time.monotonic() + HEADER_READ_TIMEOUT_MS / 1000 + 10
+        while trickle.closed_by_server < SLOW_CLIENTS and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert trickle.closed_by_server >= SLOW_CLIENTS, "the server kept connections whose headers never ended"
+
+
+def test_clients_trickling_bodies_do_not_stall_it(slow_target: tuple[str, str]) -> None:
+    url, task_id = slow_target
+    with trickling_clients(url, SLOW_CLIENTS, "bodies", token=KEY) as trickle:
+        time.sleep(0.5)  # every body has started: each holds a thread of its worker
+        assert _probe(url, task_id) == [200] * PROBES
+    assert trickle.opened == SLOW_CLIENTS
