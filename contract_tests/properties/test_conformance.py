@@ -19,6 +19,7 @@ from schemathesis.config._checks import (
     PositiveDataAcceptanceConfig,
 )
 from schemathesis.core.failures import Failure
+from schemathesis.generation.meta import CoverageScenario
 from schemathesis.openapi.checks import AllowHeaderMismatch, IgnoredAuth, UnsupportedMethodResponse
 from schemathesis.specs.openapi.checks import (
     ensure_resource_availability,
@@ -73,8 +74,12 @@ def _auth(target: Target) -> dict[str, str]:
 def _violations(
     exc: BaseExceptionGroup[Any], case: Case[Any], status: int | None, target: Target
 ) -> list[Violation]:
-    """schemathesis failures as `Violation`s, with its curl line as the reproducer."""
+    """schemathesis failures as `Violation`s, with its curl line as the reproducer. Whatever a method the
+    spec does not declare answers (a 501, a 402) is HTTP hygiene: every failure of such a request without
+    a check of its own is an `undeclared-method` warning."""
     curl = case.as_curl_command().replace("[Filtered]", f"Bearer {target.key_reference(0)}")
+    data = case.meta.phase.data if case.meta is not None else None
+    undeclared = getattr(data, "scenario", None) == CoverageScenario.UNSPECIFIED_HTTP_METHOD
     found = []
     for failure in exc.exceptions:
         if isinstance(failure, Failure):
@@ -82,7 +87,8 @@ def _violations(
             message = failure.message.strip().splitlines()[0][:200] if failure.message.strip() else ""
             found.append(
                 Violation(
-                    check=REGISTERED.get(type(failure), "conformance"),
+                    check=REGISTERED.get(type(failure))
+                    or ("undeclared-method" if undeclared else "conformance"),
                     operation=failure.operation or f"{case.method} {case.path}",
                     status=status,
                     field=json_path(getattr(failure, "instance_path", None) or []),
