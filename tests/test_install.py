@@ -6,8 +6,12 @@ import json
 import subprocess
 import sys
 import threading
+import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from werkzeug.serving import make_server
@@ -164,22 +168,31 @@ def test_the_installed_cli_passes_the_served_mock(contract_cli: Path, tmp_path: 
     assert "the contract **holds**" in (reports / "report.md").read_text()
 
 
-def test_the_installed_cli_names_the_broken_check(contract_cli: Path, tmp_path: Path) -> None:
-    """Against a served mock that answers 403 for unknown tasks: exit 1, the check named in every report."""
-    from contract_tests.broken import Broken, unknown_task_forbidden
-    from mock_server import MockConfig, create_app
+@contextmanager
+def _broken_server(break_: dict[str, Any], config: Any) -> Iterator[str]:
+    """The mock behind a break of `contract_tests.broken`, served over HTTP on a free port."""
+    from contract_tests.broken import Broken
+    from mock_server import create_app
     from mock_server.testing import free_port
 
-    app = Broken(create_app(MockConfig(frozen_at=1_763_000_000.0)), **unknown_task_forbidden())
     port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    server = make_server("127.0.0.1", port, Broken(create_app(config), **break_), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        result = _run_contract(contract_cli, tmp_path, f"http://127.0.0.1:{port}", "--", "-k", "not_found")
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+def test_the_installed_cli_names_the_broken_check(contract_cli: Path, tmp_path: Path) -> None:
+    """Against a served mock that answers 403 for unknown tasks: exit 1, the check named in every report."""
+    from contract_tests.broken import unknown_task_forbidden
+    from mock_server import MockConfig
+
+    with _broken_server(unknown_task_forbidden(), MockConfig(frozen_at=1_763_000_000.0)) as url:
+        result = _run_contract(contract_cli, tmp_path, url, "--", "-k", "not_found")
     assert result.returncode == 1, result.stdout[-4000:] + result.stderr[-2000:]
     assert "task-not-found" in result.stdout
     reports = tmp_path / "reports"
@@ -196,3 +209,23 @@ def test_an_unreachable_target_could_not_run(contract_cli: Path, tmp_path: Path)
     assert result.returncode == 2 and "cannot reach" in result.stderr, result.stderr
     unconfigured = _run_contract(contract_cli, tmp_path, f"http://127.0.0.1:{free_port()}")
     assert unconfigured.returncode == 2 and "APIMART_API_KEY" in unconfigured.stderr
+
+
+def test_a_hanging_target_ends_the_whole_run_within_its_wall_time(contract_cli: Path, tmp_path: Path) -> None:
+    """Tasks stuck in statuses the contract does not name (lower case), in real time: the whole run ends
+    on its own, soon after APIMART_MAX_WALL_TIME, with a verdict naming the stuck task."""
+    from contract_tests.broken import stuck_in_lower_case
+    from mock_server import MockConfig
+
+    wall, poll = 12, 3
+    options = ("--allow-spend", "--no-mock-clock", "--max-wall-time", str(wall))
+    with _broken_server(stuck_in_lower_case(), MockConfig(seed=0)) as url:
+        started = time.monotonic()
+        result = _run_contract(contract_cli, tmp_path, url, *options, "--", "-k", "errors or lifecycle")
+        elapsed = time.monotonic() - started
+    assert result.returncode == 1, result.stdout[-4000:]
+    report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    stuck = [v for v in report["violations"] if v["check"] == "task-stuck"]
+    assert stuck and "task task_" in stuck[0]["expected"] and "last seen" in stuck[0]["received"]
+    # The wall time, one poll interval, and the suite's start (imports, collection: not in the budget).
+    assert elapsed < wall + poll + 60, elapsed  # a generous start: the tight bound is the self-check's
