@@ -137,5 +137,9 @@ class WallTimeBudget:
     started: float = field(default_factory=time.monotonic)
 
     @property
+    def remaining(self) -> float:
+        return self.seconds - (self.clock() - self.started)
+
+    @property
     def used_up(self) -> bool:
-        return self.clock() - self.started > self.seconds
+        return self.remaining < 0

@@ -123,6 +123,13 @@ class Target(ABC):
 
     def _pace(self, request: httpx.Request) -> None:
         self.pacer.before(request.method, request.url.path)
+        request.extensions["timeout"] = self.timeout().as_dict()
+
+    def timeout(self) -> httpx.Timeout:
+        """30 s per request (10 to connect), never beyond the wall time plus one poll interval: a target
+        that accepts a connection and never answers cannot hold the run past its budget."""
+        left = max(1.0, self.wall.remaining + self.pacer.poll_interval)
+        return httpx.Timeout(min(_TIMEOUT.read or 30.0, left), connect=min(_TIMEOUT.connect or 10.0, left))
 
     def client(self, account: int = 0) -> apimart.Client:
         """The client layer over this target (no retries: the suite wants to see every answer)."""
@@ -271,17 +278,23 @@ class LiveApi(Target):
     def _exposes_mock_clock(self) -> bool:
         """One unauthenticated GET: a real API answers 404 (or anything but a mock clock)."""
         try:
-            response = httpx.get(f"{self.base_url}/__mock/clock", timeout=_TIMEOUT)
+            response = httpx.get(f"{self.base_url}/__mock/clock", timeout=self._probe_timeout())
             return response.status_code == 200 and "now" in response.json()
         except (httpx.HTTPError, ValueError):
             return False
+
+    def _probe_timeout(self) -> float:
+        """For the two reads that tell whether the target is our mock (before the pacer exists)."""
+        return max(1.0, min(10.0, self.wall.remaining + self.settings.poll_interval))
 
     def _accepts_a_bad_key(self) -> bool:
         """Our mock started without `--api-key` answers any token (one read of an unknown task)."""
         headers = {"Authorization": "Bearer sk-contract-not-a-key"}
         try:
             response = httpx.get(
-                f"{self.base_url}/v1/tasks/task_contract_probe", headers=headers, timeout=_TIMEOUT
+                f"{self.base_url}/v1/tasks/task_contract_probe",
+                headers=headers,
+                timeout=self._probe_timeout(),
             )
         except httpx.HTTPError:
             return False

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
@@ -301,3 +302,27 @@ def test_a_hanging_target_ends_within_its_wall_time_with_a_verdict() -> None:
     last = violation.received.removeprefix("last seen {'status': '").split("'")[0]
     assert last == last.lower() and last.upper() in MJ_RANK, violation  # "success" is no status it knows
     assert elapsed < 5.0 + 0.2 + 2.0, elapsed  # wall time, one poll interval, and a request's own time
+
+
+def test_a_silent_target_cannot_hold_the_run_past_its_wall_time() -> None:
+    """A target that accepts connections and never answers: every request times out within the wall
+    time plus one poll interval (not the 30 s a request may take otherwise), then the test skips."""
+    import socket
+
+    from .targets import LiveApi, TargetSettings
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)  # accepted by the kernel, never answered
+    port = listener.getsockname()[1]
+    settings = TargetSettings(f"http://127.0.0.1:{port}", KEYS, rate=100.0, poll_interval=0.5, wall_time=2.0)
+    started = time.monotonic()
+    target = LiveApi(settings, name="silent")
+    try:
+        with pytest.raises((httpx.TimeoutException, pytest.skip.Exception)):
+            while True:  # reads until one times out or the wall time skips the test
+                Probe(target).mj("task_contract_any")
+    finally:
+        target.close()
+        listener.close()
+    assert time.monotonic() - started < 2.0 + 0.5 + 1.5
