@@ -26,7 +26,8 @@ $(MOCK_STAMP): pyproject.toml
 ## test: lint, type checks, the generated-client drift check, unit tests and the contract suite
 test: $(STAMP) lint typecheck check-generated
 	mkdir -p reports
-	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PYTEST) -n $${PYTEST_PROCESSES:-2} --junitxml=reports/junit.xml
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PYTEST) -n $${PYTEST_PROCESSES:-2} --junitxml=reports/junit.xml \
+		--strict-warnings --report-dir=reports
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -53,12 +54,11 @@ mock: $(MOCK_STAMP)
 ## contract: the contract suite against the mock in-process (fast, no port)
 contract: $(STAMP)
 	mkdir -p reports
-	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PYTEST) contract_tests --target=inprocess --junitxml=reports/contract.xml
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PYTEST) contract_tests --target=inprocess --strict-warnings --junitxml=reports/contract.xml
 
-## contract-live: the same suite against APIMART_BASE_URL with APIMART_API_KEY (never spends unless APIMART_ALLOW_SPEND=1)
+## contract-live: apimart-contract against APIMART_BASE_URL with APIMART_API_KEY (never spends unless APIMART_ALLOW_SPEND=1)
 contract-live: $(STAMP)
-	mkdir -p reports
-	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-live} $(PYTEST) contract_tests --target=live --junitxml=reports/contract-live.xml
+	$(BIN)/apimart-contract --report-dir reports/contract-live
 
 ## bench: throughput and latency against Prism and a hello-world ceiling; writes BENCHMARKS.md
 bench: $(STAMP)

@@ -1,6 +1,9 @@
 """Deliberately broken servers: the real mock behind a WSGI wrapper that breaks one rule of the contract.
 
-`test_self_check.py` runs the suite's own checks against each and asserts that the break is reported.
+`test_self_check.py` runs the suite against each and asserts that the break is reported by the check
+the registry says, at its level, with the right field. Each function returns the keyword arguments of
+`Broken`: `before` may change the request environ, `rewrite` the JSON body of a 200, `answer` the status
+and JSON body of any answer, `headers` the response headers.
 """
 
 from __future__ import annotations
@@ -11,24 +14,35 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["Broken", "button_of_another_job", "foreign_task_readable", "progress_backwards", "wrong_type"]
+__all__ = ["BREAKS", "Broken"]
 
 Environ = dict[str, Any]
 Rewrite = Callable[[Environ, Any], Any]
+Answer = Callable[[Environ, int, Any], tuple[int, Any]]
+Headers = Callable[[Environ, list[tuple[str, str]]], list[tuple[str, str]]]
 
 _MJ_VIEW = re.compile(r"^/v1/midjourney/(?!generations)(?P<id>[^/]+)$")
 _UNIFIED_VIEW = re.compile(r"^/v1/tasks/(?P<id>[^/]+)$")
+_REASONS = {200: "OK", 400: "BAD REQUEST", 403: "FORBIDDEN", 404: "NOT FOUND", 405: "METHOD NOT ALLOWED"}
 
 
 class Broken:
-    """WSGI middleware: `before` may change the request environ, `rewrite` the JSON body of a 200."""
+    """WSGI middleware around the mock that breaks one rule."""
 
     def __init__(
-        self, app: Any, *, before: Callable[[Environ], None] | None = None, rewrite: Rewrite | None = None
+        self,
+        app: Any,
+        *,
+        before: Callable[[Environ], None] | None = None,
+        rewrite: Rewrite | None = None,
+        answer: Answer | None = None,
+        headers: Headers | None = None,
     ):
         self.app = app
         self.before = before
         self.rewrite = rewrite
+        self.answer = answer
+        self.headers = headers
 
     def __call__(self, environ: Environ, start_response: Callable[..., Any]) -> Iterable[bytes]:
         if self.before is not None:
@@ -40,64 +54,345 @@ class Broken:
             return lambda data: None
 
         body = b"".join(self.app(environ, capture))
-        if self.rewrite is not None and captured["status"].startswith("200"):
-            try:
-                payload = json.loads(body)
-            except ValueError:
-                payload = None
-            if payload is not None:
-                body = json.dumps(self.rewrite(environ, payload)).encode()
+        status = int(captured["status"].split()[0])
+        try:
+            payload = json.loads(body) if body else None
+        except ValueError:
+            payload = None
+        if payload is not None and (self.rewrite is not None or self.answer is not None):
+            if self.rewrite is not None and status == 200:
+                payload = self.rewrite(environ, payload)
+            if self.answer is not None:
+                status, payload = self.answer(environ, status, payload)
+            body = json.dumps(payload).encode()
         headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
-        start_response(captured["status"], [*headers, ("Content-Length", str(len(body)))])
+        if self.headers is not None:
+            headers = self.headers(environ, headers)
+        line = (
+            captured["status"]
+            if str(status) in captured["status"]
+            else f"{status} {_REASONS.get(status, '')}"
+        )
+        start_response(line, [*headers, ("Content-Length", str(len(body)))])
         return [body]
 
 
-def foreign_task_readable(first_key: str) -> dict[str, Any]:
-    """Every read is answered as if the first account asked: another account can read its tasks."""
+def _mj(rewrite: Callable[[str, dict[str, Any]], None]) -> dict[str, Any]:
+    """A rewrite of the Midjourney view's body: `rewrite(task_id, body)` changes it in place."""
+
+    def wrapped(environ: Environ, body: Any) -> Any:
+        found = _MJ_VIEW.match(environ["PATH_INFO"])
+        if found and environ["REQUEST_METHOD"] == "GET":
+            rewrite(found["id"], body)
+        return body
+
+    return {"rewrite": wrapped}
+
+
+def _unified(rewrite: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    def wrapped(environ: Environ, body: Any) -> Any:
+        if _UNIFIED_VIEW.match(environ["PATH_INFO"]) and isinstance(body.get("data"), dict):
+            rewrite(body["data"])
+        return body
+
+    return {"rewrite": wrapped}
+
+
+def _error_answer(
+    path: re.Pattern[str], status: int, change: Callable[[int, Any], tuple[int, Any]]
+) -> dict[str, Any]:
+    """Change error answers (`status`) on paths matching `path`."""
+
+    def answer(environ: Environ, got: int, body: Any) -> tuple[int, Any]:
+        if got == status and path.search(environ["PATH_INFO"]) and isinstance(body.get("error"), dict):
+            return change(got, body)
+        return got, body
+
+    return {"answer": answer}
+
+
+def _wrong_error_type(got: int, body: Any) -> tuple[int, Any]:
+    body["error"]["type"] = "invalid_request"
+    return got, body
+
+
+def _another_key(first_key: str, method: str) -> dict[str, Any]:
+    """Every `method` request of another account's key is answered as if the first account sent it."""
 
     def before(environ: Environ) -> None:
-        if environ["REQUEST_METHOD"] == "GET" and environ["PATH_INFO"].startswith("/v1/"):
+        if environ["REQUEST_METHOD"] == method and environ["PATH_INFO"].startswith("/v1/"):
             environ["HTTP_AUTHORIZATION"] = f"Bearer {first_key}"
 
     return {"before": before}
 
 
-def progress_backwards() -> dict[str, Any]:
-    """Every other read of a task's Midjourney view reports 20 points less progress than the last one."""
-    reads: Counter[str] = Counter()
-
-    def rewrite(environ: Environ, body: Any) -> Any:
-        found = _MJ_VIEW.match(environ["PATH_INFO"])
-        if found and isinstance(body.get("progress"), str):
-            reads[found["id"]] += 1
-            if reads[found["id"]] % 2 == 0:
-                body["progress"] = f"{max(0, int(body['progress'].rstrip('%')) - 20)}%"
-        return body
-
-    return {"rewrite": rewrite}
-
-
+# ---- one break per registered check ----
 def wrong_type() -> dict[str, Any]:
     """The unified view's `progress` is a string ("45") instead of an integer."""
+    return _unified(lambda data: data.update(progress=str(data["progress"])) if "progress" in data else None)
 
-    def rewrite(environ: Environ, body: Any) -> Any:
-        if _UNIFIED_VIEW.match(environ["PATH_INFO"]) and "progress" in body.get("data", {}):
-            body["data"]["progress"] = str(body["data"]["progress"])
-        return body
 
-    return {"rewrite": rewrite}
+def any_key_accepted(first_key: str) -> dict[str, Any]:
+    """An invalid key is answered as the first account."""
+
+    def before(environ: Environ) -> None:
+        if environ.get("HTTP_AUTHORIZATION", "").endswith("not-a-key"):
+            environ["HTTP_AUTHORIZATION"] = f"Bearer {first_key}"
+
+    return {"before": before}
+
+
+def undeclared_method_501() -> dict[str, Any]:
+    """A method the spec does not declare answers 501 instead of 405."""
+
+    def answer(environ: Environ, got: int, body: Any) -> tuple[int, Any]:
+        return (501, body) if got == 405 else (got, body)
+
+    return {"answer": answer}
+
+
+def allow_header_one_too_many() -> dict[str, Any]:
+    """`Allow` headers list one method the path does not have."""
+
+    def headers(environ: Environ, found: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [(k, f"{v}, PATCH" if k.lower() == "allow" and "PATCH" not in v else v) for k, v in found]
+
+    return {"headers": headers}
+
+
+def foreign_task_readable(first_key: str) -> dict[str, Any]:
+    """Every read is answered as if the first account asked: another account can read its tasks."""
+    return _another_key(first_key, "GET")
+
+
+def foreign_follow_up_accepted(first_key: str) -> dict[str, Any]:
+    """Follow-ups of another account are accepted (reads still answer 403)."""
+    return _another_key(first_key, "POST")
+
+
+def unknown_task_forbidden() -> dict[str, Any]:
+    """An unknown task answers 403 permission_error instead of 404."""
+
+    def change(got: int, body: Any) -> tuple[int, Any]:
+        body["error"].update(type="permission_error", code=403)
+        return 403, body
+
+    return _error_answer(re.compile(r"^/v1/(tasks|midjourney)/"), 404, change)
+
+
+def _after_first(status: str, then: str) -> dict[str, Any]:
+    """After its first read in `status`, a task reads `then` whenever it is in `status` again."""
+    seen: Counter[str] = Counter()
+
+    def rewrite(task_id: str, body: dict[str, Any]) -> None:
+        if body.get("status") == status:
+            seen[task_id] += 1
+            if seen[task_id] > 1:
+                body["status"] = then
+
+    return _mj(rewrite)
+
+
+def status_backwards() -> dict[str, Any]:
+    """After its first IN_PROGRESS read, a task reads SUBMITTED again."""
+    return _after_first("IN_PROGRESS", "SUBMITTED")
+
+
+def terminal_changed() -> dict[str, Any]:
+    """A task read SUCCESS once reads FAILURE afterwards."""
+    return _after_first("SUCCESS", "FAILURE")
+
+
+def progress_backwards() -> dict[str, Any]:
+    """Once a task was read past 20%, its next unfinished reads say 10% (95% -> 10%)."""
+    high: dict[str, int] = {}
+
+    def rewrite(task_id: str, body: dict[str, Any]) -> None:
+        if body.get("status") != "IN_PROGRESS" or not isinstance(body.get("progress"), str):
+            return
+        now = int(body["progress"].rstrip("%"))
+        if high.get(task_id, 0) > 20:
+            body["progress"] = "10%"
+        high[task_id] = max(high.get(task_id, 0), now)
+
+    return _mj(rewrite)
+
+
+def views_disagree() -> dict[str, Any]:
+    """The unified view says `completed` while the MJ view says IN_PROGRESS."""
+    return _unified(
+        lambda data: data.update(status="completed") if data.get("status") == "processing" else None
+    )
+
+
+def stuck_in_lower_case() -> dict[str, Any]:
+    """The MJ view spells statuses in lower case: the task never reaches a status the contract names."""
+    return _mj(lambda _, body: body.update(status=str(body["status"]).lower()))
+
+
+def wrong_task() -> dict[str, Any]:
+    """The MJ view answers another id than the one asked for."""
+    return _mj(lambda _, body: body.update(id="task_01KV52C0TEJSYZMCG0NCS4YWKK"))
+
+
+def results_missing() -> dict[str, Any]:
+    """A SUCCESS task has no image URLs."""
+
+    def rewrite(_: str, body: dict[str, Any]) -> None:
+        if body.get("status") == "SUCCESS":
+            body.pop("image_urls", None)
+
+    return _mj(rewrite)
+
+
+def button_of_another_tile() -> dict[str, Any]:
+    """U2 presses tile 3."""
+
+    def rewrite(_: str, body: dict[str, Any]) -> None:
+        for button in body.get("buttons") or []:
+            if button.get("label") == "U2":
+                button["customId"] = button["customId"].replace("::upsample::2::", "::upsample::3::")
+
+    return _mj(rewrite)
 
 
 def button_of_another_job() -> dict[str, Any]:
     """The last button of a finished task names another Midjourney job."""
 
-    def rewrite(environ: Environ, body: Any) -> Any:
-        buttons = body.get("buttons") if _MJ_VIEW.match(environ["PATH_INFO"]) else None
+    def rewrite(_: str, body: dict[str, Any]) -> None:
+        buttons = body.get("buttons")
         if buttons:
             last = buttons[-1]
             last["customId"] = re.sub(
                 r"::[0-9a-f-]{36}", "::00000000-0000-4000-8000-0000000000ff", last["customId"]
             )
+
+    return _mj(rewrite)
+
+
+def imagine_refused() -> dict[str, Any]:
+    """The spec's own imagine example is refused with a 400."""
+
+    def answer(environ: Environ, got: int, body: Any) -> tuple[int, Any]:
+        if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"].endswith(
+            ("/generations", "/imagine")
+        ):
+            return 400, {"error": {"code": 400, "message": "refused", "type": "invalid_request_error"}}
+        return got, body
+
+    return {"answer": answer}
+
+
+def child_of_another_action() -> dict[str, Any]:
+    """A variation's child reads as a REROLL (both are grids)."""
+    return _mj(lambda _, body: body.update(action="REROLL") if body.get("action") == "VARIATION" else None)
+
+
+def auto_matching_error_type() -> dict[str, Any]:
+    """Zoom on a grid answers 400 with another error type than invalid_request_error."""
+    return _error_answer(re.compile(r"/generations/zoom$"), 400, _wrong_error_type)
+
+
+def remix_error_type() -> dict[str, Any]:
+    """Remix on a parent that is not v8.1/v8.2 answers 400 with another error type."""
+    return _error_answer(re.compile(r"/generations/remix-(strong|subtle)$"), 400, _wrong_error_type)
+
+
+def modal_of_another_task() -> dict[str, Any]:
+    """/modal answers another task's id."""
+
+    def rewrite(environ: Environ, body: Any) -> Any:
+        if environ["PATH_INFO"].endswith("/generations/modal"):
+            body["data"][0]["task_id"] = "task_01KV52C0TEJSYZMCG0NCS4YWKK"
         return body
 
     return {"rewrite": rewrite}
+
+
+def balance_not_minus_one() -> dict[str, Any]:
+    """An unlimited account's `remain_balance` is 5, not -1."""
+
+    def rewrite(environ: Environ, body: Any) -> Any:
+        if environ["PATH_INFO"].endswith("/balance") and body.get("unlimited_quota"):
+            body["remain_balance"] = 5
+        return body
+
+    return {"rewrite": rewrite}
+
+
+def upload_not_served() -> dict[str, Any]:
+    """An upload's URL names a file that is not there."""
+
+    def rewrite(environ: Environ, body: Any) -> Any:
+        if environ["PATH_INFO"] == "/v1/uploads/images" and "url" in body:
+            body["url"] = body["url"].rsplit("/", 1)[0] + "/missing.png"
+        return body
+
+    return {"rewrite": rewrite}
+
+
+def unknown_field() -> dict[str, Any]:
+    """Tasks carry a field nobody knows."""
+    return _mj(lambda _, body: body.update(render_farm="eu-2"))
+
+
+def unknown_action() -> dict[str, Any]:
+    """An imagine reads with an action the spec does not name yet."""
+    return _mj(lambda _, body: body.update(action="IMAGINE_V9") if body.get("action") == "IMAGINE" else None)
+
+
+def unknown_button_family() -> dict[str, Any]:
+    """Grids carry a ❤️ bookmark button, a family reference 3.3 names for Discord but not for APIMart."""
+
+    def rewrite(_: str, body: dict[str, Any]) -> None:
+        buttons = body.get("buttons")
+        if buttons:
+            job = re.search(r"[0-9a-f-]{36}", buttons[0]["customId"])
+            buttons.append({"customId": f"MJ::BOOKMARK::{job[0] if job else ''}", "label": "Bookmark"})
+
+    return _mj(rewrite)
+
+
+def error_without_code() -> dict[str, Any]:
+    """Error envelopes come without `code` (the documented lighter variant)."""
+
+    def answer(environ: Environ, got: int, body: Any) -> tuple[int, Any]:
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            body["error"].pop("code", None)
+        return got, body
+
+    return {"answer": answer}
+
+
+BREAKS: dict[str, Callable[..., dict[str, Any]]] = {
+    "schema": wrong_type,
+    "conformance": wrong_type,
+    "bad-key-accepted": any_key_accepted,
+    "undeclared-method": undeclared_method_501,
+    "allow-header": allow_header_one_too_many,
+    "foreign-task-readable": foreign_task_readable,
+    "foreign-follow-up-accepted": foreign_follow_up_accepted,
+    "task-not-found": unknown_task_forbidden,
+    "status-backwards": status_backwards,
+    "terminal-changed": terminal_changed,
+    "progress-backwards": progress_backwards,
+    "views-disagree": views_disagree,
+    "task-stuck": stuck_in_lower_case,
+    "wrong-task": wrong_task,
+    "results-missing": results_missing,
+    "button-label-mismatch": button_of_another_tile,
+    "button-job-hash": button_of_another_job,
+    "request-refused": imagine_refused,
+    "child-action": child_of_another_action,
+    "auto-matching": auto_matching_error_type,
+    "version-rules": remix_error_type,
+    "modal-flow": modal_of_another_task,
+    "balance": balance_not_minus_one,
+    "upload-served": upload_not_served,
+    "unknown-field": unknown_field,
+    "unknown-enum": unknown_action,
+    "button-family": unknown_button_family,
+    "error-without-code": error_without_code,
+}
+"""Registered check -> the break that must trigger it (functions taking the first key take it as an
+argument). `test-failed` has its own self-check: a test failing with a plain assertion."""

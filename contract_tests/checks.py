@@ -1,41 +1,36 @@
-"""The invariants of the contract, as functions over exchanges that raise `ContractViolation`.
+"""The invariants of the contract, as functions over exchanges, judged by the suite's own `oracle` data.
 
-The state machine, the property tests and the self-check against broken servers all call these, so a
-check proven to fail on a broken server is the same check that passes on a good one.
+`Observer` runs the timing-dependent ones (status and progress never going back, the two views agreeing,
+results present, buttons matching their labels and their task) on **every** task read the probe makes,
+wherever it comes from: the state machine, the waits, the property tests. `drift` notes what the spec
+does not name yet. The state machine, the property tests and the self-check call these, so a check proven
+to fail on a broken server is the same check that passes on a good one.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from apimart_mj import (
-    MJ_STATUS_RANK,
-    MJ_TERMINAL,
-    UNIFIED_STATUS_RANK,
-    UNIFIED_TERMINAL,
-    CustomId,
-    InvalidCustomId,
-    InvalidProgress,
-    Result,
-    parse_progress,
-    to_unified,
-)
+from . import oracle
+from .spec import enum_of, request_properties
 
-from .probe import Exchange, Probe
+if TYPE_CHECKING:
+    from .probe import Exchange, Probe
 
 __all__ = [
-    "JobRegistry",
+    "Observer",
     "Reading",
-    "check_buttons",
     "check_error",
     "check_forbidden",
-    "check_progression",
-    "check_results",
-    "check_views_agree",
+    "drift",
     "reading",
 ]
+
+MJ_VIEW, UNIFIED_VIEW = "GET /v1/midjourney/{task_id}", "GET /v1/tasks/{task_id}"
 
 
 @dataclass(frozen=True)
@@ -48,27 +43,25 @@ class Reading:
 
     @property
     def rank(self) -> int | None:
-        ranks = MJ_STATUS_RANK if self.view == "mj" else UNIFIED_STATUS_RANK
-        return ranks.get(self.status)
+        return (oracle.MJ_RANK if self.view == "mj" else oracle.UNIFIED_RANK).get(self.status)
 
     @property
     def terminal(self) -> bool:
-        return self.status in (MJ_TERMINAL if self.view == "mj" else UNIFIED_TERMINAL)
+        return self.status in (oracle.MJ_TERMINAL if self.view == "mj" else oracle.UNIFIED_TERMINAL)
+
+    @property
+    def known(self) -> bool:
+        return self.rank is not None
 
     @property
     def unified_status(self) -> str:
-        return self.status if self.view == "unified" else to_unified(self.status)
+        return self.status if self.view == "unified" else oracle.MJ_TO_UNIFIED.get(self.status, self.status)
 
 
-def reading(probe: Probe, exchange: Exchange, view: str) -> Reading:
+def reading(exchange: Exchange, view: str) -> Reading:
     """The `Reading` of a 200 task response (the schema was validated already)."""
     task = exchange.body if view == "mj" else exchange.body["data"]
-    raw = task.get("progress")
-    try:
-        progress = None if raw is None else parse_progress(raw)
-    except InvalidProgress:
-        raise probe.violation(exchange, "progress", "$.progress", "a percentage from 0 to 100", raw) from None
-    return Reading(view, task["status"], progress)
+    return Reading(view, task["status"], oracle.progress_of(task.get("progress")))
 
 
 def check_progression(probe: Probe, exchange: Exchange, before: Reading | None, after: Reading) -> None:
@@ -98,17 +91,18 @@ def check_views_agree(
 ) -> None:
     """The unified view, read between two reads of the MJ view, sits between them.
 
-    On a frozen clock the three reads see one state and must agree exactly; on a running one the task
-    may move on between reads, so the unified status may be any status between the two MJ readings.
-    FAILURE shows as `failed` or, for a cancelled MODAL task, `cancelled`.
+    When both MJ reads agree the unified status must be their mapping exactly; when the task moved on
+    between them, any status between the two. FAILURE shows as `failed` or, for a cancelled MODAL task,
+    `cancelled`. A status the oracle does not know is drift (noted elsewhere), not judged here.
     """
+    if not (mj_before.known and mj_after.known and unified_reading.known):
+        return
     low, high = mj_before.unified_status, mj_after.unified_status
     allowed = {low, high}
     if "failed" in allowed:
         allowed.add("cancelled")
-    ranks = UNIFIED_STATUS_RANK
-    between = low in ranks and high in ranks and unified_reading.status in ranks and low != high
-    if between and ranks[low] <= ranks[unified_reading.status] <= ranks[high]:
+    ranks = oracle.UNIFIED_RANK
+    if low != high and ranks[low] <= ranks[unified_reading.status] <= ranks[high]:
         allowed.add(unified_reading.status)
     if unified_reading.status not in allowed:
         raise probe.violation(
@@ -129,43 +123,43 @@ def check_views_agree(
         )
 
 
-@dataclass
-class JobRegistry:
-    """Which task each Midjourney job hash belongs to: a job hash names exactly one task."""
-
-    owners: dict[str, str] = field(default_factory=dict)
-
-
-def check_buttons(probe: Probe, exchange: Exchange, registry: JobRegistry) -> list[CustomId]:
-    """Every button parses, formats back to the same string and names the task's own job."""
+def check_buttons(probe: Probe, exchange: Exchange, owners: dict[str, str]) -> None:
+    """Every button's customId is the family its label names (reference 3.3), all of a task's buttons
+    name one Midjourney job, and no two tasks share a job. A label the reference does not know is drift."""
     task: dict[str, Any] = exchange.body
-    parsed: list[tuple[int, CustomId]] = []
+    hashes: Counter[str] = Counter()
     for index, button in enumerate(task.get("buttons") or []):
-        text = button["customId"]
+        label, custom_id = str(button.get("label", "")), str(button["customId"])
         path = f"$.buttons[{index}].customId"
-        try:
-            custom_id = CustomId.parse(text)
-        except InvalidCustomId as exc:
-            raise probe.violation(
-                exchange, "button-custom-id", path, "a customId of a known family", text
-            ) from exc
-        if str(custom_id) != text:
-            raise probe.violation(exchange, "button-round-trip", path, text, str(custom_id))
-        parsed.append((index, custom_id))
-    hashes = Counter(c.job_hash for _, c in parsed if c.job_hash)
+        found = oracle.family_of(label)
+        if found is None:
+            probe.notice(
+                exchange, "button-family", f"$.buttons[{index}]", "a label of reference 3.3", button, label
+            )
+        else:
+            family, matched = found
+            pattern = family.id_pattern(matched)
+            if not re.fullmatch(pattern, custom_id):
+                raise probe.violation(
+                    exchange, "button-label-mismatch", path, f"{pattern} (the label {label!r})", custom_id
+                )
+        job = oracle.job_hash(custom_id)
+        if job:
+            hashes[job] += 1
     if not hashes:
-        return [c for _, c in parsed]
+        return
     own, _ = hashes.most_common(1)[0]
-    for index, custom_id in parsed:
-        if custom_id.job_hash not in (None, own):
+    for index, button in enumerate(task.get("buttons") or []):
+        job = oracle.job_hash(str(button["customId"]))
+        if job not in (None, own):
             raise probe.violation(
                 exchange,
                 "button-job-hash",
                 f"$.buttons[{index}].customId",
                 f"a customId naming this task's job {own} (as its other buttons do)",
-                str(custom_id),
+                button["customId"],
             )
-    owner = registry.owners.setdefault(own, task["id"])
+    owner = owners.setdefault(own, task["id"])
     if owner != task["id"]:
         raise probe.violation(
             exchange,
@@ -174,7 +168,137 @@ def check_buttons(probe: Probe, exchange: Exchange, registry: JobRegistry) -> li
             f"customIds naming task {task['id']}'s own job",
             f"job {own}, which is task {owner}'s",
         )
-    return [c for _, c in parsed]
+
+
+def check_results(probe: Probe, mj: Exchange) -> None:
+    """A SUCCESS task of a known action holds what the action gives (`oracle.RESULTS`)."""
+    task: dict[str, Any] = mj.body
+    shape = oracle.RESULTS.get(str(task.get("action")))
+    images, videos = task.get("image_urls") or [], task.get("video_urls") or []
+    expected = {
+        oracle.GRID: (
+            "$.image_urls",
+            3 <= len(images) <= 4 and bool(task.get("grid_image_url")),
+            "3-4 images",
+        ),
+        oracle.SINGLE: ("$.image_urls", len(images) == 1, "one image URL"),
+        oracle.TEXT: (
+            "$.description",
+            len(str(task.get("description") or task.get("prompt") or "").splitlines()) == 4,
+            "four prompts",
+        ),
+        oracle.VIDEO: (
+            "$.video_urls",
+            bool(videos) and task.get("video_url") == videos[0],
+            "video_url and video_urls",
+        ),
+    }
+    if shape is None:
+        return
+    field, ok, wanted = expected[shape]
+    if not ok:
+        raise probe.violation(
+            mj, "results-missing", field, f"a finished {task['action']} task: {wanted}", task
+        )
+
+
+def check_result_urls(probe: Probe, unified: Exchange, mj_task: dict[str, Any]) -> None:
+    """A completed unified view shows the same URLs as the MJ view's SUCCESS."""
+    data: dict[str, Any] = unified.body["data"]
+    urls = mj_task.get("image_urls") or mj_task.get("video_urls") or []
+    kind = "videos" if mj_task.get("video_urls") else "images"
+    shown = [u for item in (data.get("result") or {}).get(kind, []) for u in _urls(item)]
+    if sorted(shown) != sorted(urls):
+        raise probe.violation(
+            unified, "views-disagree", f"$.data.result.{kind}", f"the MJ view's {urls}", shown
+        )
+
+
+def _urls(item: dict[str, Any]) -> list[str]:
+    url = item.get("url")
+    return [url] if isinstance(url, str) else list(url or [])
+
+
+@dataclass
+class _Seen:
+    mj: Reading | None = None
+    unified: Reading | None = None
+    mj_body: dict[str, Any] | None = None
+    pending: tuple[Reading, Exchange, Reading] | None = None
+    """(MJ reading before, unified exchange, its reading): judged at the next MJ read."""
+
+
+@dataclass
+class Observer:
+    """Every 200 task read of one target, judged against the reads of the same task before it."""
+
+    tasks: dict[str, _Seen] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)
+    """Midjourney job hash -> the task it belongs to."""
+
+    def last(self, task_id: str) -> _Seen:
+        return self.tasks.setdefault(task_id, _Seen())
+
+    def observe(self, probe: Probe, exchange: Exchange) -> None:
+        if exchange.status != 200 or exchange.operation not in (MJ_VIEW, UNIFIED_VIEW):
+            return
+        asked = exchange.response.request.url.path.rsplit("/", 1)[1]
+        mj = exchange.operation == MJ_VIEW
+        task = exchange.body if mj else exchange.body["data"]
+        if task["id"] != asked:
+            raise probe.violation(exchange, "wrong-task", "$.id" if mj else "$.data.id", asked, task["id"])
+        seen = self.last(asked)
+        now = reading(exchange, "mj" if mj else "unified")
+        if mj:
+            check_progression(probe, exchange, seen.mj, now)
+            if seen.pending is not None:
+                before, unified, between = seen.pending
+                seen.pending = None
+                check_views_agree(probe, before, unified, between, now)
+            seen.mj, seen.mj_body = now, exchange.body
+            check_buttons(probe, exchange, self.owners)
+            if now.status == "SUCCESS":
+                check_results(probe, exchange)
+        else:
+            check_progression(probe, exchange, seen.unified, now)
+            seen.unified = now
+            if seen.mj is not None:
+                seen.pending = (seen.mj, exchange, now)
+            if now.status == "completed" and seen.mj is not None and seen.mj.status == "SUCCESS":
+                assert seen.mj_body is not None
+                check_result_urls(probe, exchange, seen.mj_body)
+
+
+def drift(probe: Probe, exchange: Exchange) -> None:
+    """Drift notices: fields and enum values of a task the spec does not name, error envelopes without
+    `code`."""
+    body = exchange.body
+    if not isinstance(body, dict):
+        return
+    if exchange.status >= 400 and isinstance(body.get("error"), dict) and "code" not in body["error"]:
+        probe.notice(
+            exchange, "error-without-code", "$.error.code", "the HTTP status", body, exchange.operation
+        )
+    if exchange.status != 200 or exchange.operation not in (MJ_VIEW, UNIFIED_VIEW):
+        return
+    mj = exchange.operation == MJ_VIEW
+    task, prefix = (body, "$") if mj else (body.get("data") or {}, "$.data")
+    known = _fields("MidjourneyTask" if mj else "UnifiedTask")
+    for name in sorted(set(task) - known):
+        probe.notice(exchange, "unknown-field", f"{prefix}.{name}", "a field of the spec", task[name], name)
+    statuses = enum_of("MidjourneyTaskStatus" if mj else "UnifiedTaskStatus")
+    values = [("status", statuses), *([("action", enum_of("TaskAction"))] if mj else [])]
+    for name, allowed in values:
+        value = task.get(name)
+        if isinstance(value, str) and value not in allowed:
+            probe.notice(
+                exchange, "unknown-enum", f"{prefix}.{name}", f"one of {sorted(allowed)}", value, value
+            )
+
+
+@cache
+def _fields(schema: str) -> frozenset[str]:
+    return frozenset(request_properties(schema))
 
 
 def check_error(probe: Probe, exchange: Exchange, status: int, error_type: str, check: str) -> None:
@@ -191,9 +315,9 @@ def check_error(probe: Probe, exchange: Exchange, status: int, error_type: str, 
         )
 
 
-def check_forbidden(probe: Probe, exchange: Exchange, task: dict[str, Any]) -> None:
-    """Another account's read: 403 `permission_error`, and nothing of the task in the body."""
-    check_error(probe, exchange, 403, "permission_error", "foreign-task-readable")
+def check_forbidden(probe: Probe, exchange: Exchange, task: dict[str, Any], check: str) -> None:
+    """Another account's request: 403 `permission_error`, and nothing of the task in the body."""
+    check_error(probe, exchange, 403, "permission_error", check)
     leaked = [key for key in exchange.body if key != "error"]
     # Only values distinctive enough that finding them is no coincidence (a prompt "0" is in "403").
     candidates = (
@@ -205,51 +329,4 @@ def check_forbidden(probe: Probe, exchange: Exchange, task: dict[str, Any]) -> N
     secrets = [v for v in candidates if isinstance(v, str) and len(v) >= 12]
     leaked += [value for value in secrets if value in exchange.response.text]
     if leaked:
-        raise probe.violation(
-            exchange, "foreign-task-leaked", "$", "only the error envelope", f"also: {leaked[:3]}"
-        )
-
-
-def check_results(probe: Probe, mj: Exchange, unified: Exchange, result: Result) -> None:
-    """A finished task shows what its operation gives, in both views (the reference, section 2.2):
-    a grid 4 image URLs (3 after moderation) and a grid image; an upscale 1; a describe its four prompts
-    in `description`; a video `video_url` and `video_urls`; and the unified view the same URLs."""
-    task: dict[str, Any] = mj.body
-    data: dict[str, Any] = unified.body["data"] if isinstance(unified.body, dict) else {}
-    images, videos = task.get("image_urls") or [], task.get("video_urls") or []
-    expected = {
-        Result.GRID: (
-            "$.image_urls",
-            3 <= len(images) <= 4 and bool(task.get("grid_image_url")),
-            "3-4 image URLs and a grid",
-        ),
-        Result.SINGLE: ("$.image_urls", len(images) == 1, "one image URL"),
-        Result.TEXT: (
-            "$.description",
-            len(str(task.get("description") or task.get("prompt") or "").splitlines()) == 4,
-            "four prompts",
-        ),
-        Result.VIDEO: (
-            "$.video_urls",
-            bool(videos) and task.get("video_url") == videos[0],
-            "video_url and video_urls",
-        ),
-    }
-    field, ok, wanted = expected[result]
-    if not ok:
-        raise probe.violation(mj, "results-missing", field, f"a finished {result} task: {wanted}", task)
-    if data.get("status") != "completed":
-        return  # read before the MJ view saw it finish: nothing to compare yet
-    urls = images or videos
-    shown = [
-        u
-        for item in (data.get("result") or {}).get("videos" if videos else "images", [])
-        for u in _urls(item)
-    ]
-    if urls and sorted(shown) != sorted(urls):
-        raise probe.violation(unified, "views-disagree", "$.data.result", f"the MJ view's URLs {urls}", shown)
-
-
-def _urls(item: dict[str, Any]) -> list[str]:
-    url = item.get("url")
-    return [url] if isinstance(url, str) else list(url or [])
+        raise probe.violation(exchange, check, "$", "only the error envelope", f"also: {leaked[:3]}")

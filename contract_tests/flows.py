@@ -1,31 +1,54 @@
 """Getting finished tasks out of a target: the ones given (`APIMART_TASK_IDS`), or, where spending is
-allowed, an imagine and one upscale of it, waited for as a client would (paced polls; on a target whose
-clock the suite owns, the clock is advanced instead of waiting).
+allowed, an imagine and one upscale of it, waited for as a client would (paced polls of both views; on a
+target whose clock the suite owns, the clock is advanced instead of waiting).
+
+Every wait is bounded: by `_MAX_POLLS` and by the run's wall time. A task that does not reach a terminal
+status the contract names ends as a `task-stuck` violation naming it and what it last said.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from . import oracle
 from .probe import Probe
 from .targets import Target
 
 __all__ = ["finished_tasks", "wait_until_done"]
 
-_MAX_POLLS = 120
-_STEP = 5.0
+_MAX_POLLS = 150
+_STEP = 2.0
+"""Seconds a poll advances a target clock the pacer does not already space reads on."""
 
 
 def wait_until_done(probe: Probe, task_id: str) -> dict[str, Any]:
-    """The Midjourney view of `task_id` once it is SUCCESS or FAILURE (raises after `_MAX_POLLS`)."""
+    """The Midjourney view of `task_id` once it is SUCCESS or FAILURE. Each poll reads both views, so
+    the `Observer` judges them against each other at the poll spacing."""
+    last = probe.mj(task_id)  # past the wall time already, the pacer skips the test here
     for _ in range(_MAX_POLLS):
-        exchange = probe.mj(task_id)
-        if exchange.status == 200 and exchange.body["status"] in ("SUCCESS", "FAILURE"):
-            body: dict[str, Any] = exchange.body
+        if last.status != 200:
+            raise probe.violation(
+                last, "task-stuck", "$", f"HTTP 200: task {task_id} of this account", last.body
+            )
+        if last.body["status"] in oracle.MJ_TERMINAL:
+            body: dict[str, Any] = last.body
             return body
-        if probe.target.has_clock:
+        if probe.target.wall.used_up:
+            break
+        probe.unified(task_id)
+        if probe.target.has_clock and not probe.target.pacer.poll_interval:
             probe.target.advance(_STEP)
-    raise TimeoutError(f"{probe.target.name}: task {task_id} not finished after {_MAX_POLLS} polls")
+        if probe.target.wall.used_up:
+            break
+        last = probe.mj(task_id)
+    seen = {key: last.body.get(key) for key in ("status", "progress")}
+    raise probe.violation(
+        last,
+        "task-stuck",
+        "$.status",
+        f"task {task_id} SUCCESS or FAILURE within {_MAX_POLLS} polls and the wall time",
+        f"last seen {seen}",
+    )
 
 
 def finished_tasks(target: Target) -> list[dict[str, Any]]:

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import pytest
+
 __all__ = [
     "BudgetExceeded",
     "Pacer",
@@ -51,18 +53,22 @@ class Pacer:
     """Spaces requests: at most `rate` per second overall, and reads of one task `poll_interval` apart.
 
     Both views of a task count as reads of that task. `before(method, path)` blocks until the request
-    may go.
+    may go; past the `deadline` (the run's wall-time budget) it skips the test instead, so a run ends
+    within its wall time plus one poll interval whatever the target does.
     """
 
     rate: float | None
     poll_interval: float
     clock: TimeSource = field(default_factory=WallClock)
     wall: TimeSource = field(default_factory=WallClock)
+    deadline: WallTimeBudget | None = None
     _last_request: float | None = None
     _last_read: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def before(self, method: str, path: str) -> None:
+        if self.deadline is not None and self.deadline.used_up:
+            pytest.skip(f"wall-time budget of {self.deadline.seconds:g} s used up (APIMART_MAX_WALL_TIME)")
         with self._lock:
             if self.rate:
                 now = self.wall.now()
@@ -131,5 +137,9 @@ class WallTimeBudget:
     started: float = field(default_factory=time.monotonic)
 
     @property
+    def remaining(self) -> float:
+        return self.seconds - (self.clock() - self.started)
+
+    @property
     def used_up(self) -> bool:
-        return self.clock() - self.started > self.seconds
+        return self.remaining < 0

@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from .checks import drift
+from .registry import Level
 from .spec import check_response, operation_for
 from .targets import Target
 from .violations import ContractViolation, Violation
@@ -64,7 +66,8 @@ class Probe:
         headers: dict[str, str] | None = None,
         files: dict[str, Any] | None = None,
     ) -> Exchange:
-        """Send, validate the response against the spec, and return the exchange."""
+        """Send, validate the response against the spec, note drift, judge task reads (`Observer`), and
+        return the exchange."""
         operation = operation_for(method, path)
         spends = operation is not None and operation.spends
         if spends:
@@ -79,6 +82,8 @@ class Probe:
                 self.target.budget.settle(response is not None and response.is_success)
         exchange = Exchange(response, account, self._curl(response.request, account))
         check_response(response, target=self.target.name, reproducer=exchange.reproducer)
+        drift(self, exchange)
+        self.target.observer.observe(self, exchange)
         return exchange
 
     def mj(self, task_id: str, *, account: int = 0) -> Exchange:
@@ -95,19 +100,32 @@ class Probe:
     def violation(
         self, exchange: Exchange, check: str, field: str, expected: str, received: Any
     ) -> ContractViolation:
-        """A `ContractViolation` about `exchange` (`received` is shown as JSON)."""
+        """A `ContractViolation` about `exchange` (`received` is shown as JSON), for the caller to raise."""
+        return ContractViolation(self._finding(exchange, check, field, expected, received))
+
+    def notice(
+        self, exchange: Exchange, check: str, field: str, expected: str, received: Any, key: str
+    ) -> None:
+        """Report a warning or drift notice (counted once per `key`); a warning raises instead when the
+        target is judged with `--strict-warnings`."""
+        finding = self._finding(exchange, check, field, expected, received)
+        if finding.level is Level.VIOLATION or (
+            finding.level is Level.WARNING and self.target.strict_warnings
+        ):
+            raise ContractViolation(finding)
+        self.target.findings.note(finding, key)
+
+    def _finding(self, exchange: Exchange, check: str, field: str, expected: str, received: Any) -> Violation:
         shown = received if isinstance(received, str) else json.dumps(received, ensure_ascii=False)
-        return ContractViolation(
-            Violation(
-                check=check,
-                operation=exchange.operation,
-                status=exchange.status,
-                field=field,
-                expected=expected,
-                received=shown[:240],
-                reproducer=exchange.reproducer,
-                target=self.target.name,
-            )
+        return Violation(
+            check=check,
+            operation=exchange.operation,
+            status=exchange.status,
+            field=field,
+            expected=expected,
+            received=shown[:240],
+            reproducer=exchange.reproducer,
+            target=self.target.name,
         )
 
     def _curl(self, request: httpx.Request, account: int) -> str:

@@ -1,17 +1,41 @@
-"""Hypothesis settings per target, on top of the profile `HYPOTHESIS_PROFILE` selects (root conftest).
+"""Hypothesis settings per target, on top of the profile `HYPOTHESIS_PROFILE` selects.
 
-The profile says how thorough a run is (`ci` quick and derandomized, `nightly` thorough, `live` small);
-this module only caps what a target can afford: a black-box target gets fewer examples and shorter
-state-machine runs, and a test that spends never plans more examples than the budget can pay for.
+`register_profiles` defines the profiles (the plugin calls it). The profile says how thorough a run
+is (`ci` quick and derandomized, `nightly` thorough, `live` small); `settings_for` only caps what a
+target can afford: a black-box target gets fewer examples and shorter state-machine runs, and a test
+that spends never plans more examples than the budget can pay for.
 """
 
 from __future__ import annotations
 
+import os
+from typing import TYPE_CHECKING
+
 from hypothesis import HealthCheck, settings
 
-from .targets import Target
+if TYPE_CHECKING:
+    from .targets import Target
 
-__all__ = ["settings_for"]
+__all__ = ["register_profiles", "settings_for"]
+
+
+def register_profiles() -> None:
+    """`dev` (50 random examples), `ci` (50, derandomized), `nightly` (1,000), `live` (10, derandomized);
+    the one `HYPOTHESIS_PROFILE` names is loaded (none: Hypothesis's own defaults stay)."""
+    settings.register_profile("dev", max_examples=50, deadline=None)
+    settings.register_profile(
+        "ci",
+        max_examples=50,
+        deadline=None,
+        derandomize=True,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    settings.register_profile("nightly", max_examples=1000, deadline=None, print_blob=True)
+    settings.register_profile("live", max_examples=10, deadline=None, derandomize=True, print_blob=True)
+    if os.environ.get("HYPOTHESIS_PROFILE"):
+        settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
+
 
 _CAPS = {"inprocess": (None, 30), "served": (15, 20), "live": (5, 8)}
 """Target name -> (max examples, steps per state-machine run); None keeps the profile's."""

@@ -15,12 +15,12 @@ from functools import cache
 from typing import Any
 
 import httpx
+import yaml
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from apimart_mj import SPEC_PATH
-from mock_server.spec import load_spec
 
 from .violations import ContractViolation, Violation, json_path
 
@@ -29,6 +29,7 @@ __all__ = [
     "Operation",
     "check_response",
     "component_schema",
+    "enum_of",
     "example_body",
     "load_spec",
     "operation_for",
@@ -53,12 +54,19 @@ class Operation:
 
     @property
     def spends(self) -> bool:
-        """A POST creates (or completes) a billed task; GETs are free."""
-        return self.method == "POST"
+        """A POST creates (or completes) a billed task; GETs and uploads (no task) are free."""
+        return self.method == "POST" and self.operation_id != "uploadImage"
 
     def matches(self, method: str, path: str) -> bool:
         pattern = re.sub(r"\\{[^}]+\\}", r"[^/]+", re.escape(self.path))
         return method.upper() == self.method and re.fullmatch(pattern, path) is not None
+
+
+@cache
+def load_spec() -> dict[str, Any]:
+    """The parsed spec (shared, do not mutate)."""
+    spec: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+    return spec
 
 
 @cache
@@ -109,6 +117,12 @@ def request_properties(name: str) -> dict[str, Any]:
             else part.get("properties", {})
         )
     return found
+
+
+@cache
+def enum_of(name: str) -> frozenset[str]:
+    """The values `#/components/schemas/<name>` lists."""
+    return frozenset(load_spec()["components"]["schemas"][name]["enum"])
 
 
 def _request_schema(spec: dict[str, Any], operation: dict[str, Any]) -> str | None:

@@ -22,10 +22,10 @@ import httpx
 import pytest
 
 import apimart
-from mock_server import MockConfig, create_app
-from mock_server.testing import serve
 
+from .checks import Observer
 from .pacing import Pacer, SpendBudget, TimeSource, WallClock, WallTimeBudget
+from .violations import Findings
 
 __all__ = ["RETENTION", "InProcessMock", "LiveApi", "ServedMock", "Target", "TargetSettings"]
 
@@ -91,10 +91,17 @@ class Target(ABC):
     """Submits cost nothing (our mock): schemathesis may send every valid submit it generates."""
     wsgi_app: Any = None
     """The server as a WSGI app, when it runs in this process (schemathesis then calls it directly)."""
+    strict_warnings: bool = False
+    """Warnings fail like violations (`--strict-warnings`; `make test` sets it for our own mock)."""
+    accepts_any_key: bool = False
+    """The target is our mock started without `--api-key` (it accepts any token, as documented): the
+    checks that depend on how it was started are skipped."""
 
     def __init__(self) -> None:
         self._clients: dict[int, httpx.Client] = {}
         self._exit = ExitStack()
+        self.findings = Findings()
+        self.observer = Observer()
 
     @abstractmethod
     def _transport(self) -> httpx.BaseTransport:
@@ -116,6 +123,13 @@ class Target(ABC):
 
     def _pace(self, request: httpx.Request) -> None:
         self.pacer.before(request.method, request.url.path)
+        request.extensions["timeout"] = self.timeout().as_dict()
+
+    def timeout(self) -> httpx.Timeout:
+        """30 s per request (10 to connect), never beyond the wall time plus one poll interval: a target
+        that accepts a connection and never answers cannot hold the run past its budget."""
+        left = max(1.0, self.wall.remaining + self.pacer.poll_interval)
+        return httpx.Timeout(min(_TIMEOUT.read or 30.0, left), connect=min(_TIMEOUT.connect or 10.0, left))
 
     def client(self, account: int = 0) -> apimart.Client:
         """The client layer over this target (no retries: the suite wants to see every answer)."""
@@ -182,6 +196,12 @@ class Target(ABC):
         if not self.white_box:
             pytest.skip(f"{self.name}: {why} needs the in-process mock (white box)")
 
+    def require_checked_keys(self, check_name: str) -> None:
+        if self.accepts_any_key:
+            reason = f"{self.name}: our mock accepting any token (started without --api-key)"
+            self.findings.skip(check_name, reason)
+            pytest.skip(f"{check_name}: {reason}")
+
     def require_time(self) -> None:
         if self.wall.used_up:
             pytest.skip(
@@ -215,6 +235,8 @@ class InProcessMock(Target):
 
     def __init__(self, *, app: Any = None) -> None:
         super().__init__()
+        from mock_server import MockConfig, create_app  # the mock is only needed where it runs here
+
         self.api_keys = ("sk-contract-first", "sk-contract-second")
         # An allow-list, as on the real service: any other key is a 401.
         config = MockConfig(frozen_at=_FROZEN_AT, seed=0, api_keys=frozenset(self.api_keys))
@@ -242,9 +264,13 @@ class LiveApi(Target):
         self.task_ids = settings.task_ids
         self.budget = SpendBudget(limit=settings.spend_budget if settings.allow_spend else 0)
         self.wall = WallTimeBudget(seconds=settings.wall_time)
-        self.has_clock = settings.use_mock_clock and self._exposes_mock_clock()
+        is_our_mock = self._exposes_mock_clock()
+        self.has_clock = settings.use_mock_clock and is_our_mock
+        self.accepts_any_key = is_our_mock and self._accepts_a_bad_key()
         clock: TimeSource = _MockClock(self) if self.has_clock else WallClock()
-        self.pacer = Pacer(rate=settings.rate, poll_interval=settings.poll_interval, clock=clock)
+        self.pacer = Pacer(
+            rate=settings.rate, poll_interval=settings.poll_interval, clock=clock, deadline=self.wall
+        )
 
     def _transport(self) -> httpx.BaseTransport:
         return httpx.HTTPTransport(retries=0)
@@ -252,10 +278,27 @@ class LiveApi(Target):
     def _exposes_mock_clock(self) -> bool:
         """One unauthenticated GET: a real API answers 404 (or anything but a mock clock)."""
         try:
-            response = httpx.get(f"{self.base_url}/__mock/clock", timeout=_TIMEOUT)
+            response = httpx.get(f"{self.base_url}/__mock/clock", timeout=self._probe_timeout())
             return response.status_code == 200 and "now" in response.json()
         except (httpx.HTTPError, ValueError):
             return False
+
+    def _probe_timeout(self) -> float:
+        """For the two reads that tell whether the target is our mock (before the pacer exists)."""
+        return max(1.0, min(10.0, self.wall.remaining + self.settings.poll_interval))
+
+    def _accepts_a_bad_key(self) -> bool:
+        """Our mock started without `--api-key` answers any token (one read of an unknown task)."""
+        headers = {"Authorization": "Bearer sk-contract-not-a-key"}
+        try:
+            response = httpx.get(
+                f"{self.base_url}/v1/tasks/task_contract_probe",
+                headers=headers,
+                timeout=self._probe_timeout(),
+            )
+        except httpx.HTTPError:
+            return False
+        return response.status_code != 401
 
     def key_reference(self, account: int) -> str:
         return "$APIMART_API_KEY" if account == 0 else "$APIMART_API_KEY_2"
@@ -268,6 +311,8 @@ class ServedMock(LiveApi):
     free = True
 
     def __init__(self) -> None:
+        from mock_server.testing import serve
+
         self._server = ExitStack()
         keys = [option for key in self._KEYS for option in ("--api-key", key)]
         base_url = self._server.enter_context(serve("--frozen", "--seed", "0", *keys)).url

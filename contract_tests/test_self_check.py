@@ -1,30 +1,39 @@
-"""The suite can fail: its own checks, run against deliberately broken servers, report each break.
+"""The suite can fail: for every check of the registry, a broken server (`broken.BREAKS`) that triggers it.
 
-Each broken server is the real mock (in process) behind a wrapper that breaks one rule. The state
-machine and the button check are run exactly as against a real target; the test passes only when they
-raise a `ContractViolation` naming the break. A schemathesis case against a server sending a wrong type
-must fail too, and the end-of-run summary must print what a human needs.
+Each broken server is the real mock (in process) behind a wrapper that breaks one rule. The suite's own
+code is run against it exactly as against a real target (a wait for finished tasks, the state machine,
+a property test, schemathesis cases), and the test passes only when the break is reported by the check
+the registry names, at its level, with the right field. A meta-test fails when a registered check has no
+broken server; control runs against the unbroken mock find nothing, not even a warning.
 """
 
 from __future__ import annotations
 
+import inspect
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
+from schemathesis import GenerationMode
+from schemathesis.generation.meta import CoverageScenario
 
 from mock_server import MockConfig, create_app
 
-from .broken import Broken, button_of_another_job, foreign_task_readable, progress_backwards, wrong_type
-from .checks import JobRegistry, check_buttons
+from .broken import BREAKS, Broken
 from .flows import finished_tasks
 from .lifecycle import machine_for
+from .oracle import MJ_RANK
 from .probe import Probe
+from .properties import test_errors
 from .properties.test_conformance import SCHEMA, _call_and_validate
-from .report import ViolationReport
-from .targets import InProcessMock
+from .registry import CHECKS, Level
+from .report import ContractReport, Entry
+from .targets import InProcessMock, Target
 from .violations import ContractViolation, Violation, violations_of
 
 KEYS = ("sk-contract-first", "sk-contract-second")
@@ -46,88 +55,173 @@ def broken_target(break_: dict[str, Any]) -> InProcessMock:
     return InProcessMock(app=Broken(create_app(config), **break_))
 
 
-def machine_finds(break_: dict[str, Any]) -> ContractViolation:
-    target = broken_target(break_)
-    try:
-        with pytest.raises(ContractViolation) as caught:
-            run_state_machine_as_test(machine_for(target), settings=SEARCH)
-    finally:
-        target.close()
-    return caught.value
-
-
-@pytest.mark.parametrize(
-    ("break_", "check", "field"),
-    [
-        (lambda: foreign_task_readable(KEYS[0]), "foreign-task-readable", "$.error.type"),
-        (progress_backwards, "progress-backwards", "$.progress"),
-        (wrong_type, "schema", "$.data.progress"),
-        (button_of_another_job, "button-job-hash", "$.buttons[14].customId"),
-    ],
-    ids=["foreign-task-readable", "progress-backwards", "wrong-type", "button-of-another-job"],
-)
-def test_state_machine_reports_the_break(
-    break_: Callable[[], dict[str, Any]], check: str, field: str
-) -> None:
-    violation = machine_finds(break_()).violation
-    assert (violation.check, violation.field) == (check, field), violation
-    assert violation.target == "inprocess" and violation.operation.startswith("GET /v1/")
-    assert violation.reproducer.startswith("curl ")
-
-
-def test_state_machine_passes_the_unbroken_mock() -> None:
-    """The control: the same search against the same mock without a break finds nothing."""
-    target = broken_target({})
-    try:
-        run_state_machine_as_test(machine_for(target), settings=SEARCH)
-    finally:
-        target.close()
-
-
-def test_button_check_reports_a_button_of_another_job() -> None:
-    """The customId property test's own check, on the finished tasks of a broken server."""
-    target = broken_target(button_of_another_job())
+# ---- how the suite is run against a broken server ----
+def follow(target: Target) -> None:
+    """What every run does: wait for finished tasks (both views at the poll spacing), read them again."""
     probe = Probe(target)
-    try:
-        with pytest.raises(ContractViolation) as caught:
-            for task in finished_tasks(target):
-                check_buttons(probe, probe.mj(task["id"]), JobRegistry())
-    finally:
-        target.close()
-    assert caught.value.violation.check == "button-job-hash"
-    assert "00000000-0000-4000-8000-0000000000ff" in caught.value.violation.received
+    for task in finished_tasks(target):
+        probe.mj(task["id"])
+        probe.unified(task["id"])
+        probe.mj(task["id"])
 
 
-def test_schemathesis_reports_a_wrong_type() -> None:
-    """The conformance test's own call, for the unified view of a real task of a broken server."""
-    target = broken_target(wrong_type())
+def machine(target: Target) -> None:
+    run_state_machine_as_test(machine_for(target), settings=SEARCH)
+
+
+def with_finished(test: Callable[[Target, list[dict[str, Any]]], None]) -> Callable[[Target], None]:
+    return lambda target: test(target, finished_tasks(target))
+
+
+def schemathesis_read(target: Target) -> None:
+    """The conformance test's own call, for the unified view of a real task (positive cases)."""
     task_id = (
         Probe(target).submit("/v1/midjourney/generations", {"prompt": "a cat"}).body["data"][0]["task_id"]
     )
     operation = SCHEMA["/v1/tasks/{task_id}"]["GET"]
-
-    @settings(SEARCH, max_examples=5)
-    @given(operation.as_strategy().map(lambda case: _with_task(case, task_id)))
-    def conforms(case: Any) -> None:
+    for case in SCHEMA.iter_coverage_cases(
+        operation, generation_modes=[GenerationMode.POSITIVE], generation_config=SCHEMA.config.generation
+    ):
+        case.path_parameters = {"task_id": task_id}
+        case.query = {}
         _call_and_validate(case, target)
 
+
+def undeclared_methods(target: Target) -> None:
+    """The coverage phase's requests with methods the spec does not declare (and OPTIONS)."""
+    operation = SCHEMA["/v1/tasks/{task_id}"]["GET"]
+    SCHEMA.coverage_unexpected_methods_seen.clear()  # schemathesis sends each method once per schema
+    for case in SCHEMA.iter_coverage_cases(
+        operation, generation_modes=[GenerationMode.NEGATIVE], generation_config=SCHEMA.config.generation
+    ):
+        data = case.meta.phase.data if case.meta else None
+        if getattr(data, "scenario", None) == CoverageScenario.UNSPECIFIED_HTTP_METHOD:
+            _call_and_validate(case, target)
+
+
+RUNS: dict[str, tuple[Callable[[Target], None], str]] = {
+    "schema": (follow, "$.data.progress"),
+    "conformance": (schemathesis_read, "$.data.progress"),
+    "bad-key-accepted": (test_errors.test_bad_key_is_an_authentication_error, "$.error.type"),
+    "undeclared-method": (undeclared_methods, "$"),
+    "allow-header": (undeclared_methods, "$"),
+    "foreign-task-readable": (
+        with_finished(test_errors.test_other_accounts_task_is_permission_denied),
+        "$.error.type",
+    ),
+    "foreign-follow-up-accepted": (machine, "$.error.type"),
+    "task-not-found": (test_errors.test_unknown_task_is_not_found, "$.error.type"),
+    "status-backwards": (follow, "$.status"),
+    "terminal-changed": (follow, "$.status"),
+    "progress-backwards": (follow, "$.progress"),
+    "views-disagree": (follow, "$.data.status"),
+    "task-stuck": (follow, "$.status"),
+    "wrong-task": (follow, "$.id"),
+    "results-missing": (follow, "$.image_urls"),
+    "button-label-mismatch": (follow, "$.buttons[1].customId"),
+    "button-job-hash": (follow, "$.buttons[14].customId"),
+    "request-refused": (machine, "$"),
+    "child-action": (machine, "$.action"),
+    "auto-matching": (with_finished(test_errors.test_impossible_action_is_a_bad_request), "$.error.type"),
+    "version-rules": (machine, "$.error.type"),
+    "modal-flow": (machine, "$.data[0].task_id"),
+    "balance": (machine, "$.remain_balance"),
+    "upload-served": (machine, "$.url"),
+    "unknown-field": (follow, "$.render_farm"),
+    "unknown-enum": (follow, "$.action"),
+    "button-family": (follow, "$.buttons[15]"),
+    "error-without-code": (test_errors.test_unknown_task_is_not_found, "$.error.code"),
+}
+"""Registered check -> the suite code that must report its break, and the field it must name."""
+
+
+def reported(name: str, strict: bool = False) -> list[Violation]:
+    """Run the suite's code for `name` against its broken server; every finding it reported."""
+    break_ = BREAKS[name]
+    target = broken_target(break_(KEYS[0]) if inspect.signature(break_).parameters else break_())
+    target.strict_warnings = strict
+    run, _ = RUNS[name]
+    found: list[Violation] = []
     try:
-        with pytest.raises(BaseExceptionGroup) as caught:
-            conforms()
+        run(target)
+    except (ContractViolation, BaseExceptionGroup) as exc:
+        found = violations_of(exc)
     finally:
         target.close()
-    found = violations_of(caught.value)
-    assert found and any("schema" in v.check.lower() for v in found), found
-    assert all(v.reproducer.startswith("curl") and v.status == 200 for v in found)
+    return found + [v for v, _ in target.findings.entries.values()]
 
 
-def _with_task(case: Any, task_id: str) -> Any:
-    case.path_parameters = {"task_id": task_id}
-    case.query = {}
-    return case
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_every_check_reports_its_break(name: str) -> None:
+    found = reported(name)
+    ours = [v for v in found if v.check == name]
+    assert ours, f"{name} not reported; found {[(v.check, v.field) for v in found]}"
+    _, field = RUNS[name]
+    assert any(v.field == field for v in ours), [v.field for v in ours]
+    assert all(v.level is CHECKS[name].level for v in ours)
+    assert all(v.target == "inprocess" and v.reproducer.startswith("curl ") for v in ours), ours
+    if CHECKS[name].level is not Level.VIOLATION:  # quiet otherwise: nothing that would fail the run
+        assert [v for v in found if v.level is Level.VIOLATION] == []
 
 
-def test_summary_prints_every_field() -> None:
+def test_every_registered_check_has_a_broken_server() -> None:
+    """The meta-test: a check without a break proven to trigger it is a check that may never fail."""
+    proven = set(RUNS) | {"test-failed"}  # test-failed: test_a_plain_failure_is_reported
+    assert sorted(set(CHECKS) - proven) == [], "registered checks without a broken server"
+    assert set(RUNS) == set(BREAKS)
+
+
+def test_levels_are_the_issues() -> None:
+    """HTTP hygiene warns, drift notices, everything clients feel is a violation."""
+    levels = {name: check.level for name, check in CHECKS.items()}
+    assert {n for n, level in levels.items() if level is Level.WARNING} == {
+        "undeclared-method",
+        "allow-header",
+    }
+    assert {n for n, level in levels.items() if level is Level.DRIFT} == {
+        "unknown-field",
+        "unknown-enum",
+        "button-family",
+        "error-without-code",
+    }
+
+
+def test_strict_warnings_fail() -> None:
+    """With `--strict-warnings` (what `make test` sets for our mock) a warning fails like a violation."""
+    found = reported("undeclared-method", strict=True)
+    assert any(v.check == "undeclared-method" for v in found)
+    target = broken_target(BREAKS["undeclared-method"]())
+    target.strict_warnings = True
+    with pytest.raises(BaseExceptionGroup):
+        undeclared_methods(target)
+    target.close()
+
+
+def test_the_unbroken_mock_passes_without_a_finding() -> None:
+    """The control: the same wait against the same mock without a break finds nothing at all. (The
+    machine's control is `test_task_lifecycle[inprocess]`: the same mock, no finding allowed.)"""
+    target = broken_target({})
+    try:
+        follow(target)
+    finally:
+        target.close()
+    assert target.findings.entries == {}
+
+
+def test_a_plain_failure_is_reported() -> None:
+    """`test-failed`: a test failing with a plain assertion is a violation naming the test and error."""
+    report, properties = ContractReport(), []
+    with pytest.raises(AssertionError) as caught:
+        assert 1 == 2, "the numbers differ"
+    report.record("contract_tests/x.py::test_plain", "call", caught, properties)
+    (entry,) = report.entries
+    assert entry.violation.check == "test-failed" and entry.violation.level is Level.VIOLATION
+    assert entry.violation.operation == "contract_tests/x.py::test_plain"
+    assert "the numbers differ" in entry.violation.received
+    assert properties and report.to_json()["verdict"] == "violations" and "test-failed" in report.markdown()
+
+
+def test_report_prints_every_field(tmp_path: Any) -> None:
     violation = Violation(
         "progress-backwards",
         "GET /v1/midjourney/{task_id}",
@@ -138,8 +232,8 @@ def test_summary_prints_every_field() -> None:
         "curl x",
         "served",
     )
-    report = ViolationReport()
-    report.entries.append(("contract_tests/x.py::test[served]", violation, "pytest 'x'"))
+    report = ContractReport(tmp_path)
+    report.entries.append(Entry("contract_tests/x.py::test[served]", violation, "pytest 'x'"))
     lines: list[str] = []
 
     class Terminal:
@@ -161,3 +255,74 @@ def test_summary_prints_every_field() -> None:
         "replay:    pytest 'x'",
     ):
         assert part in text, text
+    markdown = report.markdown()
+    for part in ("`progress-backwards`", "`$.progress`", ">= 60%", "`40%`", "`curl x`"):
+        assert part in markdown, markdown
+
+
+def test_a_hanging_target_ends_within_its_wall_time_with_a_verdict() -> None:
+    """A task stuck in a status the contract does not name (lower case), on a real-time target over HTTP:
+    the wait ends at the wall-time budget plus one poll interval, as a violation naming the task and what
+    it last said; after it, every further request skips the test instead of waiting."""
+    from werkzeug.serving import make_server
+
+    from mock_server.testing import free_port
+
+    from .targets import LiveApi, TargetSettings
+
+    app = Broken(create_app(MockConfig(seed=0, api_keys=frozenset(KEYS))), **BREAKS["task-stuck"]())
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings = TargetSettings(
+        f"http://127.0.0.1:{port}",
+        KEYS,
+        allow_spend=True,
+        rate=100.0,
+        poll_interval=0.2,
+        wall_time=5.0,
+        use_mock_clock=False,  # real time, as against the live API
+    )
+    target = LiveApi(settings, name="hanging")
+    started = time.monotonic()
+    try:
+        with pytest.raises(ContractViolation) as caught:
+            finished_tasks(target)
+        elapsed = time.monotonic() - started
+        with pytest.raises(pytest.skip.Exception, match="wall-time budget of 5 s used up"):
+            Probe(target).mj("task_contract_any")
+    finally:
+        target.close()
+        server.shutdown()
+        thread.join(timeout=10)
+    violation = caught.value.violation
+    assert (violation.check, violation.field) == ("task-stuck", "$.status")
+    assert "task task_" in violation.expected, violation
+    last = violation.received.removeprefix("last seen {'status': '").split("'")[0]
+    assert last == last.lower() and last.upper() in MJ_RANK, violation  # "success" is no status it knows
+    assert elapsed < 5.0 + 0.2 + 2.0, elapsed  # wall time, one poll interval, and a request's own time
+
+
+def test_a_silent_target_cannot_hold_the_run_past_its_wall_time() -> None:
+    """A target that accepts connections and never answers: every request times out within the wall
+    time plus one poll interval (not the 30 s a request may take otherwise), then the test skips."""
+    import socket
+
+    from .targets import LiveApi, TargetSettings
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)  # accepted by the kernel, never answered
+    port = listener.getsockname()[1]
+    settings = TargetSettings(f"http://127.0.0.1:{port}", KEYS, rate=100.0, poll_interval=0.5, wall_time=2.0)
+    started = time.monotonic()
+    target = LiveApi(settings, name="silent")
+    try:
+        with pytest.raises((httpx.TimeoutException, pytest.skip.Exception)):
+            while True:  # reads until one times out or the wall time skips the test
+                Probe(target).mj("task_contract_any")
+    finally:
+        target.close()
+        listener.close()
+    assert time.monotonic() - started < 2.0 + 0.5 + 1.5

@@ -7,10 +7,12 @@ what the contract expected and what the target sent, and a reproducer (a curl li
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["ContractViolation", "Violation", "attach", "json_path", "violations_of"]
+from .registry import Level, check
+
+__all__ = ["ContractViolation", "Findings", "Violation", "attach", "json_path", "violations_of"]
 
 
 @dataclass(frozen=True)
@@ -28,12 +30,18 @@ class Violation:
     reproducer: str = ""
     target: str = ""
 
+    @property
+    def level(self) -> Level:
+        """The level of its check in the registry (an unregistered check name is a KeyError)."""
+        return check(self.check).level
+
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "level": str(self.level)}
 
     def lines(self) -> list[str]:
         """The summary entry: a headline and indented details."""
         where = f"[{self.target}] " if self.target else ""
+        where += "" if self.level is Level.VIOLATION else f"({self.level}) "
         status = "no response" if self.status is None else f"HTTP {self.status}"
         lines = [
             f"{where}{self.check}: {self.operation} -> {status}",
@@ -44,6 +52,27 @@ class Violation:
         if self.reproducer:
             lines.append(f"    reproduce: {self.reproducer}")
         return lines
+
+
+@dataclass
+class Findings:
+    """What a run reports without failing: warnings and drift notices, each counted once per `key`
+    (one entry per field, enum value or button family, with the first example and how often it came)."""
+
+    entries: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Check name -> why it was not run against this target."""
+
+    def note(self, violation: Violation, key: str) -> None:
+        entry = self.entries.setdefault((violation.check, key), [violation, 0])
+        entry[1] += 1
+
+    def skip(self, check_name: str, reason: str) -> None:
+        check(check_name)  # a registered check
+        self.skipped[check_name] = reason
+
+    def of_level(self, level: Level) -> list[tuple[Violation, int]]:
+        return [(v, n) for v, n in self.entries.values() if v.level is level]
 
 
 class ContractViolation(AssertionError):

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import threading
+import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,9 +53,15 @@ def test_wheel_holds_every_package_and_the_spec(wheel: Path) -> None:
         "mock_server/py.typed",
         "mock_server/assets/video.mp4",
         "apimart_mj/openapi.yaml",
+        "contract_tests/cli.py",
+        "contract_tests/plugin.py",
+        "contract_tests/properties/test_conformance.py",
     ):
         assert required in names, required
-    assert not [name for name in names if name.startswith(("tests/", "generated/", "contract_tests/"))]
+    assert not [name for name in names if name.startswith(("tests/", "generated/"))]
+    metadata = next(zipfile.ZipFile(wheel).read(n).decode() for n in names if n.endswith("entry_points.txt"))
+    assert "apimart-contract = contract_tests.cli:main" in metadata
+    assert "apimart_contract = contract_tests.plugin" in metadata
     spec = zipfile.ZipFile(wheel).read("apimart_mj/openapi.yaml")
     assert spec == (ROOT / "openapi.yaml").read_bytes()
 
@@ -76,3 +89,143 @@ def test_installed_packages_import_outside_the_repo(wheel: Path, tmp_path: Path)
         timeout=60,
     )
     assert all(path.startswith(str(target)) for path in result.stdout.split()), result.stdout
+
+
+@pytest.fixture(scope="module")
+def contract_cli(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`apimart-contract` from the wheel with its `[contract]` extra, in a clean venv outside the repo."""
+    venv = tmp_path_factory.mktemp("contract-venv") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            f"{wheel}[contract]",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    return venv / "bin" / "apimart-contract"
+
+
+def _run_contract(
+    cli: Path, cwd: Path, base_url: str, *extra: str, key: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": f"{cli.parent}:/usr/bin:/bin",
+        "HOME": str(cwd),
+        **({"APIMART_API_KEY": key} if key else {}),
+    }
+    return subprocess.run(
+        [str(cli), "--base-url", base_url, "--rate-limit", "200", "--max-wall-time", "120", *extra],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_the_installed_lean_extra_has_no_mock_server_and_no_dev_tools(contract_cli: Path) -> None:
+    python = contract_cli.parent / "python"
+    unwanted = "('flask', 'openapi_python_client', 'ruff', 'mypy')"
+    probe = f"import importlib.util as u; print([m for m in {unwanted} if u.find_spec(m)])"
+    result = subprocess.run(
+        [str(python), "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]"
+    shown = subprocess.run(
+        [str(contract_cli), "--help"], capture_output=True, text=True, check=True, timeout=60
+    )
+    for name in (
+        "--base-url",
+        "--report-dir",
+        "--strict-warnings",
+        "APIMART_API_KEY_2",
+        "APIMART_MAX_WALL_TIME",
+    ):
+        assert name in shown.stdout
+
+
+def test_the_installed_cli_passes_the_served_mock(contract_cli: Path, tmp_path: Path) -> None:
+    """`make mock` (any token accepted) + `apimart-contract --base-url`: exit 0 with the three reports, the
+    bad-key check skipped with its reason."""
+    from mock_server.testing import serve
+
+    with serve("--frozen", "--seed", "0") as mock:
+        result = _run_contract(contract_cli, tmp_path, mock.url, "--allow-spend", "--spend-budget", "6")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    reports = tmp_path / "reports"
+    assert {p.name for p in reports.iterdir()} >= {"junit.xml", "report.md", "report.json"}
+    report = json.loads((reports / "report.json").read_text())
+    assert report["verdict"] == "holds" and report["violations"] == []
+    assert "bad-key-accepted" in report["skipped_checks"]
+    assert "the contract **holds**" in (reports / "report.md").read_text()
+
+
+@contextmanager
+def _broken_server(break_: dict[str, Any], config: Any) -> Iterator[str]:
+    """The mock behind a break of `contract_tests.broken`, served over HTTP on a free port."""
+    from contract_tests.broken import Broken
+    from mock_server import create_app
+    from mock_server.testing import free_port
+
+    port = free_port()
+    server = make_server("127.0.0.1", port, Broken(create_app(config), **break_), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def test_the_installed_cli_names_the_broken_check(contract_cli: Path, tmp_path: Path) -> None:
+    """Against a served mock that answers 403 for unknown tasks: exit 1, the check named in every report."""
+    from contract_tests.broken import unknown_task_forbidden
+    from mock_server import MockConfig
+
+    with _broken_server(unknown_task_forbidden(), MockConfig(frozen_at=1_763_000_000.0)) as url:
+        result = _run_contract(contract_cli, tmp_path, url, "--", "-k", "not_found")
+    assert result.returncode == 1, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "task-not-found" in result.stdout
+    reports = tmp_path / "reports"
+    report = json.loads((reports / "report.json").read_text())
+    assert {v["check"] for v in report["violations"]} == {"task-not-found"}
+    assert "`task-not-found`" in (reports / "report.md").read_text()
+    assert "task-not-found" in (reports / "junit.xml").read_text()
+
+
+def test_an_unreachable_target_could_not_run(contract_cli: Path, tmp_path: Path) -> None:
+    from mock_server.testing import free_port
+
+    result = _run_contract(contract_cli, tmp_path, f"http://127.0.0.1:{free_port()}", key="sk-any")
+    assert result.returncode == 2 and "cannot reach" in result.stderr, result.stderr
+    unconfigured = _run_contract(contract_cli, tmp_path, f"http://127.0.0.1:{free_port()}")
+    assert unconfigured.returncode == 2 and "APIMART_API_KEY" in unconfigured.stderr
+
+
+def test_a_hanging_target_ends_the_whole_run_within_its_wall_time(contract_cli: Path, tmp_path: Path) -> None:
+    """Tasks stuck in statuses the contract does not name (lower case), in real time: the whole run ends
+    on its own, soon after APIMART_MAX_WALL_TIME, with a verdict naming the stuck task."""
+    from contract_tests.broken import stuck_in_lower_case
+    from mock_server import MockConfig
+
+    wall, poll = 12, 3
+    options = ("--allow-spend", "--no-mock-clock", "--max-wall-time", str(wall))
+    with _broken_server(stuck_in_lower_case(), MockConfig(seed=0)) as url:
+        started = time.monotonic()
+        result = _run_contract(contract_cli, tmp_path, url, *options, "--", "-k", "errors or lifecycle")
+        elapsed = time.monotonic() - started
+    assert result.returncode == 1, result.stdout[-4000:]
+    report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    stuck = [v for v in report["violations"] if v["check"] == "task-stuck"]
+    assert stuck and "task task_" in stuck[0]["expected"] and "last seen" in stuck[0]["received"]
+    # The wall time, one poll interval, and the suite's start (imports, collection: not in the budget).
+    assert elapsed < wall + poll + 60, elapsed  # a generous start: the tight bound is the self-check's

@@ -19,10 +19,17 @@ from schemathesis.config._checks import (
     PositiveDataAcceptanceConfig,
 )
 from schemathesis.core.failures import Failure
-from schemathesis.specs.openapi.checks import ensure_resource_availability, positive_data_acceptance
+from schemathesis.generation.meta import CoverageScenario
+from schemathesis.openapi.checks import AllowHeaderMismatch, IgnoredAuth, UnsupportedMethodResponse
+from schemathesis.specs.openapi.checks import (
+    ensure_resource_availability,
+    ignored_auth,
+    positive_data_acceptance,
+)
 
 from ..probe import Probe
 from ..profiles import settings_for
+from ..registry import Level
 from ..spec import SPEC_PATH, operation_for
 from ..strategies import A_PNG
 from ..targets import Target
@@ -52,6 +59,14 @@ bytes must be an image; schemathesis's schema-valid files are random bytes, whic
 refuses (400). `test_a_real_image_upload_is_accepted` checks the acceptance instead."""
 
 
+REGISTERED = {
+    UnsupportedMethodResponse: "undeclared-method",
+    AllowHeaderMismatch: "allow-header",
+    IgnoredAuth: "bad-key-accepted",
+}
+"""schemathesis failures with a check of their own in the registry; every other one is `conformance`."""
+
+
 def _auth(target: Target) -> dict[str, str]:
     return {"Authorization": f"Bearer {target.api_keys[0]}"}
 
@@ -59,19 +74,25 @@ def _auth(target: Target) -> dict[str, str]:
 def _violations(
     exc: BaseExceptionGroup[Any], case: Case[Any], status: int | None, target: Target
 ) -> list[Violation]:
-    """schemathesis failures as `Violation`s, with its curl line as the reproducer."""
+    """schemathesis failures as `Violation`s, with its curl line as the reproducer. Whatever a method the
+    spec does not declare answers (a 501, a 402) is HTTP hygiene: every failure of such a request without
+    a check of its own is an `undeclared-method` warning."""
     curl = case.as_curl_command().replace("[Filtered]", f"Bearer {target.key_reference(0)}")
+    data = case.meta.phase.data if case.meta is not None else None
+    undeclared = getattr(data, "scenario", None) == CoverageScenario.UNSPECIFIED_HTTP_METHOD
     found = []
     for failure in exc.exceptions:
         if isinstance(failure, Failure):
             instance = getattr(failure, "instance", None)
+            message = failure.message.strip().splitlines()[0][:200] if failure.message.strip() else ""
             found.append(
                 Violation(
-                    check=f"{failure.code} {failure.title}",
+                    check=REGISTERED.get(type(failure))
+                    or ("undeclared-method" if undeclared else "conformance"),
                     operation=failure.operation or f"{case.method} {case.path}",
                     status=status,
                     field=json_path(getattr(failure, "instance_path", None) or []),
-                    expected=failure.message.strip().splitlines()[0][:200] if failure.message.strip() else "",
+                    expected=f"{failure.code} {failure.title}: {message}",
                     received=f"HTTP {status}"
                     if instance is None
                     else json.dumps(instance, ensure_ascii=False)[:200],
@@ -80,6 +101,32 @@ def _violations(
                 )
             )
     return found
+
+
+def _judge(exc: BaseExceptionGroup[Any], case: Case[Any], status: int | None, target: Target) -> None:
+    """Raise the failures that fail the run (violations; warnings too with `--strict-warnings`), carrying
+    their `Violation`s; note the rest as the target's findings."""
+    found = _violations(exc, case, status, target)
+    failing = [
+        v
+        for v in found
+        if v.level is Level.VIOLATION or (v.level is Level.WARNING and target.strict_warnings)
+    ]
+    for violation in found:
+        if violation not in failing:
+            target.findings.note(violation, f"{violation.operation}: {violation.expected[:80]}")
+    if failing or not found:
+        raise attach(exc, failing) from None
+
+
+def _excluded(case: Case[Any], target: Target) -> list[Any]:
+    """Checks that cannot judge this case: `NOT_JUDGED`, and `ignored_auth` against our mock accepting
+    any token (as it documents; the skip is in the report)."""
+    excluded = list(NOT_JUDGED.get(case.operation.definition.raw["operationId"], []))
+    if target.accepts_any_key:
+        target.findings.skip("bad-key-accepted", f"{target.name}: our mock accepting any token")
+        excluded.append(ignored_auth)
+    return excluded
 
 
 def _point(schema: Any, target: Target) -> None:
@@ -116,10 +163,10 @@ def _call_and_validate(case: Case[Any], target: Target) -> None:
             response,
             headers=_auth(target),
             transport_kwargs=kwargs,
-            excluded_checks=NOT_JUDGED.get(case.operation.definition.raw["operationId"], []),
+            excluded_checks=_excluded(case, target),
         )
     except BaseExceptionGroup as exc:
-        raise attach(exc, _violations(exc, case, response.status_code, target)) from None
+        _judge(exc, case, response.status_code, target)
 
 
 def _spends(case: Case[Any]) -> bool:
@@ -174,13 +221,16 @@ def test_links_conform(target: Target) -> None:
         def validate_response(
             self, response: Any, case: Case[Any], additional_checks: Any = None, **kwargs: Any
         ) -> None:
-            case.validate_response(
-                response,
-                additional_checks=additional_checks,
-                excluded_checks=[ensure_resource_availability],
-                transport_kwargs=kwargs or None,
-                recorder=self.recorder,
-            )
+            try:
+                case.validate_response(
+                    response,
+                    additional_checks=additional_checks,
+                    excluded_checks=[ensure_resource_availability, *_excluded(case, target)],
+                    transport_kwargs=kwargs or None,
+                    recorder=self.recorder,
+                )
+            except BaseExceptionGroup as exc:
+                _judge(exc, case, response.status_code, target)
 
     base = settings_for(target)
     run_state_machine_as_test(
@@ -195,5 +245,5 @@ def test_a_real_image_upload_is_accepted(target: Target) -> None:
     exchange = probe.request("POST", "/v1/uploads/images", files={"file": ("pixel.png", A_PNG, "image/png")})
     if exchange.status != 200 or not exchange.body.get("url"):
         raise probe.violation(
-            exchange, "upload-rejected", "$", "HTTP 200 with the image's url", exchange.body
+            exchange, "request-refused", "$", "HTTP 200 with the image's url", exchange.body
         )

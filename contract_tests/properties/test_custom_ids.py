@@ -1,36 +1,35 @@
-"""customIds: every button of every task the target returns parses, formats back to the same string and
-names its task's own job; pressing a button gives a child of the action its customId names; resolving
-an index, direction or zoom ratio to a button (`match_button`) agrees with what the target does.
+"""customIds: every button of every task the target returns is the family its label names and names its
+task's own job (the `Observer` judges each read); pressing a button gives a child of the action its label
+names; a follow-up by index, direction or zoom ratio presses what the reference's auto-matching rules
+(`oracle.expected_press`) say, or answers 400.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from apimart_mj_client.models import Button
 from hypothesis import given
 from hypothesis import strategies as st
 
-from apimart_mj import NoMatchingButton, match_button
-
-from ..checks import JobRegistry, check_buttons, check_error
+from .. import oracle
+from ..checks import check_error
 from ..lifecycle import ACTION_PATHS, _inputs, pressable
 from ..probe import Exchange, Probe
 from ..profiles import settings_for
 from ..targets import Target
 
 
-def test_every_button_parses_and_names_its_job(target: Target, finished: list[dict[str, Any]]) -> None:
-    probe, registry = Probe(target), JobRegistry()
+def test_every_button_matches_its_label_and_names_its_job(
+    target: Target, finished: list[dict[str, Any]]
+) -> None:
+    probe = Probe(target)
     for task in finished:
-        check_buttons(probe, probe.mj(task["id"]), registry)
+        probe.mj(task["id"])  # the Observer judges the buttons of every read
 
 
-def _child_action(probe: Probe, submitted: Exchange, expected: str) -> None:
+def _child_action(probe: Probe, submitted: Exchange, expected: str, refused: str = "request-refused") -> None:
     if submitted.status != 200:
-        raise probe.violation(
-            submitted, "button-not-pressable", "$", f"HTTP 200 creating a {expected} task", submitted.body
-        )
+        raise probe.violation(submitted, refused, "$", f"HTTP 200 creating a {expected} task", submitted.body)
     child = probe.mj(submitted.body["data"][0]["task_id"])
     if child.status != 200 or child.body.get("action") != expected:
         raise probe.violation(child, "child-action", "$.action", expected, child.body)
@@ -57,9 +56,9 @@ def test_pressing_a_button_gives_a_child_of_its_action(
     press()
 
 
-def test_auto_matching_agrees_with_the_target(target: Target, finished: list[dict[str, Any]]) -> None:
-    """Where the task lists its buttons, `match_button` predicts the target: the child's action, or the
-    400 and its message. (An upscaled task in the live shape lists none, so nothing is predicted there.)"""
+def test_auto_matching_agrees_with_the_reference(target: Target, finished: list[dict[str, Any]]) -> None:
+    """Where the task lists its buttons, the reference's rules predict the target: the child's action,
+    or a 400. (An upscaled task in the live shape lists none, so nothing is predicted there.)"""
     target.require_spend()
     parents = [task for task in finished if task.get("buttons")]
     probe = Probe(target)
@@ -67,21 +66,16 @@ def test_auto_matching_agrees_with_the_target(target: Target, finished: list[dic
     @settings_for(target, spends_per_example=1)
     @given(
         st.sampled_from(parents),
-        st.sampled_from(sorted(ACTION_PATHS)).flatmap(lambda a: st.tuples(st.just(a), _inputs(a))),
+        st.sampled_from(sorted(oracle.AUTO_MATCH)).flatmap(lambda a: st.tuples(st.just(a), _inputs(a))),
     )
     def resolve(task: dict[str, Any], request: tuple[str, dict[str, Any]]) -> None:
         action, inputs = request
         upscaled = task.get("action") == "UPSCALE"
         submitted = probe.submit(ACTION_PATHS[action], {"task_id": task["id"], **inputs})
-        try:
-            match_button([Button.from_dict(b) for b in task["buttons"]], action, upscaled=upscaled, **inputs)
-        except NoMatchingButton as exc:
+        labels = [str(b.get("label", "")) for b in task["buttons"]]
+        if oracle.expected_press(action, labels, inputs, upscaled=upscaled) is None:
             check_error(probe, submitted, 400, "invalid_request_error", "auto-matching")
-            if submitted.body["error"]["message"] != str(exc):
-                raise probe.violation(
-                    submitted, "auto-matching", "$.error.message", str(exc), submitted.body
-                ) from exc
             return
-        _child_action(probe, submitted, action)  # auto-matched: the child has the endpoint's action
+        _child_action(probe, submitted, action, "auto-matching")  # the child has the endpoint's action
 
     resolve()

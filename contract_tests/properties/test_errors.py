@@ -7,7 +7,6 @@ task cannot take, and, on the white-box mock, a rate limit).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,6 +16,8 @@ from hypothesis import strategies as st
 
 import apimart
 
+from ..checks import check_error, check_forbidden
+from ..probe import Probe
 from ..strategies import spec_body
 from ..targets import Target
 
@@ -48,37 +49,27 @@ def test_every_spec_error_envelope_decodes_into_its_typed_error(
         assert isinstance(error, apimart.RateLimitError) and error.retry_after == retry_after
 
 
-def _raises(error: type[apimart.APIStatusError], call: Callable[[], object], error_type: str) -> None:
-    with pytest.raises(error) as caught:
-        call()
-    assert caught.value.error_type == error_type, caught.value.body
-
-
 def test_bad_key_is_an_authentication_error(target: Target) -> None:
-    client = apimart.Client(
-        api_key="sk-contract-not-a-key", base_url=target.base_url, http_client=target.http(0), max_retries=0
-    )
-    _raises(apimart.AuthenticationError, lambda: client.get_task("task_contract_any"), "authentication_error")
+    target.require_checked_keys("bad-key-accepted")
+    probe = Probe(target)
+    bad = {"Authorization": "Bearer sk-contract-not-a-key"}
+    for path in ("/v1/tasks/task_contract_any", "/v1/midjourney/task_contract_any"):
+        exchange = probe.request("GET", path, headers=bad)
+        check_error(probe, exchange, 401, "authentication_error", "bad-key-accepted")
 
 
 def test_unknown_task_is_not_found(target: Target) -> None:
-    client = target.client(0)
-    _raises(apimart.NotFoundError, lambda: client.get_task("task_contract_never_existed"), "not_found_error")
-    _raises(
-        apimart.NotFoundError,
-        lambda: client.get_task("task_contract_never_existed", view="unified"),
-        "not_found_error",
-    )
+    probe = Probe(target)
+    for exchange in (probe.mj("task_contract_never_existed"), probe.unified("task_contract_never_existed")):
+        check_error(probe, exchange, 404, "not_found_error", "task-not-found")
 
 
 def test_other_accounts_task_is_permission_denied(target: Target, finished: list[dict[str, Any]]) -> None:
     target.require_accounts(2)
-    other = target.client(1)
-    task_id = finished[0]["id"]
-    _raises(apimart.PermissionDeniedError, lambda: other.get_task(task_id), "permission_error")
-    _raises(
-        apimart.PermissionDeniedError, lambda: other.get_task(task_id, view="unified"), "permission_error"
-    )
+    probe = Probe(target)
+    task = finished[0]
+    for exchange in (probe.mj(task["id"], account=1), probe.unified(task["id"], account=1)):
+        check_forbidden(probe, exchange, task, "foreign-task-readable")
 
 
 def test_impossible_action_is_a_bad_request(target: Target, finished: list[dict[str, Any]]) -> None:
@@ -86,12 +77,11 @@ def test_impossible_action_is_a_bad_request(target: Target, finished: list[dict[
     grids = [task for task in finished if task.get("action") != "UPSCALE"]
     if not grids:
         pytest.skip(f"{target.name}: no finished grid task (set APIMART_TASK_IDS to include one)")
+    target.require_spend()  # refused, it costs nothing; but it is a submit, reserved like any other
+    probe = Probe(target)
     spent = target.budget.spent
-    _raises(
-        apimart.BadRequestError,
-        lambda: target.client(0).zoom(grids[0]["id"], zoom_ratio=2),
-        "invalid_request_error",
-    )
+    exchange = probe.submit("/v1/midjourney/generations/zoom", {"task_id": grids[0]["id"], "zoom_ratio": 2})
+    check_error(probe, exchange, 400, "invalid_request_error", "auto-matching")
     assert target.budget.spent == spent
 
 

@@ -1,36 +1,57 @@
-"""The contract suite's pytest wiring: `--target`, one session fixture per target, the summary plugin.
+"""The contract suite as a pytest plugin (entry point `apimart_contract`): `--target`, one session fixture
+per target, `--strict-warnings`, `--report-dir`, the Hypothesis profiles and the report.
 
 `--target` takes a comma-separated list of `inprocess` (the mock in this process), `served` (the mock
 served over HTTP on a free port, checked as a live API) and `live` (`APIMART_BASE_URL`). The default,
-`inprocess,served`, is what `make test` runs; `make contract` passes `inprocess` (fast, no port) and
-`make contract-live` passes `live`.
+`inprocess,served`, is what `make test` runs; `apimart-contract` (and `make contract-live`) run `live`.
+Only tests of this package are parametrized by target: the plugin stays out of other test suites.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .flows import finished_tasks
-from .report import ViolationReport
-from .targets import InProcessMock, LiveApi, ServedMock, Target, TargetSettings
+from .profiles import register_profiles
+from .report import ContractReport
+
+if TYPE_CHECKING:
+    from .targets import Target
 
 TARGETS = ("inprocess", "served", "live")
 DEFAULT_TARGETS = "inprocess,served"
+REPORT = "apimart-contract-report"
+
+register_profiles()  # at import: before any conftest loads one
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.getgroup("contract suite").addoption(
+    group = parser.getgroup("apimart contract suite")
+    group.addoption(
         "--target",
         default=DEFAULT_TARGETS,
         help=f"comma-separated contract-suite targets: {', '.join(TARGETS)} (default {DEFAULT_TARGETS})",
     )
+    group.addoption(
+        "--strict-warnings",
+        action="store_true",
+        default=os.environ.get("APIMART_STRICT_WARNINGS") == "1",
+        help="contract warnings (HTTP hygiene) fail the run like violations (env APIMART_STRICT_WARNINGS=1)",
+    )
+    group.addoption(
+        "--report-dir",
+        default=None,
+        help="write the contract report (report.md, report.json) into this folder",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.pluginmanager.register(ViolationReport(), "contract-violations")
+    report_dir = config.getoption("--report-dir")
+    config.pluginmanager.register(ContractReport(Path(report_dir) if report_dir else None), REPORT)
 
 
 def selected_targets(config: pytest.Config) -> list[str]:
@@ -42,12 +63,14 @@ def selected_targets(config: pytest.Config) -> list[str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "target" in metafunc.fixturenames:
+    if "target" in metafunc.fixturenames and metafunc.module.__name__.startswith(__package__ + "."):
         metafunc.parametrize("target", selected_targets(metafunc.config), indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session")
 def target(request: pytest.FixtureRequest) -> Iterator[Target]:
+    from .targets import InProcessMock, LiveApi, ServedMock, TargetSettings
+
     built: Target
     if request.param == "inprocess":
         built = InProcessMock()
@@ -58,15 +81,19 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
         if isinstance(settings, str):
             pytest.skip(settings)
         built = LiveApi(settings)
+    built.strict_warnings = bool(request.config.getoption("--strict-warnings"))
     try:
         yield built
     finally:
+        request.config.pluginmanager.get_plugin(REPORT).findings.append(built.findings)
         built.close()
 
 
 @pytest.fixture(scope="session")
 def finished(target: Target) -> list[dict[str, Any]]:
     """Finished tasks of the first account on `target` (skips, saying what to set, when there are none)."""
+    from .flows import finished_tasks
+
     tasks = finished_tasks(target)
     if not tasks:
         pytest.skip(

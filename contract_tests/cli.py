@@ -1,0 +1,149 @@
+"""`apimart-contract`: the contract suite against a running API, from any folder.
+
+    pip install 'apimart-midjourney[contract]'
+    APIMART_API_KEY=sk-... apimart-contract --base-url https://api.apimart.ai
+
+Options override the environment variables of the same meaning; API keys come from the environment only
+(a key on a command line ends up in shell histories and CI logs). Exit codes: 0 the contract holds
+(warnings and drift notices allowed), 1 violations (or warnings with --strict-warnings), 2 the suite could
+not run (configuration, target unreachable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+import httpx
+
+__all__ = ["main"]
+
+HOLDS, VIOLATIONS, COULD_NOT_RUN = 0, 1, 2
+SUITE = (
+    "contract_tests.properties.test_conformance",
+    "contract_tests.properties.test_custom_ids",
+    "contract_tests.properties.test_errors",
+    "contract_tests.stateful.test_task_lifecycle",
+)
+"""The tests that judge a target (the decoding and self-check tests judge this toolkit instead)."""
+
+OPTIONS: tuple[tuple[str, str, str, str | None], ...] = (
+    # option, environment variable, help, metavar (None: a flag)
+    ("--base-url", "APIMART_BASE_URL", "the API to check, e.g. https://api.apimart.ai (required)", "URL"),
+    ("--allow-spend", "APIMART_ALLOW_SPEND", "submit billed tasks (only then does the suite submit)", None),
+    ("--spend-budget", "APIMART_SPEND_BUDGET", "accepted submits allowed in one run (default 3)", "N"),
+    ("--rate-limit", "APIMART_RATE_LIMIT", "requests per second, whole run (default 1)", "PER_S"),
+    ("--poll-interval", "APIMART_POLL_INTERVAL", "seconds between reads of one task (default 3, min 3)", "S"),
+    ("--max-wall-time", "APIMART_MAX_WALL_TIME", "seconds after which the run ends (default 900)", "S"),
+    ("--task-ids", "APIMART_TASK_IDS", "comma-separated ids of existing tasks to read and follow", "IDS"),
+    ("--no-mock-clock", "APIMART_USE_MOCK_CLOCK", "never advance a mock's clock, wait in real time", None),
+    ("--strict-warnings", "APIMART_STRICT_WARNINGS", "warnings (HTTP hygiene) fail the run", None),
+    ("--profile", "HYPOTHESIS_PROFILE", "Hypothesis profile: live (default), ci, dev, nightly", "NAME"),
+)
+KEYS = (
+    ("APIMART_API_KEY", "the first account's key (required)"),
+    ("APIMART_API_KEY_2", "a second account's key: the ownership checks (403) run only with it"),
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    variables = [f"  {env:<24} {option:<18} {text}" for option, env, text, _ in OPTIONS]
+    variables += [f"  {env:<24} {'':<18} {text}" for env, text in KEYS]
+    parser = argparse.ArgumentParser(
+        prog="apimart-contract",
+        description="Check that an APIMart Midjourney API (the live one, or a mock) honours openapi.yaml.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(
+            [
+                "environment variables (an option wins over its variable):",
+                *variables,
+                "",
+                "exit codes: 0 the contract holds (warnings and drift notices allowed), 1 violations,",
+                "            2 the suite could not run (configuration, target unreachable).",
+                "reports: DIR/junit.xml, DIR/report.md, DIR/report.json (--report-dir, default reports/).",
+            ]
+        ),
+    )
+    for option, env, text, metavar in OPTIONS:
+        if metavar is None:
+            parser.add_argument(option, action="store_true", help=f"{text} (env {env})")
+        else:
+            parser.add_argument(option, metavar=metavar, help=f"{text} (env {env})")
+    parser.add_argument(
+        "--report-dir", default="reports", metavar="DIR", help="where the reports go (default reports/)"
+    )
+    parser.add_argument("pytest_args", nargs="*", help="after --: extra pytest arguments (e.g. -k errors)")
+    return parser
+
+
+def _environment(args: argparse.Namespace) -> None:
+    """The options as the environment variables the suite reads."""
+    for option, env, _, metavar in OPTIONS:
+        value = getattr(args, option.lstrip("-").replace("-", "_"))
+        if metavar is not None and value is not None:
+            os.environ[env] = str(value)
+        elif metavar is None and value:
+            os.environ[env] = "0" if option == "--no-mock-clock" else "1"
+    os.environ.setdefault("HYPOTHESIS_PROFILE", "live")
+
+
+def _keys_for_our_mock() -> None:
+    """Without keys, a target that says it is our mock (`GET /__mock/clock`) gets two of the suite's own:
+    a mock started without --api-key takes any token as an account of its own."""
+    base_url = os.environ.get("APIMART_BASE_URL", "").rstrip("/")
+    if os.environ.get("APIMART_API_KEY") or not base_url:
+        return
+    try:
+        ours = "now" in httpx.get(f"{base_url}/__mock/clock", timeout=10.0).json()
+    except (httpx.HTTPError, ValueError, TypeError):
+        return
+    if ours:
+        os.environ.update(APIMART_API_KEY="sk-contract-first", APIMART_API_KEY_2="sk-contract-second")
+        print("apimart-contract: the target is our mock: using keys sk-contract-first and -second")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    _environment(args)
+    _keys_for_our_mock()
+    from .targets import TargetSettings
+
+    try:
+        settings = TargetSettings.from_env()
+    except ValueError as exc:
+        print(f"apimart-contract: configuration: {exc}", file=sys.stderr)
+        return COULD_NOT_RUN
+    if isinstance(settings, str):
+        print(f"apimart-contract: configuration: {settings}", file=sys.stderr)
+        return COULD_NOT_RUN
+    try:
+        httpx.get(settings.base_url, timeout=10.0)
+    except httpx.HTTPError as exc:
+        print(f"apimart-contract: cannot reach {settings.base_url}: {exc}", file=sys.stderr)
+        return COULD_NOT_RUN
+    import pytest
+
+    report_dir = os.path.abspath(args.report_dir)
+    code = pytest.main(
+        [
+            "--pyargs",
+            *SUITE,
+            "--target=live",
+            f"--report-dir={report_dir}",
+            f"--junitxml={os.path.join(report_dir, 'junit.xml')}",
+            "-p",
+            "no:cacheprovider",
+            "-c",
+            os.devnull,  # the suite's own settings, whatever pytest configuration the current folder has
+            f"--rootdir={os.getcwd()}",
+            "-ra",
+            *args.pytest_args,
+        ]
+    )
+    return {HOLDS: HOLDS, VIOLATIONS: VIOLATIONS}.get(int(code), COULD_NOT_RUN)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
