@@ -13,7 +13,7 @@ import json
 import os
 import re
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from .violations import Findings, Violation, violations_of
 __all__ = ["ContractReport", "Entry"]
 
 _REPRODUCE = re.compile(r"@reproduce_failure\([^\n]*\)")
+_WORKER_KEY = "apimart_contract_report"
 
 
 @dataclass(frozen=True)
@@ -150,8 +151,44 @@ class ContractReport:
             lines += [f"- `{nodeid}`: {reason}" for nodeid, reason in self.skipped_tests]
         return "\n".join(lines) + "\n"
 
+    # ---- across pytest-xdist workers: each sends what it found; the controller writes the report ----
+    def worker_state(self) -> dict[str, Any]:
+        """What this process found, as plain data (xdist's `workeroutput` carries only that)."""
+        return {
+            "entries": [[e.nodeid, asdict(e.violation), e.replay] for e in self.entries],
+            "findings": [
+                {
+                    "noted": [[key, asdict(v), n] for (_, key), (v, n) in f.entries.items()],
+                    "skipped": f.skipped,
+                }
+                for f in self.findings
+            ],
+            "skipped_tests": self.skipped_tests,
+        }
+
+    def merge(self, state: dict[str, Any]) -> None:
+        """Add what a worker found (its `worker_state`)."""
+        self.entries += [Entry(nodeid, Violation(**v), replay) for nodeid, v, replay in state["entries"]]
+        for found in state["findings"]:
+            findings = Findings(skipped=dict(found["skipped"]))
+            for key, v, count in found["noted"]:
+                violation = Violation(**v)
+                findings.entries[(violation.check, key)] = [violation, count]
+            self.findings.append(findings)
+        self.skipped_tests += [(nodeid, reason) for nodeid, reason in state["skipped_tests"]]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        state = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
+        if state is not None:
+            self.merge(state)
+
     # ---- pytest hooks ----
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        workeroutput = getattr(session.config, "workeroutput", None)
+        if workeroutput is not None:  # an xdist worker: the controller reports
+            workeroutput[_WORKER_KEY] = self.worker_state()
+            return
         if self.report_dir is None:
             return
         self.report_dir.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ broken server; control runs against the unbroken mock find nothing, not even a w
 from __future__ import annotations
 
 import inspect
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -34,7 +35,7 @@ from .properties.test_conformance import SCHEMA, _call_and_validate
 from .registry import CHECKS, Level
 from .report import ContractReport, Entry
 from .targets import InProcessMock, Target
-from .violations import ContractViolation, Violation, violations_of
+from .violations import ContractViolation, Findings, Violation, violations_of
 
 KEYS = ("sk-contract-first", "sk-contract-second")
 SEARCH = settings(
@@ -326,3 +327,19 @@ def test_a_silent_target_cannot_hold_the_run_past_its_wall_time() -> None:
         target.close()
         listener.close()
     assert time.monotonic() - started < 2.0 + 0.5 + 1.5
+
+
+def test_what_xdist_workers_find_reaches_the_report() -> None:
+    """Under `pytest -n` each worker finds its part; the controller writes the one report from all."""
+    worker = ContractReport()
+    violation = Violation("progress-backwards", "GET /v1/tasks/{task_id}", 200, "$.progress", ">= 60", "40")
+    worker.entries.append(Entry("contract_tests/x.py::test[served]", violation, "pytest 'x'"))
+    drift = Violation("unknown-field", "GET /v1/tasks/{task_id}", 200, "$.data.x_new", "a named field", "1")
+    worker.findings.append(Findings(skipped={"bad-key": "the mock accepts any token"}))
+    worker.findings[0].note(drift, "x_new")
+    worker.findings[0].note(drift, "x_new")
+    worker.skipped_tests.append(("contract_tests/y.py::test", "no finished task"))
+    controller = ContractReport()
+    controller.merge(json.loads(json.dumps(worker.worker_state())))  # only plain data crosses
+    assert controller.to_json() == worker.to_json()
+    assert controller.markdown() == worker.markdown()
