@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 4010
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: install test lint typecheck check-generated generate unit mock contract contract-live bench clean
+.PHONY: install system-packages test lint typecheck check-generated generate unit mock contract contract-live bench clean
 
 install: $(STAMP)
 
@@ -16,8 +16,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
+## system-packages: the Debian packages tests need (redis-server, haproxy), installed when missing (as root)
+system-packages:
+	scripts/system-packages.sh
+
 ## test: lint, type checks, the generated-client drift check, unit tests and the contract suite
-test: $(STAMP) lint typecheck check-generated
+test: $(STAMP) system-packages lint typecheck check-generated
 	mkdir -p reports
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PYTEST) --junitxml=reports/junit.xml
 

@@ -8,8 +8,9 @@ method is one atomic step, so that many worker processes (or replicas) over one 
 update: a write that depends on what is stored (a clock change, a /modal call, a fault drawn, a charge
 against a balance) is one transaction.
 
-`SqliteStore` (`store.sqlite`) is the embedded default. A second store implements the same methods and
-uses `dump_task` / `load_task` for the task records, so both hold the same bytes.
+`SqliteStore` (`store.sqlite`) is the embedded default; `RedisStore` (`store.redis`) lets replicas on
+several machines share one state. Both implement the same methods and use `dump_task` / `load_task` for
+the task records, so both hold the same bytes.
 """
 
 from __future__ import annotations
@@ -137,8 +138,16 @@ class Store(Protocol):
     def clear_journal(self) -> None: ...
 
 
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
 def open_store(location: str) -> Store:
-    """The store at `location`: a SQLite file path."""
+    """The store at `location`: a Redis URL (`redis://host:port/db`, optionally `?prefix=name`) or a SQLite
+    file path."""
+    if location.startswith(REDIS_SCHEMES):
+        from .redis import RedisStore
+
+        return RedisStore(location)
     from .sqlite import SqliteStore
 
     return SqliteStore(location)
