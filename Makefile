@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-## system-packages: the Debian packages tests need (redis-server, haproxy), installed when missing (as root)
+## system-packages: Debian packages tests need (redis-server, haproxy, chromium), installed when missing (as root)
 system-packages:
 	scripts/system-packages.sh
 

@@ -13,7 +13,8 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,8 @@ settings.register_profile("nightly", max_examples=1000, deadline=None, print_blo
 settings.register_profile("live", max_examples=10, deadline=None, derandomize=True, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
+pytest_plugins = ["pytester"]  # tests/plugin runs pytest inside pytest
+
 
 def _require(binary: str, package: str) -> str:
     """The path of `binary`; without it, skip (or fail, in CI) naming the Debian package that has it."""
@@ -49,14 +52,25 @@ def _require(binary: str, package: str) -> str:
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """A real redis-server of this test session's own on a free loopback port (no persistence)."""
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture
+def make_redis_server() -> Callable[..., AbstractContextManager[str]]:
+    """Start a redis-server of a test's own (`with make_redis_server("--maxmemory", "1mb") as url:`)."""
+    _require("redis-server", "redis-server")
+    return redis_server
+
+
+@contextmanager
+def redis_server(*options: str) -> Iterator[str]:
     binary = _require("redis-server", "redis-server")
     port = free_port()
     folder = tempfile.mkdtemp(prefix="apimart-redis-")
     command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    command += ["--dir", folder]
-    server = subprocess.Popen(
-        [*command, "--dir", folder], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
-    )
+    command += ["--dir", folder, *options]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
         _wait_for_port(port, server)
         yield f"redis://127.0.0.1:{port}/0"

@@ -22,11 +22,16 @@ from apimart_mj_client.models import (
     UploadResponse,
 )
 
-from apimart_mj import CustomId, Family, hd_upscale_id
+from apimart_mj import CustomId, Family, __version__, hd_upscale_id
 
 from ._buttons import pick_button
 from ._client import AsyncClient, Client
-from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
+from ._constants import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_TIMEOUT,
+)
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -44,14 +49,17 @@ from ._errors import (
     PaymentRequiredError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
     ResponseValidationError,
     ServerError,
     TaskFailedError,
     TaskTimeoutError,
 )
+from ._transports import AsyncWSGITransport, WSGITransport
 from ._types import Action, ButtonRef, ProgressCallback, TaskRef, View
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_POLL_INTERVAL",
     "DEFAULT_TIMEOUT",
@@ -62,6 +70,7 @@ __all__ = [
     "Action",
     "ApimartError",
     "AsyncClient",
+    "AsyncWSGITransport",
     "AuthenticationError",
     "BadRequestError",
     "BalanceResponse",
@@ -81,6 +90,7 @@ __all__ = [
     "PermissionDeniedError",
     "ProgressCallback",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "ServerError",
     "SubmittedTask",
@@ -90,6 +100,8 @@ __all__ = [
     "UnifiedTask",
     "UploadResponse",
     "View",
+    "WSGITransport",
+    "__version__",
     "hd_upscale_id",
     "pick_button",
 ]

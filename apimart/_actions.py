@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any, Generic, TypeVar, cast
 
 from ._requests import build_submit
-from ._types import Action, ButtonRef, RequestSpec, TaskRef, WaitOptions
+from ._types import Action, ButtonRef, Headers, RequestSpec, TaskRef, WaitOptions
 
 __all__ = ["ActionsMixin"]
 
@@ -36,11 +36,12 @@ class ActionsMixin(Generic[S, W]):
     operation does not take raises `InvalidArgumentError` before any request.
 
     `..._and_wait` submits, then `wait_for_task`s the task on the Midjourney view, so the answer carries
-    its buttons for the next step; it takes `interval`, `timeout` and `on_progress` as well. Submits are
-    never retried in a way that could pay twice (see `_retry`).
+    its buttons for the next step; it takes `interval`, `timeout` and `on_progress` as well. Every helper
+    takes `extra_headers={...}`, sent with this call's requests (a submit-and-wait's polls too). Submits
+    are never retried in a way that could pay twice (see `_retry`).
     """
 
-    def _submit(self, spec: RequestSpec) -> S:
+    def _submit(self, spec: RequestSpec, headers: Headers | None) -> S:
         raise NotImplementedError
 
     def _submit_and_wait(self, spec: RequestSpec, *, return_on_modal: bool, wait: WaitOptions) -> W:
@@ -55,7 +56,8 @@ class ActionsMixin(Generic[S, W]):
         **fields: Any,
     ) -> S:
         """Submit any operation of the table by name (`"upscale"`, `"high_variation"`, ...)."""
-        return self._submit(build_submit(operation, task, button=button, **fields))
+        headers = fields.pop("extra_headers", None)
+        return self._submit(build_submit(operation, task, button=button, **fields), headers)
 
     def submit_and_wait(
         self,

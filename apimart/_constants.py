@@ -10,6 +10,7 @@ import httpx
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_POLL_INTERVAL",
     "DEFAULT_TIMEOUT",
@@ -28,6 +29,10 @@ DEFAULT_BASE_URL = "https://api.apimart.ai"
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 """Per request. The generated client's default is no timeout at all, which can hang forever."""
+
+DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+"""The most body a response may have (decoded); a task is a few KiB, so this only stops a broken or
+hostile server from filling memory."""
 
 DEFAULT_MAX_RETRIES = 2
 """Retries after the first attempt; 0 switches retrying off."""

@@ -13,6 +13,7 @@ ApimartError                          anything this package raises on purpose
 │   │   ├── RateLimitError            429: too many requests (.retry_after)
 │   │   └── ServerError               5xx, and the non-standard 499 and 520-524 of proxies and CDNs
 │   ├── ResponseValidationError       a 2xx whose body is not JSON or breaks the schema (.body: raw text)
+│   ├── ResponseTooLargeError         the body is longer than the client's max_response_bytes (.limit)
 │   ├── BalanceUnavailableError       a balance read answered `success: false` (HTTP 200; .reason)
 │   └── APIConnectionError            no response at all: DNS, refused, reset, TLS
 │       └── APITimeoutError           the request took longer than the client's timeout
@@ -58,6 +59,7 @@ __all__ = [
     "PaymentRequiredError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "ServerError",
     "TaskFailedError",
@@ -173,6 +175,26 @@ class ResponseValidationError(APIError):
             response=response,
         )
         self.reason = reason
+
+
+class ResponseTooLargeError(APIError):
+    """The response body (decoded: a gzip body counts as what it expands to) is longer than the client's
+    `max_response_bytes`; reading stopped there. `limit` is that cap; `body` is None (not kept)."""
+
+    response: httpx.Response
+
+    def __init__(self, limit: int, *, response: httpx.Response) -> None:
+        super().__init__(
+            f"response to {response.request.method} {response.request.url.path} (HTTP "
+            f"{response.status_code}) is longer than max_response_bytes={limit}",
+            request=response.request,
+            response=response,
+        )
+        self.limit = limit
+
+    @property
+    def body(self) -> str | None:
+        return None
 
 
 class BalanceUnavailableError(APIError):

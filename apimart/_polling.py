@@ -7,8 +7,9 @@ fake clock.
 
 Guarantees, given an honest clock:
 - two polls are never closer than `interval` (which is never below `MIN_POLL_INTERVAL`);
-- the last poll starts before `deadline + interval`: the wait overshoots its deadline by at most one
-  interval plus the duration of that last request;
+- the last poll starts before `deadline + interval`, and the client cuts every poll's request (retries
+  included) to end by `limit`, that same time: the wait overshoots its deadline by at most one
+  interval, however slow the server;
 - `on_progress` gets every poll's progress, parsed to an int, and the status as the view spells it.
 """
 
@@ -78,9 +79,20 @@ class Poller:
             raise TaskFailedError(task, status=status, fail_reason=_fail_reason(task))
         return status == _MODAL and self._return_on_modal
 
+    @property
+    def expired(self) -> bool:
+        """Whether the deadline has passed."""
+        return self._clock() >= self._deadline
+
+    @property
+    def limit(self) -> float:
+        """The clock time by which the wait is over, whatever the server does: the deadline plus one
+        interval (the client cuts the last poll's request, retries included, to end by then)."""
+        return self._deadline + self.interval
+
     def pause(self, task: Task) -> float:
         """Seconds to sleep before the next poll; raises `TaskTimeoutError` once the deadline has passed."""
-        if self._clock() >= self._deadline:
+        if self.expired:
             raise TaskTimeoutError(task, timeout=self.timeout)
         return self.interval
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import enum
 import importlib
 import io
+import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -39,11 +41,18 @@ __all__ = [
     "build_read",
     "build_submit",
     "build_upload",
+    "checked_headers",
     "custom_id_of",
+    "json_text",
     "request_fields",
     "submit_operation",
     "task_id_of",
 ]
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE = re.compile(r"[\x20-\x7e\t]*")
 
 
 def task_id_of(task: TaskRef) -> str:
@@ -58,6 +67,32 @@ def task_id_of(task: TaskRef) -> str:
     if not isinstance(task_id, str) or not task_id:
         raise InvalidArgumentError(f"expected a task or a task id, got {task!r}")
     return task_id
+
+
+def checked_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """A call's `extra_headers`, refused before any request when httpx could not send them."""
+    if headers is None:
+        return {}
+    if not isinstance(headers, Mapping):
+        raise InvalidArgumentError(f"extra_headers must be a mapping of names to values, got {headers!r}")
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            raise InvalidArgumentError(f"invalid header name {name!r}")
+        if not isinstance(value, str) or not _HEADER_VALUE.fullmatch(value):
+            raise InvalidArgumentError(f"header {name} must be printable ASCII text, got {value!r}")
+    return dict(headers)
+
+
+def json_text(value: Any, *, indent: int | None = None) -> str:
+    """`value` as JSON text that every encoding can write: non-ASCII kept as is, except lone surrogates
+    (a Python string can hold one, UTF-8 cannot), written as their `\\uXXXX` escapes, which is how JSON
+    spells them. NaN and infinities are refused: JSON has none."""
+    separators = (",", ":") if indent is None else None
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False, indent=indent, separators=separators)
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgumentError(f"cannot be sent as JSON: {exc}") from None
+    return _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def custom_id_of(button: ButtonRef) -> str:

@@ -63,10 +63,14 @@ def decode(response: httpx.Response, parse: Callable[[Any], T]) -> T:
     except ValueError:  # JSONDecodeError and UnicodeDecodeError are both ValueErrors
         content_type = response.headers.get("content-type", "no content type")
         raise ResponseValidationError(f"body is not JSON ({content_type})", response=response) from None
+    except RecursionError:  # `[[[[...` nested deeper than Python's stack
+        raise ResponseValidationError("body is JSON nested too deeply", response=response) from None
     try:
         return parse(payload)
     except KeyError as exc:
         raise ResponseValidationError(f"missing required field {exc}", response=response) from None
+    except RecursionError:
+        raise ResponseValidationError("body is JSON nested too deeply", response=response) from None
     except (_Malformed, TypeError, ValueError, AttributeError) as exc:
         raise ResponseValidationError(str(exc) or type(exc).__name__, response=response) from None
 
@@ -124,8 +128,9 @@ def _parse_balance(payload: Any) -> BalanceResponse:
     return balance
 
 
-def connection_error(exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
-    """The typed error for an `httpx` failure that left no response."""
+def connection_error(exc: Exception, request: httpx.Request) -> APIConnectionError:
+    """The typed error for a transport failure (an `httpx` one, or anything a transport raised) that
+    left no response."""
     where = f"{request.method} {request.url}"
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"request timed out ({type(exc).__name__}): {where}", request=request)
@@ -153,5 +158,5 @@ def _error_envelope(response: httpx.Response) -> ErrorResponse | None:
         if not isinstance(envelope.error.message, str):
             return None
         return envelope
-    except (_Malformed, KeyError, TypeError, ValueError, AttributeError):
+    except (_Malformed, KeyError, TypeError, ValueError, AttributeError, RecursionError):
         return None

@@ -9,6 +9,7 @@ What is retried (each attempt counts against `max_retries`; 0 switches retrying 
 |-------------------------------------------|-------------|------------------------------------|
 | connection refused / DNS / connect timeout | yes         | yes: the request never left        |
 | reset, read timeout, broken response       | yes         | no: the task may have been created |
+| a body still arriving at the deadline      | no          | no: it would be as slow again      |
 | 408, 499, 5xx                              | yes         | no: the task may have been created |
 | 429                                        | yes         | yes: rejected before anything ran  |
 | any other status                           | no          | no                                 |
@@ -39,14 +40,16 @@ import httpx
 
 from ._constants import DEFAULT_MAX_RETRIES, INITIAL_RETRY_DELAY, MAX_RETRY_AFTER, MAX_RETRY_DELAY
 from ._errors import InvalidArgumentError
+from ._reading import DeadlineExceeded
 
 __all__ = ["RetryPolicy", "parse_retry_after"]
 
 _RETRYABLE_STATUSES = frozenset({408, 429, 499})
 _UNSENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 """Transport errors raised before a single byte of the request was written."""
-_NOT_RETRYABLE_ERRORS = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
-"""Our own mistakes (a bad URL scheme, an invalid header): sending again cannot help."""
+_NOT_RETRYABLE_ERRORS = (httpx.UnsupportedProtocol, httpx.LocalProtocolError, DeadlineExceeded)
+"""Our own mistakes (a bad URL scheme, an invalid header), and a server too slow to finish a response in
+time: sending again cannot help."""
 _JITTER = 0.25
 
 

@@ -13,6 +13,7 @@ from apimart_mj import CustomId
 __all__ = [
     "Action",
     "ButtonRef",
+    "Headers",
     "ProgressCallback",
     "RequestSpec",
     "Task",
@@ -39,6 +40,9 @@ Action = str
 ProgressCallback = Callable[[int, str], None]
 """Called after a poll with the task's progress (0-100) and its status as the polled view spells it."""
 
+Headers = Mapping[str, str]
+"""Extra HTTP headers of one call (`extra_headers=`): they are sent after, so over, the client's own."""
+
 RequestSpec = Mapping[str, Any]
 """Keyword arguments for `httpx.Client.build_request`: method, url, and json or params."""
 
@@ -49,3 +53,4 @@ class WaitOptions(TypedDict, total=False):
     interval: float
     timeout: float
     on_progress: ProgressCallback | None
+    extra_headers: Headers | None

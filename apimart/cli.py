@@ -12,9 +12,17 @@ apimart upload-image FILE [--json]             # prints the URL to send as an im
 ```
 One subcommand per submit operation of the operations table (`apimart_mj.OPERATIONS`), its arguments
 made from the operation's request schema: `apimart <operation> --help` lists them.
-`--api-key` / `--base-url` default to `$APIMART_API_KEY` / `$APIMART_BASE_URL`. Results go to stdout,
-progress to stderr (a bar on a terminal, one line per change otherwise). An error is one line on stderr
-and exit status 1 (2 for a usage error); never a traceback.
+
+The global options (`--api-key`, `--base-url`, `--max-retries`, `--header 'Name: value'`, `--json`) go
+before or after the subcommand; `--api-key` / `--base-url` default to `$APIMART_API_KEY` /
+`$APIMART_BASE_URL`. Results go to stdout, progress to stderr (a bar on a terminal, one line per change
+otherwise). An error is one line on stderr, never a traceback; with `--json`, stdout also gets the task
+(a failed or timed-out wait) or an error envelope `{"error": {"code", "message", "type"}}`, always JSON.
+
+Exit status (`EXIT_CODES`): 0 success; 1 the task failed or was cancelled; 2 usage (bad arguments, no
+key); 3 authentication or permission (401, 403); 4 not found (404); 5 timeout (the wait's or a
+request's); 6 network or server error (no connection, 5xx, 429 after retries, a broken response); 7 the
+API refused the request otherwise (400, 402, 422, another 4xx); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -22,52 +30,159 @@ from __future__ import annotations
 import argparse
 import enum
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TextIO, get_origin
+from typing import Any, NoReturn, TextIO, get_origin
 
 import attrs
 from apimart_mj_client import models
 from apimart_mj_client.models import BalanceResponse, MidjourneyTask, SubmittedTask, UnifiedTask
 
-from apimart_mj import Kind, Operation, of_kind, submits
+from apimart_mj import Kind, Operation, __version__, of_kind, submits
 
 from ._client import Client
-from ._constants import DEFAULT_WAIT_TIMEOUT
-from ._errors import ApimartError
-from ._requests import request_fields
+from ._constants import DEFAULT_WAIT_TIMEOUT, ENV_API_KEY
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    ApimartError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    InvalidArgumentError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    TaskFailedError,
+    TaskTimeoutError,
+)
+from ._requests import json_text, request_fields
 from ._types import ProgressCallback, Task, WaitOptions
 
-__all__ = ["main"]
+__all__ = ["EXIT_CODES", "main"]
 
 _BAR_WIDTH = 30
+
+EXIT_CODES = {
+    "success": 0,
+    "task_failed": 1,
+    "usage": 2,
+    "authentication": 3,
+    "not_found": 4,
+    "timeout": 5,
+    "network_or_server": 6,
+    "refused": 7,
+    "interrupted": 130,
+}
+"""The exit status of each outcome (the module docstring says which errors are which)."""
+
+
+class _UsageError(Exception):
+    """A bad command line (argparse's complaint, or no API key)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        raise _UsageError(f"{self.prog}: error: {message}")
 
 
 def main(argv: Sequence[str] | None = None, *, client_options: Mapping[str, Any] | None = None) -> int:
     """Run the CLI; returns the exit status. `client_options` go to `Client` (tests pass a transport)."""
-    args = _parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in argv[: argv.index("--")] if "--" in argv else "--json" in argv
+    parser = _parser()
     try:
-        options: dict[str, Any] = {
-            "api_key": args.api_key,
-            "base_url": args.base_url,
-            **(client_options or {}),
-        }
-        if args.max_retries is not None:
-            options["max_retries"] = args.max_retries
+        args = parser.parse_args(argv)
+        args.json = as_json = args.json or args.json_after
+        options: dict[str, Any] = {**_client_options(args), **(client_options or {})}
         with Client(**options) as client:
             args.run(client, args)
+    except _UsageError as exc:
+        return _fail(EXIT_CODES["usage"], str(exc), "usage_error", as_json)
+    except TaskFailedError as exc:
+        _print_task(exc.task, as_json=as_json)
+        return _fail(EXIT_CODES["task_failed"], f"apimart: {exc}", None, False)
+    except TaskTimeoutError as exc:
+        _print_task(exc.task, as_json=as_json)
+        return _fail(EXIT_CODES["timeout"], f"apimart: {exc}", None, False)
     except ApimartError as exc:
-        print(f"apimart: error: {exc}", file=sys.stderr)
-        return 1
+        return _fail(_exit_code(exc), f"apimart: error: {exc}", exc, as_json)
     except KeyboardInterrupt:
-        print("apimart: interrupted", file=sys.stderr)
-        return 130
-    return 0
+        return _fail(EXIT_CODES["interrupted"], "apimart: interrupted", "interrupted", as_json)
+    return EXIT_CODES["success"]
+
+
+def _client_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Client arguments from the global options, wherever they were given (after the command wins)."""
+    api_key = args.api_key_after or args.api_key
+    if not api_key and not os.environ.get(ENV_API_KEY):
+        raise _UsageError(f"apimart: error: no API key: pass --api-key KEY or set {ENV_API_KEY}")
+    options: dict[str, Any] = {"api_key": api_key, "base_url": args.base_url_after or args.base_url}
+    retries = args.max_retries_after if args.max_retries_after is not None else args.max_retries
+    if retries is not None:
+        options["max_retries"] = retries
+    args.extra_headers = dict(_header(text) for text in [*args.header, *args.header_after]) or None
+    return options
+
+
+def _header(text: str) -> tuple[str, str]:
+    name, colon, value = text.partition(":")
+    if not colon or not name.strip():
+        raise _UsageError(f"apimart: error: --header must be 'Name: value', got {text!r}")
+    return name.strip(), value.strip()
+
+
+def _exit_code(exc: ApimartError) -> int:
+    if isinstance(exc, InvalidArgumentError):
+        return EXIT_CODES["usage"]
+    if isinstance(exc, AuthenticationError | PermissionDeniedError):
+        return EXIT_CODES["authentication"]
+    if isinstance(exc, NotFoundError):
+        return EXIT_CODES["not_found"]
+    if isinstance(exc, APITimeoutError | TaskTimeoutError):
+        return EXIT_CODES["timeout"]
+    if isinstance(exc, APIStatusError) and not isinstance(exc, ServerError | RateLimitError):
+        return EXIT_CODES["refused"]
+    return EXIT_CODES["network_or_server"]  # no connection, 5xx, 429, a broken or oversized response
+
+
+def _fail(code: int, message: str, error: ApimartError | str | None, as_json: bool) -> int:
+    """Say what went wrong: one line on stderr, and with `--json` the error envelope on stdout."""
+    print(_printable(message), file=sys.stderr)
+    if as_json and error is not None:
+        _print_json(_envelope(error, message))
+    return code
+
+
+def _envelope(error: ApimartError | str, message: str) -> dict[str, Any]:
+    """The API's error envelope when it sent one, else one in the same shape."""
+    if isinstance(error, APIError) and error.envelope is not None:
+        return error.envelope.to_dict()
+    if isinstance(error, str):
+        return {"error": {"code": 0, "message": message, "type": error}}
+    kind = "invalid_request_error" if isinstance(error, InvalidArgumentError) else "api_error"
+    if isinstance(error, APIConnectionError):
+        kind = "timeout_error" if isinstance(error, APITimeoutError) else "connection_error"
+    code = error.status_code if isinstance(error, APIError) and error.status_code is not None else 0
+    return {"error": {"code": code, "message": str(error), "type": kind}}
+
+
+def _print_json(value: Any) -> None:
+    print(json_text(value, indent=2))
+
+
+def _printable(text: str) -> str:
+    """`text` as the terminal's encoding can write it (a task's prompt may hold a lone surrogate)."""
+    encoding = sys.stdout.encoding or "utf-8"
+    return text.encode(encoding, "backslashreplace").decode(encoding)
 
 
 def _get(client: Client, args: argparse.Namespace) -> None:
-    task: Task = client.get_task(args.task_id, view=args.view)
+    task: Task = client.get_task(args.task_id, view=args.view, extra_headers=args.extra_headers)
     _print_task(task, as_json=args.json)
 
 
@@ -77,9 +192,9 @@ def _wait(client: Client, args: argparse.Namespace) -> None:
 
 def _balance_reader(operation: Operation) -> Callable[[Client, argparse.Namespace], None]:
     def run(client: Client, args: argparse.Namespace) -> None:
-        balance: BalanceResponse = getattr(client, operation.name)()
+        balance: BalanceResponse = getattr(client, operation.name)(extra_headers=args.extra_headers)
         if args.json:
-            print(json.dumps(balance.to_dict(), ensure_ascii=False, indent=2))
+            _print_json(balance.to_dict())
             return
         remain = "unlimited" if balance.unlimited_quota else balance.remain_balance
         print(f"{'remain':<12}{remain}\n{'used':<12}{balance.used_balance}")
@@ -88,9 +203,11 @@ def _balance_reader(operation: Operation) -> Callable[[Client, argparse.Namespac
 
 
 def _upload(client: Client, args: argparse.Namespace) -> None:
-    upload = client.upload_image(args.file, filename=args.filename, content_type=args.content_type)
+    upload = client.upload_image(
+        args.file, filename=args.filename, content_type=args.content_type, extra_headers=args.extra_headers
+    )
     if args.json:
-        print(json.dumps(upload.to_dict(), ensure_ascii=False, indent=2))
+        _print_json(upload.to_dict())
     else:
         print(upload.url)
 
@@ -98,9 +215,8 @@ def _upload(client: Client, args: argparse.Namespace) -> None:
 def _submitter(operation: Operation) -> Callable[[Client, argparse.Namespace], None]:
     def run(client: Client, args: argparse.Namespace) -> None:
         fields = {name: getattr(args, name) for name in request_fields(operation)}
-        _finish(
-            client, client.submit(operation.name, **fields), args, return_on_modal=operation.name != "modal"
-        )
+        submitted = client.submit(operation.name, extra_headers=args.extra_headers, **fields)
+        _finish(client, submitted, args, return_on_modal=operation.name != "modal")
 
     return run
 
@@ -111,7 +227,7 @@ def _finish(
     """Print the submit's answer, or with `--wait` the finished task."""
     if not args.wait:
         if args.json:
-            print(json.dumps(submitted.to_dict(), ensure_ascii=False))
+            _print_json(submitted.to_dict())
         else:
             print(f"{submitted.task_id} {submitted.status}")
         return
@@ -121,7 +237,9 @@ def _finish(
 
 
 def _wait_options(args: argparse.Namespace) -> WaitOptions:
-    wait = WaitOptions(timeout=args.timeout, on_progress=_progress_printer(sys.stderr))
+    wait = WaitOptions(
+        timeout=args.timeout, on_progress=_progress_printer(sys.stderr), extra_headers=args.extra_headers
+    )
     if args.interval is not None:
         wait["interval"] = args.interval
     return wait
@@ -129,7 +247,7 @@ def _wait_options(args: argparse.Namespace) -> WaitOptions:
 
 def _print_task(task: Task, *, as_json: bool) -> None:
     if as_json:
-        print(json.dumps(task.to_dict(), ensure_ascii=False, indent=2))
+        _print_json(task.to_dict())
         return
     rows: list[tuple[str, object]] = [("id", task.id), ("status", task.status)]
     if isinstance(task, MidjourneyTask):
@@ -141,7 +259,7 @@ def _print_task(task: Task, *, as_json: bool) -> None:
         rows += [("image", url) for url in _unified_urls(task)]
     for name, value in rows:
         if isinstance(value, str | int | float) and value != "":
-            print(f"{name:<12}{value}")
+            print(_printable(f"{name:<12}{value}"))
     if str(task.status) == "MODAL":
         print(f"task {task.id} waits for input: apimart modal {task.id} [--prompt ...] [--mask-url ...]")
 
@@ -237,11 +355,44 @@ def _summary(operation: Operation) -> str:
     return doc.split(". ")[0].removesuffix(".")
 
 
+def _add_globals(parser: argparse.ArgumentParser, suffix: str) -> None:
+    """The options accepted before and after the subcommand; those after land in `<name>_after`."""
+    group = parser.add_argument_group("global options (before or after the command)")
+    group.add_argument("--api-key", dest="api_key" + suffix, help=f"API key (default: ${ENV_API_KEY})")
+    group.add_argument(
+        "--base-url",
+        dest="base_url" + suffix,
+        help="API base URL (default: $APIMART_BASE_URL or api.apimart.ai)",
+    )
+    group.add_argument(
+        "--max-retries", dest="max_retries" + suffix, type=int, help="retries of a failed request (0: none)"
+    )
+    group.add_argument(
+        "--header",
+        dest="header" + suffix,
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="an extra HTTP header for every request (repeatable)",
+    )
+    group.add_argument(
+        "--json",
+        dest="json" + suffix,
+        action="store_true",
+        help="print JSON: the answer, or the error envelope",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="apimart", description="APIMart Midjourney tasks from the shell.")
-    parser.add_argument("--api-key", help="API key (default: $APIMART_API_KEY)")
-    parser.add_argument("--base-url", help="API base URL (default: $APIMART_BASE_URL or api.apimart.ai)")
-    parser.add_argument("--max-retries", type=int, help="retries of a failed request (0: none)")
+    parser = _Parser(
+        prog="apimart",
+        description="APIMart Midjourney tasks from the shell.",
+        epilog="exit status: 0 success, 1 task failed or cancelled, 2 usage, 3 authentication or"
+        " permission, 4 not found, 5 timeout, 6 network or server error, 7 request refused (400, 402, 422),"
+        " 130 interrupted",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _add_globals(parser, "")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(
@@ -249,7 +400,7 @@ def _parser() -> argparse.ArgumentParser:
     ) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text, description=text)
         sub.set_defaults(run=run)
-        sub.add_argument("--json", action="store_true", help="print the API's JSON")
+        _add_globals(sub, "_after")
         return sub
 
     def waiting(sub: argparse.ArgumentParser, *, flag: bool) -> None:

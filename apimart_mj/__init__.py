@@ -14,6 +14,7 @@ to_unified("IN_PROGRESS")                                                       
 ```
 """
 
+from importlib import metadata
 from pathlib import Path
 
 from ._custom_id import DIRECTIONS, HD_UPSCALE_OPERATIONS, JOB_OPERATIONS, CustomId, Family, hd_upscale_id
@@ -60,6 +61,12 @@ from ._versions import (
 SPEC_PATH = Path(__file__).with_name("openapi.yaml")
 """The contract, `openapi.yaml`, as shipped inside this package (in a checkout, a link to the file at the
 root of the repository)."""
+
+try:
+    __version__ = metadata.version("apimart-midjourney")
+    """The installed distribution's version (what `apimart --version` and `apimart-mock --version` say)."""
+except metadata.PackageNotFoundError:  # imported from a checkout that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "DEFAULT_VERSION",

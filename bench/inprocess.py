@@ -8,7 +8,9 @@ models) and the whole mock (auth, store, views).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from apimart_mj_client import AuthenticatedClient
@@ -37,9 +39,12 @@ class InProcessResult:
         return self.calls / self.seconds if self.seconds else 0.0
 
 
-def measure_in_process() -> InProcessResult:
-    """Alternate both GET views over a few dozen tasks for INPROCESS_SECONDS (or INPROCESS_MAX_CALLS)."""
-    transport = httpx.WSGITransport(app=create_app(MockConfig()))
+def measure_in_process(
+    make_transport: Callable[[Any], httpx.BaseTransport] = lambda app: httpx.WSGITransport(app=app),
+) -> InProcessResult:
+    """Alternate both GET views over a few dozen tasks for INPROCESS_SECONDS (or INPROCESS_MAX_CALLS),
+    through the transport `make_transport(app)` makes (default httpx's)."""
+    transport = make_transport(create_app(MockConfig()))
     with httpx.Client(transport=transport, base_url=_BASE) as control:
         ids = [
             control.post("/__mock/tasks", json={"account": _TOKEN, "status": status, "age": 10.0}).json()[

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .fixture import FixtureResult, fixture_checks, fixture_rows
 from .inprocess import InProcessResult
 from .machine import Machine
 from .settings import (
@@ -73,6 +74,7 @@ class Results:
     duration_s: int
     rounds: int
     load_average: list[str]
+    fixture: FixtureResult | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,8 @@ def verdicts(r: Results) -> list[Verdict]:
                 ip.per_second >= TARGET_INPROCESS and ip.wrong == 0,
             )
         )
+    if r.fixture:
+        out += [Verdict(*check) for check in fixture_checks(r.fixture)]
     for t in r.timed:
         if t.command == MAKE_TEST[1]:
             out.append(
@@ -190,6 +194,8 @@ def render_table(r: Results, verdict_list: list[Verdict]) -> str:
             f"| in-process: generated client → mock via httpx.WSGITransport | {ip.per_second:,.0f} calls/s "
             f"| — | — | {ip.wrong} / {ip.calls:,} | — | — | {mark} |"
         )
+    if r.fixture:
+        rows += fixture_rows(r.fixture, {name: v.mark for name, v in by_name.items()})
     for t in r.timed:
         status = "ok" if t.ok else f"**exit {t.returncode}**"
         rows.append(f"| {t.label}: wall time | {t.seconds:.1f} s | — | — | {status} | — | — | — |")

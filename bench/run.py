@@ -20,6 +20,8 @@ from pathlib import Path
 
 import httpx
 
+from .fixture import measure_fixture
+from .hardening import measure_hardening, render_hardening
 from .inprocess import InProcessResult, measure_in_process
 from .machine import describe_machine
 from .mix import build_mix, write_lua
@@ -86,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
         "--rounds", type=int, default=ROUNDS, help=f"rounds per server, order alternating (default {ROUNDS})"
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--no-hardening", action="store_true", help="skip issue 13's figures (bench/hardening.py)"
+    )
     return parser
 
 
@@ -147,12 +152,15 @@ def _run(args: argparse.Namespace) -> int:
     in_process: InProcessResult | None = max(
         (measure_in_process() for _ in range(args.rounds)), key=lambda r: r.per_second
     )
+    print("bench: the apimart_mock fixture's flow and the in-process transports ...", flush=True)
+    fixture = measure_fixture()
     timed: list[Timed] = []
     if not args.no_commands:
         for label, shell in (CONTRACT, CHECK_GENERATED, MAKE_TEST):
             print(f"bench: timing {label} ...", flush=True)
             timed.append(time_command(label, shell))
 
+    hardening = None if args.no_hardening else measure_hardening(args.duration, args.rounds)
     machine = describe_machine(
         {"prism": prism_version(), "wrk": wrk_version(wrk), "gunicorn": gunicorn_version()}
     )
@@ -171,6 +179,7 @@ def _run(args: argparse.Namespace) -> int:
         duration_s=args.duration,
         rounds=args.rounds,
         load_average=load_average,
+        fixture=fixture,
     )
     verdict_list = verdicts(results)
     table = render_table(results, verdict_list)
@@ -180,7 +189,8 @@ def _run(args: argparse.Namespace) -> int:
     for v in verdict_list:
         print(f"  {v.mark}  {v.name}: {v.measured} (target {v.threshold})")
     if not args.no_write:
-        write(REPORT, render_markdown(results, verdict_list, table))
+        extra = "" if hardening is None else "\n" + render_hardening(hardening)
+        write(REPORT, render_markdown(results, verdict_list, table) + extra)
         print(f"\nbench: wrote {REPORT.relative_to(ROOT)}")
     missed = [v for v in verdict_list if not v.passed]
     return 1 if args.strict and missed else 0

@@ -14,12 +14,15 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from .config import DEFAULT_RETENTION, MockConfig, ViewShape
+from apimart_mj import __version__
+
+from .config import DEFAULT_RETENTION, MAX_BODY_BYTES, Limits, MockConfig, ViewShape
 from .domain.lifecycle import SCENARIO_HELP
 from .http.app import create_app
 
 __all__ = ["main"]
 
+ADMIN_TOKEN_VARIABLE = "APIMART_MOCK_ADMIN_TOKEN"
 _EPILOG = (
     "scenarios (request header X-Mock-Scenario on any submit; X-Mock-Fail-Reason sets the reason):\n"
     + "\n".join(f"  {scenario:<22} {text}" for scenario, text in SCENARIO_HELP.items())
@@ -46,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="apimart-mock", description="Mock of the APIMart Midjourney task API."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser(
         "serve",
@@ -70,7 +74,12 @@ def _parser() -> argparse.ArgumentParser:
     add("--frozen", action="store_true", help="start with the clock frozen (advance it via /__mock/clock)")
     add("--retention", type=float, default=DEFAULT_RETENTION, help="seconds a task is kept (default 3 days)")
     add("--api-key", action="append", default=[], help="allow only this bearer token (repeatable)")
-    add("--admin-token", help="require X-Mock-Admin-Token on /__mock/")
+    add(
+        "--admin-token",
+        default=os.environ.get(ADMIN_TOKEN_VARIABLE),
+        help=f"require X-Mock-Admin-Token on /__mock/ (default: ${ADMIN_TOKEN_VARIABLE}, which, unlike"
+        " this flag, does not show in `ps`)",
+    )
     add("--control-from-anywhere", action="store_true", help="serve /__mock/ to non-loopback clients too")
     add("--public-url", help="base URL of the image URLs handed out (default: the request's host)")
     add("--rate-limit", type=float, help="requests per second per account (default: no limit)")
@@ -81,12 +90,49 @@ def _parser() -> argparse.ArgumentParser:
         help="every account's starting balance; a submit costing more than is left answers 402"
         " (default: unlimited)",
     )
+    add("--journal", help="path prefix of the request journal's files (default: beside the store)")
+    _add_limits(serve)
     add(
         "--reject-unknown-fields",
         action="store_true",
         help="answer 400 to a body field the spec does not name (default: ignore it, as the service does)",
     )
     return parser
+
+
+_LIMIT_FLAGS = {
+    "metadata_bytes": ("--max-metadata-bytes", "bytes of a submit's metadata as JSON"),
+    "metadata_depth": ("--max-metadata-depth", "nesting levels of a submit's metadata"),
+    "image_urls": ("--max-image-urls", "entries of image_urls"),
+    "image_url_chars": ("--max-image-url-chars", "characters of one image URL or data URI"),
+    "prompt_chars": ("--max-prompt-chars", "characters of a prompt"),
+    "journal_bytes": ("--journal-max-bytes", "bytes of the request journal (the oldest entries go, counted)"),
+    "journal_body_bytes": ("--journal-body-bytes", "bytes of each request body the journal keeps"),
+}
+"""The `Limits` fields as flags; a submit past one answers 400 (the body past --max-body-bytes 413)."""
+
+
+def _add_limits(serve: argparse.ArgumentParser) -> None:
+    limits = serve.add_argument_group("limits (a submit past one answers 400 in the error envelope)")
+    defaults = Limits()
+    for name, (flag, text) in _LIMIT_FLAGS.items():
+        default = getattr(defaults, name)
+        limits.add_argument(
+            flag, dest=name, type=_positive, default=default, help=f"{text} (default {default})"
+        )
+    limits.add_argument(
+        "--max-body-bytes",
+        metavar="N",
+        type=_positive,
+        default=MAX_BODY_BYTES,
+        help=f"bytes of a request body, 413 above (default {MAX_BODY_BYTES})",
+    )
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return int(text)
 
 
 def _amount(text: str) -> float:
@@ -116,6 +162,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         control_from_anywhere=args.control_from_anywhere,
         reject_unknown_fields=args.reject_unknown_fields,
         balance=args.balance,
+        journal=args.journal,
+        max_body_bytes=args.max_body_bytes,
+        limits=Limits(**{name: getattr(args, name) for name in _LIMIT_FLAGS}),
     )
     options = {
         "bind": f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}",

@@ -9,11 +9,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["DEFAULT_RETENTION", "MockConfig", "ViewShape"]
+__all__ = ["DEFAULT_RETENTION", "Limits", "MockConfig", "ViewShape"]
 
 DEFAULT_RETENTION = 3 * 24 * 3600.0
 MAX_BODY_BYTES = 10 * 17_000_000 + 1_000_000
 """The spec allows ten reference images of up to 17 MB (base64) each in one imagine body."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may store or cost, and how much of it the journal keeps (`--help` lists each;
+    the spec's own limits on prompts and images are the ceilings: these may only lower them)."""
+
+    metadata_bytes: int = 16 * 1024
+    """`metadata` as compact JSON, at most (400 above)."""
+    metadata_depth: int = 16
+    """Nesting of `metadata` (an object or a list in it is one level deeper), at most (400 above)."""
+    image_urls: int = 10
+    """Entries of `image_urls`, at most (400 above; the spec allows 10)."""
+    image_url_chars: int = 17_000_000
+    """Characters of one image URL or data URI, at most (400 above; the spec allows 17,000,000)."""
+    prompt_chars: int = 8192
+    """Characters of a prompt, at most (400 above; the spec allows 8192)."""
+    journal_bytes: int = 64 * 1024 * 1024
+    """The request journal, at most about this many bytes: the oldest entries go first, counted."""
+    journal_body_bytes: int = 2048
+    """Bytes of each request body the journal keeps."""
 
 
 class ViewShape(StrEnum):
@@ -32,7 +53,9 @@ class MockConfig:
     request's own host when None). `frozen_at` starts the clock frozen at that clock time. Request bodies
     may carry fields the spec does not name (ignored, as the service does) unless
     `reject_unknown_fields`. `balance` is every account's starting balance (None: unlimited, the
-    balance endpoints then say `remain_balance: -1` while `used_balance` still counts).
+    balance endpoints then say `remain_balance: -1` while `used_balance` still counts). `journal` is
+    where the request journal's files go (beside the store when None); `limits` bound what one request
+    may store or cost.
     """
 
     store: str | None = None
@@ -49,3 +72,5 @@ class MockConfig:
     max_body_bytes: int = MAX_BODY_BYTES
     reject_unknown_fields: bool = False
     balance: float | None = None
+    journal: str | None = None
+    limits: Limits = Limits()

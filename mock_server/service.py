@@ -12,6 +12,7 @@ State lives behind the `Store` interface, never here.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 from collections.abc import Callable
@@ -37,9 +38,10 @@ from apimart_mj import (
 )
 
 from .clock import ClockState
-from .domain.accounts import INSUFFICIENT_BALANCE, Balance, price
-from .domain.errors import Forbidden, InvalidRequest, NotFound, PaymentRequired, Rejected
+from .domain.accounts import INSUFFICIENT_BALANCE, Balance, account_named, price
+from .domain.errors import Forbidden, InvalidRequest, NotFound, PaymentRequired, RateLimited, Rejected
 from .domain.inputs import Inputs, prompt_of
+from .domain.journal import JournalPage, RequestMatcher
 from .domain.lifecycle import (
     MODAL_TIMING,
     TIMEOUT_AFTER,
@@ -54,7 +56,7 @@ from .domain.task import Task, new_job_hash, new_task_id
 from .domain.uploads import Upload, new_upload
 from .domain.values import MAX_SECONDS, number
 from .faults import Fault
-from .store import JournalEntry, Settings, Store, Write
+from .store import JournalEntry, Settings, Store, Write, task_cursor
 
 __all__ = ["DEFAULT_FAIL_REASON", "MockService", "Submission"]
 
@@ -63,6 +65,14 @@ UNSUPPORTED_IMAGE = "Unsupported image format: send a JPEG, PNG, WebP or GIF fil
 KEPT_UPLOAD_BYTES = 256 * 1024 * 1024
 """Uploads kept at most, all together; the oldest go first (a shared mock must not grow without end)."""
 _STATUSES = ("NOT_START", "SUBMITTED", "IN_PROGRESS", "MODAL", "SUCCESS", "FAILURE")
+EXPIRED = "EXPIRED"
+"""How the control API lists a task past retention (the API answers 404 for it)."""
+_TRIES = 3
+"""Attempts of a submit whose new id was taken: a reset restarted the sequence while it ran."""
+
+
+class _IdTaken(Exception):
+    """The id drawn for a new record is taken (a reset ran meanwhile): draw again."""
 
 
 @dataclass(frozen=True)
@@ -99,11 +109,16 @@ class MockService:
         """What every request reads first: the clock and which optional checks are on."""
         return self.store.settings()
 
-    def get(self, account: str, task_id: str, now: float) -> Task:
-        """The caller's task; 404 when unknown or past retention, 403 when another account's."""
+    def task(self, task_id: str, now: float) -> Task:
+        """Any account's task (control API); 404 when unknown or past retention."""
         task = self.store.task(task_id)
         if task is None or task.expired(now, self.retention):
             raise NotFound(f"task {task_id} not found")
+        return task
+
+    def get(self, account: str, task_id: str, now: float) -> Task:
+        """The caller's task; 404 when unknown or past retention, 403 when another account's."""
+        task = self.task(task_id, now)
         if task.account != account:
             raise Forbidden("You do not have permission to access this task")
         return task
@@ -113,6 +128,11 @@ class MockService:
         self, operation: Operation, account: str, now: float, inputs: Inputs, submission: Submission
     ) -> Task:
         """Run a submit operation of the table; what it needs as a parent picks the rule."""
+        return _retried(lambda: self._submit(operation, account, now, inputs, submission))
+
+    def _submit(
+        self, operation: Operation, account: str, now: float, inputs: Inputs, submission: Submission
+    ) -> Task:
         if operation.parent is Parent.NONE:
             return self._generate(operation, account, now, inputs, submission)
         if operation.parent is Parent.BUTTON:
@@ -205,8 +225,11 @@ class MockService:
 
     def _charged(self, task: Task, now: float) -> Task:
         """Store a submitted task if its account can pay for it; 402 (nothing stored) otherwise."""
-        if not self.store.add_task(task, balance=self._starting_balance(task.account), now=now):
+        written = self.store.add_task(task, balance=self._starting_balance(task.account), now=now)
+        if written is Write.OVER_BALANCE:
             raise PaymentRequired(INSUFFICIENT_BALANCE)
+        if written is Write.TAKEN:
+            raise _IdTaken()
         return task
 
     # ---- balance ----
@@ -214,9 +237,12 @@ class MockService:
         """The account's balance at clock time `now`: charges subtracted, refunds given back."""
         return Balance(used=self.store.used_balance(account, now), starting=self._starting_balance(account))
 
-    def set_balance(self, account: str, amount: float | None) -> None:
-        """The account's starting balance from now on (`inf`: unlimited; None: the server's default)."""
-        self.store.set_starting_balance(account, amount)
+    def set_balance(self, account: str, amount: float | None) -> str:
+        """The account's (a token or an account id) starting balance from now on (`inf`: unlimited; None:
+        the server's default); returns the account id."""
+        owner = account_named(account)
+        self.store.set_starting_balance(owner, amount)
+        return owner
 
     def _starting_balance(self, account: str) -> float | None:
         own = self.store.starting_balance(account)
@@ -257,10 +283,14 @@ class MockService:
         self.store.reset(clock, rate_limit)
 
     def create_directly(self, now: float, body: dict[str, Any]) -> Task:
-        """A task for any account, in any status, `age` seconds old (control API)."""
+        """A task for any account (a token or an account id), in any status, `age` seconds old (control
+        API)."""
+        return _retried(lambda: self._create_directly(now, body))
+
+    def _create_directly(self, now: float, body: dict[str, Any]) -> Task:
         account, status, action, age = (body.get(k) for k in ("account", "status", "action", "age"))
-        status = status or "SUCCESS"
-        action = action or ("INPAINT" if status == "MODAL" else "IMAGINE")
+        status = "SUCCESS" if status is None else status
+        action = ("INPAINT" if status == "MODAL" else "IMAGINE") if action is None else action
         age = 0 if age is None else age
         actions = [op.action for op in _creatable()]
         if not isinstance(account, str) or not account:
@@ -275,21 +305,59 @@ class MockService:
         prompt = body.get("prompt", "a cat sitting on a windowsill")
         if not isinstance(prompt, str):
             raise InvalidRequest("prompt must be a string")
+        if not isinstance(body.get("fail_reason", ""), str | None):
+            raise InvalidRequest("fail_reason must be a string")
         shape = Shape.of(by_action(action).result)
         outcome = Outcome.FAILURE if status == "FAILURE" else Outcome.SUCCESS
         reason = str(body.get("fail_reason") or DEFAULT_FAIL_REASON) if outcome is Outcome.FAILURE else None
         tiles = shape.tiles
         normal = normal_timing("IMAGINE")  # long enough phases for any status at any age
         plan = _Plan(timing_reaching(status, age, normal), outcome, reason, tiles)
-        task = self._new_task(account, now - age, self._rng(), action, shape, prompt, plan, Inputs(), None)
-        self.store.add_task(task)
+        task = self._new_task(
+            account_named(account), now - age, self._rng(), action, shape, prompt, plan, Inputs(), None
+        )
+        if self.store.add_task(task) is Write.TAKEN:
+            raise _IdTaken()
         return task
 
-    def tasks(self, account: str | None = None) -> list[Task]:
-        return self.store.tasks(account)
+    def tasks(
+        self,
+        now: float,
+        *,
+        account: str | None = None,
+        status: str | None = None,
+        limit: int,
+        cursor: str | None,
+        newest: bool = False,
+    ) -> tuple[list[Task], str | None]:
+        """A page of tasks in creation order, or `newest` first (of an account, in a status: EXPIRED
+        past retention) and the cursor of the next page (None: the last)."""
+        if status is not None and status not in (*_STATUSES, EXPIRED):
+            raise InvalidRequest(f"status must be one of {', '.join((*_STATUSES, EXPIRED))}")
+        if account == "":
+            raise InvalidRequest("account must not be empty")
+        owner = None if account is None else account_named(account)
+        found: list[Task] = []
+        while True:
+            batch = self.store.tasks(owner, after=cursor, limit=limit + 1, newest=newest)
+            for task in batch:
+                if status is None or self.status_of(task, now) == status:
+                    if len(found) == limit:
+                        return found, task_cursor(found[-1])
+                    found.append(task)
+            if len(batch) <= limit:
+                return found, None
+            cursor = task_cursor(batch[-1])
+
+    def status_of(self, task: Task, now: float) -> str:
+        """A task's status as the control API lists it: EXPIRED past retention."""
+        return EXPIRED if task.expired(now, self.retention) else task.at(now).status
 
     def add_fault(self, body: dict[str, Any]) -> Fault:
-        return self.store.add_fault(Fault.from_request(0, body))
+        fault = Fault.from_request(0, body)
+        if fault.account is not None:
+            fault = replace(fault, account=account_named(fault.account))
+        return self.store.add_fault(fault)
 
     def faults(self) -> list[Fault]:
         return self.store.faults()
@@ -312,10 +380,19 @@ class MockService:
         return self.store.count_request(account, int(now)) > limit
 
     def record(self, entry: JournalEntry) -> None:
-        self.store.record(entry)
+        """Journal one request. When the store cannot (a full disk), the entry is lost and the answer
+        goes out anyway: a journal is a test aid, never a reason to fail the API."""
+        with contextlib.suppress(OSError):
+            self.store.record(entry)
 
-    def journal(self, account: str | None = None, path: str | None = None) -> list[JournalEntry]:
-        return self.store.journal(account, path)
+    def journal(self, matcher: RequestMatcher, *, limit: int, cursor: str | None) -> JournalPage:
+        return self.store.journal(matcher, limit=limit, cursor=cursor)
+
+    def newest_requests(self, matcher: RequestMatcher, *, limit: int) -> JournalPage:
+        return self.store.newest_requests(matcher, limit=limit)
+
+    def count_requests(self, matcher: RequestMatcher) -> int:
+        return self.store.count_requests(matcher)
 
     def clear_journal(self) -> None:
         self.store.clear_journal()
@@ -414,6 +491,19 @@ class MockService:
             metadata=dict(inputs.metadata),
             version=version,
         )
+
+
+def _retried(make: Callable[[], Task]) -> Task:
+    """`make()`, again while the id it drew is taken (each try draws a new sequence number)."""
+    for _ in range(_TRIES - 1):
+        try:
+            return make()
+        except _IdTaken:
+            continue
+    try:
+        return make()
+    except _IdTaken:
+        raise RateLimited("The server was reset while this request ran; please try again", 1) from None
 
 
 def _creatable() -> list[Operation]:

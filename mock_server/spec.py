@@ -1,16 +1,29 @@
-"""The contract the mock serves, loaded once from the `openapi.yaml` the shared package `apimart_mj` ships."""
+"""The contract the mock serves, loaded once from the `openapi.yaml` the shared package `apimart_mj` ships,
+and the control API's own document (`assets/control-openapi.yaml`)."""
 
 from __future__ import annotations
 
 import json
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from apimart_mj import SPEC_PATH
 
-__all__ = ["SPEC_PATH", "load_spec", "spec_json"]
+__all__ = [
+    "CONTROL_SPEC_PATH",
+    "DASHBOARD_PATH",
+    "SPEC_PATH",
+    "control_spec_json",
+    "load_control_spec",
+    "load_spec",
+    "spec_json",
+]
+
+CONTROL_SPEC_PATH = Path(__file__).parent / "assets" / "control-openapi.yaml"
+DASHBOARD_PATH = Path(__file__).parent / "assets" / "dashboard.html"
 
 
 @cache
@@ -25,3 +38,16 @@ def load_spec() -> dict[str, Any]:
 def spec_json() -> bytes:
     """The spec as JSON, for `GET /openapi.json`."""
     return json.dumps(load_spec()).encode()
+
+
+@cache
+def load_control_spec() -> dict[str, Any]:
+    """The control API's OpenAPI document (shared, do not mutate)."""
+    spec: dict[str, Any] = yaml.safe_load(CONTROL_SPEC_PATH.read_text(encoding="utf-8"))
+    return spec
+
+
+@cache
+def control_spec_json() -> bytes:
+    """The control API's document as JSON, for `GET /__mock/openapi.json`."""
+    return json.dumps(load_control_spec()).encode()

@@ -18,10 +18,13 @@ def test_task_lifecycle(target: Target) -> None:
         pytest.skip(f"{target.name}: no tasks to follow: set APIMART_TASK_IDS or APIMART_ALLOW_SPEND=1")
     run_state_machine_as_test(machine_for(target), settings=settings_for(target))
     if target.white_box:  # the journal shows what the machine reached
-        sent = {
-            (entry["method"], entry["path"])
-            for entry in target.control("GET", "/__mock/requests")["requests"]
-        }
+        sent: set[tuple[str, str]] = set()
+        page = target.control("GET", "/__mock/requests?limit=1000")
+        while True:  # the journal comes in pages
+            sent |= {(entry["method"], entry["path"]) for entry in page["requests"]}
+            if page["next_cursor"] is None:
+                break
+            page = target.control("GET", f"/__mock/requests?limit=1000&cursor={page['next_cursor']}")
         routes = {
             (route.method, route.path) for op in OPERATIONS for route in op.routes if "{" not in route.path
         }

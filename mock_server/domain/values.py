@@ -20,7 +20,8 @@ MAX_SECONDS = 10 * 365.25 * 24 * 3600
 def number(value: Any, name: str, *, minimum: float, maximum: float, integer: bool = False) -> float:
     """`value` as a number from `minimum` to `maximum` (an int when `integer`), else 400 naming `name`."""
     kind = "a whole number" if integer else "a number"
-    if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())  # 2.0 is JSON's 2
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not whole):
         raise InvalidRequest(f"{name} must be {kind} from {minimum:g} to {maximum:g}")
     try:
         checked = float(value)

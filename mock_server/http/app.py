@@ -31,7 +31,9 @@ def create_app(config: MockConfig | None = None, *, real_time: Callable[[], floa
     config = config or MockConfig()
     app = Flask("mock_server")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
-    store = open_store(config.store or _private_store(app))
+    store = open_store(
+        config.store or _private_store(app), journal=config.journal, journal_bytes=config.limits.journal_bytes
+    )
     clock = ClockState.start(real_time(), speed=config.speed, frozen_at=config.frozen_at)
     store.initialize(clock, config.rate_limit)
     service = MockService(store, seed=config.seed, retention=config.retention, balance=config.balance)

@@ -15,11 +15,15 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from ..clock import ClockState
-from ..domain.errors import InvalidRequest
+from ..domain.accounts import account_named
+from ..domain.errors import InvalidRequest, NotFound
+from ..domain.journal import DEFAULT_PAGE, MAX_PAGE, RequestMatcher
 from ..domain.values import MAX_SECONDS, number
+from ..service import EXPIRED
+from ..spec import DASHBOARD_PATH, control_spec_json
 from .context import json_response, media_url, mock, now
-from .validation import read_json_object
-from .views import balance_view, midjourney_view
+from .validation import check_task_id, read_json_object
+from .views import balance_view, midjourney_view, unified_view
 
 __all__ = ["blueprint"]
 
@@ -27,6 +31,18 @@ MAX_CLOCK = 1e10
 """The latest clock time a freeze may set (Unix seconds, year 2286): far enough, and still finite."""
 
 blueprint = Blueprint("control", __name__, url_prefix="/__mock")
+
+
+@blueprint.get("/")
+def dashboard() -> Response:
+    """The dashboard: one HTML page, no external assets, refreshed live from this API."""
+    return Response(DASHBOARD_PATH.read_bytes(), mimetype="text/html")
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> Response:
+    """This API's own OpenAPI document (the public API's is `/openapi.json`)."""
+    return Response(control_spec_json(), mimetype="application/json")
 
 
 # ---- clock ----
@@ -89,34 +105,72 @@ def create_task() -> Response:
 
 @blueprint.get("/tasks")
 def list_tasks() -> Response:
-    tasks = mock().service.tasks(request.args.get("account"))
+    """A page of tasks (`limit`, `cursor`), of one `account` (token or id), in one `status`; `charged`
+    is what this page's tasks cost now."""
+    limit, cursor = _page()
+    args = request.args
+    tasks, next_cursor = mock().service.tasks(
+        now(),
+        account=args.get("account"),
+        status=args.get("status"),
+        limit=limit,
+        cursor=cursor,
+        newest=_newest_first(),
+    )
     at = now()
     charged = round(sum(task.at(at).quota for task in tasks), 6)
-    return json_response({"tasks": [_summary(task, media_url()) for task in tasks], "charged": charged})
+    summaries = [_summary(task, media_url()) for task in tasks]
+    return json_response({"tasks": summaries, "charged": charged, "next_cursor": next_cursor})
+
+
+@blueprint.get("/tasks/<task_id>/<view>")
+def task_view(task_id: str, view: str) -> Response:
+    """One task's `midjourney` or `unified` view, whoever owns it (the dashboard links here)."""
+    state = mock()
+    task = state.service.task(check_task_id(task_id), now())
+    if view == "midjourney":
+        return json_response(midjourney_view(task, task.at(now()), media_url(), state.config.shape))
+    if view == "unified":
+        return json_response(unified_view(task, task.at(now()), media_url()))
+    raise NotFound("views: midjourney, unified")
 
 
 def _summary(task: Any, base: str) -> dict[str, Any]:
-    view = midjourney_view(task, task.at(now()), base, mock().config.shape)
-    return {"account": task.account, "parent_id": task.parent_id, "job_hash": task.job_hash, **view}
+    """A task as the control API lists it: the MJ view, its account id and parent, and EXPIRED (with
+    `expired`) once past retention."""
+    state = mock()
+    view = midjourney_view(task, task.at(now()), base, state.config.shape)
+    status = state.service.status_of(task, now())
+    expired = {"status": status, "expired": True} if status == EXPIRED else {"expired": False}
+    owner = {
+        "account": task.account,
+        "parent_id": task.parent_id,
+        "job_hash": task.job_hash,
+        "age": round(now() - task.created_at, 3),
+    }
+    return {**owner, **view, **expired}
 
 
 # ---- balances ----
 @blueprint.post("/balance")
 def set_balance() -> Response:
-    """`{"account": "sk-...", "amount": 5}` sets that account's starting balance; `"amount": null` puts
-    it back to the server's `--balance`, `"unlimited": true` lifts its limit."""
+    """`{"account": "sk-...", "amount": 5}` sets that account's (token or id) starting balance;
+    `"amount": null` puts it back to the server's `--balance`, `"unlimited": true` lifts its limit."""
     body = _json()
     account = body.get("account")
     if not isinstance(account, str) or not account:
         raise InvalidRequest("account is required")
     amount = body.get("amount")
-    if body.get("unlimited") is True:
+    unlimited = body.get("unlimited", False)
+    if not isinstance(unlimited, bool):
+        raise InvalidRequest("unlimited must be true or false")
+    if unlimited:
         amount = math.inf
     elif amount is not None:
         amount = number(amount, "amount", minimum=0, maximum=1e12)
     state = mock()
-    state.service.set_balance(account, amount)
-    return json_response({"account": account, **balance_view(state.service.balance_of(account, now()))})
+    owner = state.service.set_balance(account, amount)
+    return json_response({"account": owner, **balance_view(state.service.balance_of(owner, now()))})
 
 
 # ---- faults and rate limit ----
@@ -153,8 +207,29 @@ def set_rate_limit() -> Response:
 # ---- journal ----
 @blueprint.get("/requests")
 def journal() -> Response:
-    entries = mock().service.journal(request.args.get("account"), request.args.get("path"))
-    return json_response({"requests": [asdict(entry) for entry in entries]})
+    """A page of the journal (`limit`, `cursor`), oldest first, of the requests the query's matcher
+    fields select; `dropped` counts the entries the cap has dropped."""
+    limit, cursor = _page()
+    fields = {k: v for k, v in request.args.items() if k not in ("limit", "cursor", "order")}
+    matcher = RequestMatcher.from_fields(fields, account_named)
+    if _newest_first():  # the dashboard's recent requests: the newest page only (no cursor)
+        page = mock().service.newest_requests(matcher, limit=limit)
+    else:
+        page = mock().service.journal(matcher, limit=limit, cursor=cursor)
+    return json_response(
+        {
+            "requests": [asdict(entry) for entry in page.entries],
+            "next_cursor": page.next_cursor,
+            "dropped": page.dropped,
+        }
+    )
+
+
+@blueprint.post("/requests/count")
+def count_requests() -> Response:
+    """How many journaled requests the JSON matcher selects (WireMock's request verification)."""
+    matcher = RequestMatcher.from_fields(_json(), account_named)
+    return json_response({"count": mock().service.count_requests(matcher)})
 
 
 @blueprint.delete("/requests")
@@ -165,3 +240,21 @@ def clear_journal() -> Response:
 
 def _json() -> dict[str, Any]:
     return read_json_object(request)
+
+
+def _newest_first() -> bool:
+    order = request.args.get("order", "oldest")
+    if order not in ("oldest", "newest"):
+        raise InvalidRequest("order must be oldest or newest")
+    return order == "newest"
+
+
+def _page() -> tuple[int, str | None]:
+    """The `limit` (1 to MAX_PAGE, DEFAULT_PAGE when absent) and `cursor` of a listing."""
+    text = request.args.get("limit")
+    limit = DEFAULT_PAGE
+    if text is not None:
+        if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+            raise InvalidRequest(f"limit must be a whole number from 1 to {MAX_PAGE}")
+        limit = int(text)
+    return limit, request.args.get("cursor")

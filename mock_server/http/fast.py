@@ -22,9 +22,8 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from ..domain.accounts import authenticate
 from ..domain.errors import MockError
-from ..store import JournalEntry
 from .context import EXTENSION, MockState, media_base
-from .pipeline import WORKER_HEADER
+from .pipeline import WORKER_HEADER, journal_entry
 from .validation import TASK_ID
 from .views import error_body, midjourney_view, unified_view
 
@@ -79,7 +78,7 @@ class FastTaskGets:
             return self.flask_wsgi(environ, start_response)
         data = json.dumps(body).encode()
         worker = os.getpid()
-        state.service.record(JournalEntry(now, "GET", path, account, status, worker))
+        state.service.record(journal_entry(environ, now, account, status, state.config.limits))
         start_response(
             f"{status} {HTTP_STATUS_CODES[status].upper()}",  # Werkzeug's status line, byte for byte
             [

@@ -8,6 +8,7 @@ below Flask, by `DropConnection`, since it must not produce any response at all.
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
 import socket
@@ -19,13 +20,23 @@ from flask import Flask, Response, g, request
 
 from apimart_mj import OPERATIONS
 
+from ..config import Limits
 from ..domain.accounts import authenticate
 from ..domain.errors import BadGateway, Forbidden, RateLimited, ServerError, Unauthenticated
 from ..faults import Fault, FaultKind, drifted
 from ..store import JournalEntry
 from .context import mock
+from .validation import BODY_KEY
 
-__all__ = ["API_PREFIX", "CONTROL_PREFIX", "DROP_KEY", "WORKER_HEADER", "DropConnection", "init_app"]
+__all__ = [
+    "API_PREFIX",
+    "CONTROL_PREFIX",
+    "DROP_KEY",
+    "WORKER_HEADER",
+    "DropConnection",
+    "init_app",
+    "journal_entry",
+]
 
 API_PREFIX = "/v1/"
 API_PATHS = frozenset(
@@ -33,9 +44,19 @@ API_PATHS = frozenset(
 )
 """The API's paths outside `/v1/` (the legacy balance paths)."""
 CONTROL_PREFIX = "/__mock/"
+DASHBOARD_PATH = CONTROL_PREFIX
 DROP_KEY = "apimart_mock.drop"
 _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 WORKER_HEADER = "X-Mock-Worker"
+_JOURNALED_HEADERS = {
+    "CONTENT_TYPE": "Content-Type",
+    "HTTP_USER_AGENT": "User-Agent",
+    "HTTP_X_MOCK_SCENARIO": "X-Mock-Scenario",
+    "HTTP_X_MOCK_FAIL_REASON": "X-Mock-Fail-Reason",
+    "HTTP_IDEMPOTENCY_KEY": "Idempotency-Key",
+}
+"""The request headers the journal keeps (besides Authorization, kept redacted), each cut at 256."""
+_HEADER_CHARS = 256
 
 
 def init_app(app: Flask) -> None:
@@ -71,7 +92,11 @@ def _guard_control() -> None:
     config = mock().config
     if not config.control_from_anywhere and request.remote_addr not in _LOOPBACK:
         raise Forbidden("The control API answers loopback clients only")
-    if config.admin_token is not None and request.headers.get("X-Mock-Admin-Token") != config.admin_token:
+    if request.path == DASHBOARD_PATH:  # static HTML holding no state: it asks for the token itself
+        return
+    if config.admin_token is not None and not hmac.compare_digest(
+        request.headers.get("X-Mock-Admin-Token", "").encode(), config.admin_token.encode()
+    ):
         raise Unauthenticated("X-Mock-Admin-Token is missing or wrong")
 
 
@@ -105,10 +130,37 @@ def _after(response: Response) -> Response:
     worker = os.getpid()
     if not request.path.startswith(CONTROL_PREFIX) and "now" in g:
         status = 0 if request.environ.get(DROP_KEY) else response.status_code
-        entry = JournalEntry(g.now, request.method, request.path, g.get("account"), status, worker)
-        mock().service.record(entry)
+        state = mock()
+        entry = journal_entry(request.environ, g.now, g.get("account"), status, state.config.limits)
+        state.service.record(entry)
     response.headers[WORKER_HEADER] = str(worker)
     return response
+
+
+def journal_entry(
+    environ: dict[str, Any], now: float, account: str | None, status: int, limits: Limits
+) -> JournalEntry:
+    """The journal entry of one request, from its WSGI environ: the chosen headers (the bearer token
+    replaced by `[redacted]`: the entry names the account by its id) and the body's first bytes."""
+    headers = {
+        name: environ[key][:_HEADER_CHARS] for key, name in _JOURNALED_HEADERS.items() if environ.get(key)
+    }
+    if environ.get("HTTP_AUTHORIZATION"):
+        headers["Authorization"] = "[redacted]"
+    body: bytes = environ.get(BODY_KEY, b"")
+    length = str(environ.get("CONTENT_LENGTH") or "")
+    return JournalEntry(
+        now,
+        environ["REQUEST_METHOD"],
+        environ.get("PATH_INFO", ""),
+        account,
+        status,
+        os.getpid(),
+        query=environ.get("QUERY_STRING", "")[:_HEADER_CHARS],
+        headers=headers,
+        body=body[: limits.journal_body_bytes].decode(errors="replace"),
+        body_bytes=len(body) or (int(length) if length.isdigit() else 0),
+    )
 
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]

@@ -1,4 +1,4 @@
-"""Unauthenticated resources: the spec (`/openapi.json`) and the media the mock hands out."""
+"""Unauthenticated resources: the spec (`/openapi.json`), the health check and the media handed out."""
 
 from __future__ import annotations
 
@@ -16,6 +16,12 @@ blueprint = Blueprint("public", __name__)
 @blueprint.get("/openapi.json")
 def openapi() -> Response:
     return Response(spec_json(), mimetype="application/json")
+
+
+@blueprint.get("/healthz")
+def healthz() -> Response:
+    """Cheap and unauthenticated: answering at all means the store's settings row was just read."""
+    return Response('{"status":"ok"}', mimetype="application/json")
 
 
 @blueprint.get("/images/<name>")

@@ -15,6 +15,7 @@ from apimart_mj import Operation, submits
 from ..domain.errors import InvalidRequest
 from ..domain.inputs import Inputs
 from ..domain.lifecycle import Scenario
+from ..domain.limits import check_submit
 from ..service import Submission
 from .context import account, json_response, mock, now
 from .validation import read_json_object
@@ -30,8 +31,10 @@ _FAIL_REASON_LIMIT = 500
 
 
 def _submit(operation: Operation) -> Response:
-    body = mock().validators.check(str(operation.request), read_json_object(request), operation.cli_name)
-    task = mock().service.submit(operation, account(), now(), Inputs.from_body(body), _submission())
+    state = mock()
+    body = state.validators.check(str(operation.request), read_json_object(request), operation.cli_name)
+    check_submit(body, state.config.limits)
+    task = state.service.submit(operation, account(), now(), Inputs.from_body(body), _submission())
     return json_response(submitted(task))
 
 

@@ -13,6 +13,7 @@ from apimart_mj import Kind, of_kind
 from ..domain.errors import InvalidRequest, TooLarge
 from ..domain.uploads import MAX_UPLOAD_BYTES, UPLOAD_PATH
 from .context import account, json_response, media_url, mock, now
+from .validation import readable
 
 __all__ = ["blueprint"]
 
@@ -26,7 +27,7 @@ def _upload() -> Response:
     request.max_content_length = MAX_UPLOAD_BYTES + _MULTIPART_OVERHEAD
     if request.mimetype != "multipart/form-data":
         raise InvalidRequest(MISSING_FILE)
-    sent = request.files.get("file")
+    sent = readable(lambda: request.files.get("file"))
     if sent is None:
         raise InvalidRequest(MISSING_FILE)
     data = sent.stream.read(MAX_UPLOAD_BYTES + 1)

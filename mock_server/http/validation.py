@@ -9,24 +9,37 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from flask import Request
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..domain.errors import InvalidRequest
 from ..spec import load_spec
 
-__all__ = ["BodyValidators", "check_language", "check_task_id", "read_json_object"]
+__all__ = [
+    "BODY_KEY",
+    "BodyValidators",
+    "check_language",
+    "check_task_id",
+    "read_body",
+    "read_json_object",
+    "readable",
+]
 
+T = TypeVar("T")
 _SPEC_URI = "urn:apimart:openapi"
 TASK_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 """The spec's TaskIdValue: an id outside it is a 400 and never looked up."""
 _LANGUAGES = ("zh", "en", "ko", "ja")
 _MESSAGE_LIMIT = 200
+BODY_KEY = "apimart_mock.body"
+"""Where `read_body` leaves the body it read, for the journal."""
 
 
 def check_task_id(task_id: str) -> str:
@@ -42,16 +55,40 @@ def check_language(request: Request) -> None:
         raise InvalidRequest(f"language must be one of {', '.join(_LANGUAGES)}")
 
 
+def read_body(request: Request) -> bytes:
+    """The raw request body (kept for the journal); 400 when it cannot be read."""
+    data = readable(lambda: request.get_data(cache=False))
+    request.environ[BODY_KEY] = data
+    return data
+
+
+def readable(read: Callable[[], T]) -> T:
+    """`read()` of the request body; 400 when the body cannot be read, such as a chunked body whose
+    framing is broken (each WSGI server raises its own error type for that, so any error of the read
+    counts; 413 above the body size limit stays Werkzeug's)."""
+    try:
+        return read()
+    except RequestEntityTooLarge:
+        raise
+    except Exception:
+        raise InvalidRequest("Request body could not be read (broken chunked encoding?)") from None
+
+
 def read_json_object(request: Request) -> dict[str, Any]:
     """The request body as a JSON object; 400 for another content type, bad JSON or a non-object."""
     if request.mimetype != "application/json":
         raise InvalidRequest("Content-Type must be application/json")
+    data = read_body(request)
     try:
-        body = json.loads(request.get_data(cache=False), parse_constant=_reject_constant)
+        body = json.loads(data, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         raise InvalidRequest("Request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise InvalidRequest("Request body must be a JSON object")
+    try:  # JSON may escape a lone surrogate (`"\ud800"`): no valid Unicode text, nothing to store
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise InvalidRequest("Request body is not valid Unicode (a lone surrogate)") from None
     return body
 
 

@@ -22,6 +22,8 @@ from enum import StrEnum
 from typing import Protocol
 
 from ..clock import ClockState
+from ..domain.errors import InvalidRequest
+from ..domain.journal import JournalEntry, JournalPage, RequestMatcher
 from ..domain.lifecycle import Outcome, Timing
 from ..domain.shapes import Shape
 from ..domain.task import Task
@@ -30,6 +32,8 @@ from ..faults import Drift, Fault, FaultKind
 
 __all__ = [
     "JournalEntry",
+    "JournalPage",
+    "RequestMatcher",
     "Settings",
     "Store",
     "Write",
@@ -38,6 +42,8 @@ __all__ = [
     "load_fault",
     "load_task",
     "open_store",
+    "task_cursor",
+    "task_position",
 ]
 
 
@@ -58,18 +64,8 @@ class Write(StrEnum):
     """Someone else changed the record first: nothing written."""
     OVER_BALANCE = "over_balance"
     """The account cannot pay for it: nothing written."""
-
-
-@dataclass(frozen=True)
-class JournalEntry:
-    """One request the mock answered: clock time, method, path, account, status (0: dropped), worker."""
-
-    at: float
-    method: str
-    path: str
-    account: str | None
-    status: int
-    worker: int
+    TAKEN = "taken"
+    """A new record's id is taken (a reset restarted the sequence meanwhile): nothing written."""
 
 
 class Store(Protocol):
@@ -89,11 +85,12 @@ class Store(Protocol):
         """A number no other call of any worker gets until the next reset."""
 
     def reset(self, clock: ClockState, rate_limit: float | None) -> None:
-        """Forget every task, fault, counter and journal entry; restart the clock and the sequence."""
+        """Forget every task, fault, counter and journal entry; restart the clock and the sequence. One
+        step: a request running meanwhile sees the state before it or after it, never a mix."""
 
-    def add_task(self, task: Task, *, balance: float | None = None, now: float = 0.0) -> bool:
+    def add_task(self, task: Task, *, balance: float | None = None, now: float = 0.0) -> Write:
         """Store a new task. With a `balance`, only when the account's used balance at clock time `now`
-        plus the task's charge stays within it; False (nothing stored) otherwise."""
+        plus the task's charge stays within it (else OVER_BALANCE); TAKEN when its id is."""
 
     def replace_task(self, old: Task, new: Task, *, balance: float | None = None, now: float = 0.0) -> Write:
         """Store `new` in place of `old` unless the task changed meanwhile (compare and swap), and, with a
@@ -110,8 +107,11 @@ class Store(Protocol):
 
     def task(self, task_id: str) -> Task | None: ...
 
-    def tasks(self, account: str | None = None) -> list[Task]:
-        """Tasks in creation order, of one account or all."""
+    def tasks(
+        self, account: str | None = None, *, after: str | None = None, limit: int = 100, newest: bool = False
+    ) -> list[Task]:
+        """Up to `limit` tasks in creation order (`newest` first: the reverse), of one account or all,
+        from after the task whose `task_cursor` is `after`."""
 
     def add_upload(self, upload: Upload, *, keep_bytes: int) -> None:
         """Store an uploaded file; the oldest ones go once all of them together pass `keep_bytes`."""
@@ -131,26 +131,53 @@ class Store(Protocol):
     def count_request(self, account: str, window: int) -> int:
         """Requests of `account` in the one-second `window`, this one included."""
 
-    def record(self, entry: JournalEntry) -> None: ...
+    def record(self, entry: JournalEntry) -> None:
+        """Journal one request; the oldest entries go (and are counted) past the journal's cap. May
+        raise OSError (a full disk): the caller decides what that means."""
 
-    def journal(self, account: str | None = None, path: str | None = None) -> list[JournalEntry]: ...
+    def journal(self, matcher: RequestMatcher, *, limit: int, cursor: str | None = None) -> JournalPage:
+        """Up to `limit` matching entries, oldest first, from `cursor` (a page's `next_cursor`) on."""
 
-    def clear_journal(self) -> None: ...
+    def newest_requests(self, matcher: RequestMatcher, *, limit: int) -> JournalPage:
+        """The `limit` newest matching entries, newest first, on one page (the dashboard's recent
+        requests)."""
+
+    def count_requests(self, matcher: RequestMatcher) -> int: ...
+
+    def clear_journal(self) -> None:
+        """Forget every journal entry and the count of dropped ones."""
 
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
-def open_store(location: str) -> Store:
-    """The store at `location`: a Redis URL (`redis://host:port/db`, optionally `?prefix=name`) or a SQLite
-    file path."""
+def open_store(location: str, *, journal: str | None = None, journal_bytes: int) -> Store:
+    """The store at `location`: a Redis URL (`redis://host:port/db`, optionally `?prefix=name`), its journal
+    a stream in it; or a SQLite file path, its journal at `journal` (default: beside it). Either journal is
+    bounded to about `journal_bytes`."""
     if location.startswith(REDIS_SCHEMES):
         from .redis import RedisStore
 
-        return RedisStore(location)
+        return RedisStore(location, journal_bytes=journal_bytes)
     from .sqlite import SqliteStore
 
-    return SqliteStore(location)
+    return SqliteStore(location, journal=journal, journal_bytes=journal_bytes)
+
+
+def task_cursor(task: Task) -> str:
+    """Where a page of tasks that ends with `task` goes on (creation time and id, as tasks are ordered)."""
+    return f"{task.created_at!r}/{task.id}"
+
+
+def task_position(cursor: str) -> tuple[float, str]:
+    """The creation time and id a `task_cursor` names; 400 for anything else."""
+    created_at, _, task_id = cursor.partition("/")
+    try:
+        if task_id:
+            return float(created_at), task_id
+    except ValueError:
+        pass
+    raise InvalidRequest("cursor is not one this server handed out")
 
 
 def dump_task(task: Task) -> str:

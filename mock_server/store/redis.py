@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -33,10 +34,22 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 import redis
 
 from ..clock import ClockState
+from ..domain.errors import InvalidRequest
 from ..domain.task import Task
 from ..domain.uploads import Upload
 from ..faults import Fault
-from . import JournalEntry, Settings, Write, dump_fault, dump_task, load_fault, load_task
+from . import (
+    JournalEntry,
+    JournalPage,
+    RequestMatcher,
+    Settings,
+    Write,
+    dump_fault,
+    dump_task,
+    load_fault,
+    load_task,
+    task_position,
+)
 
 __all__ = ["RedisStore"]
 
@@ -70,7 +83,7 @@ end
 _ADD_TASK = (
     _USED
     + """
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 'exists' end
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 'taken' end
 if over(KEYS[4], KEYS[5], ARGV[8], ARGV[5], ARGV[7]) then return 'over_balance' end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
@@ -158,7 +171,7 @@ redis.call('HSET', settings, unpack(ARGV))
 class RedisStore:
     """All mutable state of one mock server, in the Redis database at `url` (`redis://host:port/db`)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, journal_bytes: int) -> None:
         parts = urlsplit(url)
         query = parse_qs(parts.query)
         self.prefix = query.pop("prefix", ["apimart-mock"])[0] + ":"
@@ -166,6 +179,7 @@ class RedisStore:
         self.url = urlunsplit(parts._replace(query=rest))
         self._redis = redis.Redis.from_url(self.url, decode_responses=True)
         self._bytes = redis.Redis.from_url(self.url)
+        self._journal = RedisJournal(self._redis, self._key("journal"), journal_bytes)
         self._scripts = {
             name: self._redis.register_script(source)
             for name, source in (
@@ -224,7 +238,7 @@ class RedisStore:
         self._run("reset", [self.prefix], _pairs(_settings_fields(clock, rate_limit)))
 
     # ---- tasks and what they cost ----
-    def add_task(self, task: Task, *, balance: float | None = None, now: float = 0.0) -> bool:
+    def add_task(self, task: Task, *, balance: float | None = None, now: float = 0.0) -> Write:
         outcome = self._run(
             "add_task",
             [
@@ -246,9 +260,7 @@ class RedisStore:
                 repr(now),
             ],
         )
-        if outcome == "exists":
-            raise ValueError(f"task {task.id} exists")
-        return bool(outcome == "done")
+        return Write(outcome)
 
     def replace_task(self, old: Task, new: Task, *, balance: float | None = None, now: float = 0.0) -> Write:
         outcome = self._run(
@@ -286,9 +298,21 @@ class RedisStore:
         body = self._redis.hget(self._key("tasks"), task_id)
         return None if body is None else load_task(body)
 
-    def tasks(self, account: str | None = None) -> list[Task]:
+    def tasks(
+        self, account: str | None = None, *, after: str | None = None, limit: int = 100, newest: bool = False
+    ) -> list[Task]:
+        """A page of the order sorted set (score: creation time; equal scores in id order, as SQLite's
+        `ORDER BY created_at, id`), from just past the cursor's task: found by its rank, O(log n)."""
         order = self._key("order") if account is None else self._key("order", account)
-        ids = self._redis.zrange(order, 0, -1)
+        start = 0
+        if after is not None:
+            created_at, task_id = task_position(after)
+            rank = (self._redis.zrevrank if newest else self._redis.zrank)(order, task_id)
+            if rank is None:  # not in this listing (another account's, or gone in a reset): by time alone
+                beyond = ("-inf", f"({created_at!r}") if newest else (f"({created_at!r}", "+inf")
+                rank = self._redis.zcard(order) - self._redis.zcount(order, *beyond) - 1
+            start = rank + 1
+        ids = (self._redis.zrevrange if newest else self._redis.zrange)(order, start, start + limit - 1)
         if not ids:
             return []
         bodies = self._redis.hmget(self._key("tasks"), ids)
@@ -376,21 +400,95 @@ class RedisStore:
 
     # ---- journal ----
     def record(self, entry: JournalEntry) -> None:
-        line = json.dumps([entry.at, entry.method, entry.path, entry.account, entry.status, entry.worker])
-        self._redis.xadd(self._key("journal"), {"e": line})
+        self._journal.record(entry)
 
-    def journal(self, account: str | None = None, path: str | None = None) -> list[JournalEntry]:
-        entries = (
-            JournalEntry(*json.loads(fields["e"])) for _, fields in self._redis.xrange(self._key("journal"))
-        )
-        return [
-            e
-            for e in entries
-            if (account is None or e.account == account) and (path is None or e.path.startswith(path))
-        ]
+    def journal(self, matcher: RequestMatcher, *, limit: int, cursor: str | None = None) -> JournalPage:
+        return self._journal.page(matcher, limit, cursor)
+
+    def newest_requests(self, matcher: RequestMatcher, *, limit: int) -> JournalPage:
+        return self._journal.newest(matcher, limit)
+
+    def count_requests(self, matcher: RequestMatcher) -> int:
+        return sum(1 for _ in self._journal.entries(matcher, None, reverse=False))
 
     def clear_journal(self) -> None:
-        self._redis.delete(self._key("journal"))
+        self._journal.clear()
+
+
+class RedisJournal:
+    """The request journal as a Redis stream: `XADD ... MAXLEN ~ N` appends and drops the oldest in one
+    command, from every replica in one order. The cap is in entries, from the byte cap and an entry's
+    typical size; the dropped count is what the stream ever took (`entries-added`) less what it holds. A
+    cursor is a stream id: where the next page starts."""
+
+    ENTRY_BYTES = 256
+    """What an entry typically takes in Redis (its ~150 bytes of JSON, the stream's overhead)."""
+    _CHUNK = 500
+
+    def __init__(self, client: redis.Redis, key: str, max_bytes: int) -> None:
+        self._redis = client
+        self.key = key
+        self.max_entries = max(max_bytes // self.ENTRY_BYTES, 1)
+
+    def record(self, entry: JournalEntry) -> None:
+        """Append one entry; a Redis that cannot take it raises OSError, as a full disk does."""
+        line = json.dumps(entry.to_row(), separators=(",", ":"))
+        try:
+            self._redis.xadd(self.key, {"e": line}, maxlen=self.max_entries, approximate=True)
+        except redis.RedisError as error:
+            raise OSError(f"journal not written: {error}") from error
+
+    def page(self, matcher: RequestMatcher, limit: int, cursor: str | None) -> JournalPage:
+        entries: list[JournalEntry] = []
+        for position, entry in self.entries(matcher, cursor, reverse=False):
+            if len(entries) == limit:
+                return JournalPage(entries, position, self.dropped())
+            entries.append(entry)
+        return JournalPage(entries, None, self.dropped())
+
+    def newest(self, matcher: RequestMatcher, limit: int) -> JournalPage:
+        found = [entry for _, entry in _first(self.entries(matcher, None, reverse=True), limit)]
+        return JournalPage(found, None, self.dropped())
+
+    def entries(
+        self, matcher: RequestMatcher, cursor: str | None, *, reverse: bool
+    ) -> Iterator[tuple[str, JournalEntry]]:
+        """The matching entries from `cursor` on (or from the newest back), each with its stream id."""
+        if cursor is not None and not _STREAM_ID.fullmatch(cursor):
+            raise InvalidRequest("cursor is not one this server handed out")
+        start = cursor or ("+" if reverse else "-")
+        while True:
+            if reverse:
+                chunk = self._redis.xrevrange(self.key, start, "-", count=self._CHUNK)
+            else:
+                chunk = self._redis.xrange(self.key, start, "+", count=self._CHUNK)
+            for stream_id, fields in chunk:
+                entry = JournalEntry.from_row(json.loads(fields["e"]))
+                if matcher.matches(entry):
+                    yield stream_id, entry
+            if len(chunk) < self._CHUNK:
+                return
+            start = "(" + chunk[-1][0]
+
+    def dropped(self) -> int:
+        try:
+            info = self._redis.xinfo_stream(self.key)
+        except redis.ResponseError:  # no such key: nothing recorded since the last clear
+            return 0
+        return int(info["entries-added"]) - int(info["length"])
+
+    def clear(self) -> None:
+        self._redis.delete(self.key)
+
+
+_STREAM_ID = re.compile(r"\d{1,20}-\d{1,20}")
+
+
+def _first(items: Iterator[_T], count: int) -> Iterator[_T]:
+    for n, item in enumerate(items):
+        if n == count:
+            return
+        yield item
 
 
 def _pairs(fields: Mapping[str, object]) -> list[object]:

@@ -100,7 +100,7 @@ def test_cli_over_http(served_mock: str, capsys: pytest.CaptureFixture[str]) -> 
         assert main([*base, "wait", child_id], client_options=options) == 0
         assert "status      SUCCESS" in capsys.readouterr().out
 
-        assert main([*base, "get", "task_01KV52C0TEJSYZMCG0NCS4YWKX"]) == 1
+        assert main([*base, "get", "task_01KV52C0TEJSYZMCG0NCS4YWKX"]) == 4
         assert capsys.readouterr().err.startswith("apimart: error: 404")
 
     # The installed console script itself, in a subprocess, with the key from the environment.

@@ -11,7 +11,7 @@ import pytest
 import respx
 from client_helpers import BASE, JOB, TASK_ID, FakeClock, envelope, mj_task, submitted, unified_task
 
-from apimart.cli import _progress_printer, main
+from apimart.cli import EXIT_CODES, _progress_printer, main
 
 GEN = "/v1/midjourney/generations"
 
@@ -161,36 +161,29 @@ def test_wait_on_modal_says_what_to_do(
 
 
 @pytest.mark.parametrize(
-    ("argv", "status", "body", "message"),
+    ("status", "body", "message", "code"),
     [
-        (
-            ["get", TASK_ID],
-            404,
-            envelope(404, "task not found", "not_found_error"),
-            "404 Not Found: task not found",
-        ),
-        (
-            ["get", TASK_ID],
-            401,
-            envelope(401, "bad key", "authentication_error"),
-            "401 Unauthorized: bad key",
-        ),
-        (["get", TASK_ID], 520, "<html>cloudflare</html>", "520 Unknown Status: <html>cloudflare</html>"),
-        (["get", TASK_ID], 200, "<html>ok?</html>", "invalid response from GET"),
+        (404, envelope(404, "task not found", "not_found_error"), "404 Not Found: task not found", 4),
+        (401, envelope(401, "bad key", "authentication_error"), "401 Unauthorized: bad key", 3),
+        (403, envelope(403, "not yours", "permission_error"), "403 Forbidden: not yours", 3),
+        (400, envelope(400, "not finished", "invalid_request_error"), "400 Bad Request: not finished", 7),
+        (402, envelope(402, "top up", "insufficient_balance"), "402 Payment Required: top up", 7),
+        (520, "<html>cloudflare</html>", "520 Unknown Status: <html>cloudflare</html>", 6),
+        (200, "<html>ok?</html>", "invalid response from GET", 6),
     ],
 )
-def test_errors_are_one_line(
+def test_errors_are_one_line_with_their_exit_code(
     run: Any,
     router: respx.Router,
     capsys: pytest.CaptureFixture[str],
-    argv: list[str],
     status: int,
     body: Any,
     message: str,
+    code: int,
 ) -> None:
     answer = {"json": body} if isinstance(body, dict) else {"text": body}
     router.get(f"/v1/midjourney/{TASK_ID}").respond(status, **answer)
-    assert run(*argv) == 1
+    assert run("get", TASK_ID) == code
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.startswith("apimart: error: ") and message in captured.err
@@ -201,10 +194,10 @@ def test_failed_task_and_timeout(run: Any, router: respx.Router, capsys: pytest.
     router.get(f"/v1/midjourney/{TASK_ID}").respond(
         200, json=mj_task("FAILURE", fail_reason="Banned prompt detected")
     )
-    assert run("wait", TASK_ID) == 1
+    assert run("wait", TASK_ID) == EXIT_CODES["task_failed"] == 1
     assert capsys.readouterr().err.endswith("failure: Banned prompt detected\n")
     router.get("/v1/midjourney/task_slow").respond(200, json=mj_task("IN_PROGRESS", "5%", id="task_slow"))
-    assert run("wait", "task_slow", "--timeout", "5") == 1
+    assert run("wait", "task_slow", "--timeout", "5") == EXIT_CODES["timeout"] == 5
     assert "still IN_PROGRESS after waiting 5 s" in capsys.readouterr().err
 
 
@@ -216,15 +209,18 @@ def test_connection_error(router: respx.Router, capsys: pytest.CaptureFixture[st
             ["--base-url", BASE, "--api-key", "k", "--max-retries", "0", "get", TASK_ID],
             client_options=options,
         )
-        == 1
+        == EXIT_CODES["network_or_server"]
+        == 6
     )
     assert capsys.readouterr().err.startswith("apimart: error: connection error (ConnectError: refused)")
 
 
 def test_missing_key(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.delenv("APIMART_API_KEY", raising=False)
-    assert main(["get", TASK_ID]) == 1
-    assert "APIMART_API_KEY" in capsys.readouterr().err
+    assert main(["get", TASK_ID]) == EXIT_CODES["usage"] == 2
+    assert (
+        capsys.readouterr().err == "apimart: error: no API key: pass --api-key KEY or set APIMART_API_KEY\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -239,14 +235,12 @@ def test_missing_key(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixt
     ],
 )
 def test_usage_errors_exit_2(run: Any, capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
-    with pytest.raises(SystemExit) as exited:
-        run(*argv)
-    assert exited.value.code == 2
+    assert run(*argv) == 2
     assert "usage: apimart" in capsys.readouterr().err
 
 
 def test_unusable_interval_is_one_line(run: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run("wait", TASK_ID, "--interval", "nan") == 1
+    assert run("wait", TASK_ID, "--interval", "nan") == 2
     assert capsys.readouterr().err.startswith("apimart: error: interval must be a finite number")
 
 

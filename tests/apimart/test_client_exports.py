@@ -13,14 +13,14 @@ def test_all_lists_every_public_name() -> None:
         for name, value in vars(apimart).items()
         if not name.startswith("_") and not isinstance(value, types.ModuleType)
     }
-    assert set(apimart.__all__) == public
+    assert set(apimart.__all__) == public | {"__version__"}
     assert len(apimart.__all__) == len(set(apimart.__all__))
 
 
 def test_every_error_is_an_apimart_error() -> None:
     exported = [getattr(apimart, name) for name in apimart.__all__]
     errors = [cls for cls in exported if isinstance(cls, type) and issubclass(cls, Exception)]
-    assert len(errors) == 20
+    assert len(errors) == 21
     assert all(issubclass(cls, apimart.ApimartError) for cls in errors)
 
 

@@ -340,3 +340,34 @@ async def test_async_client_retries_the_same_way(
     assert task.status == "SUCCESS"
     assert route.call_count == 3
     assert clock.sleeps[0] == 4.0 and 0.75 <= clock.sleeps[1] <= 1.0
+
+
+# --- what the client tells its logger ------------------------------------------------------------
+
+
+def test_retry_decisions_are_logged_at_debug_level(
+    client: apimart.Client, router: respx.Router, caplog: pytest.LogCaptureFixture
+) -> None:
+    router.get(MJ_PATH).mock(side_effect=[httpx.Response(503, headers={"Retry-After": "2"}), OK])
+    router.post(IMAGINE).respond(500, json=envelope(500, "boom", "server_error"))
+    with caplog.at_level("DEBUG", logger="apimart"):
+        client.get_task(TASK_ID)
+        with pytest.raises(apimart.ServerError):
+            client.imagine("a cat")
+    messages = [r.getMessage() for r in caplog.records if r.name == "apimart" and r.levelname == "DEBUG"]
+    assert messages == [
+        f"GET {MJ_PATH}: 503; retry 1 of 2 in 2.00 s",
+        f"POST {IMAGINE}: 500; not retried (after 0 retries)",
+    ]
+
+
+def test_a_retry_that_would_end_after_the_wait_is_not_made(
+    client: apimart.Client, router: respx.Router, clock: FakeClock
+) -> None:
+    router.get(MJ_PATH).mock(
+        side_effect=[httpx.Response(200, json=mj_task("IN_PROGRESS", "10%"))]
+        + [httpx.Response(503, headers={"Retry-After": "5"})] * 3
+    )
+    with pytest.raises(apimart.ServerError):
+        client.wait_for_task(TASK_ID, timeout=4, interval=2)
+    assert clock.now <= 4 + 2  # deadline plus one interval, though the server asked for 5 s more

@@ -8,7 +8,7 @@ import pytest
 
 from apimart_mj import CustomId
 from mock_server.clock import ClockState
-from mock_server.domain.accounts import authenticate, price
+from mock_server.domain.accounts import account_id, account_named, authenticate, price
 from mock_server.domain.buttons import buttons_for
 from mock_server.domain.errors import Unauthenticated
 from mock_server.domain.lifecycle import (
@@ -142,10 +142,16 @@ def test_malformed_authorization_is_refused(header: str | None) -> None:
 
 
 def test_allow_list() -> None:
-    assert authenticate("Bearer sk-a", ()) == "sk-a"
-    assert authenticate("Bearer sk-a", {"sk-a"}) == "sk-a"
+    assert authenticate("Bearer sk-a", ()) == account_id("sk-a")
+    assert authenticate("Bearer sk-a", {"sk-a"}) == account_id("sk-a")
     with pytest.raises(Unauthenticated):
         authenticate("Bearer sk-b", {"sk-a"})
+
+
+def test_an_account_is_known_by_a_digest_of_its_token() -> None:
+    alice = account_id("sk-a")
+    assert alice != account_id("sk-b") and "sk-a" not in alice
+    assert account_named("sk-a") == account_named(alice) == alice
 
 
 def test_hd_upscale_costs_more() -> None:

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from mock_helpers import KEY_A, KEY_B, Api, error_of, make_app
 
+from mock_server.domain.accounts import account_id
+
 PATHS = ("/v1/balance", "/balance", "/v1/user/balance", "/user/balance")
 
 
@@ -84,7 +86,7 @@ def test_inpaint_is_billed_at_modal(limited: Api) -> None:
 def test_the_control_api_sets_one_accounts_balance(api: Api) -> None:
     answer = api.client.post("/__mock/balance", json={"account": KEY_A, "amount": 0.05}).json
     assert answer == {
-        "account": KEY_A,
+        "account": account_id(KEY_A),
         "success": True,
         "remain_balance": 0.05,
         "used_balance": 0,

@@ -12,6 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from mock_helpers import KEY_A, KEY_B, T0, Api, error_of, make_app
 
+from mock_server.domain.accounts import account_id
+
 
 def test_clock_freeze_advance_resume_speed(client: FlaskClient) -> None:
     assert client.get("/__mock/clock").json == {"now": T0, "frozen": True, "speed": 1.0}
@@ -195,9 +197,9 @@ def test_journal_filters_by_account_and_path(api: Api) -> None:
     entries = polls.json["requests"]  # type: ignore[index]
     assert [(e["method"], e["status"]) for e in entries] == [("GET", 200)] * 3
     everyone = api.client.get("/__mock/requests").json["requests"]  # type: ignore[index]
-    assert len(everyone) == 5 and everyone[-1]["account"] == KEY_B
+    assert len(everyone) == 5 and everyone[-1]["account"] == account_id(KEY_B)
     api.client.delete("/__mock/requests")
-    assert api.client.get("/__mock/requests").json == {"requests": []}
+    assert api.client.get("/__mock/requests").json == {"requests": [], "next_cursor": None, "dropped": 0}
 
 
 def test_control_api_is_loopback_only_and_can_require_a_token(tmp_path: Path) -> None:
@@ -205,6 +207,64 @@ def test_control_api_is_loopback_only_and_can_require_a_token(tmp_path: Path) ->
     client = app.test_client()
     assert error_of(client.get("/__mock/clock"))[0] == 401
     assert client.get("/__mock/clock", headers={"X-Mock-Admin-Token": "secret"}).status_code == 200
+    assert client.get("/__mock/").status_code == 200  # the dashboard's static page asks for the token itself
+    assert error_of(client.get("/__mock/", environ_base={"REMOTE_ADDR": "10.1.2.3"}))[0] == 403
     remote = {"REMOTE_ADDR": "10.1.2.3"}
     response = client.get("/__mock/clock", headers={"X-Mock-Admin-Token": "secret"}, environ_base=remote)
     assert error_of(response)[0] == 403
+
+
+def test_tasks_come_in_pages_filtered_by_account_and_status(api: Api) -> None:
+    mine = [
+        api.client.post("/__mock/tasks", json={"account": KEY_A, "age": 300 - n}).json["id"] for n in range(5)
+    ]  # type: ignore[index]
+    theirs = api.client.post("/__mock/tasks", json={"account": KEY_B, "status": "SUBMITTED"}).json["id"]  # type: ignore[index]
+    old = api.client.post("/__mock/tasks", json={"account": KEY_A, "age": 4 * 86400}).json["id"]  # type: ignore[index]
+    seen, cursor = [], None
+    while True:
+        page = api.client.get(
+            "/__mock/tasks", query_string={"limit": 2, **({"cursor": cursor} if cursor else {})}
+        ).json
+        assert len(page["tasks"]) <= 2  # type: ignore[index]
+        seen += [task["id"] for task in page["tasks"]]  # type: ignore[index]
+        cursor = page["next_cursor"]  # type: ignore[index]
+        if cursor is None:
+            break
+    assert seen == [old, *mine, theirs]  # creation order, each once
+    listed = api.client.get("/__mock/tasks", query_string={"status": "EXPIRED"}).json["tasks"]  # type: ignore[index]
+    assert [(t["id"], t["status"], t["expired"]) for t in listed] == [(old, "EXPIRED", True)]
+    by_id = {"account": account_id(KEY_B), "status": "SUBMITTED"}
+    assert [t["id"] for t in api.client.get("/__mock/tasks", query_string=by_id).json["tasks"]] == [theirs]  # type: ignore[index]
+    success = api.client.get(
+        "/__mock/tasks", query_string={"account": KEY_A, "status": "SUCCESS", "limit": 3}
+    ).json
+    assert [t["id"] for t in success["tasks"]] == mine[:3] and success["next_cursor"] is not None  # type: ignore[index]
+    for bad in ({"limit": 0}, {"limit": 1001}, {"limit": "x"}, {"status": "DONE"}, {"cursor": "nope"}):
+        assert error_of(api.client.get("/__mock/tasks", query_string=bad))[0] == 400
+
+
+def test_requests_are_counted_and_listed_by_one_matcher(api: Api) -> None:
+    api.create(body={"prompt": "a cat", "metadata": {"order": "42"}})
+    api.create(body={"prompt": "a dog"})
+    api.advance(10)
+    api.as_(KEY_B).request("GET", "/v1/tasks/task_x")
+
+    def count(**matcher: Any) -> int:
+        answer = api.client.post("/__mock/requests/count", json=matcher)
+        assert answer.status_code == 200, answer.json
+        return int(answer.json["count"])  # type: ignore[index]
+
+    assert count() == 3
+    assert count(method="post", path_pattern=r"/v1/midjourney/generations(/.*)?") == 2
+    assert count(body={"prompt": "a cat"}) == 1 and count(body={"metadata": {"order": "42"}}) == 1
+    assert count(account=KEY_B, status=404) == 1 and count(account=account_id(KEY_A)) == 2
+    assert count(since=T0 + 10) == 1 and count(path="/v1/tasks/") == 1
+    listed = api.client.get("/__mock/requests", query_string={"body": '{"prompt": "a dog"}'}).json["requests"]  # type: ignore[index]
+    assert [json.loads(entry["body"])["prompt"] for entry in listed] == ["a dog"]
+    assert listed[0]["headers"]["Authorization"] == "[redacted]" and listed[0]["body_bytes"] > 0
+    first = api.client.get("/__mock/requests", query_string={"limit": 1}).json
+    rest = api.client.get("/__mock/requests", query_string={"cursor": first["next_cursor"]}).json  # type: ignore[index]
+    assert len(first["requests"]) == 1 and len(rest["requests"]) == 2 and rest["next_cursor"] is None  # type: ignore[index]
+    for bad in ({"path_pattern": "("}, {"status": "x"}, {"body": [1]}, {"colour": "red"}, {"since": "nan"}):
+        assert error_of(api.client.post("/__mock/requests/count", json=bad))[0] == 400
+    assert error_of(api.client.get("/__mock/requests", query_string={"cursor": "1:x"}))[0] == 400

@@ -86,7 +86,7 @@ def test_uploads_need_a_key_and_unknown_files_are_404(api: Api) -> None:
 
 
 def test_the_oldest_uploads_go_once_the_store_is_full(tmp_path: Path) -> None:
-    store = SqliteStore(str(tmp_path / "store.sqlite"))
+    store = SqliteStore(str(tmp_path / "store.sqlite"), journal_bytes=1 << 20)
     store.initialize(ClockState.start(0.0), None)
     made = [new_upload("sk-a", f"{n}.png", PNG, float(n), random.Random(n)) for n in range(5)]
     for item in made:

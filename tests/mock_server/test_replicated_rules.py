@@ -4,14 +4,18 @@ is stored is one atomic step whichever replica makes it (issue 14)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import pytest
+import redis
 from flask import Flask
 from mock_helpers import KEY_A, T0, Api, make_app
+
+from mock_server.config import Limits
 
 _T = TypeVar("_T")
 THREADS = 8
@@ -94,3 +98,34 @@ def test_the_journal_is_shared(replicas: tuple[Flask, Flask]) -> None:
     for app in replicas:
         entries = app.test_client().get("/__mock/requests", query_string={"account": KEY_A}).json["requests"]  # type: ignore[index]
         assert len(entries) == 12
+
+
+def test_the_journal_is_capped_and_counts_what_it_drops(store: str) -> None:
+    app = make_app(store, limits=Limits(journal_bytes=15_000))
+    sent = 800
+    api = Api(app.test_client())
+    api.client.delete("/__mock/requests")
+    for n in range(sent):
+        api.request("GET", f"/v1/tasks/task_{n:05d}")
+    page = app.test_client().get("/__mock/requests", query_string={"limit": 1000}).json
+    assert page is not None and page["next_cursor"] is None
+    kept = page["requests"]
+    assert page["dropped"] > 0 and len(kept) + page["dropped"] == sent
+    assert kept[-1]["path"] == f"/v1/tasks/task_{sent - 1:05d}"  # the newest are kept
+
+
+def test_a_full_redis_never_fails_the_api(make_redis_server: Callable[..., Any]) -> None:
+    """Redis at its memory limit refuses the journal's appends (as a full disk does the file's): the
+    API still answers, and what it answers is still stored."""
+    with make_redis_server("--maxmemory", "2mb", "--maxmemory-policy", "noeviction") as url:
+        app = make_app(f"{url}?prefix=full")
+        api = Api(app.test_client())
+        created = api.create(body={"prompt": "a cat"})
+        filler = redis.Redis.from_url(url)
+        with contextlib.suppress(redis.ResponseError):  # OOM: Redis is full
+            for n in range(10_000):
+                filler.set(f"filler:{n}", b"x" * 10_000)
+        assert filler.info("memory")["used_memory"] > 2 * 1024 * 1024 * 0.9
+        for _ in range(20):
+            assert api.request("GET", f"/v1/tasks/{created}").status_code == 200
+        assert api.unified(created)["status"]

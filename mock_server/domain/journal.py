@@ -1,0 +1,172 @@
+"""The request journal's records and the matcher that selects them (listing, counting, the dashboard).
+
+A `JournalEntry` is one request the mock answered, as it is kept: credentials already redacted and
+the body cut at the server's cap. A `RequestMatcher` is what a test asks about it (WireMock's request
+verification): every field it sets must hold, the unset ones match anything.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import InvalidRequest
+
+__all__ = ["JournalEntry", "JournalPage", "RequestMatcher"]
+
+MAX_PAGE = 1000
+"""The most entries (journal or tasks) one page holds."""
+DEFAULT_PAGE = 100
+_PATTERN_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One request: clock time, method, path, query string, account id, status (0: dropped), worker
+    pid, the chosen headers (credentials redacted), the body's first bytes as text and its full size."""
+
+    at: float
+    method: str
+    path: str
+    account: str | None
+    status: int
+    worker: int
+    query: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: str = ""
+    body_bytes: int = 0
+
+    def to_row(self) -> list[Any]:
+        """The compact form a store keeps (a JSON array, the fields in order)."""
+        return [
+            self.at,
+            self.method,
+            self.path,
+            self.account,
+            self.status,
+            self.worker,
+            self.query,
+            dict(self.headers),
+            self.body,
+            self.body_bytes,
+        ]
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> JournalEntry:
+        return cls(*row)
+
+    def body_json(self) -> Any:
+        """The body as JSON, or None when it is not JSON (or was cut at the cap)."""
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class JournalPage:
+    """One page of the journal: its entries in the order they were recorded, the cursor of the next
+    page (None: this is the last), and how many entries the cap dropped so far (oldest first)."""
+
+    entries: list[JournalEntry]
+    next_cursor: str | None
+    dropped: int
+
+
+@dataclass(frozen=True)
+class RequestMatcher:
+    """Which requests to select. `path` is a prefix, `path_pattern` a regular expression the whole
+    path must match, `since` a clock time (inclusive), `body` top-level fields the JSON body has with
+    these exact values."""
+
+    method: str | None = None
+    path: str | None = None
+    path_pattern: re.Pattern[str] | None = None
+    account: str | None = None
+    status: int | None = None
+    since: float | None = None
+    body: Mapping[str, Any] = field(default_factory=dict)
+
+    def matches(self, entry: JournalEntry) -> bool:
+        if self.method is not None and entry.method != self.method:
+            return False
+        if self.path is not None and not entry.path.startswith(self.path):
+            return False
+        if self.path_pattern is not None and self.path_pattern.fullmatch(entry.path) is None:
+            return False
+        if self.account is not None and entry.account != self.account:
+            return False
+        if self.status is not None and entry.status != self.status:
+            return False
+        if self.since is not None and entry.at < self.since:
+            return False
+        if self.body:
+            sent = entry.body_json()
+            return isinstance(sent, dict) and all(
+                name in sent and sent[name] == value for name, value in self.body.items()
+            )
+        return True
+
+    @classmethod
+    def from_fields(cls, fields: Mapping[str, Any], account_of: Any) -> RequestMatcher:
+        """A matcher from JSON fields or query parameters (strings); 400 naming the bad one.
+
+        `account_of` turns what the caller names (a token or an account id) into the account id."""
+        unknown = set(fields) - {"method", "path", "path_pattern", "account", "status", "since", "body"}
+        if unknown:
+            raise InvalidRequest(f"unknown matcher field: {', '.join(sorted(unknown))}"[:200])
+        method = _text(fields, "method")
+        pattern = _text(fields, "path_pattern")
+        compiled = None
+        if pattern is not None:
+            if len(pattern) > _PATTERN_LIMIT:
+                raise InvalidRequest(f"path_pattern must be at most {_PATTERN_LIMIT} characters")
+            try:
+                compiled = re.compile(pattern)
+            except re.error:
+                raise InvalidRequest("path_pattern is not a valid regular expression") from None
+        account = _text(fields, "account")
+        body = fields.get("body", {})
+        if isinstance(body, str):
+            try:
+                body = json.loads(body)
+            except ValueError:
+                body = None
+        if not isinstance(body, dict):
+            raise InvalidRequest("body must be a JSON object of fields to match")
+        return cls(
+            method=None if method is None else method.upper(),
+            path=_text(fields, "path"),
+            path_pattern=compiled,
+            account=None if account is None else account_of(account),
+            status=_number(fields, "status", int, 999),
+            since=_number(fields, "since", float, 1e10),
+            body=body,
+        )
+
+
+def _text(fields: Mapping[str, Any], name: str) -> str | None:
+    value = fields.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise InvalidRequest(f"{name} must be a non-empty string")
+    return value
+
+
+def _number(fields: Mapping[str, Any], name: str, kind: type[int] | type[float], maximum: float) -> Any:
+    value = fields.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or (kind is int and isinstance(value, float) and not value.is_integer()):
+        raise InvalidRequest(f"{name} must be a {'whole ' if kind is int else ''}number")
+    try:
+        number = kind(value)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidRequest(f"{name} must be a number") from None
+    if not 0 <= number <= maximum:  # NaN too
+        raise InvalidRequest(f"{name} must be from 0 to {maximum:g}")
+    return number

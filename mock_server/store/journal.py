@@ -1,0 +1,222 @@
+"""`FileJournal`: the request journal as numbered JSON-lines segment files, bounded in bytes.
+
+One `write()` per request on an O_APPEND descriptor, which the kernel orders across processes without
+any lock (SQLite's write lock on every request cost whole milliseconds under load). The journal lives
+in segments `<path>.<n>`: a writer appends to the newest one; when it passes half the cap, the writer
+that notices starts segment n+1 and deletes n-1 (under an flock, rare), counting the entries it drops.
+So the journal holds at most about `max_bytes`, the newest entries kept. A writer checks per request
+that no newer segment exists (one `stat`), so after a rotation or a clear every process moves on.
+
+A cursor is `<segment>:<offset>`: where the next page starts. A page reads only from there on, so the
+first page costs the same after 500k requests as after ten.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import glob
+import json
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from ..domain.errors import InvalidRequest
+from ..domain.journal import JournalEntry, JournalPage, RequestMatcher
+
+__all__ = ["FileJournal"]
+
+_CHUNK = 64 * 1024
+
+
+class FileJournal:
+    """The journal at `path` (segments `<path>.<n>`, plus `<path>.lock` and `<path>.dropped`)."""
+
+    def __init__(self, path: str, max_bytes: int) -> None:
+        self.path = path
+        self.segment_bytes = max(max_bytes // 2, 1)
+        self._open: tuple[int, int, int] | None = None  # (pid, segment, fd): a forked worker opens its own
+        self._lock = threading.Lock()
+
+    # ---- writing ----
+    def record(self, entry: JournalEntry) -> None:
+        """Append one entry (raises OSError when the disk is full: the caller decides what that means)."""
+        line = json.dumps(entry.to_row(), separators=(",", ":")).encode() + b"\n"
+        with self._lock:
+            opened = self._open
+            if opened is None or opened[0] != os.getpid():
+                segment, fd = self._switch(self._newest())
+            else:
+                segment, fd = opened[1], opened[2]
+            size = os.fstat(fd)
+            if size.st_nlink == 0 or os.path.exists(self._file(segment + 1)):  # cleared, or rotated
+                segment, fd = self._switch(self._newest())
+                size = os.fstat(fd)
+            if size.st_size + len(line) > self.segment_bytes:
+                segment, fd = self._rotate(segment)
+            os.write(fd, line)
+
+    def _newest(self) -> int:
+        segments = self._segments()
+        return segments[-1] if segments else self._create_first()
+
+    def _switch(self, segment: int) -> tuple[int, int]:
+        opened = self._open
+        if opened is not None and opened[0] == os.getpid():
+            os.close(opened[2])
+        fd = os.open(self._file(segment), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._open = (os.getpid(), segment, fd)
+        return segment, fd
+
+    def _create_first(self) -> int:
+        with self._exclusive():
+            segments = self._segments()
+            if segments:
+                return segments[-1]
+            os.close(os.open(self._file(1), os.O_WRONLY | os.O_CREAT, 0o600))
+            return 1
+
+    def _rotate(self, full: int) -> tuple[int, int]:
+        """Start the segment after `full` (unless another process just did) and drop the one before it."""
+        with self._exclusive():
+            segments = self._segments()
+            if segments[-1] == full:
+                os.close(os.open(self._file(full + 1), os.O_WRONLY | os.O_CREAT, 0o600))
+                segments.append(full + 1)
+            dropped = 0
+            for old in segments[:-2]:
+                dropped += _count_lines(self._file(old))
+                os.unlink(self._file(old))
+            if dropped:
+                self._add_dropped(dropped)
+        return self._switch(segments[-1])
+
+    def clear(self) -> None:
+        """Forget every entry and the dropped count; writers move on to a new, empty segment."""
+        with self._exclusive():
+            segments = self._segments()
+            newest = (segments[-1] if segments else 0) + 1
+            os.close(os.open(self._file(newest), os.O_WRONLY | os.O_CREAT, 0o600))
+            for old in segments:
+                os.unlink(self._file(old))
+            self._write_dropped(0)
+
+    # ---- reading ----
+    def page(self, matcher: RequestMatcher, limit: int, cursor: str | None) -> JournalPage:
+        """Up to `limit` matching entries from `cursor` on (oldest first)."""
+        entries: list[JournalEntry] = []
+        next_cursor: str | None = None
+        for position, entry in self._entries(cursor):
+            if matcher.matches(entry):
+                if len(entries) == limit:
+                    next_cursor = position
+                    break
+                entries.append(entry)
+        return JournalPage(entries, next_cursor, self.dropped())
+
+    def newest(self, matcher: RequestMatcher, limit: int) -> JournalPage:
+        """The `limit` newest matching entries, newest first (read from the end: as cheap at 500k)."""
+        found: list[JournalEntry] = []
+        for entry in self._backwards():
+            if len(found) == limit:
+                break
+            if matcher.matches(entry):
+                found.append(entry)
+        return JournalPage(found, None, self.dropped())
+
+    def count(self, matcher: RequestMatcher) -> int:
+        return sum(1 for _, entry in self._entries(None) if matcher.matches(entry))
+
+    def dropped(self) -> int:
+        try:
+            with open(self.path + ".dropped") as file:
+                return int(file.read() or 0)
+        except (FileNotFoundError, ValueError):
+            return 0
+
+    def _entries(self, cursor: str | None) -> Iterator[tuple[str, JournalEntry]]:
+        """Every entry from `cursor` on, each with its own position (a cursor starting at it)."""
+        start_segment, start_offset = _parse_cursor(cursor)
+        for segment in self._segments():
+            if segment < start_segment:
+                continue
+            offset = start_offset if segment == start_segment else 0
+            try:
+                file = open(self._file(segment), "rb")  # noqa: SIM115 (closed by the `with` below)
+            except FileNotFoundError:  # dropped meanwhile: its entries are gone
+                continue
+            with file:
+                file.seek(offset)
+                rest = b""
+                while chunk := file.read(_CHUNK):
+                    lines = (rest + chunk).split(b"\n")
+                    rest = lines.pop()
+                    for line in lines:
+                        position = f"{segment}:{offset}"
+                        offset += len(line) + 1
+                        if line:
+                            yield position, JournalEntry.from_row(json.loads(line))
+
+    def _backwards(self) -> Iterator[JournalEntry]:
+        for segment in reversed(self._segments()):
+            try:
+                file = open(self._file(segment), "rb")  # noqa: SIM115 (closed by the `with` below)
+            except FileNotFoundError:
+                continue
+            with file:
+                end = file.seek(0, os.SEEK_END)
+                rest = b""
+                while end > 0:
+                    start = max(0, end - _CHUNK)
+                    file.seek(start)
+                    lines = (file.read(end - start) + rest).split(b"\n")
+                    rest = lines.pop(0) if start > 0 else b""
+                    end = start
+                    for line in reversed(lines):
+                        if line:
+                            yield JournalEntry.from_row(json.loads(line))
+
+    # ---- files ----
+    def _file(self, segment: int) -> str:
+        return f"{self.path}.{segment}"
+
+    def _segments(self) -> list[int]:
+        found = []
+        for name in glob.glob(glob.escape(self.path) + ".*"):
+            suffix = name.rsplit(".", 1)[1]
+            if suffix.isdigit():
+                found.append(int(suffix))
+        return sorted(found)
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        fd = os.open(self.path + ".lock", os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def _add_dropped(self, count: int) -> None:
+        self._write_dropped(self.dropped() + count)
+
+    def _write_dropped(self, count: int) -> None:
+        fd = os.open(self.path + ".dropped", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, str(count).encode())
+        finally:
+            os.close(fd)
+
+
+def _parse_cursor(cursor: str | None) -> tuple[int, int]:
+    if cursor is None:
+        return 0, 0
+    segment, _, offset = cursor.partition(":")
+    if not (segment.isdigit() and offset.isdigit() and len(cursor) < 40):
+        raise InvalidRequest("cursor is not one this server handed out")
+    return int(segment), int(offset)
+
+
+def _count_lines(path: str) -> int:
+    with open(path, "rb") as file:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: file.read(_CHUNK), b""))

@@ -1,0 +1,121 @@
+"""The dashboard at /__mock/ in a real headless Chromium (Debian's chromium + chromium-driver, driven by
+Selenium) against the served mock: it loads without console errors, shows a task submitted through the
+API, and advancing the clock from the page takes that task to SUCCESS.
+
+Without the browser the test skips, naming what to install; CI sets APIMART_REQUIRE_BROWSER=1 (.ci/run),
+which turns that skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from mock_server.testing import serve
+
+pytestmark = pytest.mark.http
+
+KEY = "sk-dashboard"
+_BROWSER, _DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+_WAIT_S = 20
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if _BROWSER is None or _DRIVER is None:
+        missing = "apt-get install chromium chromium-driver (Debian's packages) and pip install selenium"
+        if os.environ.get("APIMART_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"no headless browser, and APIMART_REQUIRE_BROWSER=1: {missing}")
+        pytest.skip(f"no headless browser here: {missing}")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = _BROWSER
+    with tempfile.TemporaryDirectory(prefix="apimart-dashboard-chromium-") as profile:
+        for flag in (
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+        ):
+            options.add_argument(flag)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        driver = webdriver.Chrome(options=options, service=Service(_DRIVER))
+        driver.set_page_load_timeout(_WAIT_S)
+        try:
+            yield driver
+        finally:
+            driver.quit()
+
+
+def test_the_dashboard_shows_a_task_and_moves_it_to_success(browser: object) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    assert isinstance(browser, WebDriver)
+    with serve("--frozen", workers=1) as mock:
+        submitted = httpx.post(
+            f"{mock.url}/v1/midjourney/generations",
+            json={"prompt": "a cat on a windowsill"},
+            headers={"Authorization": f"Bearer {KEY}"},
+        )
+        task_id = submitted.json()["data"][0]["task_id"]
+        browser.get(f"{mock.url}/__mock/")
+        wait = WebDriverWait(browser, _WAIT_S)
+        row = f'tr[data-task-id="{task_id}"]'
+
+        def text(css: str) -> str:  # read in one step: the page re-renders every second
+            found = browser.execute_script("return document.querySelector(arguments[0])?.textContent", css)
+            return str(found or "")
+
+        wait.until(lambda _: text(f"{row} td.status") in ("SUBMITTED", "NOT_START"))
+        assert "acct_" in text(row)  # the account, redacted
+        assert KEY not in browser.page_source
+        assert text(f'{row} a[href$="/tasks/{task_id}/midjourney"]') == "midjourney"
+        wait.until(lambda _: "/v1/midjourney/generations" in text("#journal"))
+
+        seconds = browser.find_element(By.ID, "advance-seconds")
+        seconds.clear()
+        seconds.send_keys("3600")
+        browser.find_element(By.ID, "advance").click()
+        wait.until(lambda _: text(f"{row} td.status") == "SUCCESS")
+        assert text(f"{row} td.progress") == "100%"
+        assert text("#error") == ""
+        view = httpx.get(f"{mock.url}/__mock/tasks/{task_id}/midjourney").json()
+        assert view["status"] == "SUCCESS"
+
+        problems = [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "WARNING")]
+        assert problems == [], problems
+
+
+def test_behind_an_admin_token_the_dashboard_asks_for_it(
+    browser: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    assert isinstance(browser, WebDriver)
+    monkeypatch.setenv("APIMART_MOCK_ADMIN_TOKEN", "t0ken")
+    with serve("--frozen", workers=1) as mock:
+        browser.get(f"{mock.url}/__mock/")
+        wait = WebDriverWait(browser, _WAIT_S)
+        wait.until(lambda driver: driver.find_element(By.ID, "login").is_displayed())
+        assert "…" in browser.find_element(By.ID, "clock-now").text  # nothing shown without the token
+        browser.find_element(By.ID, "admin-token").send_keys("t0ken")
+        browser.find_element(By.CSS_SELECTOR, "#login button").click()
+        wait.until(lambda driver: "T" in driver.find_element(By.ID, "clock-now").text)  # an ISO time
+        assert not browser.find_element(By.ID, "login").is_displayed()
+        assert browser.find_element(By.ID, "error").text == ""

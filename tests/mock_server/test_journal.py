@@ -1,0 +1,53 @@
+"""The file journal on its own: bounded, every entry counted once (kept or dropped), pages and the
+newest-first read agreeing across segment and chunk boundaries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mock_server.domain.journal import JournalEntry, RequestMatcher
+from mock_server.store.journal import FileJournal
+
+EVERYTHING = RequestMatcher()
+
+
+def _entry(n: int) -> JournalEntry:
+    return JournalEntry(
+        float(n), "POST", f"/v1/x/{n}", "acct_a", 200, 1, body="b" * (n % 300), body_bytes=n % 300
+    )
+
+
+def _all_pages(journal: FileJournal, limit: int) -> list[JournalEntry]:
+    page = journal.page(EVERYTHING, limit, None)
+    found = list(page.entries)
+    while page.next_cursor is not None:
+        page = journal.page(EVERYTHING, limit, page.next_cursor)
+        found += page.entries
+    return found
+
+
+def test_pages_and_the_newest_first_read_agree(tmp_path: Path) -> None:
+    journal = FileJournal(str(tmp_path / "j"), 64 * 1024 * 1024)
+    entries = [_entry(n) for n in range(3000)]  # ~500 KB: many 64 KB read chunks
+    for entry in entries:
+        journal.record(entry)
+    assert _all_pages(journal, 7) == entries
+    assert journal.newest(EVERYTHING, 5000).entries == entries[::-1]
+    assert journal.count(RequestMatcher(since=2990.0)) == 10
+
+
+def test_the_cap_holds_and_drops_the_oldest_counted(tmp_path: Path) -> None:
+    cap = 40_000
+    journal = FileJournal(str(tmp_path / "j"), cap)
+    sent = [_entry(n) for n in range(2000)]
+    for entry in sent:
+        journal.record(entry)
+    assert sum(p.stat().st_size for p in tmp_path.glob("j.[0-9]*")) <= cap
+    kept = _all_pages(journal, 100)
+    assert kept == sent[len(sent) - len(kept) :]  # the newest, in order
+    assert journal.dropped() + len(kept) == len(sent)
+    assert journal.newest(EVERYTHING, 3).entries == sent[:-4:-1]
+    journal.clear()
+    assert _all_pages(journal, 100) == [] and journal.dropped() == 0
+    journal.record(sent[0])
+    assert _all_pages(journal, 100) == [sent[0]]
