@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 4010
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: install test lint typecheck check-generated generate unit mock contract contract-live bench clean
+.PHONY: install system-packages test lint typecheck check-generated generate unit mock contract contract-live bench clean
 
 install: $(STAMP)
 
@@ -23,8 +23,12 @@ $(MOCK_STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[mock]'
 	touch $(MOCK_STAMP)
 
+## system-packages: Debian packages tests need (redis-server, haproxy, chromium), installed when missing (as root)
+system-packages:
+	scripts/system-packages.sh
+
 ## test: lint, type checks, the generated-client drift check, unit tests and the contract suite
-test: $(STAMP) lint typecheck check-generated
+test: $(STAMP) system-packages lint typecheck check-generated
 	mkdir -p reports
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PYTEST) -n $${PYTEST_PROCESSES:-2} --junitxml=reports/junit.xml \
 		--strict-warnings --report-dir=reports

@@ -51,7 +51,12 @@ def _parser() -> argparse.ArgumentParser:
         " request whose body is still arriving holds one",
     )
     add("--access-log", action="store_true", help="log every request to stdout (default: off)")
-    add("--store", help="SQLite file holding all state (default: a temp file removed on exit)")
+    add(
+        "--store",
+        default=os.environ.get("APIMART_MOCK_STORE"),
+        help="where all state lives: a SQLite file, or redis://HOST:PORT/DB[?prefix=NAME] that replicas share"
+        " (env APIMART_MOCK_STORE; default: a temp SQLite file removed on exit)",
+    )
     add("--shape", choices=[s.value for s in ViewShape], default="live", help="MJ view shape (default live)")
     add("--speed", type=float, default=1.0, help="clock speed factor: 10 = ten clock seconds per second")
     add("--frozen", action="store_true", help="start with the clock frozen (advance it via /__mock/clock)")

@@ -44,6 +44,8 @@ API_PATHS = frozenset(
 """The API's paths outside `/v1/` (the legacy balance paths)."""
 CONTROL_PREFIX = "/__mock/"
 DASHBOARD_PATH = CONTROL_PREFIX
+HEALTH_PATH = "/healthz"
+"""Not journaled either: a load balancer's health checks (docs/scaling.md) are no one's API request."""
 DROP_KEY = "apimart_mock.drop"
 _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 WORKER_HEADER = "X-Mock-Worker"
@@ -127,7 +129,7 @@ def _after(response: Response) -> Response:
     ):
         response.set_data(json.dumps(drifted(json.loads(response.get_data()), fault.drift)))
     worker = os.getpid()
-    if not request.path.startswith(CONTROL_PREFIX) and "now" in g:
+    if not request.path.startswith(CONTROL_PREFIX) and request.path != HEALTH_PATH and "now" in g:
         status = 0 if request.environ.get(DROP_KEY) else response.status_code
         state = mock()
         entry = journal_entry(request.environ, g.now, g.get("account"), status, state.config.limits)

@@ -7,6 +7,7 @@ from flask import Blueprint, Response
 from ..domain.errors import NotFound
 from ..media import IMAGE_NAME, VIDEO_NAME, png_for, video_bytes
 from ..spec import spec_json
+from .pipeline import HEALTH_PATH
 
 __all__ = ["blueprint"]
 
@@ -18,7 +19,7 @@ def openapi() -> Response:
     return Response(spec_json(), mimetype="application/json")
 
 
-@blueprint.get("/healthz")
+@blueprint.get(HEALTH_PATH)
 def healthz() -> Response:
     """Cheap and unauthenticated: answering at all means the store's settings row was just read."""
     return Response('{"status":"ok"}', mimetype="application/json")

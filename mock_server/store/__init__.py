@@ -8,8 +8,9 @@ method is one atomic step, so that many worker processes (or replicas) over one 
 update: a write that depends on what is stored (a clock change, a /modal call, a fault drawn, a charge
 against a balance) is one transaction.
 
-`SqliteStore` (`store.sqlite`) is the embedded default. A second store implements the same methods and
-uses `dump_task` / `load_task` for the task records, so both hold the same bytes.
+`SqliteStore` (`store.sqlite`) is the embedded default; `RedisStore` (`store.redis`) lets replicas on
+several machines share one state. Both implement the same methods and use `dump_task` / `load_task` for
+the task records, so both hold the same bytes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from ..clock import ClockState
+from ..domain.errors import InvalidRequest
 from ..domain.journal import JournalEntry, JournalPage, RequestMatcher
 from ..domain.lifecycle import Outcome, Timing
 from ..domain.shapes import Shape
@@ -41,6 +43,7 @@ __all__ = [
     "load_task",
     "open_store",
     "task_cursor",
+    "task_position",
 ]
 
 
@@ -145,9 +148,17 @@ class Store(Protocol):
         """Forget every journal entry and the count of dropped ones."""
 
 
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
 def open_store(location: str, *, journal: str | None = None, journal_bytes: int) -> Store:
-    """The store at `location`: a SQLite file path; its journal at `journal` (default: beside it),
+    """The store at `location`: a Redis URL (`redis://host:port/db`, optionally `?prefix=name`), its journal
+    a stream in it; or a SQLite file path, its journal at `journal` (default: beside it). Either journal is
     bounded to about `journal_bytes`."""
+    if location.startswith(REDIS_SCHEMES):
+        from .redis import RedisStore
+
+        return RedisStore(location, journal_bytes=journal_bytes)
     from .sqlite import SqliteStore
 
     return SqliteStore(location, journal=journal, journal_bytes=journal_bytes)
@@ -156,6 +167,17 @@ def open_store(location: str, *, journal: str | None = None, journal_bytes: int)
 def task_cursor(task: Task) -> str:
     """Where a page of tasks that ends with `task` goes on (creation time and id, as tasks are ordered)."""
     return f"{task.created_at!r}/{task.id}"
+
+
+def task_position(cursor: str) -> tuple[float, str]:
+    """The creation time and id a `task_cursor` names; 400 for anything else."""
+    created_at, _, task_id = cursor.partition("/")
+    try:
+        if task_id:
+            return float(created_at), task_id
+    except ValueError:
+        pass
+    raise InvalidRequest("cursor is not one this server handed out")
 
 
 def dump_task(task: Task) -> str:

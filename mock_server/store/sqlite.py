@@ -26,7 +26,6 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from ..clock import ClockState
-from ..domain.errors import InvalidRequest
 from ..domain.task import Task
 from ..domain.uploads import Upload
 from ..faults import Fault
@@ -40,6 +39,7 @@ from . import (
     dump_task,
     load_fault,
     load_task,
+    task_position,
 )
 from .journal import FileJournal
 
@@ -227,7 +227,7 @@ class SqliteStore:
             where.append("account = ?")
             values.append(account)
         if after is not None:
-            created_at, task_id = _task_position(after)
+            created_at, task_id = task_position(after)
             where.append(f"(created_at, id) {'<' if newest else '>'} (?, ?)")
             values += [created_at, task_id]
         order = "created_at DESC, id DESC" if newest else "created_at, id"
@@ -324,13 +324,3 @@ class SqliteStore:
 
     def clear_journal(self) -> None:
         self._journal.clear()
-
-
-def _task_position(cursor: str) -> tuple[float, str]:
-    created_at, _, task_id = cursor.partition("/")
-    try:
-        if task_id:
-            return float(created_at), task_id
-    except ValueError:
-        pass
-    raise InvalidRequest("cursor is not one this server handed out")

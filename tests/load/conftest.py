@@ -1,20 +1,21 @@
-"""The mock served as `make mock` serves it (`apimart-mock serve`) on a free port, with several workers."""
+"""The served mock the load tests run against: over SQLite, over Redis, and as two Redis-backed replicas
+behind haproxy (deployments.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+from deployments import Deployment, deploy
 
-from mock_server.testing import serve
 
-WORKERS = 3
-"""Several worker processes: state must be shared through the store, not live in one process."""
-THREADS = 4
+@pytest.fixture(scope="module", params=["sqlite", "redis", "two-replicas"])
+def deployment(request: pytest.FixtureRequest) -> Iterator[Deployment]:
+    """A freshly served mock (or two replicas behind haproxy); stopped when the module is done."""
+    with deploy(request, request.param) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
-def served_mock() -> Iterator[str]:
-    """The base URL of a freshly served mock; stopped (whole process group) when the module is done."""
-    with serve(workers=WORKERS, threads=THREADS) as mock:
-        yield mock.url
+def served_mock(deployment: Deployment) -> str:
+    return deployment.url

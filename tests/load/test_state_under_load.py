@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 import pytest
+from deployments import Deployment, replica_of
 
 from apimart_mj import MJ_STATUS_RANK, MJ_TO_UNIFIED, UNIFIED_STATUS_RANK, parse_progress, to_unified
 
@@ -263,8 +264,10 @@ def test_the_clock_really_moved(served_mock: str, loaded: tuple[list[Log], Log])
 
 
 def test_after_the_load_no_task_is_lost_and_both_views_and_all_workers_agree(
-    served_mock: str, loaded: tuple[list[Log], Log]
+    deployment: Deployment, loaded: tuple[list[Log], Log]
 ) -> None:
+    """Read back through the balancer, then from every replica directly: what one wrote, all read."""
+    served_mock = deployment.url
     logs, clock_log = loaded
     planned = [p for log in logs for p in log.planned]
     workers = set().union(*(log.workers for log in [*logs, clock_log]))
@@ -275,10 +278,12 @@ def test_after_the_load_no_task_is_lost_and_both_views_and_all_workers_agree(
             listed = http.get("/__mock/tasks", params={"account": token}).json()["tasks"]
             assert sorted(t["id"] for t in listed) == sorted(p.task_id for p in planned if p.token == token)
     bodies: dict[tuple[str, str], set[str]] = {}
-    for round_ in range(2):  # twice, over new connections: other workers may answer the second time
+    # Twice, over new connections (other workers may answer the second time), then from each replica.
+    rounds = [served_mock, served_mock, *(mock.url for mock in deployment.replicas[1:])]
+    for round_, url in enumerate(rounds):
         for token in sorted({p.token for p in planned}):
             auth = {"Authorization": f"Bearer {token}"}
-            with httpx.Client(base_url=served_mock, headers=auth, timeout=10.0) as http:
+            with httpx.Client(base_url=url, headers=auth, timeout=10.0) as http:
                 for p in [task for task in planned if task.token == token]:
                     mj = http.get(f"/v1/midjourney/{p.task_id}")
                     unified = http.get(f"/v1/tasks/{p.task_id}")
@@ -298,3 +303,6 @@ def test_after_the_load_no_task_is_lost_and_both_views_and_all_workers_agree(
                         assert data["result"]["images"][0]["url"] == view["image_urls"], p
     assert [key for key, texts in bodies.items() if len(texts) != 1] == []  # same answer whoever served it
     assert len(workers) >= 2, f"every response came from one worker process: {workers}"
+    assert {replica_of(worker, deployment.replicas) for worker in workers} == set(
+        range(len(deployment.replicas))
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -12,8 +11,8 @@ from mock_helpers import Api, make_app
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Flask:
-    return make_app(tmp_path)
+def app(store: str) -> Flask:
+    return make_app(store)
 
 
 @pytest.fixture

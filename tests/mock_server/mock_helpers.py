@@ -30,8 +30,10 @@ def _openapi() -> OpenAPI:
 OPENAPI = _openapi()
 
 
-def make_app(tmp_path: Path, **options: Any) -> Flask:
-    config = MockConfig(store=str(tmp_path / "store.sqlite"), frozen_at=T0, seed=7, **options)
+def make_app(store: Path | str, **options: Any) -> Flask:
+    """An app over `store`: a store location (see the `store` fixture), or a folder for a SQLite file."""
+    location = str(store / "store.sqlite") if isinstance(store, Path) else store
+    config = MockConfig(store=location, frozen_at=T0, seed=7, **options)
     app = create_app(config)
     app.testing = True
     return app

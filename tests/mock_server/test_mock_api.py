@@ -100,8 +100,8 @@ def test_unsupported_version_is_accepted_then_fails(api: Api) -> None:
 
 
 @pytest.mark.parametrize("header", [None, "", "Bearer ", "Token sk-alice", "Bearer sk-unknown"])
-def test_401_one_message_for_every_bad_key(client: FlaskClient, header: str | None) -> None:
-    api = Api(make_app_with_keys(client))
+def test_401_one_message_for_every_bad_key(tmp_path: Path, header: str | None) -> None:
+    api = Api(make_app(tmp_path, api_keys=frozenset({KEY_A, KEY_B})).test_client())
     headers = {} if header is None else {"Authorization": header}
     for method, path in (
         ("GET", "/v1/tasks/task_x"),
@@ -114,12 +114,6 @@ def test_401_one_message_for_every_bad_key(client: FlaskClient, header: str | No
             "authentication_error",
             "Authentication failed, please check your API key",
         )
-
-
-def make_app_with_keys(client: FlaskClient) -> FlaskClient:
-    store = Path(client.application.extensions["apimart_mock"].service.store.path).parent / "keys"
-    store.mkdir()
-    return make_app(store, api_keys=frozenset({KEY_A, KEY_B})).test_client()
 
 
 def test_another_accounts_task_is_403_with_nothing_of_it(api: Api) -> None:

@@ -4,7 +4,6 @@ nothing; `--balance` sets every account's starting amount (default unlimited, `u
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,8 +21,8 @@ def balance(api: Api, path: str = "/v1/balance") -> dict[str, Any]:
 
 
 @pytest.fixture
-def limited(tmp_path: Path) -> Api:
-    return Api(make_app(tmp_path, balance=0.12).test_client())
+def limited(store: str) -> Api:
+    return Api(make_app(store, balance=0.12).test_client())
 
 
 def test_unlimited_by_default_and_used_balance_counts(api: Api) -> None:
@@ -101,8 +100,8 @@ def test_the_control_api_sets_one_accounts_balance(api: Api) -> None:
     assert balance(api.as_(KEY_B))["unlimited_quota"] is True
 
 
-def test_concurrent_submits_never_overspend(tmp_path: Path) -> None:
-    app = make_app(tmp_path, balance=0.5)
+def test_concurrent_submits_never_overspend(store: str) -> None:
+    app = make_app(store, balance=0.5)
 
     def submit(_: int) -> int:
         return Api(app.test_client()).submit().status_code

@@ -268,3 +268,12 @@ def test_requests_are_counted_and_listed_by_one_matcher(api: Api) -> None:
     for bad in ({"path_pattern": "("}, {"status": "x"}, {"body": [1]}, {"colour": "red"}, {"since": "nan"}):
         assert error_of(api.client.post("/__mock/requests/count", json=bad))[0] == 400
     assert error_of(api.client.get("/__mock/requests", query_string={"cursor": "1:x"}))[0] == 400
+
+
+def test_health_checks_are_not_journaled(api: Api) -> None:
+    """A load balancer polls /healthz all day (docs/scaling.md): not the code under test's requests."""
+    api.client.delete("/__mock/requests")
+    assert api.client.get("/healthz").status_code == 200
+    api.request("GET", "/v1/tasks/task_x")
+    paths = [entry["path"] for entry in api.client.get("/__mock/requests").json["requests"]]  # type: ignore[index]
+    assert paths == ["/v1/tasks/task_x"]

@@ -1,0 +1,537 @@
+"""`RedisStore`: all mutable state in one Redis database, so replicas on several machines share it.
+
+Every key starts with a prefix (default `apimart-mock:`; `?prefix=` in the URL), so several mocks can
+share one Redis. What each method does to stay atomic across replicas, and why (docs/scaling.md):
+
+- **One Lua script** wherever the rule is arithmetic Redis can do itself: a task stored only when the
+  account's balance covers it (`add_task`), a compare-and-swap of a task record with the extra charge
+  checked (`replace_task`), the rate-limit counter, uploads kept within their byte budget, and `reset`.
+  A script runs alone on the server: nothing interleaves between its read and its write, and it costs
+  one round trip.
+- **WATCH / MULTI / EXEC** (optimistic, retried) where the new value is computed by the mock's domain
+  code in Python: the clock (`change_clock` applies a `ClockState` method), a fault drawn (the draw is
+  `Fault.drawn`), a fault added (its stored body carries the id). Writing that logic a second time in
+  Lua would duplicate the domain; a WATCH conflict just means another replica won, and we read again.
+- Single commands are atomic on their own: `HINCRBY` for the sequence, `HGETALL` for the settings.
+
+The hot path of a GET is three round trips: the settings, the task, the journal append. Balances:
+`charged:<account>` is the sum of the account's charges and `refunds:<account>` a sorted set of its
+refunded tasks by refund time, so a balance is one subtraction, not a scan of tasks.
+
+The request journal is a Redis stream (`XADD`), read back in order by `XRANGE`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
+from typing import Any, TypeVar
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+import redis
+
+from ..clock import ClockState
+from ..domain.errors import InvalidRequest
+from ..domain.task import Task
+from ..domain.uploads import Upload
+from ..faults import Fault
+from . import (
+    JournalEntry,
+    JournalPage,
+    RequestMatcher,
+    Settings,
+    Write,
+    dump_fault,
+    dump_task,
+    load_fault,
+    load_task,
+    task_position,
+)
+
+__all__ = ["RedisStore"]
+
+_T = TypeVar("_T")
+
+_CENT = 1e-9
+"""Tolerance of the balance check: charges are sums of floats (0.05 + 0.05 + ...), as in SqliteStore."""
+
+_NO_LIMIT = "inf"
+
+# used(account, now) = charged - (sum of the charges refunded by `now`); shared by the two scripts below.
+_USED = """
+local function used(charged_key, refunds_key, now)
+    local total = tonumber(redis.call('GET', charged_key) or '0')
+    local back = redis.call('ZRANGEBYSCORE', refunds_key, '-inf', now, 'WITHSCORES')
+    local refunded = 0
+    for i = 1, #back, 2 do
+        local charge = string.match(back[i], '^[^ ]* (.*)$')
+        refunded = refunded + tonumber(charge)
+    end
+    return total - refunded
+end
+local function over(charged_key, refunds_key, now, extra, balance)
+    if balance == 'inf' then return false end
+    return used(charged_key, refunds_key, now) + tonumber(extra) > tonumber(balance) + 1e-9
+end
+"""
+
+# KEYS: tasks, order, account order, charged, refunds, accounts
+# ARGV: id, account, created_at, body, charge, refund_at ('' none), balance ('inf': unchecked), now
+_ADD_TASK = (
+    _USED
+    + """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 'taken' end
+if over(KEYS[4], KEYS[5], ARGV[8], ARGV[5], ARGV[7]) then return 'over_balance' end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+redis.call('SADD', KEYS[6], ARGV[2])
+redis.call('INCRBYFLOAT', KEYS[4], ARGV[5])
+if ARGV[6] ~= '' then redis.call('ZADD', KEYS[5], ARGV[6], ARGV[1] .. ' ' .. ARGV[5]) end
+return 'done'
+"""
+)
+
+# KEYS: tasks, charged, refunds
+# ARGV: id, old body, new body, old charge, new charge, old refund_at, new refund_at, balance, now
+_REPLACE_TASK = (
+    _USED
+    + """
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 'changed' end
+local extra = tonumber(ARGV[5]) - tonumber(ARGV[4])
+if over(KEYS[2], KEYS[3], ARGV[9], extra, ARGV[8]) then return 'over_balance' end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('INCRBYFLOAT', KEYS[2], extra)
+redis.call('ZREM', KEYS[3], ARGV[1] .. ' ' .. ARGV[4])
+if ARGV[7] ~= '' then redis.call('ZADD', KEYS[3], ARGV[7], ARGV[1] .. ' ' .. ARGV[5]) end
+return 'done'
+"""
+)
+
+# KEYS: charged, refunds; ARGV: now
+_USED_BALANCE = _USED + "return tostring(used(KEYS[1], KEYS[2], ARGV[1]))"
+
+# KEYS: rate; ARGV: account, window
+_COUNT_REQUEST = """
+local stored = redis.call('HGET', KEYS[1], ARGV[1])
+local hits = 1
+if stored then
+    local window, count = string.match(stored, '^(%S+) (%S+)$')
+    if window == ARGV[2] then hits = tonumber(count) + 1 end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. hits)
+return hits
+"""
+
+# KEYS: upload names by age, upload sizes, the upload's own hash; ARGV: name, created_at, size, keep_bytes,
+# then the hash's field/value pairs. Oldest out until what is kept fits; the newest upload always stays.
+_ADD_UPLOAD = """
+redis.call('HSET', KEYS[3], unpack(ARGV, 5))
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+local kept = 0
+local names = redis.call('ZREVRANGE', KEYS[1], 0, -1)
+local prefix = string.sub(KEYS[3], 1, #KEYS[3] - #ARGV[1])
+for _, name in ipairs(names) do
+    kept = kept + tonumber(redis.call('HGET', KEYS[2], name) or '0')
+    if kept > tonumber(ARGV[4]) and name ~= ARGV[1] then
+        redis.call('ZREM', KEYS[1], name)
+        redis.call('HDEL', KEYS[2], name)
+        redis.call('DEL', prefix .. name)
+    end
+end
+"""
+
+# KEYS: settings; ARGV: its field/value pairs. Two replicas starting together: the first one's clock wins.
+_INITIALIZE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
+"""
+
+# KEYS: the prefix; ARGV: the settings hash's field/value pairs. Deletes every key of this mock but the
+# settings, then rewrites them: one script, so no request sees half a reset. (The per-account keys are
+# found with SCAN under the prefix, which a script may do on a single Redis server, not on a cluster.)
+_RESET = """
+local settings = KEYS[1] .. 'settings'
+local cursor = '0'
+repeat
+    local found = redis.call('SCAN', cursor, 'MATCH', KEYS[1] .. '*', 'COUNT', 1000)
+    cursor = found[1]
+    for _, key in ipairs(found[2]) do
+        if key ~= settings then redis.call('DEL', key) end
+    end
+until cursor == '0'
+redis.call('DEL', settings)
+redis.call('HSET', settings, unpack(ARGV))
+"""
+
+
+class RedisStore:
+    """All mutable state of one mock server, in the Redis database at `url` (`redis://host:port/db`)."""
+
+    def __init__(self, url: str, *, journal_bytes: int) -> None:
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        self.prefix = query.pop("prefix", ["apimart-mock"])[0] + ":"
+        rest = "&".join(f"{key}={value}" for key, values in query.items() for value in values)
+        self.url = urlunsplit(parts._replace(query=rest))
+        self._redis = redis.Redis.from_url(self.url, decode_responses=True)
+        self._bytes = redis.Redis.from_url(self.url)
+        self._journal = RedisJournal(self._redis, self._key("journal"), journal_bytes)
+        self._scripts = {
+            name: self._redis.register_script(source)
+            for name, source in (
+                ("add_task", _ADD_TASK),
+                ("replace_task", _REPLACE_TASK),
+                ("used_balance", _USED_BALANCE),
+                ("count_request", _COUNT_REQUEST),
+                ("add_upload", _ADD_UPLOAD),
+                ("reset", _RESET),
+                ("initialize", _INITIALIZE),
+            )
+        }
+
+    def _key(self, *parts: str) -> str:
+        return self.prefix + ":".join(parts)
+
+    def _run(self, script: str, keys: list[str], args: list[Any]) -> Any:
+        return self._scripts[script](keys=keys, args=args)
+
+    def _optimistic(self, watched: str, step: Callable[[redis.client.Pipeline], _T]) -> _T:
+        """Run `step` (reads, then `multi()` and writes) until no other replica changed `watched` first."""
+        with self._redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(watched)
+                    result = step(pipe)
+                    pipe.execute()
+                    return result
+                except redis.WatchError:
+                    continue
+
+    # ---- settings and clock ----
+    def initialize(self, clock: ClockState, rate_limit: float | None) -> None:
+        """Write the settings unless they exist (an existing store keeps its state)."""
+        self._run("initialize", [self._key("settings")], _pairs(_settings_fields(clock, rate_limit)))
+
+    def settings(self) -> Settings:
+        return _settings(self._redis.hgetall(self._key("settings")))
+
+    def change_clock(self, change: Callable[[ClockState], ClockState]) -> ClockState:
+        def step(pipe: redis.client.Pipeline) -> ClockState:
+            clock = change(_settings(pipe.hgetall(self._key("settings"))).clock)
+            pipe.multi()
+            pipe.hset(self._key("settings"), mapping=_clock_fields(clock))
+            return clock
+
+        return self._optimistic(self._key("settings"), step)
+
+    def set_rate_limit(self, per_second: float | None) -> None:
+        self._redis.hset(self._key("settings"), "rate_limit", _optional(per_second))
+
+    def next_sequence(self) -> int:
+        return int(self._redis.hincrby(self._key("settings"), "sequence", 1))
+
+    def reset(self, clock: ClockState, rate_limit: float | None) -> None:
+        self._run("reset", [self.prefix], _pairs(_settings_fields(clock, rate_limit)))
+
+    # ---- tasks and what they cost ----
+    def add_task(self, task: Task, *, balance: float | None = None, now: float = 0.0) -> Write:
+        outcome = self._run(
+            "add_task",
+            [
+                self._key("tasks"),
+                self._key("order"),
+                self._key("order", task.account),
+                self._key("charged", task.account),
+                self._key("refunds", task.account),
+                self._key("accounts"),
+            ],
+            [
+                task.id,
+                task.account,
+                repr(task.created_at),
+                dump_task(task),
+                repr(task.charge),
+                _optional(task.refund_at),
+                _balance(balance),
+                repr(now),
+            ],
+        )
+        return Write(outcome)
+
+    def replace_task(self, old: Task, new: Task, *, balance: float | None = None, now: float = 0.0) -> Write:
+        outcome = self._run(
+            "replace_task",
+            [self._key("tasks"), self._key("charged", old.account), self._key("refunds", old.account)],
+            [
+                old.id,
+                dump_task(old),
+                dump_task(new),
+                repr(old.charge),
+                repr(new.charge),
+                _optional(old.refund_at),
+                _optional(new.refund_at),
+                _balance(balance),
+                repr(now),
+            ],
+        )
+        return Write(outcome)
+
+    def used_balance(self, account: str, now: float) -> float:
+        keys = [self._key("charged", account), self._key("refunds", account)]
+        return float(self._run("used_balance", keys, [repr(now)]))
+
+    def starting_balance(self, account: str) -> float | None:
+        amount = self._redis.hget(self._key("balances"), account)
+        return None if amount is None else float(amount)
+
+    def set_starting_balance(self, account: str, amount: float | None) -> None:
+        if amount is None:
+            self._redis.hdel(self._key("balances"), account)
+        else:
+            self._redis.hset(self._key("balances"), account, repr(amount))
+
+    def task(self, task_id: str) -> Task | None:
+        body = self._redis.hget(self._key("tasks"), task_id)
+        return None if body is None else load_task(body)
+
+    def tasks(
+        self, account: str | None = None, *, after: str | None = None, limit: int = 100, newest: bool = False
+    ) -> list[Task]:
+        """A page of the order sorted set (score: creation time; equal scores in id order, as SQLite's
+        `ORDER BY created_at, id`), from just past the cursor's task: found by its rank, O(log n)."""
+        order = self._key("order") if account is None else self._key("order", account)
+        start = 0
+        if after is not None:
+            created_at, task_id = task_position(after)
+            rank = (self._redis.zrevrank if newest else self._redis.zrank)(order, task_id)
+            if rank is None:  # not in this listing (another account's, or gone in a reset): by time alone
+                beyond = ("-inf", f"({created_at!r}") if newest else (f"({created_at!r}", "+inf")
+                rank = self._redis.zcard(order) - self._redis.zcount(order, *beyond) - 1
+            start = rank + 1
+        ids = (self._redis.zrevrange if newest else self._redis.zrange)(order, start, start + limit - 1)
+        if not ids:
+            return []
+        bodies = self._redis.hmget(self._key("tasks"), ids)
+        return [load_task(body) for body in bodies if body is not None]
+
+    # ---- uploads ----
+    def add_upload(self, upload: Upload, *, keep_bytes: int) -> None:
+        fields = {
+            "filename": upload.filename,
+            "account": upload.account,
+            "content_type": upload.content_type,
+            "data": upload.data,
+            "created_at": repr(upload.created_at),
+        }
+        self._run(
+            "add_upload",
+            [self._key("uploads"), self._key("upload_sizes"), self._key("upload", upload.name)],
+            [upload.name, repr(upload.created_at), len(upload.data), keep_bytes, *_pairs(fields)],
+        )
+
+    def upload(self, name: str) -> Upload | None:
+        stored = self._bytes.hgetall(self._key("upload", name))  # the file's bytes stay bytes
+        if not stored:
+            return None
+        text = {key.decode(): value.decode() for key, value in stored.items() if key != b"data"}
+        return Upload(
+            name,
+            text["filename"],
+            text["account"],
+            text["content_type"],
+            stored[b"data"],
+            float(text["created_at"]),
+        )
+
+    # ---- faults ----
+    def add_fault(self, fault: Fault) -> Fault:
+        def step(pipe: redis.client.Pipeline) -> Fault:
+            numbered = replace(fault, id=int(pipe.hget(self._key("settings"), "next_fault") or 1))
+            pipe.multi()
+            pipe.hset(self._key("faults"), str(numbered.id), dump_fault(numbered))
+            pipe.hset(self._key("settings"), mapping={"next_fault": numbered.id + 1, "faults_active": 1})
+            return numbered
+
+        return self._optimistic(self._key("settings"), step)
+
+    def faults(self) -> list[Fault]:
+        return _sorted_faults(self._redis.hgetall(self._key("faults")))
+
+    def clear_faults(self) -> None:
+        with self._redis.pipeline() as pipe:  # MULTI: both or neither
+            pipe.delete(self._key("faults"))
+            pipe.hset(self._key("settings"), "faults_active", 0)
+            pipe.execute()
+
+    def draw_fault(self, path: str, account: str | None, seed: int) -> Fault | None:
+        """The first fault that fires on this request, after counting the request against every match."""
+
+        def step(pipe: redis.client.Pipeline) -> Fault | None:
+            faults = _sorted_faults(pipe.hgetall(self._key("faults")))
+            fired: Fault | None = None
+            counted: list[Fault] = []
+            for fault in faults:
+                if fired is not None or not fault.matches(path, account):
+                    continue
+                drawn, fires = fault.drawn(seed)
+                counted.append(drawn)
+                if fires:
+                    fired = drawn
+            pipe.multi()
+            for drawn in counted:
+                pipe.hset(self._key("faults"), str(drawn.id), dump_fault(drawn))
+            if (
+                fired is not None
+                and not fired.active
+                and not any(f.active for f in faults if f.id != fired.id)
+            ):
+                pipe.hset(self._key("settings"), "faults_active", 0)
+            return fired
+
+        return self._optimistic(self._key("faults"), step)
+
+    # ---- rate limit ----
+    def count_request(self, account: str, window: int) -> int:
+        return int(self._run("count_request", [self._key("rate")], [account, window]))
+
+    # ---- journal ----
+    def record(self, entry: JournalEntry) -> None:
+        self._journal.record(entry)
+
+    def journal(self, matcher: RequestMatcher, *, limit: int, cursor: str | None = None) -> JournalPage:
+        return self._journal.page(matcher, limit, cursor)
+
+    def newest_requests(self, matcher: RequestMatcher, *, limit: int) -> JournalPage:
+        return self._journal.newest(matcher, limit)
+
+    def count_requests(self, matcher: RequestMatcher) -> int:
+        return sum(1 for _ in self._journal.entries(matcher, None, reverse=False))
+
+    def clear_journal(self) -> None:
+        self._journal.clear()
+
+
+class RedisJournal:
+    """The request journal as a Redis stream: `XADD ... MAXLEN ~ N` appends and drops the oldest in one
+    command, from every replica in one order. The cap is in entries, from the byte cap and an entry's
+    typical size; the dropped count is what the stream ever took (`entries-added`) less what it holds. A
+    cursor is a stream id: where the next page starts."""
+
+    ENTRY_BYTES = 256
+    """What an entry typically takes in Redis (its ~150 bytes of JSON, the stream's overhead)."""
+    _CHUNK = 500
+
+    def __init__(self, client: redis.Redis, key: str, max_bytes: int) -> None:
+        self._redis = client
+        self.key = key
+        self.max_entries = max(max_bytes // self.ENTRY_BYTES, 1)
+
+    def record(self, entry: JournalEntry) -> None:
+        """Append one entry; a Redis that cannot take it raises OSError, as a full disk does."""
+        line = json.dumps(entry.to_row(), separators=(",", ":"))
+        try:
+            self._redis.xadd(self.key, {"e": line}, maxlen=self.max_entries, approximate=True)
+        except redis.RedisError as error:
+            raise OSError(f"journal not written: {error}") from error
+
+    def page(self, matcher: RequestMatcher, limit: int, cursor: str | None) -> JournalPage:
+        entries: list[JournalEntry] = []
+        for position, entry in self.entries(matcher, cursor, reverse=False):
+            if len(entries) == limit:
+                return JournalPage(entries, position, self.dropped())
+            entries.append(entry)
+        return JournalPage(entries, None, self.dropped())
+
+    def newest(self, matcher: RequestMatcher, limit: int) -> JournalPage:
+        found = [entry for _, entry in _first(self.entries(matcher, None, reverse=True), limit)]
+        return JournalPage(found, None, self.dropped())
+
+    def entries(
+        self, matcher: RequestMatcher, cursor: str | None, *, reverse: bool
+    ) -> Iterator[tuple[str, JournalEntry]]:
+        """The matching entries from `cursor` on (or from the newest back), each with its stream id."""
+        if cursor is not None and not _STREAM_ID.fullmatch(cursor):
+            raise InvalidRequest("cursor is not one this server handed out")
+        start = cursor or ("+" if reverse else "-")
+        while True:
+            if reverse:
+                chunk = self._redis.xrevrange(self.key, start, "-", count=self._CHUNK)
+            else:
+                chunk = self._redis.xrange(self.key, start, "+", count=self._CHUNK)
+            for stream_id, fields in chunk:
+                entry = JournalEntry.from_row(json.loads(fields["e"]))
+                if matcher.matches(entry):
+                    yield stream_id, entry
+            if len(chunk) < self._CHUNK:
+                return
+            start = "(" + chunk[-1][0]
+
+    def dropped(self) -> int:
+        try:
+            info = self._redis.xinfo_stream(self.key)
+        except redis.ResponseError:  # no such key: nothing recorded since the last clear
+            return 0
+        return int(info["entries-added"]) - int(info["length"])
+
+    def clear(self) -> None:
+        self._redis.delete(self.key)
+
+
+_STREAM_ID = re.compile(r"\d{1,20}-\d{1,20}")
+
+
+def _first(items: Iterator[_T], count: int) -> Iterator[_T]:
+    for n, item in enumerate(items):
+        if n == count:
+            return
+        yield item
+
+
+def _pairs(fields: Mapping[str, object]) -> list[object]:
+    """A mapping as the flat field, value, field, value... list that HSET takes."""
+    return [item for pair in fields.items() for item in pair]
+
+
+def _optional(value: float | None) -> str:
+    return "" if value is None else repr(value)
+
+
+def _balance(balance: float | None) -> str:
+    return _NO_LIMIT if balance is None or math.isinf(balance) else repr(balance)
+
+
+def _clock_fields(clock: ClockState) -> dict[str, str | int]:
+    return {
+        "clock_base": repr(clock.base),
+        "clock_anchor": repr(clock.anchor),
+        "clock_speed": repr(clock.speed),
+        "clock_frozen": int(clock.frozen),
+    }
+
+
+def _settings_fields(clock: ClockState, rate_limit: float | None) -> dict[str, str | int]:
+    return _clock_fields(clock) | {
+        "rate_limit": _optional(rate_limit),
+        "faults_active": 0,
+        "sequence": 0,
+        "next_fault": 1,
+    }
+
+
+def _settings(stored: Mapping[str, str]) -> Settings:
+    clock = ClockState(
+        float(stored["clock_base"]),
+        float(stored["clock_anchor"]),
+        float(stored["clock_speed"]),
+        stored["clock_frozen"] == "1",
+    )
+    rate = stored.get("rate_limit", "")
+    return Settings(clock, float(rate) if rate else None, stored.get("faults_active") == "1")
+
+
+def _sorted_faults(stored: Mapping[str, str]) -> list[Fault]:
+    return sorted((load_fault(body) for body in stored.values()), key=lambda fault: fault.id)
