@@ -34,8 +34,11 @@ from .wrk import WrkResult
 __all__ = ["Results", "ServerRun", "Verdict", "render_markdown", "render_table", "verdicts"]
 
 MOCK, MOCK_GUNICORN, PRISM = "mock", "mock-gunicorn", "prism"
+MOCK_REDIS, MOCK_REPLICAS = "mock-redis", "mock-replicas"
 HELLO_GRANIAN, HELLO, FLASK = "hello-granian", "hello", "flask"
-SERVERS = (MOCK, MOCK_GUNICORN, PRISM, HELLO_GRANIAN, HELLO, FLASK)
+SERVERS = (MOCK, MOCK_GUNICORN, MOCK_REDIS, MOCK_REPLICAS, PRISM, HELLO_GRANIAN, HELLO, FLASK)
+TARGET_REDIS_SHARE = 0.70
+"""One Redis-backed replica serves at least this share of the SQLite mock's req/s (issue 14)."""
 CEILINGS = (HELLO_GRANIAN, HELLO)
 """The hello-world WSGI app under each server measured; the fastest is the ceiling."""
 
@@ -151,6 +154,20 @@ def verdicts(r: Results) -> list[Verdict]:
                 bad == 0 and mock.requests > 0,
             )
         )
+    for key, name in ((MOCK_REDIS, "one replica"), (MOCK_REPLICAS, "two replicas behind haproxy")):
+        run = r.runs.get(key)
+        if mock and run:
+            share = _ratio(run.result.rps, mock.result.rps)
+            target = key == MOCK_REDIS
+            out.append(
+                Verdict(
+                    f"Redis-backed mock, {name}: share of the SQLite mock's req/s, state-correct",
+                    f"{share:.0%}, p99 {run.result.p99_ms:.1f} ms;"
+                    f" {run.errors} wrong/failed of {run.requests:,}",
+                    f"≥ {TARGET_REDIS_SHARE:.0%}, 0 wrong" if target else "(reported), 0 wrong",
+                    (share >= TARGET_REDIS_SHARE or not target) and run.errors == 0 and run.requests > 0,
+                )
+            )
     at_rate, prism_rate = r.fixed_rate.get(MOCK), r.fixed_rate.get(PRISM)
     if at_rate and prism_rate:
         limit = TARGET_P99_VS_PRISM * prism_rate.p99_ms
@@ -219,6 +236,8 @@ def render_table(r: Results, verdict_list: list[Verdict]) -> str:
     for key, targets in (
         (MOCK, mock_targets),
         (MOCK_GUNICORN, "(candidate: the server before)"),
+        (MOCK_REDIS, "(`--store redis://`: see the Redis targets)"),
+        (MOCK_REPLICAS, "(two Redis-backed replicas behind haproxy)"),
         (PRISM, "(reference)"),
         (HELLO_GRANIAN, "(the ceiling)" if ceiling_key == HELLO_GRANIAN else "(a ceiling candidate)"),
         (HELLO, "(the ceiling)" if ceiling_key == HELLO else "(a ceiling candidate)"),

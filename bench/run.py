@@ -34,6 +34,8 @@ from .report import (
     HELLO_GRANIAN,
     MOCK,
     MOCK_GUNICORN,
+    MOCK_REDIS,
+    MOCK_REPLICAS,
     PRISM,
     SERVERS,
     Results,
@@ -64,10 +66,13 @@ from .settings import (
 )
 from .slow import SlowResult, probe_under_slow_clients
 from .state import audit_state, build_state
+from .stores import HAPROXY_CONFIG, copy_state, haproxy_env, redis_server
 from .tools import (
     ToolMissing,
+    ensure_haproxy,
     ensure_hey,
     ensure_prism,
+    ensure_redis_server,
     ensure_wrk,
     package_version,
     prism_version,
@@ -75,6 +80,9 @@ from .tools import (
 )
 from .walltime import CHECK_GENERATED, CONTRACT, MAKE_TEST, Timed, time_command
 from .wrk import WrkFailed, WrkResult, run_wrk
+
+REDIS, REPLICA_2 = "redis", "mock-replica-2"
+"""Processes the bench starts but does not load by themselves: Redis, and the second replica."""
 
 __all__ = ["granian_command", "gunicorn_command", "main", "mock_serve_defaults"]
 
@@ -116,13 +124,16 @@ def _parser() -> argparse.ArgumentParser:
 def _run(args: argparse.Namespace) -> int:
     started, t0 = datetime.now(UTC), time.perf_counter()
     wrk, hey, prism = ensure_wrk(), ensure_hey(), ensure_prism()
+    redis_binary, haproxy = ensure_redis_server(), ensure_haproxy()
     workers, threads = mock_serve_defaults()
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     mix_file = RUN_DIR / "mix_data.lua"
     store = RUN_DIR / "mock-store.sqlite"
     for stale in RUN_DIR.glob("mock-store.sqlite*"):
         stale.unlink()
-    ports = {key: free_port() for key in SERVERS}
+    ports = {key: free_port() for key in (*SERVERS, REDIS, REPLICA_2)}
+    redis_url = f"redis://{HOST}:{ports[REDIS]}/0?prefix=bench"
+    serve_mock = [str(VENV_BIN / "apimart-mock"), "serve", "--host", HOST]
     servers: list[tuple[str, str, list[str], str, dict[str, str] | None]] = [
         (
             MOCK,
@@ -146,6 +157,20 @@ def _run(args: argparse.Namespace) -> int:
             gunicorn_command("bench.gunicorn_mock:app", ports[MOCK_GUNICORN]),
             "/__mock/clock",
             {**os.environ, "BENCH_MOCK_STORE": str(store)},
+        ),
+        (
+            MOCK_REDIS,
+            f"our mock over Redis (`--store redis://`, one replica: granian, {workers} workers)",
+            [*serve_mock, "--port", str(ports[MOCK_REDIS]), "--store", redis_url],
+            "/__mock/clock",
+            None,
+        ),
+        (
+            MOCK_REPLICAS,
+            "two Redis-backed replicas behind haproxy (deploy/haproxy.cfg)",
+            [haproxy, "-db", "-f", str(HAPROXY_CONFIG)],
+            "/healthz",
+            haproxy_env(dict(os.environ), ports[MOCK_REPLICAS], [ports[MOCK_REDIS], ports[REPLICA_2]]),
         ),
         (
             PRISM,
@@ -181,8 +206,15 @@ def _run(args: argparse.Namespace) -> int:
     slow: dict[str, list[SlowResult]] = {}
     load_average: list[str] = []
     with ExitStack() as stack:
+        stack.enter_context(redis_server(redis_binary, ports[REDIS], RUN_DIR / "redis.log"))
         urls: dict[str, str] = {}
         for key, label, command, ready, env in servers:
+            if key == MOCK_REDIS:
+                print(f"bench: copied {copy_state(store, redis_url)} tasks into Redis", flush=True)
+            if key == MOCK_REPLICAS:  # the second replica (the first is MOCK_REDIS), not loaded alone
+                second = [*serve_mock, "--port", str(ports[REPLICA_2]), "--store", redis_url]
+                log = RUN_DIR / f"{REPLICA_2}.log"
+                stack.enter_context(serving(REPLICA_2, second, ports[REPLICA_2], log, cwd=ROOT))
             print(f"bench: starting {label}", flush=True)
             log = RUN_DIR / f"{key}.log"
             running = stack.enter_context(
@@ -209,7 +241,7 @@ def _run(args: argparse.Namespace) -> int:
             for kind in ("headers", "bodies"):
                 print(f"bench: {key}, polls while {SLOW_CLIENTS} clients trickle {kind} ...", flush=True)
                 slow[key].append(probe_under_slow_clients(urls[key], poll, kind))
-        audit = audit_state(urls[MOCK], state)
+        audit = audit_state(urls[MOCK], state) + audit_state(urls[MOCK_REPLICAS], state)
     runs = {key: ServerRun(label, _show(command), rounds[key]) for key, label, command, *_ in servers}
 
     print("bench: in-process calls (generated client -> WSGITransport) ...", flush=True)

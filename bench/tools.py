@@ -16,8 +16,10 @@ from .settings import PRISM_BIN, PRISM_PACKAGE, PRISM_PREFIX, PRISM_VERSION
 
 __all__ = [
     "ToolMissing",
+    "ensure_haproxy",
     "ensure_hey",
     "ensure_prism",
+    "ensure_redis_server",
     "ensure_wrk",
     "package_version",
     "prism_version",
@@ -41,8 +43,18 @@ def ensure_hey() -> str:
     return _ensure_apt("hey", "hey")
 
 
+def ensure_redis_server() -> str:
+    """The path of `redis-server` (the Redis-backed mock's store), from Debian's package when missing."""
+    return _ensure_apt("redis-server", "redis-server")
+
+
+def ensure_haproxy() -> str:
+    """The path of `haproxy` (in front of two replicas), from Debian's package when missing."""
+    return _ensure_apt("haproxy", "haproxy")
+
+
 def _ensure_apt(binary: str, package: str) -> str:
-    found = shutil.which(binary)
+    found = shutil.which(binary) or shutil.which(binary, path="/usr/sbin")
     if found:
         return found
     how = f"install it with: sudo apt-get update && sudo apt-get install -y {package}"
@@ -54,7 +66,7 @@ def _ensure_apt(binary: str, package: str) -> str:
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=_INSTALL_TIMEOUT_S)
         if done.returncode != 0:
             raise ToolMissing(f"`{' '.join(command)}` failed ({done.stderr.strip()[-500:]}); {how}")
-    found = shutil.which(binary)
+    found = shutil.which(binary) or shutil.which(binary, path="/usr/sbin")
     if not found:
         raise ToolMissing(f"apt-get installed {package} but {binary} is not on PATH; {how}")
     return found
