@@ -7,6 +7,8 @@ MOCK_STAMP := $(VENV)/.installed-mock
 HOST   ?= 127.0.0.1
 PORT   ?= 4010
 PYTEST := $(BIN)/python -m pytest
+# The contract suite's targets in `make test`: the mock in-process and served, over SQLite and over Redis.
+TEST_TARGETS := inprocess,served,inprocess-redis,served-redis
 
 .PHONY: install system-packages test lint typecheck check-generated generate unit mock contract contract-live bench clean
 
@@ -31,7 +33,7 @@ system-packages:
 test: $(STAMP) system-packages lint typecheck check-generated
 	mkdir -p reports
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PYTEST) -n $${PYTEST_PROCESSES:-2} --junitxml=reports/junit.xml \
-		--strict-warnings --report-dir=reports
+		--strict-warnings --report-dir=reports --target=$(TEST_TARGETS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

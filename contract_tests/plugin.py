@@ -10,6 +10,7 @@ Only tests of this package are parametrized by target: the plugin stays out of o
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,7 @@ from .report import ContractReport
 if TYPE_CHECKING:
     from .targets import Target
 
-TARGETS = ("inprocess", "served", "live")
+TARGETS = ("inprocess", "served", "inprocess-redis", "served-redis", "live")
 DEFAULT_TARGETS = "inprocess,served"
 REPORT = "apimart-contract-report"
 
@@ -73,13 +74,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="session")
 def target(request: pytest.FixtureRequest) -> Iterator[Target]:
-    from .targets import InProcessMock, LiveApi, ServedMock, TargetSettings
+    from .targets import REDIS_SUFFIX, InProcessMock, LiveApi, ServedMock, TargetSettings
 
     built: Target
-    if request.param == "inprocess":
-        built = InProcessMock()
-    elif request.param == "served":
-        built = ServedMock()
+    kind, redis = request.param.removesuffix(REDIS_SUFFIX), request.param.endswith(REDIS_SUFFIX)
+    # `*-redis`: the mock over Redis, from the `redis_url` fixture (this repository's conftest starts one)
+    store = f"{request.getfixturevalue('redis_url')}?prefix=contract-{uuid.uuid4().hex}" if redis else None
+    if kind == "inprocess":
+        built = InProcessMock(store=store)
+    elif kind == "served":
+        built = ServedMock(store=store)
     else:
         settings = TargetSettings.from_env()
         if isinstance(settings, str):

@@ -43,7 +43,9 @@ _CAPS = {"inprocess": (None, 30), "served": (15, 20), "live": (5, 8)}
 
 def settings_for(target: Target, *, spends_per_example: int = 0) -> settings:
     base = settings()  # the loaded profile
-    examples_cap, steps = _CAPS.get(target.name, _CAPS["live"])
+    from .targets import REDIS_SUFFIX
+
+    examples_cap, steps = _CAPS.get(target.name.removesuffix(REDIS_SUFFIX), _CAPS["live"])
     examples = base.max_examples if examples_cap is None else min(base.max_examples, examples_cap)
     if spends_per_example:
         examples = max(1, min(examples, target.budget.remaining // spends_per_example))

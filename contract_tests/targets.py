@@ -27,6 +27,9 @@ from .checks import Observer
 from .pacing import Pacer, SpendBudget, TimeSource, WallClock, WallTimeBudget
 from .violations import Findings
 
+REDIS_SUFFIX = "-redis"
+"""`inprocess-redis`, `served-redis`: the same targets, the mock keeping its state in Redis."""
+
 __all__ = ["RETENTION", "InProcessMock", "LiveApi", "ServedMock", "Target", "TargetSettings"]
 
 RETENTION = 3 * 24 * 3600.0
@@ -233,13 +236,15 @@ class InProcessMock(Target):
     white_box = True
     free = True
 
-    def __init__(self, *, app: Any = None) -> None:
+    def __init__(self, *, app: Any = None, store: str | None = None) -> None:
         super().__init__()
         from mock_server import MockConfig, create_app  # the mock is only needed where it runs here
 
+        if store is not None:
+            self.name = f"{self.name}{REDIS_SUFFIX}"
         self.api_keys = ("sk-contract-first", "sk-contract-second")
         # An allow-list, as on the real service: any other key is a 401.
-        config = MockConfig(frozen_at=_FROZEN_AT, seed=0, api_keys=frozenset(self.api_keys))
+        config = MockConfig(store=store, frozen_at=_FROZEN_AT, seed=0, api_keys=frozenset(self.api_keys))
         self.wsgi_app = app if app is not None else create_app(config)
         self.base_url = "http://127.0.0.1:4010"
         self.budget = SpendBudget(limit=10_000)
@@ -310,12 +315,13 @@ class ServedMock(LiveApi):
     _KEYS = ("sk-served-first", "sk-served-second")
     free = True
 
-    def __init__(self) -> None:
+    def __init__(self, *, store: str | None = None) -> None:
         from mock_server.testing import serve
 
         self._server = ExitStack()
-        keys = [option for key in self._KEYS for option in ("--api-key", key)]
-        base_url = self._server.enter_context(serve("--frozen", "--seed", "0", *keys)).url
+        options = [option for key in self._KEYS for option in ("--api-key", key)]
+        options += [] if store is None else ["--store", store]
+        base_url = self._server.enter_context(serve("--frozen", "--seed", "0", *options)).url
         settings = TargetSettings(
             base_url=base_url,
             api_keys=self._KEYS,
@@ -323,7 +329,7 @@ class ServedMock(LiveApi):
             spend_budget=5_000,
             rate=500.0,
         )
-        super().__init__(settings, name="served")
+        super().__init__(settings, name="served" if store is None else f"served{REDIS_SUFFIX}")
 
     def key_reference(self, account: int) -> str:
         return self.api_keys[account]

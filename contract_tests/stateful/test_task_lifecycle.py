@@ -19,7 +19,9 @@ def test_task_lifecycle(target: Target) -> None:
     run_state_machine_as_test(machine_for(target), settings=settings_for(target))
     if target.free:  # our own mock, kept perfect: not even a drift notice
         assert target.findings.entries == {}, [v.lines()[0] for v, _ in target.findings.entries.values()]
-    if target.white_box:  # the journal shows what the machine reached
+    # The journal shows what the machine reached: a property of the machine, judged once, on the
+    # SQLite-backed run (`inprocess-redis` draws other derandomized examples, so reaches other routes).
+    if target.white_box and target.name == "inprocess":
         sent: set[tuple[str, str]] = set()
         page = target.control("GET", "/__mock/requests?limit=1000")
         while True:  # the journal comes in pages
