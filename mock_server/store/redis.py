@@ -23,6 +23,7 @@ The request journal is a Redis stream (`XADD`), read back in order by `XRANGE`.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -447,7 +448,7 @@ class RedisJournal:
         return JournalPage(entries, None, self.dropped())
 
     def newest(self, matcher: RequestMatcher, limit: int) -> JournalPage:
-        found = [entry for _, entry in _first(self.entries(matcher, None, reverse=True), limit)]
+        found = [entry for _, entry in itertools.islice(self.entries(matcher, None, reverse=True), limit)]
         return JournalPage(found, None, self.dropped())
 
     def entries(
@@ -482,13 +483,6 @@ class RedisJournal:
 
 
 _STREAM_ID = re.compile(r"\d{1,20}-\d{1,20}")
-
-
-def _first(items: Iterator[_T], count: int) -> Iterator[_T]:
-    for n, item in enumerate(items):
-        if n == count:
-            return
-        yield item
 
 
 def _pairs(fields: Mapping[str, object]) -> list[object]:
