@@ -129,3 +129,26 @@ def test_a_full_redis_never_fails_the_api(make_redis_server: Callable[..., Any])
         for _ in range(20):
             assert api.request("GET", f"/v1/tasks/{created}").status_code == 200
         assert api.unified(created)["status"]
+
+
+def test_newest_first_pages_of_the_journal_and_the_tasks(store: str) -> None:
+    """The dashboard's reads (`order=newest`), on either store: newest first, paged by cursor."""
+    app = make_app(store)
+    api = Api(app.test_client())
+    api.client.delete("/__mock/requests")
+    ids = []
+    for _ in range(5):
+        ids.append(api.create())
+        api.advance(1)  # one creation time each (the same time orders by id)
+    for task_id in ids:
+        api.request("GET", f"/v1/tasks/{task_id}")
+    control = app.test_client()
+    recent = control.get("/__mock/requests", query_string={"order": "newest", "limit": 3}).json
+    assert recent is not None
+    assert [e["path"] for e in recent["requests"]] == [f"/v1/tasks/{i}" for i in reversed(ids[-3:])]
+    first = control.get("/__mock/tasks", query_string={"order": "newest", "limit": 2}).json
+    assert first is not None and [t["id"] for t in first["tasks"]] == ids[:-3:-1]
+    rest = control.get(
+        "/__mock/tasks", query_string={"order": "newest", "limit": 10, "cursor": first["next_cursor"]}
+    ).json
+    assert rest is not None and [t["id"] for t in rest["tasks"]] == ids[-3::-1]
