@@ -109,18 +109,28 @@ class MockService:
         """What every request reads first: the clock and which optional checks are on."""
         return self.store.settings()
 
+    def poll(self, task_id: str) -> tuple[Settings, Task | None]:
+        """A poll's one read: the settings and the stored task (`owned` then judges the task)."""
+        return self.store.poll(task_id)
+
     def task(self, task_id: str, now: float) -> Task:
         """Any account's task (control API); 404 when unknown or past retention."""
-        task = self.store.task(task_id)
-        if task is None or task.expired(now, self.retention):
-            raise NotFound(f"task {task_id} not found")
-        return task
+        return self._kept(task_id, self.store.task(task_id), now)
 
     def get(self, account: str, task_id: str, now: float) -> Task:
         """The caller's task; 404 when unknown or past retention, 403 when another account's."""
-        task = self.task(task_id, now)
+        return self.owned(account, task_id, self.store.task(task_id), now)
+
+    def owned(self, account: str, task_id: str, task: Task | None, now: float) -> Task:
+        """`task`, as read for `task_id`, when it is the caller's: the rules of `get`."""
+        task = self._kept(task_id, task, now)
         if task.account != account:
             raise Forbidden("You do not have permission to access this task")
+        return task
+
+    def _kept(self, task_id: str, task: Task | None, now: float) -> Task:
+        if task is None or task.expired(now, self.retention):
+            raise NotFound(f"task {task_id} not found")
         return task
 
     # ---- submits ----

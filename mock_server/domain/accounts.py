@@ -14,6 +14,7 @@ import hashlib
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 
 from apimart_mj import HD_UPSCALE_OPERATIONS, HD_UPSCALE_PRICE, CustomId, Family, by_action
 
@@ -28,6 +29,7 @@ _BEARER = re.compile(r"Bearer ([\x21-\x7e]{1,256})")
 _ACCOUNT_ID = re.compile(r"acct_[0-9a-f]{24}")
 
 
+@lru_cache(maxsize=1024)  # every request hashes its token: the same few tokens, again and again
 def account_id(token: str) -> str:
     """The account id of a bearer token: a stable digest, the same in every worker and after restarts."""
     return "acct_" + hashlib.sha256(b"apimart-mock account\0" + token.encode()).hexdigest()[:24]

@@ -23,6 +23,10 @@ DEFAULT_PAGE = 100
 _PATTERN_LIMIT = 500
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":")).encode
+"""`json.dumps(..., separators=(",", ":"))` without building an encoder per call."""
+
+
 @dataclass(frozen=True)
 class JournalEntry:
     """One request: clock time, method, path, query string, account id, status (0: dropped), worker
@@ -53,6 +57,10 @@ class JournalEntry:
             self.body,
             self.body_bytes,
         ]
+
+    def to_text(self) -> str:
+        """`to_row` as compact JSON text: what both stores write."""
+        return _COMPACT(self.to_row())
 
     @classmethod
     def from_row(cls, row: list[Any]) -> JournalEntry:

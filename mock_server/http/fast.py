@@ -56,14 +56,14 @@ class FastTaskGets:
         ):
             return self.flask_wsgi(environ, start_response)
         state = self.state
-        settings = state.service.settings()
+        settings, stored = state.service.poll(task_id)
         if settings.rate_limit is not None or settings.faults_active:
             return self.flask_wsgi(environ, start_response)
         now = settings.clock.now(state.real_time())
         account: str | None = None
         try:
             account = authenticate(environ.get("HTTP_AUTHORIZATION"), state.config.api_keys)
-            task = state.service.get(account, task_id, now)
+            task = state.service.owned(account, task_id, stored, now)
             at = task.at(now)
             media = self._media_url(environ)
             if view == "unified":

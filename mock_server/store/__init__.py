@@ -19,6 +19,7 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Protocol
 
 from ..clock import ClockState
@@ -107,6 +108,9 @@ class Store(Protocol):
 
     def task(self, task_id: str) -> Task | None: ...
 
+    def poll(self, task_id: str) -> tuple[Settings, Task | None]:
+        """What a poll of one task reads: the settings and the task, in one read (one round trip)."""
+
     def tasks(
         self, account: str | None = None, *, after: str | None = None, limit: int = 100, newest: bool = False
     ) -> list[Task]:
@@ -185,7 +189,15 @@ def dump_task(task: Task) -> str:
     return json.dumps(asdict(task), sort_keys=True)
 
 
+PARSED_TASKS = 1024
+"""How many parsed tasks each process keeps, by their stored text: a poll re-reads its task from the
+store every time but parses it once (a `Task` is immutable; metadata, at most `Limits.metadata_bytes`,
+bounds the memory)."""
+
+
+@lru_cache(maxsize=PARSED_TASKS)
 def load_task(text: str) -> Task:
+    """The task `dump_task` wrote as `text`."""
     data = json.loads(text)
     data["shape"] = Shape(data["shape"])
     data["timing"] = Timing(**data["timing"])

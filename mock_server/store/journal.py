@@ -41,7 +41,7 @@ class FileJournal:
     # ---- writing ----
     def record(self, entry: JournalEntry) -> None:
         """Append one entry (raises OSError when the disk is full: the caller decides what that means)."""
-        line = json.dumps(entry.to_row(), separators=(",", ":")).encode() + b"\n"
+        line = entry.to_text().encode() + b"\n"
         with self._lock:
             opened = self._open
             if opened is None or opened[0] != os.getpid():

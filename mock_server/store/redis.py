@@ -299,6 +299,13 @@ class RedisStore:
         body = self._redis.hget(self._key("tasks"), task_id)
         return None if body is None else load_task(body)
 
+    def poll(self, task_id: str) -> tuple[Settings, Task | None]:
+        with self._redis.pipeline(transaction=False) as pipe:  # one round trip
+            pipe.hgetall(self._key("settings"))
+            pipe.hget(self._key("tasks"), task_id)
+            stored, body = pipe.execute()
+        return _settings(stored), None if body is None else load_task(body)
+
     def tasks(
         self, account: str | None = None, *, after: str | None = None, limit: int = 100, newest: bool = False
     ) -> list[Task]:
@@ -433,7 +440,7 @@ class RedisJournal:
 
     def record(self, entry: JournalEntry) -> None:
         """Append one entry; a Redis that cannot take it raises OSError, as a full disk does."""
-        line = json.dumps(entry.to_row(), separators=(",", ":"))
+        line = entry.to_text()
         try:
             self._redis.xadd(self.key, {"e": line}, maxlen=self.max_entries, approximate=True)
         except redis.RedisError as error:

@@ -5,8 +5,8 @@ beside it (below). WAL mode and a busy timeout let the server's worker processes
 write concurrently; each thread keeps its own connection. `synchronous=OFF` trades durability, which a
 mock does not need, for speed.
 
-The hot path of a GET is one `settings()` read (clock + "are faults or rate limits on?"), one task
-SELECT by primary key and one journal append.
+The hot path of a GET is one statement (`poll`: the settings row, i.e. the clock and "are faults or
+rate limits on?", and the task by primary key) and one journal append.
 
 The request journal is not in SQLite: one INSERT per request made every request take the database's
 write lock, and under concurrent load SQLite's busy handler then sleeps whole milliseconds (measured:
@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import Any
 
 from ..clock import ClockState
 from ..domain.task import Task
@@ -70,6 +71,14 @@ CREATE TABLE IF NOT EXISTS uploads (
 CREATE TABLE IF NOT EXISTS faults (id INTEGER PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rate (account TEXT PRIMARY KEY, window INTEGER NOT NULL, hits INTEGER NOT NULL);
 """
+
+
+_SETTINGS = "clock_base, clock_anchor, clock_speed, clock_frozen, rate_limit, faults_active"
+"""The settings row's columns, as `_settings_of` reads them."""
+
+
+def _settings_of(row: tuple[Any, ...]) -> Settings:
+    return Settings(ClockState(row[0], row[1], row[2], bool(row[3])), row[4], bool(row[5]))
 
 
 class SqliteStore:
@@ -133,12 +142,7 @@ class SqliteStore:
 
     @staticmethod
     def _settings(db: sqlite3.Connection) -> Settings:
-        row = db.execute(
-            "SELECT clock_base, clock_anchor, clock_speed, clock_frozen, rate_limit, faults_active"
-            " FROM settings WHERE id = 1"
-        ).fetchone()
-        clock = ClockState(row[0], row[1], row[2], bool(row[3]))
-        return Settings(clock, row[4], bool(row[5]))
+        return _settings_of(db.execute(f"SELECT {_SETTINGS} FROM settings WHERE id = 1").fetchone())
 
     def set_rate_limit(self, per_second: float | None) -> None:
         self._db.execute("UPDATE settings SET rate_limit = ? WHERE id = 1", (per_second,))
@@ -217,6 +221,11 @@ class SqliteStore:
     def task(self, task_id: str) -> Task | None:
         row = self._db.execute("SELECT body FROM tasks WHERE id = ?", (task_id,)).fetchone()
         return None if row is None else load_task(row[0])
+
+    def poll(self, task_id: str) -> tuple[Settings, Task | None]:
+        query = f"SELECT {_SETTINGS}, (SELECT body FROM tasks WHERE id = ?) FROM settings WHERE id = 1"
+        row = self._db.execute(query, (task_id,)).fetchone()
+        return _settings_of(row), None if row[6] is None else load_task(row[6])
 
     def tasks(
         self, account: str | None = None, *, after: str | None = None, limit: int = 100, newest: bool = False

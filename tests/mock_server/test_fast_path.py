@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import Client
@@ -15,9 +13,10 @@ from mock_server.http.fast import FastTaskGets
 OWNER, OTHER = "sk-owner", "sk-other"
 
 
-def _pair(tmp_path: Path, **config: object) -> tuple[FlaskClient, Client, Client]:
-    """The app (for the control API), its fast path alone, and the Flask route alone, on one store."""
-    app = create_app(MockConfig(store=str(tmp_path / "s.sqlite"), **config))  # type: ignore[arg-type]
+def _pair(store: str, **config: object) -> tuple[FlaskClient, Client, Client]:
+    """The app (for the control API), its fast path alone, and the Flask route alone, on one store
+    (SQLite or Redis: the fast path reads settings and task in one `Store.poll`, each store its own)."""
+    app = create_app(MockConfig(store=store, **config))  # type: ignore[arg-type]
     fast = app.wsgi_app
     assert isinstance(fast, FastTaskGets)
     return app.test_client(), Client(fast), Client(fast.flask_wsgi)
@@ -39,8 +38,8 @@ def _tasks(control: FlaskClient) -> list[str]:
 
 
 @pytest.mark.parametrize("public_url", [None, "https://cdn.example"])
-def test_fast_and_flask_answer_alike(tmp_path: Path, public_url: str | None) -> None:
-    app, fast, flask = _pair(tmp_path, public_url=public_url)
+def test_fast_and_flask_answer_alike(store: str, public_url: str | None) -> None:
+    app, fast, flask = _pair(store, public_url=public_url)
     app.post("/__mock/clock/freeze")
     ids = _tasks(app)
     paths = [f"/v1/{view}/{task_id}" for view in ("tasks", "midjourney") for task_id in [*ids, "task_nope"]]
@@ -63,8 +62,8 @@ def test_fast_and_flask_answer_alike(tmp_path: Path, public_url: str | None) -> 
     ]
 
 
-def test_faults_and_rate_limits_go_through_flask(tmp_path: Path) -> None:
-    app, _, _ = _pair(tmp_path)
+def test_faults_and_rate_limits_go_through_flask(store: str) -> None:
+    app, _, _ = _pair(store)
     task_id = _tasks(app)[0]
     app.post("/__mock/faults", json={"kind": "500", "count": 1})
     assert app.get(f"/v1/tasks/{task_id}", headers={"Authorization": f"Bearer {OWNER}"}).status_code == 500
