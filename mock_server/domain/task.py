@@ -78,7 +78,8 @@ class Task:
     charge: float
     fail_reason: str | None = None
     parent_id: str | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict, hash=False)
+    """(Not hashed, being a dict: the rest makes a task hashable, so what is rendered of it can be cached.)"""
     version: str | None = None
     """The Midjourney version it was made with (None: the default); children inherit it."""
 

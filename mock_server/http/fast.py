@@ -14,14 +14,17 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 from wsgiref.types import StartResponse, WSGIApplication
 
 from flask import Flask
 from werkzeug.http import HTTP_STATUS_CODES
 
+from ..config import ViewShape
 from ..domain.accounts import authenticate
 from ..domain.errors import MockError
+from ..domain.task import Task, TaskState
 from .context import EXTENSION, MockState, media_base
 from .pipeline import WORKER_HEADER, journal_entry
 from .validation import TASK_ID
@@ -32,6 +35,18 @@ __all__ = ["FastTaskGets"]
 _ROUTES = {"/v1/tasks/": "unified", "/v1/midjourney/": "mj"}
 _HOST_KEYS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME")
 _HOST_CACHE_SIZE = 64
+
+
+RENDERED = 1024
+"""How many rendered bodies each process keeps. A view is a pure function of the task, its state at
+that moment, the media base URL and the view shape, so a poll of a finished task (or of one between two
+progress steps) is answered with the bytes rendered for the poll before."""
+
+
+@lru_cache(maxsize=RENDERED)
+def _rendered(view: str, task: Task, at: TaskState, media: str, shape: ViewShape) -> bytes:
+    body = unified_view(task, at, media) if view == "unified" else midjourney_view(task, at, media, shape)
+    return json.dumps(body).encode()
 
 
 class FastTaskGets:
@@ -65,18 +80,13 @@ class FastTaskGets:
             account = authenticate(environ.get("HTTP_AUTHORIZATION"), state.config.api_keys)
             task = state.service.owned(account, task_id, stored, now)
             at = task.at(now)
-            media = self._media_url(environ)
-            if view == "unified":
-                body = unified_view(task, at, media)
-            else:
-                body = midjourney_view(task, at, media, state.config.shape)
+            data = _rendered(view, task, at, self._media_url(environ), state.config.shape)
             status = 200
         except MockError as error:
             status = error.status
-            body = error_body(status, error.error_type, error.message)
+            data = json.dumps(error_body(status, error.error_type, error.message)).encode()
         except Exception:  # nothing is written before this point: let Flask answer (its 500 envelope)
             return self.flask_wsgi(environ, start_response)
-        data = json.dumps(body).encode()
         worker = os.getpid()
         state.service.record(journal_entry(environ, now, account, status, state.config.limits))
         start_response(

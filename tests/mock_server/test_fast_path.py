@@ -6,7 +6,7 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import Client
 
-from mock_server.config import MockConfig
+from mock_server.config import MockConfig, ViewShape
 from mock_server.http.app import create_app
 from mock_server.http.fast import FastTaskGets
 
@@ -37,9 +37,13 @@ def _tasks(control: FlaskClient) -> list[str]:
     return ids
 
 
-@pytest.mark.parametrize("public_url", [None, "https://cdn.example"])
-def test_fast_and_flask_answer_alike(store: str, public_url: str | None) -> None:
-    app, fast, flask = _pair(store, public_url=public_url)
+@pytest.mark.parametrize(
+    ("public_url", "shape"),
+    [(None, ViewShape.LIVE), ("https://cdn.example", ViewShape.LIVE), (None, ViewShape.DOCS)],
+)
+def test_fast_and_flask_answer_alike(store: str, public_url: str | None, shape: ViewShape) -> None:
+    """Also across apps in one process: the fast path's rendered bodies are cached by media and shape."""
+    app, fast, flask = _pair(store, public_url=public_url, shape=shape)
     app.post("/__mock/clock/freeze")
     ids = _tasks(app)
     paths = [f"/v1/{view}/{task_id}" for view in ("tasks", "midjourney") for task_id in [*ids, "task_nope"]]
