@@ -6,6 +6,7 @@ whole group (gunicorn's workers, Node's children) on exit, on error and on Ctrl-
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -20,7 +21,37 @@ from mock_server.testing import free_port, stop_group
 
 from .settings import HOST, READY_TIMEOUT_S
 
-__all__ = ["Running", "ServerFailed", "free_port", "serving", "stop_group", "terminate_on_sigterm"]
+__all__ = [
+    "Running",
+    "ServerFailed",
+    "free_port",
+    "group_cpu_seconds",
+    "serving",
+    "stop_group",
+    "terminate_on_sigterm",
+]
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def group_cpu_seconds(groups: Sequence[int]) -> float:
+    """CPU time (user + system, every thread) used so far by the live processes of these process groups.
+
+    Each server runs in a group of its own (`serving`), so the difference over a wrk run is what that
+    server spent on it: a cost per request that other load on the machine barely changes, unlike req/s.
+    """
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+        except OSError:  # exited meanwhile
+            continue
+        if int(fields[2]) in groups:  # pgrp; utime and stime follow at 11 and 12 (proc(5))
+            total += int(fields[11]) + int(fields[12])
+    return total / _TICK
 
 
 class ServerFailed(RuntimeError):

@@ -54,10 +54,17 @@ class ServerRun:
     label: str
     command: str
     rounds: list[WrkResult]
+    cpu_seconds: list[float]
+    """What the server's processes spent in each round (`processes.group_cpu_seconds`)."""
 
     @property
     def result(self) -> WrkResult:
         return max(self.rounds, key=lambda w: w.rps)
+
+    @property
+    def cpu_us_per_request(self) -> float:
+        """CPU microseconds per answered request, over every round."""
+        return sum(self.cpu_seconds) * 1e6 / max(self.requests, 1)
 
     @property
     def errors(self) -> int:
@@ -283,6 +290,27 @@ def render_table(r: Results, verdict_list: list[Verdict]) -> str:
     return "\n".join(rows)
 
 
+def cpu_table(r: Results) -> list[str]:
+    """What each server spends per request: the CPU time of its own processes over its rounds, per
+    request answered. Other load on the machine moves this far less than req/s."""
+    hello = r.ceiling()
+    lines = [
+        "## CPU per request",
+        "",
+        "CPU time (user + system, all threads) of each server's own processes over its measured rounds,"
+        " divided by the requests it answered (`bench/processes.py: group_cpu_seconds`; for the replicas,"
+        " haproxy and both replicas; Redis itself is not counted). Other load on the machine moves this"
+        " far less than req/s, so these ratios are the steadier comparison.",
+        "",
+        "| server | µs CPU per request | × the ceiling's |",
+        "|---|---:|---:|",
+    ]
+    for run in r.runs.values():
+        ratio = f"{_ratio(run.cpu_us_per_request, hello.cpu_us_per_request):.1f}×" if hello else "—"
+        lines.append(f"| {run.label} | {run.cpu_us_per_request:,.0f} | {ratio} |")
+    return [*lines, ""]
+
+
 def render_markdown(r: Results, verdict_list: list[Verdict], table: str) -> str:
     m = r.machine
     passed = sum(v.passed for v in verdict_list)
@@ -324,6 +352,7 @@ def render_markdown(r: Results, verdict_list: list[Verdict], table: str) -> str:
         "|---|---|---|---|",
         *(f"| {v.name} | {v.measured} | {v.threshold} | **{v.mark}** |" for v in verdict_list),
         "",
+        *cpu_table(r),
         "## Servers, exactly as run",
         "",
         *(f"- **{run.label}:** `{run.command}`" for run in r.runs.values()),

@@ -27,7 +27,7 @@ from .hey import RateResult, run_hey
 from .inprocess import InProcessResult, measure_in_process
 from .machine import describe_machine
 from .mix import build_mix, write_lua
-from .processes import ServerFailed, free_port, serving, terminate_on_sigterm
+from .processes import ServerFailed, free_port, group_cpu_seconds, serving, terminate_on_sigterm
 from .report import (
     FLASK,
     HELLO,
@@ -202,25 +202,30 @@ def _run(args: argparse.Namespace) -> int:
         ),
     ]
     rounds: dict[str, list[WrkResult]] = {key: [] for key, *_ in servers}
+    cpu: dict[str, list[float]] = {key: [] for key, *_ in servers}
     fixed_rate: dict[str, RateResult] = {}
     slow: dict[str, list[SlowResult]] = {}
     load_average: list[str] = []
     with ExitStack() as stack:
         stack.enter_context(redis_server(redis_binary, ports[REDIS], RUN_DIR / "redis.log"))
         urls: dict[str, str] = {}
+        groups: dict[str, list[int]] = {}  # the process groups whose CPU a server's load counts
         for key, label, command, ready, env in servers:
             if key == MOCK_REDIS:
                 print(f"bench: copied {copy_state(store, redis_url)} tasks into Redis", flush=True)
             if key == MOCK_REPLICAS:  # the second replica (the first is MOCK_REDIS), not loaded alone
                 second = [*serve_mock, "--port", str(ports[REPLICA_2]), "--store", redis_url]
                 log = RUN_DIR / f"{REPLICA_2}.log"
-                stack.enter_context(serving(REPLICA_2, second, ports[REPLICA_2], log, cwd=ROOT))
+                replica = stack.enter_context(serving(REPLICA_2, second, ports[REPLICA_2], log, cwd=ROOT))
             print(f"bench: starting {label}", flush=True)
             log = RUN_DIR / f"{key}.log"
             running = stack.enter_context(
                 serving(key, command, ports[key], log, ready_path=ready, env=env, cwd=ROOT)
             )
             urls[key] = running.url
+            groups[key] = [running.process.pid]
+            if key == MOCK_REPLICAS:  # haproxy and both replicas (Redis is never counted)
+                groups[key] += [*groups[MOCK_REDIS], replica.process.pid]
             if key == MOCK:
                 state = build_state(urls[MOCK])  # before the second server opens the same store
         write_lua(build_mix(state.pools(), MIX_SHARES, MIX_SIZE, SEED), mix_file)
@@ -229,7 +234,10 @@ def _run(args: argparse.Namespace) -> int:
             order = servers if n % 2 == 0 else servers[::-1]  # alternate, so drift hits everyone alike
             for key, label, *_ in order:
                 load_average.append(_load_average())
-                rounds[key].append(_load(f"{label}, round {n + 1}", wrk, urls[key], mix_file, args.duration))
+                name = f"{label}, round {n + 1}"
+                result, spent = _load(name, wrk, urls[key], mix_file, args.duration, groups[key])
+                rounds[key].append(result)
+                cpu[key].append(spent)
         poll = state.pools()["mj_view_200"][0]
         rate = FIXED_RATE_SHARE * max(w.rps for w in rounds[PRISM])
         for key in (MOCK, MOCK_GUNICORN, PRISM):
@@ -242,7 +250,9 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"bench: {key}, polls while {SLOW_CLIENTS} clients trickle {kind} ...", flush=True)
                 slow[key].append(probe_under_slow_clients(urls[key], poll, kind))
         audit = audit_state(urls[MOCK], state) + audit_state(urls[MOCK_REPLICAS], state)
-    runs = {key: ServerRun(label, _show(command), rounds[key]) for key, label, command, *_ in servers}
+    runs = {
+        key: ServerRun(label, _show(command), rounds[key], cpu[key]) for key, label, command, *_ in servers
+    }
 
     print("bench: in-process calls (generated client -> WSGITransport) ...", flush=True)
     in_process: InProcessResult | None = max(
@@ -303,12 +313,21 @@ def _load_average() -> str:
         return "?"
 
 
-def _load(name: str, wrk: str, url: str, mix_file: Path, seconds: int) -> WrkResult:
+def _load(
+    name: str, wrk: str, url: str, mix_file: Path, seconds: int, groups: list[int]
+) -> tuple[WrkResult, float]:
+    """One measured wrk run after a warm-up, and the CPU seconds the server's processes spent in it."""
     print(f"bench: loading {name} ({WARMUP_S} s warm-up, then {seconds} s) ...", flush=True)
     run_wrk(wrk, url, mix_file, WARMUP_S)
+    before = group_cpu_seconds(groups)
     result = run_wrk(wrk, url, mix_file, seconds)
-    print(f"bench:   {result.rps:,.0f} req/s, p99 {result.p99_ms:.1f} ms, {result.errors} errors", flush=True)
-    return result
+    spent = group_cpu_seconds(groups) - before
+    print(
+        f"bench:   {result.rps:,.0f} req/s, p99 {result.p99_ms:.1f} ms, {result.errors} errors,"
+        f" {spent * 1e6 / max(result.requests, 1):,.0f} µs CPU per request",
+        flush=True,
+    )
+    return result, spent
 
 
 def gunicorn_command(app: str, port: int) -> list[str]:
