@@ -1,9 +1,9 @@
 """The ceilings: the smallest apps that answer the bench's requests, served like the mock.
 
-`app` is a raw WSGI callable: no state, no work, no framework, so its req/s under our gunicorn
-configuration is what Python can serve on this machine at all (issue 7's ceiling). `flask_app` is the
-same in Flask, so the report can tell how much of the gap to the ceiling is the framework's and how
-much is the mock's own work.
+`app` is a raw WSGI callable and `rsgi_app` the same for granian's RSGI interface (what the mock is
+served through): no state, no work, no framework, so the faster of their req/s is what Python can
+serve on this machine at all (the ceiling). `flask_app` is the same in Flask, so the report can tell
+how much of the gap to the ceiling is the framework's and how much is the mock's own work.
 
 Like Prism, both answer the status a request asks for in its `Prefer: code=NNN` header (the header
 Prism honours), so one request list with one set of expected statuses fits every server and every
@@ -18,7 +18,7 @@ from wsgiref.types import StartResponse
 
 from flask import Flask, Response, request
 
-__all__ = ["app", "flask_app"]
+__all__ = ["app", "flask_app", "rsgi_app"]
 
 _BODIES = {
     200: b'{"code":200,"data":{"id":"task_01KV52C0TEJSYZMCG0NCS4YWKK","status":"completed"}}',
@@ -37,6 +37,11 @@ def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[byte
     body = _BODIES[code]
     start_response(_REASONS[code], [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]
+
+
+async def rsgi_app(scope: Any, proto: Any) -> None:
+    code = _code(scope.headers.get("prefer", ""))
+    proto.response_bytes(code, [("Content-Type", "application/json")], _BODIES[code])
 
 
 flask_app = Flask("bench_hello")

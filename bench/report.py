@@ -33,14 +33,25 @@ from .wrk import WrkResult
 
 __all__ = ["Results", "ServerRun", "Verdict", "render_markdown", "render_table", "verdicts"]
 
-MOCK, MOCK_GUNICORN, PRISM = "mock", "mock-gunicorn", "prism"
+MOCK, MOCK_WSGI, MOCK_GUNICORN, PRISM = "mock", "mock-wsgi", "mock-gunicorn", "prism"
 MOCK_REDIS, MOCK_REPLICAS = "mock-redis", "mock-replicas"
-HELLO_GRANIAN, HELLO, FLASK = "hello-granian", "hello", "flask"
-SERVERS = (MOCK, MOCK_GUNICORN, MOCK_REDIS, MOCK_REPLICAS, PRISM, HELLO_GRANIAN, HELLO, FLASK)
+HELLO_RSGI, HELLO_GRANIAN, HELLO, FLASK = "hello-rsgi", "hello-granian", "hello", "flask"
+SERVERS = (
+    MOCK,
+    MOCK_WSGI,
+    MOCK_GUNICORN,
+    MOCK_REDIS,
+    MOCK_REPLICAS,
+    PRISM,
+    HELLO_RSGI,
+    HELLO_GRANIAN,
+    HELLO,
+    FLASK,
+)
 TARGET_REDIS_SHARE = 0.70
 """One Redis-backed replica serves at least this share of the SQLite mock's req/s (issue 14)."""
-CEILINGS = (HELLO_GRANIAN, HELLO)
-"""The hello-world WSGI app under each server measured; the fastest is the ceiling."""
+CEILINGS = (HELLO_RSGI, HELLO_GRANIAN, HELLO)
+"""The hello-world app under each server and interface measured; the fastest is the ceiling."""
 
 
 @dataclass(frozen=True)
@@ -242,10 +253,12 @@ def render_table(r: Results, verdict_list: list[Verdict]) -> str:
     ceiling_key = next((k for k, run in r.runs.items() if run is hello), None)
     for key, targets in (
         (MOCK, mock_targets),
-        (MOCK_GUNICORN, "(candidate: the server before)"),
+        (MOCK_WSGI, "(candidate: granian's WSGI interface, as before the RSGI adapter)"),
+        (MOCK_GUNICORN, "(candidate: the server before granian)"),
         (MOCK_REDIS, "(`--store redis://`: see the Redis targets)"),
         (MOCK_REPLICAS, "(two Redis-backed replicas behind haproxy)"),
         (PRISM, "(reference)"),
+        (HELLO_RSGI, "(the ceiling)" if ceiling_key == HELLO_RSGI else "(a ceiling candidate)"),
         (HELLO_GRANIAN, "(the ceiling)" if ceiling_key == HELLO_GRANIAN else "(a ceiling candidate)"),
         (HELLO, "(the ceiling)" if ceiling_key == HELLO else "(a ceiling candidate)"),
         (FLASK, "(information: the framework's own ceiling)"),

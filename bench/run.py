@@ -32,10 +32,12 @@ from .report import (
     FLASK,
     HELLO,
     HELLO_GRANIAN,
+    HELLO_RSGI,
     MOCK,
     MOCK_GUNICORN,
     MOCK_REDIS,
     MOCK_REPLICAS,
+    MOCK_WSGI,
     PRISM,
     SERVERS,
     Results,
@@ -137,7 +139,7 @@ def _run(args: argparse.Namespace) -> int:
     servers: list[tuple[str, str, list[str], str, dict[str, str] | None]] = [
         (
             MOCK,
-            f"our mock (`apimart-mock serve`: granian WSGI, {workers} workers)",
+            f"our mock (`apimart-mock serve`: granian RSGI, {workers} workers)",
             [
                 str(VENV_BIN / "apimart-mock"),
                 "serve",
@@ -152,9 +154,16 @@ def _run(args: argparse.Namespace) -> int:
             None,
         ),
         (
+            MOCK_WSGI,
+            f"our mock under granian WSGI, {workers} workers × {threads} threads (before the RSGI adapter)",
+            granian_command("bench.wsgi_mock:app", ports[MOCK_WSGI], workers, threads),
+            "/__mock/clock",
+            {**os.environ, "BENCH_MOCK_STORE": str(store)},
+        ),
+        (
             MOCK_GUNICORN,
-            f"our mock under gunicorn gthread {GUNICORN_WORKERS}×{GUNICORN_THREADS} (the server before)",
-            gunicorn_command("bench.gunicorn_mock:app", ports[MOCK_GUNICORN]),
+            f"our mock under gunicorn gthread {GUNICORN_WORKERS}×{GUNICORN_THREADS} (before granian)",
+            gunicorn_command("bench.wsgi_mock:app", ports[MOCK_GUNICORN]),
             "/__mock/clock",
             {**os.environ, "BENCH_MOCK_STORE": str(store)},
         ),
@@ -180,8 +189,15 @@ def _run(args: argparse.Namespace) -> int:
             None,
         ),
         (
+            HELLO_RSGI,
+            f"hello-world RSGI (granian, {workers} workers, as the mock)",
+            granian_command("bench.hello:rsgi_app", ports[HELLO_RSGI], workers, None),
+            "/",
+            None,
+        ),
+        (
             HELLO_GRANIAN,
-            f"hello-world WSGI (granian, {workers} workers, as the mock)",
+            f"hello-world WSGI (granian, {workers} workers × {threads} threads)",
             granian_command("bench.hello:app", ports[HELLO_GRANIAN], workers, threads),
             "/",
             None,
@@ -195,7 +211,7 @@ def _run(args: argparse.Namespace) -> int:
         ),
         (
             FLASK,
-            f"hello-world Flask (granian, {workers} workers, as the mock)",
+            f"hello-world Flask (granian WSGI, {workers} workers × {threads} threads)",
             granian_command("bench.hello:flask_app", ports[FLASK], workers, threads),
             "/",
             None,
@@ -240,11 +256,11 @@ def _run(args: argparse.Namespace) -> int:
                 cpu[key].append(spent)
         poll = state.pools()["mj_view_200"][0]
         rate = FIXED_RATE_SHARE * max(w.rps for w in rounds[PRISM])
-        for key in (MOCK, MOCK_GUNICORN, PRISM):
+        for key in (MOCK, MOCK_WSGI, MOCK_GUNICORN, PRISM):
             print(f"bench: {key} at a fixed {rate:,.0f} req/s (hey) ...", flush=True)
             run_hey(hey, urls[key], poll, rate, WARMUP_S)
             fixed_rate[key] = run_hey(hey, urls[key], poll, rate, FIXED_RATE_S)
-        for key in (MOCK, MOCK_GUNICORN):
+        for key in (MOCK, MOCK_WSGI, MOCK_GUNICORN):
             slow[key] = []
             for kind in ("headers", "bodies"):
                 print(f"bench: {key}, polls while {SLOW_CLIENTS} clients trickle {kind} ...", flush=True)
@@ -348,16 +364,19 @@ def gunicorn_command(app: str, port: int) -> list[str]:
     ]
 
 
-def granian_command(app: str, port: int, workers: int, threads: int) -> list[str]:
-    """granian WSGI, with the workers and threads `apimart-mock serve` gives its own (serving.py)."""
+def granian_command(app: str, port: int, workers: int, threads: int | None) -> list[str]:
+    """granian with the workers `apimart-mock serve` runs: WSGI with `threads` blocking threads per
+    worker (its settings before the RSGI adapter), or RSGI when `threads` is None."""
+    interface = (
+        ["--interface", "rsgi"]
+        if threads is None
+        else ["--interface", "wsgi", "--blocking-threads", str(threads)]
+    )
     return [
         str(VENV_BIN / "granian"),
-        "--interface",
-        "wsgi",
+        *interface,
         "--workers",
         str(workers),
-        "--blocking-threads",
-        str(threads),
         "--host",
         HOST,
         "--port",
