@@ -9,9 +9,6 @@ granian's RSGI interface (`http.rsgi.RsgiApp`). That is what keeps slow clients 
 - a request body is read on the worker's event loop before any app code runs, and must arrive within
   `body_timeout` seconds (else 408), so a client trickling its body holds a coroutine, never a thread;
 - polls are answered on the loop; the Flask app runs in a pool of at most `threads` threads per worker.
-
-granian runs the loop on uvloop (a dependency of the `mock` extra) when it is installed: with asyncio's
-own loop the same requests cost about a fifth more CPU (bench/FINDINGS.md).
 """
 
 from __future__ import annotations
