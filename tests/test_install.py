@@ -8,42 +8,23 @@ import sys
 import threading
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from uv import find_uv_bin
 from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "-w",
-            str(out),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    (built,) = out.glob("*.whl")
-    return built
+pytestmark = pytest.mark.slow  # a virtualenv, and the installed suite run against servers
 
 
-def test_wheel_holds_every_package_and_the_spec(wheel: Path) -> None:
-    names = set(zipfile.ZipFile(wheel).namelist())
+def test_wheel_holds_every_package_and_the_spec(project_wheel: Path) -> None:
+    wheel = zipfile.ZipFile(project_wheel)
+    names = set(wheel.namelist())
     for required in (
         "apimart/py.typed",
         "apimart_mj/py.typed",
@@ -59,17 +40,17 @@ def test_wheel_holds_every_package_and_the_spec(wheel: Path) -> None:
     ):
         assert required in names, required
     assert not [name for name in names if name.startswith(("tests/", "generated/"))]
-    metadata = next(zipfile.ZipFile(wheel).read(n).decode() for n in names if n.endswith("entry_points.txt"))
+    metadata = next(wheel.read(n).decode() for n in names if n.endswith("entry_points.txt"))
     assert "apimart-contract = contract_tests.cli:main" in metadata
     assert "apimart_contract = contract_tests.plugin" in metadata
-    spec = zipfile.ZipFile(wheel).read("apimart_mj/openapi.yaml")
+    spec = wheel.read("apimart_mj/openapi.yaml")
     assert spec == (ROOT / "openapi.yaml").read_bytes()
 
 
-def test_installed_packages_import_outside_the_repo(wheel: Path, tmp_path: Path) -> None:
+def test_installed_packages_import_outside_the_repo(project_wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
+        [find_uv_bin(), "pip", "install", "--quiet", "--no-deps", "--target", str(target), project_wheel],
         check=True,
         capture_output=True,
         timeout=300,
@@ -92,25 +73,9 @@ def test_installed_packages_import_outside_the_repo(wheel: Path, tmp_path: Path)
 
 
 @pytest.fixture(scope="module")
-def contract_cli(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def contract_cli(project_wheel: Path, make_venv: Callable[..., Path]) -> Path:
     """`apimart-contract` from the wheel with its `[contract]` extra, in a clean venv outside the repo."""
-    venv = tmp_path_factory.mktemp("contract-venv") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    subprocess.run(
-        [
-            str(venv / "bin" / "python"),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            f"{wheel}[contract]",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
-    return venv / "bin" / "apimart-contract"
+    return make_venv(f"{project_wheel}[contract]").parent / "apimart-contract"
 
 
 def _run_contract(
