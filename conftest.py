@@ -12,6 +12,7 @@ project in tests/test_consumer_project.py).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -116,14 +117,18 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture(scope="session")
 def project_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project's wheel, built as a release is: the build backend (setuptools, isolated) makes the sdist,
-    then the wheel from the sdist (in a folder of its own: two test processes never share a build/ folder)."""
+    then the wheel from the sdist in a folder of its own (never from a stale build/). The sdist step writes
+    *.egg-info next to the sources: one test process at a time."""
     out = tmp_path_factory.mktemp("wheel")
-    built = subprocess.run(
-        [find_uv_bin(), "build", "--quiet", "--out-dir", str(out), str(ROOT)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    (ROOT / "build").mkdir(exist_ok=True)
+    with open(ROOT / "build" / ".sdist.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        built = subprocess.run(
+            [find_uv_bin(), "build", "--quiet", "--out-dir", str(out), str(ROOT)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     assert built.returncode == 0, built.stderr[-3000:]
     (wheel,) = out.glob("*.whl")
     return wheel
@@ -133,14 +138,15 @@ def project_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def make_venv(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
     """`make_venv("the.whl[contract]", "pytest")`: a clean virtualenv (this Python, none of this environment's
     packages) with those requirements and their dependencies resolved from the index as for a user; its
-    python. uv installs them (from its cache once `make install` has run: seconds, not a minute)."""
+    python. uv installs them (from its cache once `make install` has run: seconds, not a minute), compiled
+    as pip compiles them, so that no timed test pays for compiling them on its first run."""
 
     def make(*requirements: str) -> Path:
         venv = tmp_path_factory.mktemp("venv") / "venv"
-        uv = find_uv_bin()
+        uv, python = find_uv_bin(), str(venv / "bin" / "python")
         for command in (
             [uv, "venv", "--quiet", "--python", sys.executable, str(venv)],
-            [uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), *requirements],
+            [uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", python, *requirements],
         ):
             done = subprocess.run(command, capture_output=True, text=True, timeout=600)
             assert done.returncode == 0, done.stderr[-3000:]
