@@ -16,15 +16,23 @@ TEST_TARGETS := inprocess,served,inprocess-redis
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(call venv_install,dev)
 	touch $(STAMP)
 
 # What serving needs, and nothing else (the mock extra), for `make mock` on a machine without .venv.
 $(MOCK_STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[mock]'
+	$(call venv_install,mock)
 	touch $(MOCK_STAMP)
+
+# The project, editable, with extra $(1) into .venv: uv resolves, downloads and installs in parallel (about
+# 15 s from nothing where pip takes over a minute), the same versions pip picks; pip only bootstraps uv.
+# Byte-compiled as pip does (under PYTHONDONTWRITEBYTECODE every process would compile them again).
+UV_VERSION := 0.13.9
+define venv_install
+test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[$(1)]'
+endef
 
 ## system-packages: Debian packages tests need (redis-server, haproxy, chromium), installed when missing (as root)
 system-packages:

@@ -4,13 +4,19 @@ tests need (a real `redis-server`, haproxy), and `store`: every test that takes 
 
 A service missing from the machine skips its tests, naming the Debian package to install, unless
 `APIMART_REQUIRE_SERVICES=1` (set by `.ci/run`): then it fails them, so CI never skips.
+
+`project_wheel` and `make_venv`: the project built into a wheel once per test process, and clean
+virtualenvs outside the repository that install it as a user would (tests/test_install.py, the consumer
+project in tests/test_consumer_project.py).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -20,12 +26,21 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from uv import find_uv_bin
 
 from mock_server.testing import free_port
 
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
+ROOT = Path(__file__).resolve().parent
+
 pytest_plugins = ["pytester"]  # tests/plugin runs pytest inside pytest
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked `slow` first, in their order: on `make test`'s 2 processes the longest start while
+    the many short ones fill the other process, instead of one of them ending the run alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def _require(binary: str, package: str) -> str:
@@ -97,3 +112,44 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return str(tmp_path / "store.sqlite")
     redis_url: str = request.getfixturevalue("redis_url")
     return f"{redis_url}?prefix=test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture(scope="session")
+def project_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's wheel, built as a release is: the build backend (setuptools, isolated) makes the sdist,
+    then the wheel from the sdist in a folder of its own (never from a stale build/). The sdist step writes
+    *.egg-info next to the sources: one test process at a time."""
+    out = tmp_path_factory.mktemp("wheel")
+    (ROOT / "build").mkdir(exist_ok=True)
+    with open(ROOT / "build" / ".sdist.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        built = subprocess.run(
+            [find_uv_bin(), "build", "--quiet", "--out-dir", str(out), str(ROOT)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert built.returncode == 0, built.stderr[-3000:]
+    (wheel,) = out.glob("*.whl")
+    return wheel
+
+
+@pytest.fixture(scope="session")
+def make_venv(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """`make_venv("the.whl[contract]", "pytest")`: a clean virtualenv (this Python, none of this environment's
+    packages) with those requirements and their dependencies resolved from the index as for a user; its
+    python. uv installs them (from its cache once `make install` has run: seconds, not a minute), compiled
+    as pip compiles them, so that no timed test pays for compiling them on its first run."""
+
+    def make(*requirements: str) -> Path:
+        venv = tmp_path_factory.mktemp("venv") / "venv"
+        uv, python = find_uv_bin(), str(venv / "bin" / "python")
+        for command in (
+            [uv, "venv", "--quiet", "--python", sys.executable, str(venv)],
+            [uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", python, *requirements],
+        ):
+            done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+            assert done.returncode == 0, done.stderr[-3000:]
+        return venv / "bin" / "python"
+
+    return make

@@ -7,13 +7,13 @@ ours beyond `apimart`). One virtualenv for the session; its tests run in one pyt
 from __future__ import annotations
 
 import subprocess
-import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # a virtualenv, and a pytest run in it
 
 CONSUMER_TESTS = """
 import httpx
@@ -66,38 +66,9 @@ def test_served_over_http(apimart_mock):
 
 
 @pytest.fixture(scope="session")
-def consumer_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def consumer_python(project_wheel: Path, make_venv: Callable[..., Path]) -> Path:
     """A clean virtualenv holding the project's wheel with `[mock]`, pytest and anyio."""
-    out = tmp_path_factory.mktemp("consumer-wheel")
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
-    subprocess.run(
-        [*pip, "wheel", "--quiet", "--no-deps", "-w", str(out), str(ROOT)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    (wheel,) = out.glob("*.whl")
-    venv = tmp_path_factory.mktemp("consumer-venv")
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=120)
-    python = venv / "bin" / "python"
-    done = subprocess.run(
-        [
-            str(python),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            f"{wheel}[mock]",
-            "pytest",
-            "anyio",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return python
+    return make_venv(f"{project_wheel}[mock]", "pytest", "anyio")
 
 
 def test_a_consumer_project_tests_with_the_fixture_alone(consumer_python: Path, tmp_path: Path) -> None:

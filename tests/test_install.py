@@ -8,42 +8,23 @@ import sys
 import threading
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from uv import find_uv_bin
 from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "-w",
-            str(out),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    (built,) = out.glob("*.whl")
-    return built
+pytestmark = pytest.mark.slow  # a virtualenv, and the installed suite run against servers
 
 
-def test_wheel_holds_every_package_and_the_spec(wheel: Path) -> None:
-    names = set(zipfile.ZipFile(wheel).namelist())
+def test_wheel_holds_every_package_and_the_spec(project_wheel: Path) -> None:
+    wheel = zipfile.ZipFile(project_wheel)
+    names = set(wheel.namelist())
     for required in (
         "apimart/py.typed",
         "apimart_mj/py.typed",
@@ -59,17 +40,17 @@ def test_wheel_holds_every_package_and_the_spec(wheel: Path) -> None:
     ):
         assert required in names, required
     assert not [name for name in names if name.startswith(("tests/", "generated/"))]
-    metadata = next(zipfile.ZipFile(wheel).read(n).decode() for n in names if n.endswith("entry_points.txt"))
+    metadata = next(wheel.read(n).decode() for n in names if n.endswith("entry_points.txt"))
     assert "apimart-contract = contract_tests.cli:main" in metadata
     assert "apimart_contract = contract_tests.plugin" in metadata
-    spec = zipfile.ZipFile(wheel).read("apimart_mj/openapi.yaml")
+    spec = wheel.read("apimart_mj/openapi.yaml")
     assert spec == (ROOT / "openapi.yaml").read_bytes()
 
 
-def test_installed_packages_import_outside_the_repo(wheel: Path, tmp_path: Path) -> None:
+def test_installed_packages_import_outside_the_repo(project_wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
+        [find_uv_bin(), "pip", "install", "--quiet", "--no-deps", "--target", str(target), project_wheel],
         check=True,
         capture_output=True,
         timeout=300,
@@ -92,25 +73,9 @@ def test_installed_packages_import_outside_the_repo(wheel: Path, tmp_path: Path)
 
 
 @pytest.fixture(scope="module")
-def contract_cli(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def contract_cli(project_wheel: Path, make_venv: Callable[..., Path]) -> Path:
     """`apimart-contract` from the wheel with its `[contract]` extra, in a clean venv outside the repo."""
-    venv = tmp_path_factory.mktemp("contract-venv") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    subprocess.run(
-        [
-            str(venv / "bin" / "python"),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            f"{wheel}[contract]",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
-    return venv / "bin" / "apimart-contract"
+    return make_venv(f"{project_wheel}[contract]").parent / "apimart-contract"
 
 
 def _run_contract(
@@ -154,16 +119,21 @@ def test_the_installed_lean_extra_has_no_mock_server_and_no_dev_tools(contract_c
 
 def test_the_installed_cli_passes_the_served_mock(contract_cli: Path, tmp_path: Path) -> None:
     """`make mock` (any token accepted) + `apimart-contract --base-url`: exit 0 with the three reports, the
-    bad-key check skipped with its reason."""
+    bad-key check skipped with its reason. Every test of the installed suite but the per-operation
+    conformance of the submits (`make test` runs those against the served mock as the `served` target:
+    the same code, and here the installed one runs the reads', the uploads' and the links' conformance)."""
     from mock_server.testing import serve
 
+    options = ("--allow-spend", "--spend-budget", "6", "--", "-k", "not generations")
     with serve("--frozen", "--seed", "0") as mock:
-        result = _run_contract(contract_cli, tmp_path, mock.url, "--allow-spend", "--spend-budget", "6")
+        result = _run_contract(contract_cli, tmp_path, mock.url, *options)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     reports = tmp_path / "reports"
     assert {p.name for p in reports.iterdir()} >= {"junit.xml", "report.md", "report.json"}
     report = json.loads((reports / "report.json").read_text())
     assert report["verdict"] == "holds" and report["violations"] == []
+    junit = (reports / "junit.xml").read_text()
+    assert "test_operation_conforms[GET /v1/tasks/{task_id}]" in junit and "test_links_conform" in junit
     assert "bad-key-accepted" in report["skipped_checks"]
     assert "the contract **holds**" in (reports / "report.md").read_text()
 

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from deployments import Deployment, deploy
 
-pytestmark = pytest.mark.http
+pytestmark = [pytest.mark.http, pytest.mark.slow]
 
 THREADS = 4
 KILL_AFTER = 40

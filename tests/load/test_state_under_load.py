@@ -30,7 +30,7 @@ from deployments import Deployment, replica_of
 
 from apimart_mj import MJ_STATUS_RANK, MJ_TO_UNIFIED, UNIFIED_STATUS_RANK, parse_progress, to_unified
 
-pytestmark = pytest.mark.http
+pytestmark = [pytest.mark.http, pytest.mark.slow]
 
 ACCOUNTS = 3
 POLLERS_PER_ACCOUNT = 2
