@@ -46,8 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     add(
         "--threads",
         type=int,
-        default=256,
-        help="threads per worker (default 256): the most app threads each worker starts on demand; a"
+        default=512,
+        help="threads per worker (default 512): the most app threads each worker starts on demand; a"
         " request whose body is still arriving holds one",
     )
     add("--access-log", action="store_true", help="log every request to stdout (default: off)")

@@ -27,6 +27,8 @@ __all__ = ["HEADER_READ_TIMEOUT_MS", "PortTaken", "serve"]
 
 HEADER_READ_TIMEOUT_MS = 5_000
 """A request's headers must arrive within this time; then granian closes the connection."""
+RESPAWN_INTERVAL_S = 0.5
+"""How soon granian starts a new worker in place of one that died."""
 
 
 class PortTaken(RuntimeError):
@@ -58,6 +60,10 @@ def serve(
         log_level=LogLevels.error,  # not its warning that many threads are allowed: on purpose
         log_access=access_log,
         workers_kill_timeout=5,
+        # A worker that dies (killed, or a panic in granian's Rust side) is replaced; without this,
+        # granian stops the whole server, and every client of a shared mock with it.
+        respawn_failed_workers=True,
+        respawn_interval=RESPAWN_INTERVAL_S,
     )
     url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     server.on_startup(partial(_announce, f"apimart-mock on {url} (store {config.store})"))

@@ -3,6 +3,8 @@ must not stall it (real HTTP on free loopback ports; every wait bounded)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -105,3 +107,31 @@ def test_clients_trickling_bodies_do_not_stall_it(slow_target: tuple[str, str]) 
         time.sleep(0.5)  # every body has started: each holds a thread of its worker
         assert _probe(url, task_id) == [200] * PROBES
     assert trickle.opened == SLOW_CLIENTS
+
+
+def _workers(url: str) -> set[str]:
+    """The worker processes answering, over fresh connections (each a new accept)."""
+    seen = set()
+    for _ in range(20):
+        response = httpx.get(f"{url}/healthz", headers={"Connection": "close"}, timeout=PROBE_TIMEOUT_S)
+        seen.add(response.headers["X-Mock-Worker"])
+    return seen
+
+
+def test_a_worker_that_dies_is_replaced_and_the_mock_keeps_answering() -> None:
+    with serve() as mock:
+        first = _workers(mock.url)
+        victim = int(sorted(first)[0])
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 15
+        now = first
+        while time.monotonic() < deadline:
+            try:
+                now = _workers(mock.url)
+            except httpx.TransportError:
+                now = set()
+            if len(now) == 2 and str(victim) not in now:
+                break
+            time.sleep(0.2)
+        assert mock.process.poll() is None, mock.output()
+        assert len(now) == 2 and str(victim) not in now, (first, now, mock.output())
