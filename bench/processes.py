@@ -38,7 +38,7 @@ def group_cpu_seconds(groups: Sequence[int]) -> float:
     """CPU time (user + system, every thread) used so far by the live processes of these process groups.
 
     Each server runs in a group of its own (`serving`), so the difference over a wrk run is what that
-    server spent on it: a cost per request that other load on the machine barely changes, unlike req/s.
+    server spent on it: a cost per request that other load on the machine changes less than req/s.
     """
     total = 0
     for entry in os.scandir("/proc"):

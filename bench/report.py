@@ -303,7 +303,7 @@ def render_table(r: Results, verdict_list: list[Verdict]) -> str:
 
 def cpu_table(r: Results) -> list[str]:
     """What each server spends per request: the CPU time of its own processes over its rounds, per
-    request answered. Other load on the machine moves this far less than req/s."""
+    request answered. Other load on the machine moves this less than req/s."""
     hello = r.ceiling()
     lines = [
         "## CPU per request",
@@ -311,7 +311,8 @@ def cpu_table(r: Results) -> list[str]:
         "CPU time (user + system, all threads) of each server's own processes over its measured rounds,"
         " divided by the requests it answered (`bench/processes.py: group_cpu_seconds`; for the replicas,"
         " haproxy and both replicas; Redis itself is not counted). Other load on the machine moves this"
-        " far less than req/s, so these ratios are the steadier comparison.",
+        " less than req/s (by about 1.5× between runs here, where req/s moved 2-3×), so these ratios are"
+        " the steadier comparison.",
         "",
         "| server | µs CPU per request | × the ceiling's |",
         "|---|---:|---:|",
