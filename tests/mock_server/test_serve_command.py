@@ -109,29 +109,36 @@ def test_clients_trickling_bodies_do_not_stall_it(slow_target: tuple[str, str]) 
     assert trickle.opened == SLOW_CLIENTS
 
 
-def _workers(url: str) -> set[str]:
-    """The worker processes answering, over fresh connections (each a new accept)."""
-    seen = set()
-    for _ in range(20):
-        response = httpx.get(f"{url}/healthz", headers={"Connection": "close"}, timeout=PROBE_TIMEOUT_S)
-        seen.add(response.headers["X-Mock-Worker"])
-    return seen
+def _worker_pids(server: int) -> set[int]:
+    """The server's worker processes: its children, from /proc (not sampled from answers, since the
+    workers do not share connections evenly)."""
+    children = set()
+    for entry in os.scandir("/proc"):
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                if entry.name.isdigit() and int(stat.read().rpartition(")")[2].split()[1]) == server:
+                    children.add(int(entry.name))
+        except OSError:  # not a process, or gone meanwhile
+            continue
+    return children
 
 
 def test_a_worker_that_dies_is_replaced_and_the_mock_keeps_answering() -> None:
     with serve() as mock:
-        first = _workers(mock.url)
-        victim = int(sorted(first)[0])
+        answer = httpx.get(f"{mock.url}/healthz", timeout=PROBE_TIMEOUT_S)
+        victim = int(answer.headers["X-Mock-Worker"])
+        first = _worker_pids(mock.process.pid)
+        assert victim in first and len(first) == 2, first
         os.kill(victim, signal.SIGKILL)
         deadline = time.monotonic() + 15
         now = first
-        while time.monotonic() < deadline:
-            try:
-                now = _workers(mock.url)
-            except httpx.TransportError:
-                now = set()
-            if len(now) == 2 and str(victim) not in now:
-                break
-            time.sleep(0.2)
+        while (len(now) != 2 or victim in now) and time.monotonic() < deadline:
+            time.sleep(0.1)
+            now = _worker_pids(mock.process.pid)
         assert mock.process.poll() is None, mock.output()
-        assert len(now) == 2 and str(victim) not in now, (first, now, mock.output())
+        assert len(now) == 2 and victim not in now, (first, now, mock.output())
+        for _ in range(10):  # and every fresh connection is answered, by whichever worker
+            response = httpx.get(
+                f"{mock.url}/healthz", headers={"Connection": "close"}, timeout=PROBE_TIMEOUT_S
+            )
+            assert response.status_code == 200
