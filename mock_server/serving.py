@@ -10,7 +10,8 @@ threads only run the app. That is what keeps slow clients from stalling the mock
   for body bytes holds no GIL, and granian's pool of blocking threads grows on demand (up to
   `threads` per worker; idle ones retire after 30 s), so clients trickling bodies take idle threads,
   not the ones other requests run on. granian has no body read timeout: such a thread waits until
-  its client finishes or disconnects (bench/FINDINGS.md).
+  its client finishes or disconnects (bench/FINDINGS.md). The shared deployment bounds it in front:
+  deploy/haproxy.cfg passes a request on only once its body has arrived (docs/scaling.md).
 """
 
 from __future__ import annotations

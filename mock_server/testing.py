@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-__all__ = ["ServedMock", "Trickle", "free_port", "serve", "stop_group", "trickling_clients"]
+__all__ = ["ServedMock", "Trickle", "free_port", "probe_polls", "serve", "stop_group", "trickling_clients"]
 
 _START_TIMEOUT = 30.0
 _STOP_TIMEOUT = 15.0
@@ -178,3 +178,13 @@ def trickling_clients(
         thread.join(timeout=30)
         for sock in sockets:
             sock.close()
+
+
+def probe_polls(url: str, task_id: str, *, token: str, count: int = 20, timeout: float = 5.0) -> list[int]:
+    """The statuses of `count` polls of `task_id` as `token`, each on a new connection and each bounded by
+    `timeout` seconds (a poll that gets no answer in time raises `httpx.TimeoutException`)."""
+    with httpx.Client(timeout=timeout, headers={"Authorization": f"Bearer {token}"}) as http:
+        return [
+            http.get(f"{url}/v1/tasks/{task_id}", headers={"Connection": "close"}).status_code
+            for _ in range(count)
+        ]

@@ -37,9 +37,10 @@ class Deployment:
 
 
 @contextmanager
-def deploy(request: pytest.FixtureRequest, kind: str) -> Iterator[Deployment]:
+def deploy(request: pytest.FixtureRequest, kind: str, *, request_timeout: str = "") -> Iterator[Deployment]:
     """`kind`: "sqlite" (one mock, its own SQLite file), "redis" (one mock over the session's Redis) or
-    "two-replicas" (two mocks over one Redis namespace, behind haproxy)."""
+    "two-replicas" (two mocks over one Redis namespace, behind haproxy; `request_timeout` is its
+    APIMART_LB_REQUEST_TIMEOUT, e.g. "2s", when given)."""
     with ExitStack() as stack:
         if kind == "sqlite":
             mock = stack.enter_context(serve(workers=WORKERS, threads=THREADS))
@@ -54,15 +55,18 @@ def deploy(request: pytest.FixtureRequest, kind: str) -> Iterator[Deployment]:
         url = f"http://127.0.0.1:{free_port()}"  # image URLs name the balancer, whichever replica answers
         options += ("--public-url", url)
         replicas = tuple(stack.enter_context(serve(*options, workers=WORKERS, threads=THREADS)) for _ in "12")
-        balancer = stack.enter_context(haproxy(binary, url, replicas))
+        balancer = stack.enter_context(haproxy(binary, url, replicas, request_timeout))
         yield Deployment(url, replicas, balancer)
 
 
 @contextmanager
-def haproxy(binary: str, url: str, replicas: tuple[ServedMock, ...]) -> Iterator[subprocess.Popen[bytes]]:
+def haproxy(
+    binary: str, url: str, replicas: tuple[ServedMock, ...], request_timeout: str = ""
+) -> Iterator[subprocess.Popen[bytes]]:
     """haproxy with deploy/haproxy.cfg at `url` in front of `replicas`; waits until requests through it
     reach every replica."""
     env = os.environ | {"APIMART_LB_BIND": url.removeprefix("http://")}
+    env |= {"APIMART_LB_REQUEST_TIMEOUT": request_timeout} if request_timeout else {}
     env |= {f"APIMART_REPLICA_{n}": mock.url.removeprefix("http://") for n, mock in enumerate(replicas, 1)}
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(

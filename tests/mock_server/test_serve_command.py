@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from mock_server.serving import HEADER_READ_TIMEOUT_MS
-from mock_server.testing import serve, trickling_clients
+from mock_server.testing import probe_polls, serve, trickling_clients
 
 pytestmark = pytest.mark.http
 
@@ -70,15 +70,6 @@ def test_without_access_log_requests_are_not_logged() -> None:
         assert "/v1/tasks/task_nothere" not in mock.output()
 
 
-def _probe(url: str, task_id: str) -> list[int]:
-    """PROBES polls of one task, each on a new connection, each bounded by PROBE_TIMEOUT_S."""
-    with httpx.Client(timeout=PROBE_TIMEOUT_S, headers={"Authorization": f"Bearer {KEY}"}) as http:
-        return [
-            http.get(f"{url}/v1/tasks/{task_id}", headers={"Connection": "close"}).status_code
-            for _ in range(PROBES)
-        ]
-
-
 @pytest.fixture(scope="module")
 def slow_target() -> tuple[str, str]:
     with serve("--api-key", KEY) as mock:
@@ -94,7 +85,7 @@ def slow_target() -> tuple[str, str]:
 def test_clients_trickling_headers_neither_stall_it_nor_stay(slow_target: tuple[str, str]) -> None:
     url, task_id = slow_target
     with trickling_clients(url, SLOW_CLIENTS, "headers") as trickle:
-        assert _probe(url, task_id) == [200] * PROBES
+        assert probe_polls(url, task_id, token=KEY, count=PROBES, timeout=PROBE_TIMEOUT_S) == [200] * PROBES
         deadline = time.monotonic() + HEADER_READ_TIMEOUT_MS / 1000 + 10
         while trickle.closed_by_server < SLOW_CLIENTS and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -105,7 +96,7 @@ def test_clients_trickling_bodies_do_not_stall_it(slow_target: tuple[str, str]) 
     url, task_id = slow_target
     with trickling_clients(url, SLOW_CLIENTS, "bodies", token=KEY) as trickle:
         time.sleep(0.5)  # every body has started: each holds a thread of its worker
-        assert _probe(url, task_id) == [200] * PROBES
+        assert probe_polls(url, task_id, token=KEY, count=PROBES, timeout=PROBE_TIMEOUT_S) == [200] * PROBES
     assert trickle.opened == SLOW_CLIENTS
 
 
