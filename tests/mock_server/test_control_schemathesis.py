@@ -1,5 +1,5 @@
-"""Schemathesis in-process over the control API's own document (`/__mock/openapi.json`), as
-test_mock_schemathesis.py does over the public spec: every check, zero failures."""
+"""Schemathesis in-process over the control API's own document (`/__mock/openapi.json`), as the contract
+suite's `inprocess` target does over the public spec: every check, zero failures."""
 
 from __future__ import annotations
 

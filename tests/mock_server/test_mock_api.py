@@ -10,6 +10,7 @@ from mock_helpers import KEY_A, KEY_B, T0, Api, error_of, make_app
 
 from apimart_mj import parse_progress, to_unified
 from mock_server import ViewShape
+from mock_server.spec import load_spec
 
 
 def test_imagine_walks_the_status_flow_and_both_views_agree(api: Api) -> None:
@@ -228,3 +229,11 @@ def test_the_response_validator_can_fail() -> None:
     )
     with pytest.raises(InvalidData):
         validate(bad)
+
+
+def test_every_operation_of_the_spec_is_routed(tmp_path: Path) -> None:
+    """(Whether each answers as the spec says is the contract suite's `inprocess` target, in `make test`.)"""
+    urls = make_app(tmp_path).url_map.bind("localhost")
+    for path, operations in load_spec()["paths"].items():
+        for method in operations:
+            urls.match(path.replace("{task_id}", "task_x"), method.upper())
