@@ -200,7 +200,7 @@ def verdicts(r: Results) -> list[Verdict]:
     for probe in r.slow.get(MOCK, []):
         out.append(
             Verdict(
-                f"served mock poll p99 with {SLOW_CLIENTS} clients trickling {probe.kind}",
+                f"served mock poll and /healthz p99 with {SLOW_CLIENTS} clients trickling {probe.kind}",
                 f"{_ms(probe.p99_ms)} ({probe.unanswered} of {probe.polls} unanswered)",
                 f"≤ {TARGET_SLOW_P99_MS:.0f} ms",
                 probe.p99_ms <= TARGET_SLOW_P99_MS,
@@ -349,8 +349,8 @@ def render_markdown(r: Results, verdict_list: list[Verdict], table: str) -> str:
         f"- **Fixed rate:** `hey -z {FIXED_RATE_S}s -c {CONNECTIONS} -q <rate/{CONNECTIONS}>` polling one"
         f" live task (mj view) at {FIXED_RATE_SHARE:.0%} of Prism's best req/s, one rate for every server.",
         f"- **Slow clients:** {SLOW_CLIENTS} connections each sending one more header line (or one more byte"
-        " of a submit's body) every 0.5 s, never finishing; meanwhile polls of one task, each on a new"
-        " connection, 5 s timeout each (`bench/slow.py`).",
+        " of a submit's body) every 0.5 s, never finishing; meanwhile polls of one task alternating with"
+        " `GET /healthz`, each on a new connection, 5 s timeout each (`bench/slow.py`).",
         f"- **Mix** ({MIX_SIZE} requests, shuffled, each wrk thread cycling from its own offset): "
         + ", ".join(f"{name} {share}%" for name, share in MIX_SHARES.items()),
         "",

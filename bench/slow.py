@@ -1,4 +1,5 @@
-"""The slow-client probe: polls of one task while 256 connections trickle their headers (or bodies).
+"""The slow-client probe: polls of one task, alternating with `GET /healthz`, while 256 connections
+trickle their headers (or bodies).
 
 Each poll runs on a new connection (a client arriving while the slow ones hold theirs) and is bounded
 by PROBE_TIMEOUT_S; the probe stops after SLOW_PROBES polls or SLOW_PROBE_BUDGET_S, whichever comes
@@ -7,6 +8,7 @@ first, so a server that stalls costs a bounded time. An unanswered poll counts a
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -44,11 +46,8 @@ class SlowResult:
 def probe_under_slow_clients(url: str, probe: Probe, kind: Literal["headers", "bodies"]) -> SlowResult:
     latencies: list[float] = []
     unanswered = 0
-    headers = {
-        "Authorization": f"Bearer {probe.token}",
-        "Prefer": f"code={probe.status}",
-        "Connection": "close",
-    }
+    task = {"Authorization": f"Bearer {probe.token}", "Prefer": f"code={probe.status}"}
+    polls = itertools.cycle([(probe.path, task, probe.status), ("/healthz", {}, 200)])
     with (
         trickling_clients(url, SLOW_CLIENTS, kind, token=probe.token),
         httpx.Client(timeout=PROBE_TIMEOUT_S) as http,
@@ -56,9 +55,10 @@ def probe_under_slow_clients(url: str, probe: Probe, kind: Literal["headers", "b
         time.sleep(1.0)  # every slow client has started its request
         deadline = time.monotonic() + SLOW_PROBE_BUDGET_S
         while len(latencies) + unanswered < SLOW_PROBES and time.monotonic() < deadline:
+            path, headers, status = next(polls)
             start = time.perf_counter()
             try:
-                ok = http.get(url + probe.path, headers=headers).status_code == probe.status
+                ok = http.get(url + path, headers={**headers, "Connection": "close"}).status_code == status
             except httpx.HTTPError:
                 ok = False
             if ok:
