@@ -1,8 +1,8 @@
 """The ceilings: the smallest apps that answer the bench's requests, served like the mock.
 
-`app` is a raw WSGI callable and `rsgi_app` the same for granian's RSGI interface: no state, no work,
-no framework, so the faster of their req/s is what Python can serve on this machine at all (the
-ceiling). `flask_app` is the same in Flask, so the report can tell
+`app` is a raw WSGI callable and `rsgi_app` the same for granian's RSGI interface (what the mock is
+served through): no state, no work, no framework, so the faster of their req/s is what Python can
+serve on this machine at all (the ceiling). `flask_app` is the same in Flask, so the report can tell
 how much of the gap to the ceiling is the framework's and how much is the mock's own work.
 
 Like Prism, both answer the status a request asks for in its `Prefer: code=NNN` header (the header

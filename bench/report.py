@@ -33,11 +33,12 @@ from .wrk import WrkResult
 
 __all__ = ["Results", "ServerRun", "Verdict", "render_markdown", "render_table", "verdicts"]
 
-MOCK, MOCK_GUNICORN, PRISM = "mock", "mock-gunicorn", "prism"
+MOCK, MOCK_WSGI, MOCK_GUNICORN, PRISM = "mock", "mock-wsgi", "mock-gunicorn", "prism"
 MOCK_REDIS, MOCK_REPLICAS = "mock-redis", "mock-replicas"
 HELLO_RSGI, HELLO_GRANIAN, HELLO, FLASK = "hello-rsgi", "hello-granian", "hello", "flask"
 SERVERS = (
     MOCK,
+    MOCK_WSGI,
     MOCK_GUNICORN,
     MOCK_REDIS,
     MOCK_REPLICAS,
@@ -252,6 +253,7 @@ def render_table(r: Results, verdict_list: list[Verdict]) -> str:
     ceiling_key = next((k for k, run in r.runs.items() if run is hello), None)
     for key, targets in (
         (MOCK, mock_targets),
+        (MOCK_WSGI, "(candidate: granian's WSGI interface, as before the RSGI adapter)"),
         (MOCK_GUNICORN, "(candidate: the server before granian)"),
         (MOCK_REDIS, "(`--store redis://`: see the Redis targets)"),
         (MOCK_REPLICAS, "(two Redis-backed replicas behind haproxy)"),

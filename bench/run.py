@@ -37,6 +37,7 @@ from .report import (
     MOCK_GUNICORN,
     MOCK_REDIS,
     MOCK_REPLICAS,
+    MOCK_WSGI,
     PRISM,
     SERVERS,
     Results,
@@ -138,7 +139,7 @@ def _run(args: argparse.Namespace) -> int:
     servers: list[tuple[str, str, list[str], str, dict[str, str] | None]] = [
         (
             MOCK,
-            f"our mock (`apimart-mock serve`: granian WSGI, {workers} workers)",
+            f"our mock (`apimart-mock serve`: granian RSGI, {workers} workers)",
             [
                 str(VENV_BIN / "apimart-mock"),
                 "serve",
@@ -151,6 +152,13 @@ def _run(args: argparse.Namespace) -> int:
             ],
             "/__mock/clock",
             None,
+        ),
+        (
+            MOCK_WSGI,
+            f"our mock under granian WSGI, {workers} workers × {threads} threads (before the RSGI adapter)",
+            granian_command("bench.wsgi_mock:app", ports[MOCK_WSGI], workers, threads),
+            "/__mock/clock",
+            {**os.environ, "BENCH_MOCK_STORE": str(store)},
         ),
         (
             MOCK_GUNICORN,
@@ -182,7 +190,7 @@ def _run(args: argparse.Namespace) -> int:
         ),
         (
             HELLO_RSGI,
-            f"hello-world RSGI (granian, {workers} workers)",
+            f"hello-world RSGI (granian, {workers} workers, as the mock)",
             granian_command("bench.hello:rsgi_app", ports[HELLO_RSGI], workers, None),
             "/",
             None,
@@ -248,11 +256,11 @@ def _run(args: argparse.Namespace) -> int:
                 cpu[key].append(spent)
         poll = state.pools()["mj_view_200"][0]
         rate = FIXED_RATE_SHARE * max(w.rps for w in rounds[PRISM])
-        for key in (MOCK, MOCK_GUNICORN, PRISM):
+        for key in (MOCK, MOCK_WSGI, MOCK_GUNICORN, PRISM):
             print(f"bench: {key} at a fixed {rate:,.0f} req/s (hey) ...", flush=True)
             run_hey(hey, urls[key], poll, rate, WARMUP_S)
             fixed_rate[key] = run_hey(hey, urls[key], poll, rate, FIXED_RATE_S)
-        for key in (MOCK, MOCK_GUNICORN):
+        for key in (MOCK, MOCK_WSGI, MOCK_GUNICORN):
             slow[key] = []
             for kind in ("headers", "bodies"):
                 print(f"bench: {key}, polls while {SLOW_CLIENTS} clients trickle {kind} ...", flush=True)
@@ -358,7 +366,7 @@ def gunicorn_command(app: str, port: int) -> list[str]:
 
 def granian_command(app: str, port: int, workers: int, threads: int | None) -> list[str]:
     """granian with the workers `apimart-mock serve` runs: WSGI with `threads` blocking threads per
-    worker (the mock's settings), or RSGI when `threads` is None."""
+    worker (its settings before the RSGI adapter), or RSGI when `threads` is None."""
     interface = (
         ["--interface", "rsgi"]
         if threads is None

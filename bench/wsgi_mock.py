@@ -1,5 +1,5 @@
-"""The mock as a plain WSGI app module, for the candidate it is compared with: gunicorn gthread (the
-server before granian).
+"""The mock as a plain WSGI app, for the candidates it is compared with: gunicorn gthread (the server
+before granian) and granian's WSGI interface (before the RSGI adapter, `mock_server/http/rsgi.py`).
 
 It serves the store of the bench's `apimart-mock serve` (`BENCH_MOCK_STORE`), so all answer the same
 tasks from the same state and one request list fits all.

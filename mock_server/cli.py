@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="serve the mock with granian",
-        description="Serve the mock with granian (WSGI worker processes sharing one SQLite store).",
+        description="Serve the mock with granian (worker processes sharing one store).",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -46,9 +46,15 @@ def _parser() -> argparse.ArgumentParser:
     add(
         "--threads",
         type=int,
-        default=512,
-        help="threads per worker (default 512): the most app threads each worker starts on demand; a"
-        " request whose body is still arriving holds one",
+        default=256,
+        help="threads per worker (default 256): the most app threads each worker starts on demand (polls"
+        " and request bodies still arriving hold none)",
+    )
+    add(
+        "--body-timeout",
+        type=float,
+        default=serving.BODY_READ_TIMEOUT_S,
+        help=f"seconds a request body may take to arrive, then 408 (default {serving.BODY_READ_TIMEOUT_S:g})",
     )
     add("--access-log", action="store_true", help="log every request to stdout (default: off)")
     add(
@@ -161,6 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             port=args.port,
             workers=args.workers,
             threads=args.threads,
+            body_timeout=args.body_timeout,
             access_log=args.access_log,
         )
     except serving.PortTaken as error:

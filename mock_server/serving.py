@@ -1,17 +1,17 @@
-"""Serve one `MockConfig` with granian: a Rust HTTP server in front of WSGI worker processes.
+"""Serve one `MockConfig` with granian: a Rust HTTP server in front of worker processes.
 
-Every worker process builds its own app (`create_app(config)`) over the one SQLite store file, so
-state is shared exactly as before. granian's Rust side reads requests and writes responses; Python
-threads only run the app. That is what keeps slow clients from stalling the mock:
+Every worker process builds its own app (`create_app(config)`) over the one store, so state is shared
+exactly as before. granian's Rust side reads requests and writes responses; the app is served through
+granian's RSGI interface (`http.rsgi.RsgiApp`). That is what keeps slow clients from stalling the mock:
 
 - a client trickling its headers holds no Python thread at all, and is cut off after
   `HEADER_READ_TIMEOUT_MS` (granian's `http1_header_read_timeout`);
-- a request body is read by the app's thread (WSGI reads bodies synchronously), but a thread waiting
-  for body bytes holds no GIL, and granian's pool of blocking threads grows on demand (up to
-  `threads` per worker; idle ones retire after 30 s), so clients trickling bodies take idle threads,
-  not the ones other requests run on. granian has no body read timeout: such a thread waits until
-  its client finishes or disconnects (bench/FINDINGS.md). The shared deployment bounds it in front:
-  deploy/haproxy.cfg passes a request on only once its body has arrived (docs/scaling.md).
+- a request body is read on the worker's event loop before any app code runs, and must arrive within
+  `body_timeout` seconds (else 408), so a client trickling its body holds a coroutine, never a thread;
+- polls are answered on the loop; the Flask app runs in a pool of at most `threads` threads per worker.
+
+granian runs the loop on uvloop (a dependency of the `mock` extra) when it is installed: with asyncio's
+own loop the same requests cost about a fifth more CPU (bench/FINDINGS.md).
 """
 
 from __future__ import annotations
@@ -23,13 +23,16 @@ from functools import partial
 
 from .config import MockConfig
 from .http.app import create_app
+from .http.rsgi import RsgiApp
 
-__all__ = ["HEADER_READ_TIMEOUT_MS", "PortTaken", "serve"]
+__all__ = ["BODY_READ_TIMEOUT_S", "HEADER_READ_TIMEOUT_MS", "PortTaken", "serve"]
 
 HEADER_READ_TIMEOUT_MS = 5_000
 """A request's headers must arrive within this time; then granian closes the connection."""
 RESPAWN_INTERVAL_S = 0.5
 """How soon granian starts a new worker in place of one that died."""
+BODY_READ_TIMEOUT_S = 10.0
+"""A request's body must arrive within this time (from the end of its headers); then 408."""
 
 
 class PortTaken(RuntimeError):
@@ -37,9 +40,17 @@ class PortTaken(RuntimeError):
 
 
 def serve(
-    config: MockConfig, *, host: str, port: int, workers: int, threads: int, access_log: bool = False
+    config: MockConfig,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    body_timeout: float = BODY_READ_TIMEOUT_S,
+    access_log: bool = False,
 ) -> None:
-    """Serve until SIGTERM/SIGINT. `threads` is the most blocking (app) threads each worker runs at once.
+    """Serve until SIGTERM/SIGINT. `threads` is the most app threads each worker runs at once;
+    `body_timeout` how long a request's body may take to arrive.
 
     Raises `PortTaken` before starting anything when `host:port` cannot be bound. Prints the
     `apimart-mock on http://...` line to stderr once the socket is bound.
@@ -54,11 +65,10 @@ def serve(
         "mock_server.http.app:create_app",
         address=host,
         port=port,
-        interface=Interfaces.WSGI,
+        interface=Interfaces.RSGI,
         workers=workers,
-        blocking_threads=threads,
         http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS),
-        log_level=LogLevels.error,  # not its warning that many threads are allowed: on purpose
+        log_level=LogLevels.error,
         log_access=access_log,
         workers_kill_timeout=5,
         # A worker that dies (killed, or a panic in granian's Rust side) is replaced; without this,
@@ -68,7 +78,13 @@ def serve(
     )
     url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     server.on_startup(partial(_announce, f"apimart-mock on {url} (store {config.store})"))
-    server.serve(target_loader=partial(create_app, config), wrap_loader=False)
+    server.serve(target_loader=partial(_rsgi_app, config, threads, body_timeout), wrap_loader=False)
+
+
+def _rsgi_app(config: MockConfig, threads: int, body_timeout: float) -> RsgiApp:
+    """What each worker process serves (built in the worker, after the fork)."""
+    app = create_app(config)
+    return RsgiApp(app, threads=threads, body_timeout=body_timeout, max_body_bytes=config.max_body_bytes)
 
 
 def _announce(line: str) -> None:

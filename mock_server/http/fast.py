@@ -30,7 +30,10 @@ from .pipeline import WORKER_HEADER, journal_entry
 from .validation import TASK_ID
 from .views import error_body, midjourney_view, unified_view
 
-__all__ = ["FastTaskGets"]
+__all__ = ["Answer", "FastTaskGets"]
+
+Answer = tuple[int, list[tuple[str, str]], bytes]
+"""A whole response: status code, headers, body."""
 
 _ROUTES = {"/v1/tasks/": "unified", "/v1/midjourney/": "mj"}
 _HOST_KEYS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME")
@@ -59,6 +62,16 @@ class FastTaskGets:
         self._hosts: dict[tuple[Any, ...], str] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        answer = self.answer(environ)
+        if answer is None:
+            return self.flask_wsgi(environ, start_response)
+        status, headers, data = answer
+        start_response(f"{status} {HTTP_STATUS_CODES[status].upper()}", headers)  # Werkzeug's status line
+        return [data]
+
+    def answer(self, environ: dict[str, Any]) -> Answer | None:
+        """The whole answer to a poll, or None for anything the Flask app must answer. Never blocks:
+        one store read, one journal append, no lock (so the RSGI adapter runs it on its event loop)."""
         path: str = environ.get("PATH_INFO", "")
         view = _ROUTES.get(path[: path.rfind("/") + 1])
         task_id = path[path.rfind("/") + 1 :]
@@ -69,11 +82,11 @@ class FastTaskGets:
             or task_id == "generations"
             or TASK_ID.fullmatch(task_id) is None  # Flask answers the 400
         ):
-            return self.flask_wsgi(environ, start_response)
+            return None
         state = self.state
         settings, stored = state.service.poll(task_id)
         if settings.rate_limit is not None or settings.faults_active:
-            return self.flask_wsgi(environ, start_response)
+            return None
         now = settings.clock.now(state.real_time())
         account: str | None = None
         try:
@@ -86,18 +99,14 @@ class FastTaskGets:
             status = error.status
             data = json.dumps(error_body(status, error.error_type, error.message)).encode()
         except Exception:  # nothing is written before this point: let Flask answer (its 500 envelope)
-            return self.flask_wsgi(environ, start_response)
-        worker = os.getpid()
+            return None
         state.service.record(journal_entry(environ, now, account, status, state.config.limits))
-        start_response(
-            f"{status} {HTTP_STATUS_CODES[status].upper()}",  # Werkzeug's status line, byte for byte
-            [
-                ("Content-Type", "application/json"),
-                ("Content-Length", str(len(data))),
-                (WORKER_HEADER, str(worker)),
-            ],
-        )
-        return [data]
+        headers = [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(data))),
+            (WORKER_HEADER, str(os.getpid())),
+        ]
+        return status, headers, data
 
     def _media_url(self, environ: dict[str, Any]) -> str:
         """context.media_url() without a request context: Werkzeug's own host_url, cached per host."""

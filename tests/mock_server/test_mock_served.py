@@ -120,7 +120,7 @@ def test_latency_and_dropped_connection(http: httpx.Client) -> None:
     assert http.get(f"/v1/tasks/{task_id}").status_code == 200
     assert time.monotonic() - started >= 0.3
     http.post("/__mock/faults", json={"kind": "drop", "count": 1})
-    with pytest.raises(httpx.RemoteProtocolError):
+    with pytest.raises(httpx.RemoteProtocolError, match="without sending a response"):  # no status line
         http.get(f"/v1/tasks/{task_id}")
     assert http.get(f"/v1/tasks/{task_id}").status_code == 200
     journal = http.get("/__mock/requests", params={"path": f"/v1/tasks/{task_id}"}).json()["requests"]

@@ -95,7 +95,7 @@ def test_clients_trickling_headers_neither_stall_it_nor_stay(slow_target: tuple[
 def test_clients_trickling_bodies_do_not_stall_it(slow_target: tuple[str, str]) -> None:
     url, task_id = slow_target
     with trickling_clients(url, SLOW_CLIENTS, "bodies", token=KEY) as trickle:
-        time.sleep(0.5)  # every body has started: each holds a thread of its worker
+        time.sleep(0.5)  # every body has started
         assert probe_polls(url, task_id, token=KEY, count=PROBES, timeout=PROBE_TIMEOUT_S) == [200] * PROBES
     assert trickle.opened == SLOW_CLIENTS
 
@@ -133,3 +133,49 @@ def test_a_worker_that_dies_is_replaced_and_the_mock_keeps_answering() -> None:
                 f"{mock.url}/healthz", headers={"Connection": "close"}, timeout=PROBE_TIMEOUT_S
             )
             assert response.status_code == 200
+
+
+def _status_and_rest(sock: socket.socket, deadline: float) -> tuple[bytes, bytes]:
+    """Everything the server sends until it closes the connection (or `deadline`)."""
+    received = b""
+    while time.monotonic() < deadline:
+        try:
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            continue
+        if not chunk:
+            break
+        received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    return head, body
+
+
+def test_a_body_that_does_not_arrive_in_time_gets_408_and_the_connection_closes() -> None:
+    with serve("--api-key", KEY, "--body-timeout", "1") as mock:
+        parts = httpx.URL(mock.url)
+        with socket.create_connection((parts.host, parts.port), timeout=0.2) as sock:
+            started = time.monotonic()
+            sock.sendall(
+                b"POST /v1/midjourney/generations HTTP/1.1\r\nHost: mock\r\nContent-Length: 100\r\n"
+                b"Content-Type: application/json\r\nAuthorization: Bearer " + KEY.encode() + b"\r\n\r\n{"
+            )
+            head, body = b"", b""
+            for _ in range(10):  # a byte every 0.2 s: it would take 20 s to finish
+                time.sleep(0.2)
+                try:
+                    sock.sendall(b" ")
+                except OSError:  # closed: the answer is already there
+                    break
+            head, body = _status_and_rest(sock, started + 8)
+            elapsed = time.monotonic() - started
+        assert head.startswith(b"HTTP/1.1 408"), head
+        assert httpx.Response(408, content=body).json()["error"]["type"] == "request_timeout"
+        assert elapsed < 5, "the connection stayed open after the 408"
+        # The mock goes on serving: a whole body is read and answered as always.
+        answer = httpx.post(
+            f"{mock.url}/v1/midjourney/generations",
+            json={"prompt": "a snail"},
+            headers={"Authorization": f"Bearer {KEY}"},
+            timeout=10,
+        )
+        assert answer.status_code == 200

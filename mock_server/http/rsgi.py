@@ -1,0 +1,230 @@
+"""The mock under granian's RSGI interface: request bodies are read on the event loop, within a deadline.
+
+Under WSGI the app's own thread reads the body, blocking and beyond interruption: a client that trickles
+its body, or stops sending it, holds that thread until it disconnects. `RsgiApp` reads the body first,
+on the worker's event loop, where a waiting client costs nothing but a coroutine: at most
+`body_timeout` seconds (then 408 in the API's error envelope, and the connection closes) and at most
+one byte more than `max_body_bytes` (Flask then answers 413, as before). Then it answers:
+
+- a poll the fast path can answer (`FastTaskGets.answer`: one store read, one journal append, no lock)
+  right on the loop, with no thread hand-off;
+- everything else by the unchanged Flask app, on a complete in-memory body, in a bounded thread pool
+  (`threads`), since a route may wait on the store's write lock or an injected latency.
+
+The WSGI environ is built as granian's WSGI interface builds it, so the app cannot tell the two apart;
+a `drop` fault still closes the connection without a status line (`_shut_down`: the socket itself).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import ipaddress
+import json
+import os
+import socket
+import sys
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from typing import Any, Protocol
+
+from flask import Flask
+
+from .fast import Answer, FastTaskGets
+from .pipeline import DROP_KEY
+from .views import error_body
+
+__all__ = ["RsgiApp"]
+
+_BASE_ENVIRON = {
+    "GATEWAY_INTERFACE": "CGI/1.1",
+    "SCRIPT_NAME": "",
+    "SERVER_SOFTWARE": "Granian",
+    "wsgi.errors": sys.stderr,
+    "wsgi.input_terminated": True,
+    "wsgi.multiprocess": False,
+    "wsgi.multithread": True,
+    "wsgi.run_once": False,
+    "wsgi.version": (1, 0),
+}
+_OWN_KEYS = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
+_TCP = (socket.AF_INET, socket.AF_INET6)
+
+
+class _Headers(Protocol):
+    def get(self, key: str, default: Any = None) -> Any: ...
+    def items(self) -> list[tuple[str, str]]: ...
+
+
+class _Scope(Protocol):
+    """What this module reads of granian's `RSGIScope`."""
+
+    http_version: str
+    server: str
+    client: str
+    scheme: str
+    method: str
+    path: str
+    query_string: str
+
+    @property
+    def headers(self) -> _Headers: ...
+
+
+class _Protocol(Protocol):
+    """What this module uses of granian's `RSGIHTTPProtocol`."""
+
+    def __aiter__(self) -> Any: ...
+    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None: ...
+    def response_empty(self, status: int, headers: list[tuple[str, str]]) -> None: ...
+
+
+class RsgiApp:
+    """The Flask mock app (with its `FastTaskGets` in front) as an RSGI application."""
+
+    def __init__(self, app: Flask, *, threads: int, body_timeout: float, max_body_bytes: int) -> None:
+        fast = app.wsgi_app
+        assert isinstance(fast, FastTaskGets)
+        self.app = app
+        self.fast = fast
+        self.body_timeout = body_timeout
+        self.max_body_bytes = max_body_bytes
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="apimart-mock")
+
+    async def __call__(self, scope: _Scope, proto: _Protocol) -> None:
+        if getattr(scope, "proto", "http") != "http":  # websockets: nothing here speaks them
+            return
+        body = b""
+        if _has_body(scope.headers):
+            try:
+                async with asyncio.timeout(self.body_timeout):
+                    body = await self._read(proto)
+            except TimeoutError:
+                message = f"the request body did not arrive within {self.body_timeout:g} s"
+                _refuse(proto, 408, "request_timeout", message)
+                return
+            except Exception:  # granian's own error: the body broke off or was malformed
+                _refuse(proto, 400, "invalid_request_error", "the request body could not be read")
+                return
+        environ = _environ(scope, body)
+        answer = self.fast.answer(environ) if not body else None
+        if answer is None:
+            loop = asyncio.get_running_loop()
+            answer = await loop.run_in_executor(self._pool, self._call, environ)
+            if environ.get(DROP_KEY):
+                await loop.run_in_executor(self._pool, _shut_down, scope)
+                proto.response_empty(200, [])  # to a socket already shut: nothing reaches the client
+                return
+        status, headers, data = answer
+        proto.response_bytes(status, headers, data)
+
+    async def _read(self, proto: _Protocol) -> bytes:
+        """The body, or its first `max_body_bytes + 1` bytes (Flask answers 413 to those)."""
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in proto:
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                break
+        return b"".join(chunks)
+
+    def _call(self, environ: dict[str, Any]) -> Answer:
+        """Run the WSGI app to the end of its body (in a pool thread)."""
+        started: list[Any] = []
+        written: list[bytes] = []  # what the app gave the legacy write() callable, if anything
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            started[:] = [int(status.split(" ", 1)[0]), headers]
+            return written.append
+
+        result: Iterable[bytes] = self.app(environ, start_response)
+        try:
+            data = b"".join([*written, *result])
+        except ConnectionResetError:  # a drop fault's body (pipeline.DropConnection)
+            data = b""
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        return started[0], started[1], data
+
+
+def _refuse(proto: _Protocol, status: int, error_type: str, message: str) -> None:
+    """Answer in the API's error envelope without running the app, and close the connection."""
+    data = json.dumps(error_body(status, error_type, message)).encode()
+    proto.response_bytes(status, [("Content-Type", "application/json"), ("Connection", "close")], data)
+
+
+def _shut_down(scope: _Scope) -> None:
+    """Close the request's connection without a byte of response (a `drop` fault). RSGI has no call for
+    that: once the app answers, granian writes a status line. So find this worker's socket from the
+    client to the server's port (the process's open files) and shut it down both ways; granian's write
+    then goes nowhere, and the client sees the server disconnect without a response."""
+    client = _address(scope.client)
+    port = int(_address(scope.server)[1])
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            if not os.readlink(f"/proc/self/fd/{name}").startswith("socket:"):
+                continue
+            sock = socket.socket(fileno=os.dup(int(name)))
+        except OSError:  # closed meanwhile, or not ours to inspect
+            continue
+        with sock:
+            try:
+                if sock.family not in _TCP or sock.type != socket.SOCK_STREAM:
+                    continue
+                peer = sock.getpeername()
+                if sock.getsockname()[1] == port and (_host(peer[0]), str(peer[1])) == client:
+                    sock.shutdown(socket.SHUT_RDWR)  # the dup shares the connection: it ends for granian too
+                    return
+            except OSError:  # not connected (a listener), or gone meanwhile
+                continue
+
+
+def _has_body(headers: _Headers) -> bool:
+    length = headers.get("content-length")
+    return bool(length and length.strip() != "0") or "chunked" in (headers.get("transfer-encoding") or "")
+
+
+def _environ(scope: _Scope, body: bytes) -> dict[str, Any]:
+    """The WSGI environ granian's WSGI interface would have built for this request."""
+    server, server_port = _address(scope.server)
+    client, client_port = _address(scope.client)
+    path = scope.path
+    environ = {
+        **_BASE_ENVIRON,
+        "REQUEST_METHOD": scope.method,
+        "PATH_INFO": path if path.isascii() else path.encode("utf-8", "surrogateescape").decode("latin-1"),
+        "QUERY_STRING": scope.query_string,
+        "SERVER_NAME": server,
+        "SERVER_PORT": server_port,
+        "REMOTE_ADDR": client,
+        "REMOTE_PORT": client_port,
+        "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",
+        "wsgi.url_scheme": scope.scheme,
+        "wsgi.input": io.BytesIO(body),
+    }
+    for name, value in scope.headers.items():
+        key = _OWN_KEYS.get(name) or "HTTP_" + name.upper().replace("-", "_")
+        environ[key] = f"{environ[key]},{value}" if key in environ else value
+    return environ
+
+
+def _address(text: str) -> tuple[str, str]:
+    """`host:port` or `[v6]:port` as WSGI has them (an IPv4 address mapped into IPv6 as IPv4)."""
+    host, _, port = text.rpartition(":")
+    return _host(host), port
+
+
+@lru_cache(maxsize=256)
+def _host(text: str) -> str:
+    host = text.removeprefix("[").removesuffix("]")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return host

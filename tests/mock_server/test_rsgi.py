@@ -1,0 +1,78 @@
+"""The RSGI adapter builds the WSGI environ the app would have had under granian's WSGI interface (the
+adapter over real HTTP: test_serve_command.py, test_mock_served.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from mock_server.http.rsgi import _address, _environ
+
+
+@dataclass
+class _Headers:
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+
+    def get(self, key: str, default: object = None) -> object:
+        return next((value for name, value in self.pairs if name == key), default)
+
+    def items(self) -> list[tuple[str, str]]:
+        return self.pairs
+
+
+@dataclass
+class _Scope:
+    headers: _Headers
+    path: str = "/v1/tasks/task_1"
+    query_string: str = ""
+    method: str = "GET"
+    http_version: str = "1.1"
+    server: str = "127.0.0.1:4010"
+    client: str = "127.0.0.1:50000"
+    scheme: str = "http"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("127.0.0.1:4010", ("127.0.0.1", "4010")),
+        ("[::1]:4010", ("::1", "4010")),
+        ("[::ffff:127.0.0.1]:50000", ("127.0.0.1", "50000")),  # granian bound on "::": IPv4 as IPv4
+        ("[::]:4010", ("::", "4010")),
+    ],
+)
+def test_addresses_as_wsgi_has_them(text: str, expected: tuple[str, str]) -> None:
+    assert _address(text) == expected
+
+
+def test_the_environ_of_a_request() -> None:
+    headers = _Headers(
+        [
+            ("host", "mock:4010"),
+            ("content-type", "application/json"),
+            ("content-length", "2"),
+            ("x-trace", "a"),
+            ("x-trace", "b"),
+        ]
+    )
+    scope = _Scope(headers, method="POST", path="/v1/tasks/é", query_string="a=%20", client="[::1]:7")
+    environ = _environ(scope, b"{}")
+    assert environ["wsgi.input"].read() == b"{}"
+    assert {key: environ[key] for key in environ if key.isupper()} == {
+        "GATEWAY_INTERFACE": "CGI/1.1",
+        "SCRIPT_NAME": "",
+        "SERVER_SOFTWARE": "Granian",
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/v1/tasks/Ã©",  # WSGI's latin-1 text of the UTF-8 bytes (PEP 3333)
+        "QUERY_STRING": "a=%20",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "4010",
+        "REMOTE_ADDR": "::1",
+        "REMOTE_PORT": "7",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "mock:4010",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": "2",
+        "HTTP_X_TRACE": "a,b",
+    }
