@@ -23,6 +23,7 @@ import ipaddress
 import json
 import os
 import socket
+import stat
 import sys
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -160,16 +161,17 @@ def _refuse(proto: _Protocol, status: int, error_type: str, message: str) -> Non
 def _shut_down(scope: _Scope) -> None:
     """Close the request's connection without a byte of response (a `drop` fault). RSGI has no call for
     that: once the app answers, granian writes a status line. So find this worker's socket from the
-    client to the server's port (the process's open files) and shut it down both ways; granian's write
-    then goes nowhere, and the client sees the server disconnect without a response."""
+    client to the server's port (the process's open files, `/dev/fd` on Linux and macOS alike) and shut
+    it down both ways; granian's write then goes nowhere, and the client sees the server disconnect
+    without a response."""
     client = _address(scope.client)
     port = int(_address(scope.server)[1])
-    for name in os.listdir("/proc/self/fd"):
+    for name in os.listdir("/dev/fd"):
         try:
-            if not os.readlink(f"/proc/self/fd/{name}").startswith("socket:"):
+            if not stat.S_ISSOCK(os.fstat(int(name)).st_mode):
                 continue
             sock = socket.socket(fileno=os.dup(int(name)))
-        except OSError:  # closed meanwhile, or not ours to inspect
+        except OSError:  # closed meanwhile (the listing's own descriptor, for one)
             continue
         with sock:
             try:
