@@ -7,7 +7,8 @@ on the worker's event loop, where a waiting client costs nothing but a coroutine
 one byte more than `max_body_bytes` (Flask then answers 413, as before). Then it answers:
 
 - a poll the fast path can answer (`FastTaskGets.answer`: one store read, one journal append, no lock)
-  right on the loop, with no thread hand-off;
+  right on the loop, with no thread hand-off (over the Redis store the read is one round trip, which
+  the worker's loop waits for: cheap on loopback, felt with a distant Redis);
 - everything else by the unchanged Flask app, on a complete in-memory body, in a bounded thread pool
   (`threads`), since a route may wait on the store's write lock or an injected latency.
 
