@@ -29,7 +29,16 @@ from urllib.parse import urlsplit
 
 import httpx
 
-__all__ = ["ServedMock", "Trickle", "free_port", "probe_polls", "serve", "stop_group", "trickling_clients"]
+__all__ = [
+    "ServedMock",
+    "Trickle",
+    "free_port",
+    "probe_polls",
+    "serve",
+    "stop_group",
+    "trickling_clients",
+    "until_closed",
+]
 
 _START_TIMEOUT = 30.0
 _STOP_TIMEOUT = 15.0
@@ -188,3 +197,18 @@ def probe_polls(url: str, task_id: str, *, token: str, count: int = 20, timeout:
             http.get(f"{url}/v1/tasks/{task_id}", headers={"Connection": "close"}).status_code
             for _ in range(count)
         ]
+
+
+def until_closed(sock: socket.socket, deadline: float) -> bytes:
+    """Everything the server sends on `sock` until it closes the connection, or until `deadline` (a
+    `time.monotonic()` reading) has passed; `sock` needs a timeout (its reads wait at most that long)."""
+    received = b""
+    while time.monotonic() < deadline:
+        try:
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            continue
+        if not chunk:
+            break
+        received += chunk
+    return received

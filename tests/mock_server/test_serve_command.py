@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from mock_server.serving import HEADER_READ_TIMEOUT_MS
-from mock_server.testing import probe_polls, serve, trickling_clients
+from mock_server.testing import probe_polls, serve, trickling_clients, until_closed
 
 pytestmark = pytest.mark.http
 
@@ -135,21 +135,6 @@ def test_a_worker_that_dies_is_replaced_and_the_mock_keeps_answering() -> None:
             assert response.status_code == 200
 
 
-def _status_and_rest(sock: socket.socket, deadline: float) -> tuple[bytes, bytes]:
-    """Everything the server sends until it closes the connection (or `deadline`)."""
-    received = b""
-    while time.monotonic() < deadline:
-        try:
-            chunk = sock.recv(65536)
-        except TimeoutError:
-            continue
-        if not chunk:
-            break
-        received += chunk
-    head, _, body = received.partition(b"\r\n\r\n")
-    return head, body
-
-
 def test_a_body_that_does_not_arrive_in_time_gets_408_and_the_connection_closes() -> None:
     with serve("--api-key", KEY, "--body-timeout", "1") as mock:
         parts = httpx.URL(mock.url)
@@ -159,14 +144,13 @@ def test_a_body_that_does_not_arrive_in_time_gets_408_and_the_connection_closes(
                 b"POST /v1/midjourney/generations HTTP/1.1\r\nHost: mock\r\nContent-Length: 100\r\n"
                 b"Content-Type: application/json\r\nAuthorization: Bearer " + KEY.encode() + b"\r\n\r\n{"
             )
-            head, body = b"", b""
             for _ in range(10):  # a byte every 0.2 s: it would take 20 s to finish
                 time.sleep(0.2)
                 try:
                     sock.sendall(b" ")
                 except OSError:  # closed: the answer is already there
                     break
-            head, body = _status_and_rest(sock, started + 8)
+            head, _, body = until_closed(sock, started + 8).partition(b"\r\n\r\n")
             elapsed = time.monotonic() - started
         assert head.startswith(b"HTTP/1.1 408"), head
         assert httpx.Response(408, content=body).json()["error"]["type"] == "request_timeout"
