@@ -1,5 +1,5 @@
 """Hypothesis profiles for every test folder, chosen by `HYPOTHESIS_PROFILE=dev|ci|nightly|live`: defined
-by the contract suite's plugin (`contract_tests.profiles`); `dev` when none is named. The services some
+by the contract suite (`apimart_contract.profiles`); `dev` when none is named. The services some
 tests need (a real `redis-server`, haproxy), and `store`: every test that takes it runs once per store.
 
 A service missing from the machine skips its tests, naming the Debian package to install, unless
@@ -28,13 +28,17 @@ import pytest
 from hypothesis import settings
 from uv import find_uv_bin
 
-from mock_server.testing import free_port
+from apimart_contract.profiles import register_profiles
+from apimart_mock.testing import free_port
 
+register_profiles()
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 ROOT = Path(__file__).resolve().parent
 
-pytest_plugins = ["pytester"]  # tests/plugin runs pytest inside pytest
+# tests/plugin runs pytest inside pytest; the contract suite's plugin is never registered by installing the
+# package (it must not act in other projects' runs), so this repository's own runs load it here.
+pytest_plugins = ["pytester", "apimart_contract.plugin"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -8,7 +8,7 @@ error rules apply unchanged. The async one never blocks on I/O: the app does non
 so it works under any event loop anyio supports, asyncio and trio alike).
 
 ```
-app = mock_server.create_app()
+app = apimart_mock.create_app()
 transport = AsyncWSGITransport(app)
 client = apimart.AsyncClient(api_key="sk-test", base_url="http://mock.test", transport=transport)
 ```

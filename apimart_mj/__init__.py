@@ -2,8 +2,8 @@
 
 The one table of operations (`OPERATIONS`), the customId grammar, the service's auto-matching, the
 status mapping between the two task views, the version rules, and the spec itself (`SPEC_PATH`). No
-I/O, no dependencies beyond the standard library: `apimart` (the client), `mock_server` and
-`contract_tests` all import it.
+I/O, no dependencies beyond the standard library: `apimart` (the client), `apimart_mock` and
+`apimart_contract` all import it.
 
 Usage:
 ```

@@ -85,7 +85,7 @@ def measure_hardening(duration_s: int = 10, rounds: int = 2) -> HardeningResult:
 def _checkout(commit: str) -> Path:
     """The files of `commit` under .bench/ (exported once, `git archive`: no worktree to clean up)."""
     path = WORK / f"before-{commit}"
-    if not (path / "mock_server").is_dir():
+    if not path.is_dir():
         path.mkdir(parents=True, exist_ok=True)
         archive = subprocess.run(["git", "archive", commit], cwd=ROOT, check=True, capture_output=True)
         subprocess.run(["tar", "-x", "-C", str(path)], input=archive.stdout, check=True)
@@ -93,11 +93,15 @@ def _checkout(commit: str) -> Path:
 
 
 def _mock(name: str, checkout: Path, store: Path) -> AbstractContextManager[Running]:
-    """`apimart-mock serve` of `checkout` (its own packages first on the path), the default settings."""
+    """`apimart-mock serve` of `checkout` (its own packages first on the path), the default settings. Before
+    issue 21 the package was the top-level `mock_server`; since, it is `apimart_mock` inside that folder."""
     port = free_port()
-    command = [sys.executable, "-m", "mock_server.cli", "serve", "--host", HOST, "--port", str(port)]
+    nested = (checkout / "mock_server" / "apimart_mock").is_dir()
+    module = "apimart_mock.cli" if nested else "mock_server.cli"
+    command = [sys.executable, "-m", module, "serve", "--host", HOST, "--port", str(port)]
     log = RUN_DIR / f"hardening-{name}.log"
-    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    path = [checkout / "mock_server", checkout] if nested else [checkout]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, path))}
     return serving(
         name, [*command, "--store", str(store)], port, log, ready_path="/__mock/clock", env=env, cwd=checkout
     )
@@ -125,10 +129,10 @@ def _page_ms(url: str) -> float:
 
 def _tasks_page_at_scale() -> tuple[float, int]:
     """100k tasks written straight into a store (the service's own create), then served."""
-    from mock_server.clock import ClockState
-    from mock_server.config import Limits
-    from mock_server.service import MockService
-    from mock_server.store import open_store
+    from apimart_mock.clock import ClockState
+    from apimart_mock.config import Limits
+    from apimart_mock.service import MockService
+    from apimart_mock.store import open_store
 
     store_path = RUN_DIR / "hardening-tasks.sqlite"
     _remove(store_path)

@@ -17,8 +17,8 @@ from apimart_mj_client import AuthenticatedClient
 from apimart_mj_client.api.midjourney import get_midjourney_task
 from apimart_mj_client.api.tasks import get_task
 
-from mock_server.config import MockConfig
-from mock_server.http.app import create_app
+from apimart_mock.config import MockConfig
+from apimart_mock.http.app import create_app
 
 from .settings import INPROCESS_MAX_CALLS, INPROCESS_SECONDS
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from mock_server.testing import free_port, stop_group
+from apimart_mock.testing import free_port, stop_group
 
 from .settings import HOST, READY_TIMEOUT_S
 

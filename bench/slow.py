@@ -15,7 +15,7 @@ from typing import Literal
 
 import httpx
 
-from mock_server.testing import trickling_clients
+from apimart_mock.testing import trickling_clients
 
 from .mix import Probe
 from .settings import SLOW_CLIENTS, SLOW_PROBE_BUDGET_S, SLOW_PROBES

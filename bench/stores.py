@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from mock_server.store import task_cursor
-from mock_server.store.redis import RedisStore
-from mock_server.store.sqlite import SqliteStore
+from apimart_mock.store import task_cursor
+from apimart_mock.store.redis import RedisStore
+from apimart_mock.store.sqlite import SqliteStore
 
 from .settings import HOST, ROOT
 

@@ -1,7 +1,11 @@
-"""A project of a team that uses the toolkit, outside this repository: the wheel installed with `[mock]`
-into a clean virtualenv (with pytest and anyio, nothing else of ours), and tests that use only the
-`apimart_mock` fixture, found through the package's `pytest11` entry point (no conftest, no imports of
-ours beyond `apimart`). One virtualenv for the session; its tests run in one pytest subprocess.
+"""A project of a team that uses the toolkit, outside this repository (issue 21, "a good guest").
+
+The wheel is installed with every extra a user installs (`[mock,contract]`) into a clean virtualenv, beside
+pytest and anyio. The project has packages of its own named `contract_tests` and `mock_server` (common
+names), a Hypothesis profile of its own, tests that use only the `apimart_mock` fixture (found through the
+package's `pytest11` entry point: no conftest of ours, no imports of ours beyond `apimart`), and a failing
+test. Installing the kit must change nothing but the fixture. A second virtualenv holds the client alone:
+its three console scripts run or name the extra they need, in one line.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ pytestmark = pytest.mark.slow  # a virtualenv, and a pytest run in it
 CONSUMER_TESTS = """
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import apimart
 
@@ -56,6 +62,18 @@ def test_the_journal(apimart_mock):
     assert sent.body == {"prompt": "a lighthouse", "size": "16:9"}
 
 
+def test_its_own_packages_win(apimart_mock):
+    import contract_tests
+    import mock_server
+
+    assert (contract_tests.OWNER, mock_server.OWNER) == ("thumbnailer", "thumbnailer")
+
+
+@given(st.integers())
+def test_its_own_hypothesis_profile_is_in_force(number):
+    assert settings().max_examples == 7
+
+
 def test_served_over_http(apimart_mock):
     task = apimart_mock.create_task(status="SUCCESS", age=60)
     with apimart_mock.serve() as served:
@@ -65,35 +83,127 @@ def test_served_over_http(apimart_mock):
 """
 
 
+CONSUMER_CONFTEST = """
+import os
+
+from hypothesis import settings
+
+settings.register_profile("thumbnails", max_examples=7)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+"""
+
+FAILING_TEST = """
+def test_that_fails():
+    assert 1 == 2
+"""
+
+
 @pytest.fixture(scope="session")
 def consumer_python(project_wheel: Path, make_venv: Callable[..., Path]) -> Path:
-    """A clean virtualenv holding the project's wheel with `[mock]`, pytest and anyio."""
-    return make_venv(f"{project_wheel}[mock]", "pytest", "anyio")
+    """A clean virtualenv holding the project's wheel with `[mock,contract]`, pytest and anyio."""
+    return make_venv(f"{project_wheel}[mock,contract]", "pytest", "anyio")
 
 
-def test_a_consumer_project_tests_with_the_fixture_alone(consumer_python: Path, tmp_path: Path) -> None:
+@pytest.fixture
+def consumer_project(tmp_path: Path) -> Path:
     project = tmp_path / "thumbnailer"
-    (project / "tests").mkdir(parents=True)
+    for own in ("contract_tests", "mock_server"):
+        (project / own).mkdir(parents=True)
+        (project / own / "__init__.py").write_text('OWNER = "thumbnailer"\n')
+    (project / "tests").mkdir()
     (project / "tests" / "test_with_mock.py").write_text(textwrap.dedent(CONSUMER_TESTS))
-    done = subprocess.run(
-        [str(consumer_python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+    (project / "failing").mkdir()
+    (project / "failing" / "test_fails.py").write_text(FAILING_TEST)
+    (project / "conftest.py").write_text(CONSUMER_CONFTEST)
+    return project
+
+
+def _pytest(python: Path, project: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
         cwd=project,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        env={"PATH": "/usr/bin:/bin", "HOME": str(project.parent), **env},
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def test_a_consumer_project_tests_with_the_fixture_alone(
+    consumer_python: Path, consumer_project: Path
+) -> None:
+    """Its own `contract_tests` and `mock_server` packages import as its own, its own Hypothesis profile is
+    the one in force (`HYPOTHESIS_PROFILE` names it), and the fixture works."""
+    done = _pytest(consumer_python, consumer_project, "tests", HYPOTHESIS_PROFILE="thumbnails")
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    assert "6 passed" in done.stdout
+    assert "8 passed" in done.stdout
+    assert "contract" not in done.stdout.lower().replace("contract_tests", "")
+
+
+def test_its_failing_test_fails_as_plain_pytest(consumer_python: Path, consumer_project: Path) -> None:
+    """No contract report, no violation, no Hypothesis replay line: pytest's failure, nothing of ours."""
+    done = _pytest(consumer_python, consumer_project, "failing")
+    assert done.returncode == 1, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "assert 1 == 2" in done.stdout and "1 failed" in done.stdout
+    for ours in ("contract", "violation", "apimart", "HYPOTHESIS_PROFILE", "replay"):
+        assert ours not in done.stdout + done.stderr, ours
+
+
+def test_installing_registers_only_the_mock_fixture(consumer_python: Path, consumer_project: Path) -> None:
     plugins = subprocess.run(
         [
             str(consumer_python),
             "-c",
-            "from importlib.metadata import entry_points; print(entry_points(group='pytest11'))",
+            "from importlib.metadata import entry_points as e;"
+            "print([p.value for p in e(group='pytest11') if p.dist and p.dist.name == 'apimart-midjourney'])",
         ],
         capture_output=True,
         text=True,
         check=True,
         timeout=60,
     )
-    assert "mock_server.pytest_plugin" in plugins.stdout
+    assert plugins.stdout.strip() == "['apimart_mock.pytest_plugin']"
+    fixtures = _pytest(consumer_python, consumer_project, "--fixtures", "tests")
+    assert fixtures.returncode == 0, fixtures.stdout[-3000:]
+    ours = {line.split()[0] for line in fixtures.stdout.splitlines() if "apimart" in line.split(" ")[0]}
+    assert ours == {"apimart_mock", "apimart_mock_options"}, ours
+    options = _pytest(consumer_python, consumer_project, "--help")
+    assert "--target" not in options.stdout and "--report-dir" not in options.stdout
+
+
+@pytest.fixture(scope="session")
+def client_only_python(project_wheel: Path, make_venv: Callable[..., Path]) -> Path:
+    """`pip install apimart-midjourney` (no extra), and pytest: a team that only imports the client."""
+    return make_venv(str(project_wheel), "pytest")
+
+
+@pytest.mark.parametrize(
+    ("script", "extra"),
+    [("apimart-mock", "mock"), ("apimart-contract", "contract")],
+    ids=["mock", "contract"],
+)
+def test_a_client_only_install_names_the_extra_a_script_needs(
+    client_only_python: Path, script: str, extra: str, tmp_path: Path
+) -> None:
+    for command in (
+        [str(client_only_python.parent / script), "--help"],
+        [str(client_only_python), "-m", script.replace("-", "_")],
+    ):
+        done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2, done.stderr
+        assert done.stdout == "" and "Traceback" not in done.stderr
+        (line,) = done.stderr.splitlines()
+        assert f"pip install 'apimart-midjourney[{extra}]'" in line
+
+
+def test_a_client_only_install_runs_the_client_and_pytest(client_only_python: Path, tmp_path: Path) -> None:
+    for command in (
+        [str(client_only_python.parent / "apimart"), "--version"],
+        [str(client_only_python), "-m", "apimart", "--version"],
+    ):
+        done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0 and done.stdout.startswith("apimart "), done.stdout + done.stderr
+    (tmp_path / "test_plain.py").write_text("def test_plain():\n    assert True\n")
+    done = _pytest(client_only_python, tmp_path, "test_plain.py")
+    assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout + done.stderr
+    assert "Error while loading plugin" not in done.stdout + done.stderr

@@ -31,18 +31,23 @@ def test_wheel_holds_every_package_and_the_spec(project_wheel: Path) -> None:
         "apimart_mj/_custom_id.py",
         "apimart_mj_client/py.typed",
         "apimart_mj_client/api/midjourney/upscale.py",
-        "mock_server/py.typed",
-        "mock_server/assets/video.mp4",
+        "apimart_mock/py.typed",
+        "apimart_mock/assets/video.mp4",
         "apimart_mj/openapi.yaml",
-        "contract_tests/cli.py",
-        "contract_tests/plugin.py",
-        "contract_tests/properties/test_conformance.py",
+        "apimart_contract/cli.py",
+        "apimart_contract/plugin.py",
+        "apimart_contract/properties/test_conformance.py",
     ):
         assert required in names, required
     assert not [name for name in names if name.startswith(("tests/", "generated/"))]
     metadata = next(wheel.read(n).decode() for n in names if n.endswith("entry_points.txt"))
-    assert "apimart-contract = contract_tests.cli:main" in metadata
-    assert "apimart_contract = contract_tests.plugin" in metadata
+    assert "apimart-contract = apimart_contract.__main__:main" in metadata
+    pytest11 = metadata.split("[pytest11]")[1].split("[")[0].split()
+    assert pytest11 == ["apimart_mock", "=", "apimart_mock.pytest_plugin"]  # the contract plugin: on request
+    # The suite's own tests of itself (a self-check against broken servers, the decoding of spec bodies)
+    # import the mock and respx: they judge this toolkit, and stay out of the wheel.
+    self_tests = ("test_self_check.py", "broken.py", "test_decoding.py")
+    assert not [name for name in names if name.endswith(self_tests)]
     spec = wheel.read("apimart_mj/openapi.yaml")
     assert spec == (ROOT / "openapi.yaml").read_bytes()
 
@@ -56,7 +61,7 @@ def test_installed_packages_import_outside_the_repo(project_wheel: Path, tmp_pat
         timeout=300,
     )
     probe = (
-        "import apimart, apimart_mj, apimart_mj_client, mock_server;"
+        "import apimart, apimart_mj, apimart_mj_client, apimart_mock;"
         "from apimart_mj_client.models import MidjourneyTask;"
         "print(apimart_mj_client.__file__, apimart.__file__)"
     )
@@ -122,7 +127,7 @@ def test_the_installed_cli_passes_the_served_mock(contract_cli: Path, tmp_path: 
     bad-key check skipped with its reason. Every test of the installed suite but the per-operation
     conformance of the submits (`make test` runs those against the served mock as the `served` target:
     the same code, and here the installed one runs the reads', the uploads' and the links' conformance)."""
-    from mock_server.testing import serve
+    from apimart_mock.testing import serve
 
     options = ("--allow-spend", "--spend-budget", "6", "--", "-k", "not generations")
     with serve("--frozen", "--seed", "0") as mock:
@@ -140,10 +145,11 @@ def test_the_installed_cli_passes_the_served_mock(contract_cli: Path, tmp_path: 
 
 @contextmanager
 def _broken_server(break_: dict[str, Any], config: Any) -> Iterator[str]:
-    """The mock behind a break of `contract_tests.broken`, served over HTTP on a free port."""
-    from contract_tests.broken import Broken
-    from mock_server import create_app
-    from mock_server.testing import free_port
+    """The mock behind a break of `tests/contract/broken.py`, served over HTTP on a free port."""
+    from contract.broken import Broken
+
+    from apimart_mock import create_app
+    from apimart_mock.testing import free_port
 
     port = free_port()
     server = make_server("127.0.0.1", port, Broken(create_app(config), **break_), threaded=True)
@@ -158,8 +164,9 @@ def _broken_server(break_: dict[str, Any], config: Any) -> Iterator[str]:
 
 def test_the_installed_cli_names_the_broken_check(contract_cli: Path, tmp_path: Path) -> None:
     """Against a served mock that answers 403 for unknown tasks: exit 1, the check named in every report."""
-    from contract_tests.broken import unknown_task_forbidden
-    from mock_server import MockConfig
+    from contract.broken import unknown_task_forbidden
+
+    from apimart_mock import MockConfig
 
     with _broken_server(unknown_task_forbidden(), MockConfig(frozen_at=1_763_000_000.0)) as url:
         result = _run_contract(contract_cli, tmp_path, url, "--", "-k", "not_found")
@@ -173,7 +180,7 @@ def test_the_installed_cli_names_the_broken_check(contract_cli: Path, tmp_path: 
 
 
 def test_an_unreachable_target_could_not_run(contract_cli: Path, tmp_path: Path) -> None:
-    from mock_server.testing import free_port
+    from apimart_mock.testing import free_port
 
     result = _run_contract(contract_cli, tmp_path, f"http://127.0.0.1:{free_port()}", key="sk-any")
     assert result.returncode == 2 and "cannot reach" in result.stderr, result.stderr
@@ -184,8 +191,9 @@ def test_an_unreachable_target_could_not_run(contract_cli: Path, tmp_path: Path)
 def test_a_hanging_target_ends_the_whole_run_within_its_wall_time(contract_cli: Path, tmp_path: Path) -> None:
     """Tasks stuck in statuses the contract does not name (lower case), in real time: the whole run ends
     on its own, soon after APIMART_MAX_WALL_TIME, with a verdict naming the stuck task."""
-    from contract_tests.broken import stuck_in_lower_case
-    from mock_server import MockConfig
+    from contract.broken import stuck_in_lower_case
+
+    from apimart_mock import MockConfig
 
     wall, poll = 12, 3
     options = ("--allow-spend", "--no-mock-clock", "--max-wall-time", str(wall))

@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 import apimart
-import mock_server
+import apimart_mock
 from apimart.cli import main
-from mock_server.testing import serve
+from apimart_mock.testing import serve
 
 START = 1_000_000.0
 MASK = "https://example.com/mask.png"
@@ -31,7 +31,7 @@ def _advancer(control: httpx.Client) -> Callable[[float], None]:
 
 @pytest.fixture
 def mock_client() -> Iterator[apimart.Client]:
-    app = mock_server.create_app(mock_server.MockConfig(frozen_at=START))
+    app = apimart_mock.create_app(apimart_mock.MockConfig(frozen_at=START))
     transport = httpx.WSGITransport(app=app)
     with (
         httpx.Client(transport=transport, base_url="http://mock") as control,

@@ -18,7 +18,7 @@ from typing import IO
 import httpx
 import pytest
 
-from mock_server.testing import ServedMock, free_port, serve, stop_group
+from apimart_mock.testing import ServedMock, free_port, serve, stop_group
 
 WORKERS = 3
 """Several worker processes: state must be shared through the store, not live in one process."""

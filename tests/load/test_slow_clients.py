@@ -16,8 +16,8 @@ import httpx
 import pytest
 from deployments import deploy
 
-from mock_server.serving import BODY_READ_TIMEOUT_S
-from mock_server.testing import probe_polls, trickling_clients, until_closed
+from apimart_mock.serving import BODY_READ_TIMEOUT_S
+from apimart_mock.testing import probe_polls, trickling_clients, until_closed
 
 pytestmark = [pytest.mark.http, pytest.mark.slow]
 

@@ -14,8 +14,8 @@ from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAP
 from werkzeug.test import EnvironBuilder, TestResponse
 from werkzeug.wrappers import Request
 
-from mock_server import MockConfig, create_app
-from mock_server.spec import load_spec
+from apimart_mock import MockConfig, create_app
+from apimart_mock.spec import load_spec
 
 T0 = 1_700_000_000.0
 KEY_A, KEY_B = "sk-alice", "sk-bob"

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from mock_server.testing import serve
+from apimart_mock.testing import serve
 
 pytestmark = pytest.mark.http
 

@@ -7,11 +7,11 @@ import random
 import pytest
 
 from apimart_mj import CustomId
-from mock_server.clock import ClockState
-from mock_server.domain.accounts import account_id, account_named, authenticate, price
-from mock_server.domain.buttons import buttons_for
-from mock_server.domain.errors import Unauthenticated
-from mock_server.domain.lifecycle import (
+from apimart_mock.clock import ClockState
+from apimart_mock.domain.accounts import account_id, account_named, authenticate, price
+from apimart_mock.domain.buttons import buttons_for
+from apimart_mock.domain.errors import Unauthenticated
+from apimart_mock.domain.lifecycle import (
     GRID_TIMING,
     INSTANT,
     MODAL_TIMEOUT,
@@ -20,9 +20,9 @@ from mock_server.domain.lifecycle import (
     phase_at,
     timing_reaching,
 )
-from mock_server.domain.shapes import Shape
-from mock_server.domain.task import MODAL_CANCELLED, Task, new_job_hash, new_task_id
-from mock_server.faults import Drift, Fault, FaultKind, drifted
+from apimart_mock.domain.shapes import Shape
+from apimart_mock.domain.task import MODAL_CANCELLED, Task, new_job_hash, new_task_id
+from apimart_mock.faults import Drift, Fault, FaultKind, drifted
 
 HASH = "3eaa7c0c-9825-4110-9c89-02c4e463a8d0"
 

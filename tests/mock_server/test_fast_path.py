@@ -6,9 +6,9 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import Client
 
-from mock_server.config import MockConfig, ViewShape
-from mock_server.http.app import create_app
-from mock_server.http.fast import FastTaskGets
+from apimart_mock.config import MockConfig, ViewShape
+from apimart_mock.http.app import create_app
+from apimart_mock.http.fast import FastTaskGets
 
 OWNER, OTHER = "sk-owner", "sk-other"
 

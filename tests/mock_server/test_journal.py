@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mock_server.domain.journal import JournalEntry, RequestMatcher
-from mock_server.store.journal import FileJournal
+from apimart_mock.domain.journal import JournalEntry, RequestMatcher
+from apimart_mock.store.journal import FileJournal
 
 EVERYTHING = RequestMatcher()
 

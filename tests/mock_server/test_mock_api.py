@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 from mock_helpers import KEY_A, KEY_B, T0, Api, error_of, make_app
 
 from apimart_mj import parse_progress, to_unified
-from mock_server import ViewShape
-from mock_server.spec import load_spec
+from apimart_mock import ViewShape
+from apimart_mock.spec import load_spec
 
 
 def test_imagine_walks_the_status_flow_and_both_views_agree(api: Api) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from mock_helpers import KEY_A, KEY_B, Api, error_of, make_app
 
-from mock_server.domain.accounts import account_id
+from apimart_mock.domain.accounts import account_id
 
 PATHS = ("/v1/balance", "/balance", "/v1/user/balance", "/user/balance")
 

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from mock_helpers import KEY_A, KEY_B, T0, Api, error_of, make_app
 
-from mock_server.domain.accounts import account_id
+from apimart_mock.domain.accounts import account_id
 
 
 def test_clock_freeze_advance_resume_speed(client: FlaskClient) -> None:

@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from mock_server.domain.accounts import account_id
-from mock_server.testing import serve
+from apimart_mock.domain.accounts import account_id
+from apimart_mock.testing import serve
 
 pytestmark = pytest.mark.http
 

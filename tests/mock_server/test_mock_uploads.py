@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from mock_helpers import Api, error_of
 
-from mock_server.clock import ClockState
-from mock_server.domain.uploads import MAX_UPLOAD_BYTES, new_upload
-from mock_server.media import png_for
-from mock_server.store.sqlite import SqliteStore
+from apimart_mock.clock import ClockState
+from apimart_mock.domain.uploads import MAX_UPLOAD_BYTES, new_upload
+from apimart_mock.media import png_for
+from apimart_mock.store.sqlite import SqliteStore
 
 PNG = png_for("3eaa7c0c-9825-4110-9c89-02c4e463a8d0_0.png")
 IMAGES = {

@@ -15,7 +15,7 @@ import redis
 from flask import Flask
 from mock_helpers import KEY_A, T0, Api, make_app
 
-from mock_server.config import Limits
+from apimart_mock.config import Limits
 
 _T = TypeVar("_T")
 THREADS = 8

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from mock_server.http.rsgi import _address, _environ
+from apimart_mock.http.rsgi import _address, _environ
 
 
 @dataclass

@@ -16,14 +16,17 @@ from hypothesis import HealthCheck, settings
 if TYPE_CHECKING:
     from .targets import Target
 
-__all__ = ["register_profiles", "settings_for"]
+__all__ = ["PROFILES", "register_profiles", "settings_for"]
+
+
+PROFILES = ("dev", "ci", "nightly", "live")
 
 
 def register_profiles() -> None:
     """`dev` (50 random examples), `ci` (25, derandomized: the same examples every run, on top of
     schemathesis's deterministic coverage cases; `make test` stays within its 3 minutes), `nightly`
-    (1,000), `live` (10, derandomized); the one `HYPOTHESIS_PROFILE` names is loaded (none: Hypothesis's
-    own defaults stay)."""
+    (1,000), `live` (10, derandomized). The one `HYPOTHESIS_PROFILE` names is loaded when it is one of
+    these; any other name is the caller's own profile, left for its owner to load."""
     settings.register_profile("dev", max_examples=50, deadline=None)
     settings.register_profile(
         "ci",
@@ -35,7 +38,7 @@ def register_profiles() -> None:
     )
     settings.register_profile("nightly", max_examples=1000, deadline=None, print_blob=True)
     settings.register_profile("live", max_examples=10, deadline=None, derandomize=True, print_blob=True)
-    if os.environ.get("HYPOTHESIS_PROFILE"):
+    if os.environ.get("HYPOTHESIS_PROFILE") in PROFILES:
         settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
 
 

@@ -23,19 +23,19 @@ from hypothesis.stateful import run_state_machine_as_test
 from schemathesis import GenerationMode
 from schemathesis.generation.meta import CoverageScenario
 
-from mock_server import MockConfig, create_app
+from apimart_contract.flows import finished_tasks
+from apimart_contract.lifecycle import machine_for
+from apimart_contract.oracle import MJ_RANK
+from apimart_contract.probe import Probe
+from apimart_contract.properties import test_errors
+from apimart_contract.properties.test_conformance import SCHEMA, _call_and_validate
+from apimart_contract.registry import CHECKS, Level
+from apimart_contract.report import ContractReport, Entry
+from apimart_contract.targets import InProcessMock, Target
+from apimart_contract.violations import ContractViolation, Findings, Violation, violations_of
+from apimart_mock import MockConfig, create_app
 
 from .broken import BREAKS, Broken
-from .flows import finished_tasks
-from .lifecycle import machine_for
-from .oracle import MJ_RANK
-from .probe import Probe
-from .properties import test_errors
-from .properties.test_conformance import SCHEMA, _call_and_validate
-from .registry import CHECKS, Level
-from .report import ContractReport, Entry
-from .targets import InProcessMock, Target
-from .violations import ContractViolation, Findings, Violation, violations_of
 
 KEYS = ("sk-contract-first", "sk-contract-second")
 SEARCH = settings(
@@ -267,7 +267,7 @@ def test_a_hanging_target_ends_within_its_wall_time_with_a_verdict() -> None:
     it last said; after it, every further request skips the test instead of waiting."""
     from werkzeug.serving import make_server
 
-    from mock_server.testing import free_port
+    from apimart_mock.testing import free_port
 
     from .targets import LiveApi, TargetSettings
 

@@ -62,7 +62,7 @@ def serve(
     from granian.server import Server
 
     server = Server(
-        "mock_server.http.app:create_app",
+        "apimart_mock.http.app:create_app",
         address=host,
         port=port,
         interface=Interfaces.RSGI,

@@ -7,7 +7,7 @@ def test_upscale(apimart_mock):
     assert apimart_mock.requests(method="POST")[0].body == {"prompt": "a cat"}
 ```
 
-Each test gets a fresh `MockHarness` (mock_server/harness.py). Its options come from the
+Each test gets a fresh `MockHarness` (mock_server/apimart_mock/harness.py). Its options come from the
 `apimart_mock_options` fixture (override it in a conftest or module for everyone there), then from an
 indirect parametrization (`@pytest.mark.parametrize("apimart_mock", [{...}], indirect=True)`), then
 from the closest `@pytest.mark.apimart_mock(...)` marker (on the test, its class or `pytestmark`): the
@@ -46,17 +46,13 @@ def apimart_mock_options() -> dict[str, Any]:
     return {}
 
 
-@pytest.fixture(scope="session")
-def _apimart_mock_apps() -> dict[Any, list[Any]]:
-    """Mock apps of finished tests, by config, for later tests to reset and use again."""
-    return {}
+_IDLE_APPS = pytest.StashKey[dict[Any, list[Any]]]()
+"""Mock apps of finished tests, by config, for later tests of the session to reset and use again."""
 
 
 @pytest.fixture
 def apimart_mock(
-    request: pytest.FixtureRequest,
-    apimart_mock_options: dict[str, Any],
-    _apimart_mock_apps: dict[Any, list[Any]],
+    request: pytest.FixtureRequest, apimart_mock_options: dict[str, Any]
 ) -> Iterator[MockHarness]:
     """A fresh mock for this test, in-process: `.client`, `.async_client`, `.advance()`, `.freeze()`,
     `.now`, `.scenario()`, `.fault()`, `.requests()`, `.create_task()`, `.serve()`."""
@@ -67,12 +63,13 @@ def apimart_mock(
         if marker.args:
             raise pytest.UsageError(f"@pytest.mark.{MARKER} takes keyword options only")
         options.update(marker.kwargs)
-    harness = harness_from_options(options, _apimart_mock_apps)
+    idle = request.config.stash.setdefault(_IDLE_APPS, {})
+    harness = harness_from_options(options, idle)
     try:
         yield harness
     finally:
         harness.close()
-        _apimart_mock_apps.setdefault(harness.config, []).append(harness.app)
+        idle.setdefault(harness.config, []).append(harness.app)
 
 
 def harness_from_options(options: dict[str, Any], apps: dict[Any, list[Any]] | None = None) -> MockHarness:

@@ -1,7 +1,7 @@
 """The end-of-run report: every finding, in the terminal summary, `report.md`, `report.json` and the JUnit
 XML properties.
 
-A pytest plugin (registered by `contract_tests.plugin`). A failed test (setup, call or teardown) gives its
+A pytest plugin (registered by `apimart_contract.plugin`). A failed test (setup, call or teardown) gives its
 `Violation`s, whatever raised it: a `ContractViolation`, a schemathesis failure group, or anything else
 (then a `test-failed` violation naming the test and the error). The targets hand over their warnings,
 drift notices and skipped checks when they close.

@@ -49,7 +49,7 @@ def video_path(job_hash: str, n: int) -> str:
 @cache
 def video_bytes() -> bytes:
     """The MP4 every video URL serves."""
-    return files("mock_server").joinpath("assets/video.mp4").read_bytes()
+    return files("apimart_mock").joinpath("assets/video.mp4").read_bytes()
 
 
 @lru_cache(maxsize=256)

@@ -1,7 +1,7 @@
 """Serve the mock for a test run exactly as `make mock` does, on a free loopback port.
 
 ```
-from mock_server.testing import serve
+from apimart_mock.testing import serve
 
 with serve("--frozen", "--api-key", "sk-a") as mock:
     httpx.get(f"{mock.url}/v1/tasks/task_x", headers={"Authorization": "Bearer sk-a"})
@@ -66,7 +66,7 @@ def serve(*options: str, workers: int | None = None, threads: int | None = None)
     it lingers. Raises `RuntimeError` with the server's log when it does not start.
     """
     port = free_port()
-    command = [sys.executable, "-m", "mock_server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "apimart_mock.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     if workers is not None:
         command += ["--workers", str(workers)]
     if threads is not None:

@@ -2,7 +2,7 @@
 
 `create_app(MockConfig(...))` builds one isolated mock (a Flask app); `apimart-mock serve` serves it
 with granian, all workers sharing one SQLite store. The pytest fixture `apimart_mock`
-(`mock_server.pytest_plugin`) gives each test its own mock in-process.
+(`apimart_mock.pytest_plugin`) gives each test its own mock in-process.
 
 `create_app` is imported on first use, so that the pytest plugin the package registers loads (and
 says what to install) where the `[mock]` extra, Flask, is not installed.
@@ -23,4 +23,4 @@ def __getattr__(name: str) -> Any:
         from .http.app import create_app
 
         return create_app
-    raise AttributeError(f"module 'mock_server' has no attribute {name!r}")
+    raise AttributeError(f"module 'apimart_mock' has no attribute {name!r}")

@@ -29,7 +29,7 @@ def create_app(config: MockConfig | None = None, *, real_time: Callable[[], floa
     `real_time` is the wall clock the mock's clock runs from (only ever read here, in the HTTP layer).
     """
     config = config or MockConfig()
-    app = Flask("mock_server")
+    app = Flask("apimart_mock")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     store = open_store(
         config.store or _private_store(app), journal=config.journal, journal_bytes=config.limits.journal_bytes

@@ -20,8 +20,7 @@ from apimart_mj_client.models import ImagineRequest, MidjourneyTask, SubmitRespo
 from hypothesis import given
 
 import apimart
-
-from ..strategies import drifted_mj_task, spec_body
+from apimart_contract.strategies import drifted_mj_task, spec_body
 
 BASE_URL = "https://api.apimart.ai"
 TASK_ID = "task_01KV52C0TEJSYZMCG0NCS4YWKK"

@@ -1,6 +1,6 @@
 """What the suite talks to: one `Target` interface, three implementations.
 
-- `InProcessMock`: a fresh `mock_server` app behind `httpx.WSGITransport`, clock frozen and advanced by
+- `InProcessMock`: a fresh `apimart_mock` app behind `httpx.WSGITransport`, clock frozen and advanced by
   the suite; no port. White box: it may also seed tasks and pick scenarios through `/__mock/`.
 - `LiveApi`: any base URL and API key(s) from the environment, treated as a black box: only the
   documented API, paced, within a spend budget and a wall-time budget. If the target itself says it is
@@ -238,7 +238,7 @@ class InProcessMock(Target):
 
     def __init__(self, *, app: Any = None, store: str | None = None) -> None:
         super().__init__()
-        from mock_server import MockConfig, create_app  # the mock is only needed where it runs here
+        from apimart_mock import MockConfig, create_app  # the mock is only needed where it runs here
 
         if store is not None:
             self.name = f"{self.name}{REDIS_SUFFIX}"
@@ -316,7 +316,7 @@ class ServedMock(LiveApi):
     free = True
 
     def __init__(self, *, store: str | None = None) -> None:
-        from mock_server.testing import serve
+        from apimart_mock.testing import serve
 
         self._server = ExitStack()
         options = [option for key in self._KEYS for option in ("--api-key", key)]

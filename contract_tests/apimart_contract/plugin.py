@@ -1,5 +1,7 @@
-"""The contract suite as a pytest plugin (entry point `apimart_contract`): `--target`, one session fixture
-per target, `--strict-warnings`, `--report-dir`, the Hypothesis profiles and the report.
+"""The contract suite as a pytest plugin: `--target`, one session fixture per target, `--strict-warnings`,
+`--report-dir`, the Hypothesis profiles and the report. Loaded only where a run asks for it:
+`apimart-contract`, or `pytest -p apimart_contract.plugin` (installing the package registers nothing, so
+another project's own pytest runs never see it).
 
 `--target` takes a comma-separated list of `inprocess` (the mock in this process), `served` (the mock
 served over HTTP on a free port, checked as a live API) and `live` (`APIMART_BASE_URL`). The default,
@@ -26,13 +28,6 @@ TARGETS = ("inprocess", "served", "inprocess-redis", "served-redis", "live")
 DEFAULT_TARGETS = "inprocess,served"
 REPORT = "apimart-contract-report"
 
-try:  # at import: before any conftest loads one
-    from .profiles import register_profiles
-except ImportError:  # installed without the [contract] extra (say, [mock] only): the suite cannot run here,
-    pass  # but pytest must still start for everyone else's tests
-else:
-    register_profiles()
-
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("apimart contract suite")
@@ -55,6 +50,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from .profiles import register_profiles
+
+    register_profiles()
     report_dir = config.getoption("--report-dir")
     config.pluginmanager.register(ContractReport(Path(report_dir) if report_dir else None), REPORT)
 

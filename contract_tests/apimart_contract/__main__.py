@@ -1,0 +1,22 @@
+"""`apimart-contract` and `python -m apimart_contract`: the contract suite's CLI, or, where the [contract]
+extra is not installed, one line naming it (exit 2, could not run)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from apimart_mj._extras import require_extra
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    require_extra("apimart-contract", "contract")
+    from .cli import main as run
+
+    return run(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
