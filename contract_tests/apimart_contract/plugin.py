@@ -91,7 +91,9 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     try:
         yield built
     finally:
-        request.config.pluginmanager.get_plugin(REPORT).findings.append(built.findings)
+        report = request.config.pluginmanager.get_plugin(REPORT)
+        assert isinstance(report, ContractReport), "the report is registered in pytest_configure"
+        report.findings.append(built.findings)
         built.close()
 
 

@@ -122,7 +122,7 @@ def _judge(exc: BaseExceptionGroup[Any], case: Case[Any], status: int | None, ta
 def _excluded(case: Case[Any], target: Target) -> list[Any]:
     """Checks that cannot judge this case: `NOT_JUDGED`, and `ignored_auth` against our mock accepting
     any token (as it documents; the skip is in the report)."""
-    excluded = list(NOT_JUDGED.get(case.operation.definition.raw["operationId"], []))
+    excluded: list[Any] = [*NOT_JUDGED.get(case.operation.definition.raw["operationId"], [])]
     if target.accepts_any_key:
         target.findings.skip("bad-key-accepted", f"{target.name}: our mock accepting any token")
         excluded.append(ignored_auth)
