@@ -178,22 +178,36 @@ def client_only_python(project_wheel: Path, make_venv: Callable[..., Path]) -> P
 
 
 @pytest.mark.parametrize(
-    ("script", "extra"),
-    [("apimart-mock", "mock"), ("apimart-contract", "contract")],
+    ("command", "extra"),
+    [(["apimart-mock", "serve"], "mock"), (["apimart-contract", "--help"], "contract")],
     ids=["mock", "contract"],
 )
 def test_a_client_only_install_names_the_extra_a_script_needs(
-    client_only_python: Path, script: str, extra: str, tmp_path: Path
+    client_only_python: Path, command: list[str], extra: str, tmp_path: Path
 ) -> None:
-    for command in (
-        [str(client_only_python.parent / script), "--help"],
-        [str(client_only_python), "-m", script.replace("-", "_")],
+    script, *args = command
+    for argv in (
+        [str(client_only_python.parent / script), *args],
+        [str(client_only_python), "-m", script.replace("-", "_"), *args],
     ):
-        done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=60)
         assert done.returncode == 2, done.stderr
         assert done.stdout == "" and "Traceback" not in done.stderr
         (line,) = done.stderr.splitlines()
         assert f"pip install 'apimart-midjourney[{extra}]'" in line
+
+
+def test_a_client_only_install_drives_a_mock_from_the_shell(client_only_python: Path, tmp_path: Path) -> None:
+    """The control subcommands need httpx only: they run (here against nothing: one line, exit 6)."""
+    from apimart_mock.testing import free_port
+
+    script = str(client_only_python.parent / "apimart-mock")
+    shown = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0 and "reset" in shown.stdout and "serve" in shown.stdout
+    url = f"http://127.0.0.1:{free_port()}"
+    done = subprocess.run([script, "health", "--url", url], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 6 and done.stderr.startswith(f"apimart-mock: cannot reach {url}"), done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_a_client_only_install_runs_the_client_and_pytest(client_only_python: Path, tmp_path: Path) -> None:

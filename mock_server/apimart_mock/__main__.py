@@ -1,22 +1,8 @@
-"""`apimart-mock` and `python -m apimart_mock`: the mock's CLI, or, where the [mock] extra is not installed,
-one line naming it (exit 2)."""
-
-from __future__ import annotations
+"""`python -m apimart_mock`: the `apimart-mock` CLI (`serve` names the [mock] extra when it is missing)."""
 
 import sys
-from collections.abc import Sequence
 
-from apimart_mj._extras import require_extra
-
-__all__ = ["main"]
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    require_extra("apimart-mock", "mock")
-    from .cli import main as run
-
-    return run(argv)
-
+from .cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,4 +1,7 @@
-"""`apimart-mock serve`: flags -> `MockConfig` -> granian (WSGI worker processes sharing one SQLite store)."""
+"""`apimart-mock`: `serve` (flags -> `MockConfig` -> granian worker processes sharing one store), and the
+control subcommands of a running mock (`remote.py`: reset, clock, faults, tasks, requests, balance, health).
+
+Only `serve` needs the [mock] extra: the control subcommands speak HTTP with httpx, as any client does."""
 
 from __future__ import annotations
 
@@ -12,9 +15,10 @@ import time
 from collections.abc import Sequence
 
 from apimart_mj import __version__
+from apimart_mj._extras import require_extra
 
-from . import serving
-from .config import DEFAULT_RETENTION, MAX_BODY_BYTES, Limits, MockConfig, ViewShape
+from . import remote
+from .config import BODY_READ_TIMEOUT_S, DEFAULT_RETENTION, MAX_BODY_BYTES, Limits, MockConfig, ViewShape
 from .domain.lifecycle import SCENARIO_HELP
 
 __all__ = ["main"]
@@ -31,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="apimart-mock", description="Mock of the APIMart Midjourney task API."
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser(
         "serve",
         help="serve the mock with granian",
@@ -53,8 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     add(
         "--body-timeout",
         type=float,
-        default=serving.BODY_READ_TIMEOUT_S,
-        help=f"seconds a request body may take to arrive, then 408 (default {serving.BODY_READ_TIMEOUT_S:g})",
+        default=BODY_READ_TIMEOUT_S,
+        help=f"seconds a request body may take to arrive, then 408 (default {BODY_READ_TIMEOUT_S:g})",
     )
     add("--access-log", action="store_true", help="log every request to stdout (default: off)")
     add(
@@ -91,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="answer 400 to a body field the spec does not name (default: ignore it, as the service does)",
     )
+    remote.add_commands(commands)
     return parser
 
 
@@ -141,6 +146,11 @@ def _amount(text: str) -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command != "serve":
+        return remote.run(args)
+    require_extra("apimart-mock serve", "mock")
+    from . import serving
+
     folder = None if args.store else tempfile.mkdtemp(prefix="apimart-mock-")
     config = MockConfig(
         store=args.store or os.path.join(str(folder), "store.sqlite"),

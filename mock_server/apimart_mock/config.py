@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["DEFAULT_RETENTION", "Limits", "MockConfig", "ViewShape"]
+__all__ = ["BODY_READ_TIMEOUT_S", "DEFAULT_RETENTION", "Limits", "MockConfig", "ViewShape"]
 
 DEFAULT_RETENTION = 3 * 24 * 3600.0
+BODY_READ_TIMEOUT_S = 10.0
+"""A request's body must arrive within this time (from the end of its headers); then 408."""
 MAX_BODY_BYTES = 10 * 17_000_000 + 1_000_000
 """The spec allows ten reference images of up to 17 MB (base64) each in one imagine body."""
 

@@ -21,7 +21,7 @@ import socket
 import sys
 from functools import partial
 
-from .config import MockConfig
+from .config import BODY_READ_TIMEOUT_S, MockConfig
 from .http.app import create_app
 from .http.rsgi import RsgiApp
 
@@ -31,8 +31,6 @@ HEADER_READ_TIMEOUT_MS = 5_000
 """A request's headers must arrive within this time; then granian closes the connection."""
 RESPAWN_INTERVAL_S = 0.5
 """How soon granian starts a new worker in place of one that died."""
-BODY_READ_TIMEOUT_S = 10.0
-"""A request's body must arrive within this time (from the end of its headers); then 408."""
 
 
 class PortTaken(RuntimeError):

@@ -152,6 +152,16 @@ def _summary(task: Any, base: str) -> dict[str, Any]:
 
 
 # ---- balances ----
+@blueprint.get("/balance")
+def get_balance() -> Response:
+    """`?account=sk-...` (a token or an account id): that account's balance now, as `POST` answers it."""
+    account = request.args.get("account")
+    if not account:
+        raise InvalidRequest("account is required")
+    owner = account_named(account)
+    return json_response({"account": owner, **balance_view(mock().service.balance_of(owner, now()))})
+
+
 @blueprint.post("/balance")
 def set_balance() -> Response:
     """`{"account": "sk-...", "amount": 5}` sets that account's (token or id) starting balance;
