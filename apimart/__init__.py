@@ -13,15 +13,6 @@ with apimart.Client() as client:                 # APIMART_API_KEY, APIMART_BASE
 ```
 """
 
-from apimart_mj_client.models import (
-    BalanceResponse,
-    Button,
-    MidjourneyTask,
-    SubmittedTask,
-    UnifiedTask,
-    UploadResponse,
-)
-
 from apimart_mj import CustomId, Family, __version__, hd_upscale_id
 
 from ._buttons import pick_button
@@ -55,6 +46,20 @@ from ._errors import (
     TaskFailedError,
     TaskTimeoutError,
 )
+from ._models import (
+    BalanceResponse,
+    Button,
+    ErrorDetail,
+    ErrorResponse,
+    MediaResult,
+    MidjourneyTask,
+    SubmittedTask,
+    TaskError,
+    TaskResult,
+    UnifiedTask,
+    UploadResponse,
+)
+from ._options import AnimateMode, Dimensions, Direction, Language, Motion, Speed, VideoType
 from ._transports import AsyncWSGITransport, WSGITransport
 from ._types import Action, ButtonRef, ProgressCallback, TaskRef, View
 
@@ -68,6 +73,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "Action",
+    "AnimateMode",
     "ApimartError",
     "AsyncClient",
     "AsyncWSGITransport",
@@ -79,11 +85,18 @@ __all__ = [
     "ButtonRef",
     "Client",
     "CustomId",
+    "Dimensions",
+    "Direction",
+    "ErrorDetail",
+    "ErrorResponse",
     "Family",
     "InvalidArgumentError",
     "InvalidCustomId",
+    "Language",
+    "MediaResult",
     "MidjourneyTask",
     "ModerationError",
+    "Motion",
     "NoMatchingButton",
     "NotFoundError",
     "PaymentRequiredError",
@@ -93,12 +106,16 @@ __all__ = [
     "ResponseTooLargeError",
     "ResponseValidationError",
     "ServerError",
+    "Speed",
     "SubmittedTask",
+    "TaskError",
     "TaskFailedError",
     "TaskRef",
+    "TaskResult",
     "TaskTimeoutError",
     "UnifiedTask",
     "UploadResponse",
+    "VideoType",
     "View",
     "WSGITransport",
     "__version__",

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from apimart_mj_client.models import Button, MidjourneyTask
-
 from apimart_mj import match_button
 
 from ._errors import InvalidArgumentError, NoMatchingButton
+from ._models import Button, MidjourneyTask
 from ._requests import submit_operation
 from ._types import Action
 

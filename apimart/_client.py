@@ -17,13 +17,6 @@ from types import TracebackType
 from typing import Any, Literal, Self, overload
 
 import httpx
-from apimart_mj_client.models import (
-    BalanceResponse,
-    MidjourneyTask,
-    SubmittedTask,
-    UnifiedTask,
-    UploadResponse,
-)
 
 from ._actions import ActionsMixin
 from ._constants import (
@@ -37,9 +30,19 @@ from ._constants import (
     ENV_BASE_URL,
 )
 from ._errors import ApimartError, APITimeoutError, InvalidArgumentError, TaskTimeoutError
+from ._models import BalanceResponse, MidjourneyTask, SubmittedTask, UnifiedTask, UploadResponse
+from ._options import Language
 from ._polling import Poller
 from ._reading import read_async, read_sync
-from ._requests import build_get, build_read, build_upload, checked_headers, json_text, task_id_of
+from ._requests import (
+    build_get,
+    build_read,
+    build_upload,
+    checked_headers,
+    checked_key,
+    json_text,
+    task_id_of,
+)
 from ._responses import (
     connection_error,
     decode,
@@ -75,6 +78,7 @@ class _BaseClient:
         key = api_key if api_key is not None else os.environ.get(ENV_API_KEY)
         if not key:
             raise InvalidArgumentError(f"no API key: pass api_key=... or set {ENV_API_KEY}")
+        checked_key(key, "api_key" if api_key is not None else ENV_API_KEY)
         url = base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
         try:
             parsed = httpx.URL(url)
@@ -255,7 +259,7 @@ class Client(_BaseClient, ActionsMixin[SubmittedTask, MidjourneyTask]):
         task: TaskRef,
         *,
         view: Literal["unified"],
-        language: str | None = None,
+        language: Language | None = None,
         extra_headers: Headers | None = None,
     ) -> UnifiedTask: ...
     def get_task(
@@ -263,7 +267,7 @@ class Client(_BaseClient, ActionsMixin[SubmittedTask, MidjourneyTask]):
         task: TaskRef,
         *,
         view: View = "mj",
-        language: str | None = None,
+        language: Language | None = None,
         extra_headers: Headers | None = None,
     ) -> Task:
         """The task in the Midjourney view (buttons, MODAL, `fail_reason`) or the unified view (`language`:
@@ -372,11 +376,11 @@ class Client(_BaseClient, ActionsMixin[SubmittedTask, MidjourneyTask]):
             except ApimartError:
                 raise
             except Exception as exc:  # whatever else the transport raised: still a failed request
-                raise connection_error(exc, request) from exc
+                raise connection_error(exc, request)  # noqa: B904 (connection_error sets the cause)
             delay = self._retry_delay(request, outcome, retries, until)
             if delay is None:
                 if isinstance(outcome, httpx.RequestError):
-                    raise connection_error(outcome, request) from outcome
+                    raise connection_error(outcome, request)
                 return outcome
             retries += 1
             self._sleep(delay)
@@ -450,7 +454,7 @@ class AsyncClient(
         task: TaskRef,
         *,
         view: Literal["unified"],
-        language: str | None = None,
+        language: Language | None = None,
         extra_headers: Headers | None = None,
     ) -> UnifiedTask: ...
     async def get_task(
@@ -458,7 +462,7 @@ class AsyncClient(
         task: TaskRef,
         *,
         view: View = "mj",
-        language: str | None = None,
+        language: Language | None = None,
         extra_headers: Headers | None = None,
     ) -> Task:
         """See `Client.get_task`."""
@@ -554,11 +558,11 @@ class AsyncClient(
             except ApimartError:
                 raise
             except Exception as exc:  # whatever else the transport raised: still a failed request
-                raise connection_error(exc, request) from exc
+                raise connection_error(exc, request)  # noqa: B904 (connection_error sets the cause)
             delay = self._retry_delay(request, outcome, retries, until)
             if delay is None:
                 if isinstance(outcome, httpx.RequestError):
-                    raise connection_error(outcome, request) from outcome
+                    raise connection_error(outcome, request)
                 return outcome
             retries += 1
             await self._sleep(delay)

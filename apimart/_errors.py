@@ -40,7 +40,7 @@ import httpx
 from apimart_mj import ApimartError, InvalidArgumentError, InvalidCustomId, NoMatchingButton
 
 if TYPE_CHECKING:
-    from apimart_mj_client.models import ErrorResponse, MidjourneyTask, UnifiedTask
+    from ._models import ErrorResponse, MidjourneyTask, UnifiedTask
 
 __all__ = [
     "APIConnectionError",
@@ -65,6 +65,7 @@ __all__ = [
     "TaskFailedError",
     "TaskTimeoutError",
     "make_status_error",
+    "reveals_key",
 ]
 
 _SNIPPET = 200
@@ -82,7 +83,7 @@ class APIError(ApimartError):
         response: httpx.Response | None = None,
         envelope: ErrorResponse | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(_without_key(message, request))
         self.request = request
         self.response = response
         self.envelope = envelope
@@ -263,6 +264,23 @@ def make_status_error(
         return ServerError(response=response, envelope=envelope)
     cls = _STATUS_CLASSES.get(response.status_code, APIStatusError)
     return cls(response=response, envelope=envelope)
+
+
+def reveals_key(text: str, request: httpx.Request) -> bool:
+    """Whether `text` (a transport's error, say) holds the API key that `request` carries."""
+    key = _key_of(request)
+    return key is not None and key in text
+
+
+def _without_key(message: str, request: httpx.Request | None) -> str:
+    """`message` with the API key of `request` blotted out: a transport's error or a body may echo it."""
+    key = None if request is None else _key_of(request)
+    return message if key is None else message.replace(key, "[redacted]")
+
+
+def _key_of(request: httpx.Request) -> str | None:
+    credentials = request.headers.get("authorization", "")
+    return credentials.partition(" ")[2] or credentials or None
 
 
 def _snippet(text: str) -> str:

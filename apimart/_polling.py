@@ -18,12 +18,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from apimart_mj_client.models import MidjourneyTask
-
 from apimart_mj import parse_progress, to_unified
 
 from ._constants import MIN_POLL_INTERVAL
 from ._errors import InvalidArgumentError, TaskFailedError, TaskTimeoutError
+from ._models import MidjourneyTask
 from ._types import ProgressCallback, Task
 
 __all__ = ["Poller"]

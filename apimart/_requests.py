@@ -21,19 +21,13 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import attrs
 from apimart_mj_client import models
-from apimart_mj_client.models import (
-    Button,
-    Language,
-    MidjourneyTask,
-    SubmittedTask,
-    UnifiedTask,
-    UploadImageRequest,
-)
+from apimart_mj_client.models import Language, UploadImageRequest
 from apimart_mj_client.types import UNSET, File, Unset
 
 from apimart_mj import CustomId, Kind, Operation, by_name, submits
 
 from ._errors import InvalidArgumentError
+from ._models import Button, MidjourneyTask, SubmittedTask, UnifiedTask
 from ._types import ButtonRef, RequestSpec, TaskRef, Upload, View
 
 __all__ = [
@@ -42,6 +36,7 @@ __all__ = [
     "build_submit",
     "build_upload",
     "checked_headers",
+    "checked_key",
     "custom_id_of",
     "json_text",
     "request_fields",
@@ -50,6 +45,20 @@ __all__ = [
 ]
 
 
+_SCALARS: dict[Any, tuple[type | tuple[type, ...], str]] = {
+    str: (str, "a string"),
+    int: (int, "an integer"),
+    float: ((int, float), "a number"),
+    bool: (bool, "true or false"),
+}
+"""What a value of each scalar field type may be (`version="7"`, not 7); a bool is no number here."""
+_KEY_PROBLEMS = (
+    ("a line break", re.compile(r"[\r\n]")),
+    ("whitespace", re.compile(r"\s")),
+    ("a control character", re.compile(r"[\x00-\x1f\x7f]")),
+    ("a non-ASCII character", re.compile(r"[^\x00-\x7f]")),
+)
+"""What an API key may not hold, most likely first (a trailing newline of a file or a paste)."""
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _HEADER_VALUE = re.compile(r"[\x20-\x7e\t]*")
@@ -81,6 +90,14 @@ def checked_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
         if not isinstance(value, str) or not _HEADER_VALUE.fullmatch(value):
             raise InvalidArgumentError(f"header {name} must be printable ASCII text, got {value!r}")
     return dict(headers)
+
+
+def checked_key(key: str, source: str) -> None:
+    """Refuse an API key (from `source`: `api_key` or the variable) that no header can carry, naming the
+    problem and never the key: sent, it would fail inside the transport with the key in the message."""
+    for problem, pattern in _KEY_PROBLEMS:
+        if pattern.search(key):
+            raise InvalidArgumentError(f"{source} contains {problem}; check how the key was pasted or set")
 
 
 def json_text(value: Any, *, indent: int | None = None) -> str:
@@ -221,6 +238,10 @@ def _checked(hint: Any, key: str, value: Any) -> Any:
         return _member(hint, value, key).value
     if isinstance(hint, type) and attrs.has(hint) and not isinstance(value, Mapping):
         raise InvalidArgumentError(f"{key} must be a mapping, got {type(value).__name__}")
+    if hint in _SCALARS:
+        kinds, named = _SCALARS[hint]
+        if not isinstance(value, kinds) or isinstance(value, bool) is not (hint is bool):
+            raise InvalidArgumentError(f"{key} must be {named}, got {value!r}")
     return value
 
 

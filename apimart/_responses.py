@@ -4,7 +4,8 @@ The generated client crashes on what the real service sometimes sends (`ValueErr
 `JSONDecodeError` on an HTML error page, `KeyError` on a missing field) and returns error bodies instead
 of raising. Both clients hand every response to `decode`, which raises an `APIStatusError` subclass for
 a non-2xx status and a `ResponseValidationError` for a 2xx body that is not what `openapi.yaml` says,
-and otherwise returns the generated model. `connection_error` does the same for `httpx` exceptions.
+and otherwise returns the public model (`_models`: `None` for absent fields) of what the generated model
+parsed. `connection_error` does the same for `httpx` exceptions.
 """
 
 from __future__ import annotations
@@ -13,16 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import httpx
-from apimart_mj_client.models import (
-    BalanceResponse,
-    ErrorResponse,
-    MidjourneyTask,
-    SubmitResponse,
-    SubmittedTask,
-    TaskEnvelope,
-    UnifiedTask,
-    UploadResponse,
-)
+from apimart_mj_client import models
 
 from apimart_mj import parse_progress
 
@@ -32,6 +24,15 @@ from ._errors import (
     BalanceUnavailableError,
     ResponseValidationError,
     make_status_error,
+    reveals_key,
+)
+from ._models import (
+    BalanceResponse,
+    ErrorResponse,
+    MidjourneyTask,
+    SubmittedTask,
+    UnifiedTask,
+    UploadResponse,
 )
 from ._retry import parse_retry_after
 
@@ -79,26 +80,26 @@ def parse_mj_task(payload: Any) -> MidjourneyTask:
     """The bare task object of `GET /v1/midjourney/{id}`."""
     task = MidjourneyTask.from_dict(_object(payload, "task"))
     _check_task(task.id, task.status)
-    if isinstance(task.progress, str):
+    if task.progress is not None:
         parse_progress(task.progress)  # "266%" raises InvalidProgress, a ValueError
     return task
 
 
 def parse_unified_task(payload: Any) -> UnifiedTask:
     """The `data` of the `{code, data}` envelope of `GET /v1/tasks/{id}`."""
-    envelope = TaskEnvelope.from_dict(_object(payload, "envelope"))
-    _check_task(envelope.data.id, envelope.data.status)
-    if isinstance(envelope.data.progress, int):
-        parse_progress(envelope.data.progress)
-    return envelope.data
+    task = UnifiedTask.from_generated(models.TaskEnvelope.from_dict(_object(payload, "envelope")).data)
+    _check_task(task.id, task.status)
+    if task.progress is not None:
+        parse_progress(task.progress)
+    return task
 
 
 def parse_submitted(payload: Any) -> SubmittedTask:
     """The one task of a submit's `{code: 200, data: [{status, task_id}]}`."""
-    answer = SubmitResponse.from_dict(_object(payload, "submit response"))
+    answer = models.SubmitResponse.from_dict(_object(payload, "submit response"))
     if not answer.data:
         raise _Malformed("the submit response names no task")
-    submitted = answer.data[0]
+    submitted = SubmittedTask.from_generated(answer.data[0])
     if not isinstance(submitted.task_id, str) or not submitted.task_id:
         raise _Malformed(f"task_id must be a non-empty string, got {submitted.task_id!r}")
     return submitted
@@ -130,11 +131,19 @@ def _parse_balance(payload: Any) -> BalanceResponse:
 
 def connection_error(exc: Exception, request: httpx.Request) -> APIConnectionError:
     """The typed error for a transport failure (an `httpx` one, or anything a transport raised) that
-    left no response."""
+    left no response, raised from `exc`: its cause, unless `exc` quotes the API key (then neither its
+    text nor its traceback goes further)."""
     where = f"{request.method} {request.url}"
+    error: APIConnectionError
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"request timed out ({type(exc).__name__}): {where}", request=request)
-    return APIConnectionError(f"connection error ({type(exc).__name__}: {exc}): {where}", request=request)
+        error = APITimeoutError(f"request timed out ({type(exc).__name__}): {where}", request=request)
+    else:
+        error = APIConnectionError(
+            f"connection error ({type(exc).__name__}: {exc}): {where}", request=request
+        )
+    error.__cause__ = None if reveals_key(f"{exc} {exc!r}", request) else exc
+    error.__suppress_context__ = True
+    return error
 
 
 def _object(payload: Any, what: str) -> dict[str, Any]:

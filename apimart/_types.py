@@ -6,9 +6,9 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO, Literal, TypedDict
 
-from apimart_mj_client.models import Button, MidjourneyTask, SubmittedTask, UnifiedTask
-
 from apimart_mj import CustomId
+
+from ._models import Button, MidjourneyTask, SubmittedTask, UnifiedTask
 
 __all__ = [
     "Action",
@@ -51,6 +51,10 @@ class WaitOptions(TypedDict, total=False):
     """The knobs of `wait_for_task` that the `..._and_wait` helpers pass through."""
 
     interval: float
+    """Seconds between polls (default: the client's `poll_interval`, never below 1)."""
     timeout: float
+    """Seconds to wait at most (default 600)."""
     on_progress: ProgressCallback | None
+    """Called with (percent, status) after every poll."""
     extra_headers: Headers | None
+    """HTTP headers sent with this call's requests."""

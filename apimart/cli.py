@@ -38,7 +38,6 @@ from typing import Any, NoReturn, TextIO, get_origin
 
 import attrs
 from apimart_mj_client import models
-from apimart_mj_client.models import BalanceResponse, MidjourneyTask, SubmittedTask, UnifiedTask
 
 from apimart_mj import Kind, Operation, __version__, of_kind, submits
 
@@ -59,6 +58,7 @@ from ._errors import (
     TaskFailedError,
     TaskTimeoutError,
 )
+from ._models import BalanceResponse, MidjourneyTask, SubmittedTask, UnifiedTask
 from ._requests import json_text, request_fields
 from ._types import ProgressCallback, Task, WaitOptions
 

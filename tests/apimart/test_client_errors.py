@@ -210,9 +210,7 @@ def test_transport_failures_are_connection_errors(
 
 
 def test_task_errors_name_the_task() -> None:
-    from apimart_mj_client.models import MidjourneyTask
-
-    task = MidjourneyTask.from_dict(mj_task("FAILURE", fail_reason="Banned prompt detected"))
+    task = apimart.MidjourneyTask.from_dict(mj_task("FAILURE", fail_reason="Banned prompt detected"))
     failed = apimart.TaskFailedError(task, status="FAILURE", fail_reason="Banned prompt detected")
     assert str(failed) == f"task {TASK_ID} failure: Banned prompt detected"
     timed_out = apimart.TaskTimeoutError(task, timeout=30)

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from apimart_mj_client.models import Button, MidjourneyTask
 from client_helpers import BASE, JOB, TASK_ID, mj_task, submitted
 
 import apimart
+from apimart import Button, MidjourneyTask
 
 GEN = "/v1/midjourney/generations"
 
