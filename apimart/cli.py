@@ -40,7 +40,6 @@ import json
 import logging
 import os
 import re
-import signal
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -102,7 +101,7 @@ EXIT_CODES = {
     "network_or_server": 6,
     "refused": 7,
     "interrupted": 130,
-    "closed_pipe": 128 + signal.SIGPIPE,
+    "closed_pipe": 141,  # 128 + SIGPIPE (13), as a shell reports for `git log | head`
 }
 """The exit status of each outcome (the module docstring says which errors are which)."""
 
