@@ -25,7 +25,7 @@ import apimart_mj
 from apimart import WSGITransport
 from apimart._requests import request_fields
 from apimart.cli import EXIT_CODES, _parser, _verbose, main
-from apimart_mj import OPERATIONS, Kind, Result
+from apimart_mj import OPERATIONS, Kind, Operation, Result
 from apimart_mock.harness import BASE_URL, MockHarness
 
 PNG = bytes.fromhex(
@@ -169,24 +169,19 @@ def _shown(value: Any, key: str = "") -> list[str]:
     return [str(value)]
 
 
-def _results() -> list[tuple[Result, str]]:
-    """One action per kind of result (`apimart_mj.Result`), the first submit that makes it."""
-    firsts: dict[Result, str] = {}
-    for op in OPERATIONS:
-        if op.kind is Kind.SUBMIT and op.result is not None and op.action is not None:
-            firsts.setdefault(op.result, op.action)
-    return list(firsts.items())
+_ACTIONS = [op for op in OPERATIONS if op.kind is Kind.SUBMIT and op.action != "MODAL"]
+"""Every action a task can have (a MODAL task is an INPAINT waiting; `modal` makes no task)."""
 
 
 @pytest.mark.parametrize("view", ["mj", "unified"])
-@pytest.mark.parametrize(("result", "action"), _results(), ids=[str(r) for r, _ in _results()])
+@pytest.mark.parametrize("operation", _ACTIONS, ids=[op.name for op in _ACTIONS])
 def test_plain_output_shows_every_result_kind(
-    apimart_mock: MockHarness, capsys: pytest.CaptureFixture[str], result: Result, action: str, view: str
+    apimart_mock: MockHarness, capsys: pytest.CaptureFixture[str], operation: Operation, view: str
 ) -> None:
-    """What `--json` holds, plain output shows: the four prompts of a describe, the videos, the grid,
-    every image and button, a failure's reason."""
-    status = "MODAL" if result is Result.MODAL else "SUCCESS"
-    task = apimart_mock.create_task(status, action="INPAINT" if result is Result.MODAL else action)
+    """What `--json` holds, plain output shows, for every action and so every kind of result
+    (`apimart_mj.Result`): the four prompts of a describe, the videos, the grid, every image and button."""
+    result = operation.result
+    task = apimart_mock.create_task("MODAL" if result is Result.MODAL else "SUCCESS", action=operation.action)
     options = {"transport": WSGITransport(apimart_mock.wsgi), "clock": lambda: apimart_mock.now}
     base = ["--base-url", BASE_URL, "--api-key", apimart_mock.api_key, "get", task, "--view", view]
     assert main([*base, "--json"], client_options=options) == 0
@@ -255,7 +250,7 @@ def _option_problems(name: str, parser: argparse.ArgumentParser, python_names: s
             and re.search(rf"(?<![\w$]){internal}\b", rendered)
         ):
             problems.append(f"{name} {shown}: shows its internal name {internal}")
-        if not action.option_strings and (action.metavar is None or action.metavar != action.metavar.upper()):
+        if not action.option_strings and not (isinstance(action.metavar, str) and action.metavar.isupper()):
             problems.append(f"{name} {shown}: a positional shown by its Python name")
         if action.default not in (None, False, [], argparse.SUPPRESS) and "default" not in text:
             problems.append(f"{name} {shown}: its default {action.default!r} is not shown")
@@ -367,6 +362,18 @@ def test_a_library_user_gets_the_same_log(
     assert [r.name for r in caplog.records] == ["apimart", "apimart"]
     assert caplog.records[0].getMessage().startswith(f"GET /v1/midjourney/{TASK_ID}: 200 in ")
     assert caplog.records[1].getMessage() == f"task {TASK_ID}: SUCCESS 100% after 0.0 s: done"
+
+
+@pytest.mark.anyio
+async def test_the_async_client_logs_the_same(
+    async_client: apimart.AsyncClient, router: respx.Router, caplog: pytest.LogCaptureFixture
+) -> None:
+    router.get(f"/v1/midjourney/{TASK_ID}").respond(200, json=mj_task())
+    with caplog.at_level(logging.DEBUG, logger="apimart"):
+        await async_client.wait_for_task(TASK_ID)
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 2 and messages[0].startswith(f"GET /v1/midjourney/{TASK_ID}: 200 in ")
+    assert messages[1] == f"task {TASK_ID}: SUCCESS 100% after 0.0 s: done"
 
 
 # ---- python -m ----
