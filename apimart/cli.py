@@ -450,12 +450,20 @@ def _spellings(operation: Operation) -> dict[str, str]:
     return spelled
 
 
-_FIELD_NAME = re.compile(r"`(\w+)`|\b([a-z]+(?:_[a-z]+)+)\b")
+_FIELD_NAME = re.compile(r"`(?P<quoted>\w+)(?:: (?P<value>[^`]+))?`|\b(?P<bare>[a-z]+(?:_[a-z]+)+)\b")
 
 
 def _in_cli_words(text: str, spelled: Mapping[str, str]) -> str:
-    """`text` with the body fields it names (`custom_id`, `` `index` ``) spelled as on the command line."""
-    return _FIELD_NAME.sub(lambda found: spelled.get(found[1] or found[2], found[0]), text)
+    """`text` with the body fields it names spelled as on the command line: `custom_id` and
+    `` `index` `` as `--custom-id` and `--index`, `` `animate_mode: auto` `` as `--animate-mode auto`."""
+
+    def spell(found: re.Match[str]) -> str:
+        flag = spelled.get(found["quoted"] or found["bare"])
+        if flag is None:
+            return found[0]
+        return f"{flag} {found['value']}" if found["value"] else flag
+
+    return _FIELD_NAME.sub(spell, text)
 
 
 def _required(operation: Operation) -> list[str]:

@@ -277,6 +277,13 @@ def test_help_shows_the_defaults() -> None:
     assert "--max-retries N" in text and "(default: 2)" in text
 
 
+def test_help_speaks_in_flags() -> None:
+    """The spec's text, with its field names as the flags a user types."""
+    upscale, video = (" ".join(_commands()[name].format_help().split()) for name in ("upscale", "video"))
+    assert "or an HD upscale by --custom-id" in upscale
+    assert "--animate-mode auto needs --task-id and --index" in video
+
+
 # ---- --verbose ----
 
 SECRET = "sk-very-secret-key"
