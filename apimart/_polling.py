@@ -10,11 +10,14 @@ Guarantees, given an honest clock:
 - the last poll starts before `deadline + interval`, and the client cuts every poll's request (retries
   included) to end by `limit`, that same time: the wait overshoots its deadline by at most one
   interval, however slow the server;
-- `on_progress` gets every poll's progress, parsed to an int, and the status as the view spells it.
+- `on_progress` gets every poll's progress, parsed to an int, and the status as the view spells it;
+- every decision (done, failed, waits in MODAL, next poll in N s, timed out) is logged at DEBUG on the
+  `apimart` logger, with the seconds waited so far.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 
@@ -26,6 +29,8 @@ from ._models import MidjourneyTask
 from ._types import ProgressCallback, Task
 
 __all__ = ["Poller"]
+
+logger = logging.getLogger("apimart")
 
 _MODAL = "MODAL"
 
@@ -59,7 +64,8 @@ class Poller:
         self.interval = max(float(interval), MIN_POLL_INTERVAL)
         self.timeout = timeout
         self._clock = clock
-        self._deadline = clock() + timeout
+        self._started = clock()
+        self._deadline = self._started + timeout
         self._on_progress = on_progress
         self._return_on_modal = return_on_modal
 
@@ -73,10 +79,15 @@ class Poller:
         self._report(task, status)
         unified = to_unified(status) if isinstance(task, MidjourneyTask) else status
         if unified == "completed":
+            self._log(task, status, "done")
             return True
         if unified in ("failed", "cancelled"):
+            self._log(task, status, "the wait ends")
             raise TaskFailedError(task, status=status, fail_reason=_fail_reason(task))
-        return status == _MODAL and self._return_on_modal
+        if status == _MODAL and self._return_on_modal:
+            self._log(task, status, "waits for the modal call; the wait ends")
+            return True
+        return False
 
     @property
     def expired(self) -> bool:
@@ -92,8 +103,15 @@ class Poller:
     def pause(self, task: Task) -> float:
         """Seconds to sleep before the next poll; raises `TaskTimeoutError` once the deadline has passed."""
         if self.expired:
+            self._log(task, str(task.status), f"the {self.timeout:g} s timeout has passed; giving up")
             raise TaskTimeoutError(task, timeout=self.timeout)
+        self._log(task, str(task.status), f"next poll in {self.interval:g} s")
         return self.interval
+
+    def _log(self, task: Task, status: str, decision: str) -> None:
+        progress = f" {task.progress}" if isinstance(task.progress, str | int) else ""
+        elapsed = self._clock() - self._started
+        logger.debug("task %s: %s%s after %.1f s: %s", task.id, status, progress, elapsed, decision)
 
     def _report(self, task: Task, status: str) -> None:
         if self._on_progress is None or not isinstance(task.progress, str | int):

@@ -9,7 +9,8 @@ is read whole into memory whatever its size. Here, one attempt:
   socket, a watchdog shuts the socket down when the deadline passes, so a blocked read ends then;
   the async attempt runs under `anyio.fail_after` (asyncio or trio);
 - reads at most `max_bytes` of body after decoding (a gzip bomb stops at the cap, having inflated at
-  most one network chunk beyond it) and raises `ResponseTooLargeError` past it.
+  most one network chunk beyond it) and raises `ResponseTooLargeError` past it;
+- is logged at DEBUG on the `apimart` logger: method, path, status (or the error) and seconds taken.
 
 A deadline that passes before the response's headers is an `httpx.ReadTimeout`, retried like any
 other; once the headers are in it is `DeadlineExceeded` (also an `httpx.TimeoutException`), which is
@@ -19,9 +20,11 @@ not retried: the server is answering, too slowly, and asking again would take as
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import anyio
@@ -30,6 +33,8 @@ import httpx
 from ._errors import ResponseTooLargeError
 
 __all__ = ["DeadlineExceeded", "read_async", "read_sync", "timeouts_within"]
+
+logger = logging.getLogger("apimart")
 
 
 class DeadlineExceeded(httpx.TimeoutException):
@@ -49,6 +54,38 @@ def read_sync(
     http: httpx.Client, request: httpx.Request, seconds: float | None, max_bytes: int
 ) -> httpx.Response:
     """Send `request` and read the answer in at most `seconds` (None: no deadline)."""
+    with _logged(request) as done:
+        return done(_read_sync(http, request, seconds, max_bytes))
+
+
+async def read_async(
+    http: httpx.AsyncClient, request: httpx.Request, seconds: float | None, max_bytes: int
+) -> httpx.Response:
+    """See `read_sync`."""
+    with _logged(request) as done:
+        return done(await _read_async(http, request, seconds, max_bytes))
+
+
+@contextlib.contextmanager
+def _logged(request: httpx.Request) -> Iterator[Callable[[httpx.Response], httpx.Response]]:
+    """Log the attempt's outcome: `GET /v1/balance: 200 in 0.012 s`, or the error it raised."""
+    started = time.monotonic()
+    what = f"{request.method} {request.url.path}"
+
+    def done(response: httpx.Response) -> httpx.Response:
+        logger.debug("%s: %d in %.3f s", what, response.status_code, time.monotonic() - started)
+        return response
+
+    try:
+        yield done
+    except Exception as exc:
+        logger.debug("%s: %s after %.3f s", what, type(exc).__name__, time.monotonic() - started)
+        raise
+
+
+def _read_sync(
+    http: httpx.Client, request: httpx.Request, seconds: float | None, max_bytes: int
+) -> httpx.Response:
     if seconds is None:
         return _read(http.send(request, stream=True), request, max_bytes, None)
     deadline = time.monotonic() + seconds
@@ -70,10 +107,9 @@ def read_sync(
         watchdog.cancel()
 
 
-async def read_async(
+async def _read_async(
     http: httpx.AsyncClient, request: httpx.Request, seconds: float | None, max_bytes: int
 ) -> httpx.Response:
-    """See `read_sync`."""
     if seconds is None:
         return await _aread(await http.send(request, stream=True), request, max_bytes)
     request.extensions = {**request.extensions, "timeout": timeouts_within(_timeout_of(request), seconds)}

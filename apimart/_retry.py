@@ -23,12 +23,14 @@ the caller decides (look for the task before submitting again).
 How long: the server's `Retry-After` (seconds, or an HTTP date measured against the response's `Date`)
 when it is between 0 and `max_retry_after`; a longer hint is not waited for at all, the error is raised
 with `retry_after` set. Without a hint, `initial_delay * 2**n` capped at `max_delay`, scaled by a random
-factor in [0.75, 1.0] so that many clients do not retry in lockstep.
+factor in [0.75, 1.0] so that many clients do not retry in lockstep. Whether a `Retry-After` was
+honoured or refused is logged at DEBUG on the `apimart` logger (the client logs the retry itself).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import random
 import time
@@ -51,6 +53,8 @@ _NOT_RETRYABLE_ERRORS = (httpx.UnsupportedProtocol, httpx.LocalProtocolError, De
 """Our own mistakes (a bad URL scheme, an invalid header), and a server too slow to finish a response in
 time: sending again cannot help."""
 _JITTER = 0.25
+
+logger = logging.getLogger("apimart")
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,10 @@ class RetryPolicy:
         status = outcome.status_code
         if status == 429 or (not submit and (status in _RETRYABLE_STATUSES or status >= 500)):
             hint = parse_retry_after(outcome.headers)
-            return hint is None or hint <= self.max_retry_after
+            if hint is not None and hint > self.max_retry_after:
+                logger.debug("Retry-After %g s is longer than %g s: not waiting", hint, self.max_retry_after)
+                return False
+            return True
         return False
 
     def delay(
@@ -113,6 +120,7 @@ class RetryPolicy:
         """The wait before retry number `retries_done + 1`: the server's hint, else jittered backoff."""
         hint = None if headers is None else parse_retry_after(headers)
         if hint is not None and hint <= self.max_retry_after:
+            logger.debug("Retry-After %g s: honoured", hint)
             return hint
         backoff = min(self.initial_delay * 2.0 ** min(retries_done, 64), self.max_delay)
         return backoff * (1.0 - _JITTER * rng())

@@ -13,27 +13,36 @@ apimart upload-image FILE [--json]             # prints the URL to send as an im
 One subcommand per submit operation of the operations table (`apimart_mj.OPERATIONS`), its arguments
 made from the operation's request schema: `apimart <operation> --help` lists them.
 
-The global options (`--api-key`, `--base-url`, `--max-retries`, `--header 'Name: value'`, `--json`) go
-before or after the subcommand; `--api-key` / `--base-url` default to `$APIMART_API_KEY` /
-`$APIMART_BASE_URL`. Results go to stdout, progress to stderr (a bar on a terminal, one line per change
-otherwise). An error is one line on stderr, never a traceback; with `--json`, stdout also gets the task
-(a failed or timed-out wait) or an error envelope `{"error": {"code", "message", "type"}}`, always JSON.
+The global options (`--api-key`, `--base-url`, `--max-retries`, `--header 'Name: value'`, `--json`,
+`-v/--verbose`) go before or after the subcommand; `--api-key` / `--base-url` default to
+`$APIMART_API_KEY` / `$APIMART_BASE_URL`. Results go to stdout; progress goes to stderr with the time
+waited so far (a bar on a terminal; elsewhere a line per change, and one every 30 s without one), and
+so does `--verbose`'s log of every request, retry and poll (the `apimart` logger at DEBUG, the API key
+never shown). An error is one line on stderr, never a traceback; with `--json`, stdout also gets the
+task (a failed or timed-out wait) or an error envelope `{"error": {"code", "message", "type"}}`, always
+JSON. Output to a closed pipe (`apimart get ID | head -1`) ends the command quietly, as `git log | head`.
 
 Exit status (`EXIT_CODES`): 0 success; 1 the task failed or was cancelled; 2 usage (bad arguments, no
 key); 3 authentication or permission (401, 403); 4 not found (404); 5 timeout (the wait's or a
 request's); 6 network or server error (no connection, 5xx, 429 after retries, a broken response); 7 the
-API refused the request otherwise (400, 402, 422, another 4xx); 130 interrupted.
+API refused the request otherwise (400, 402, 422, another 4xx); 130 interrupted; 141 the output's
+reader went away (a closed pipe: 128 + SIGPIPE, what a shell reports for `git log | head`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import enum
+import importlib
+import inspect
 import json
+import logging
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NoReturn, TextIO, get_origin
 
 import attrs
@@ -42,7 +51,15 @@ from apimart_mj_client import models
 from apimart_mj import Kind, Operation, __version__, of_kind, submits
 
 from ._client import Client
-from ._constants import DEFAULT_WAIT_TIMEOUT, ENV_API_KEY
+from ._constants import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_WAIT_TIMEOUT,
+    ENV_API_KEY,
+    ENV_BASE_URL,
+    MIN_POLL_INTERVAL,
+)
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -58,13 +75,15 @@ from ._errors import (
     TaskFailedError,
     TaskTimeoutError,
 )
-from ._models import BalanceResponse, MidjourneyTask, SubmittedTask, UnifiedTask
+from ._models import BalanceResponse, MidjourneyTask, SubmittedTask, TaskError, TaskResult
 from ._requests import json_text, request_fields
-from ._types import ProgressCallback, Task, WaitOptions
+from ._types import Task, WaitOptions
 
 __all__ = ["EXIT_CODES", "main"]
 
 _BAR_WIDTH = 30
+_QUIET_LINE_EVERY = 30.0
+"""Seconds after which a wait prints its progress line again although nothing changed."""
 
 EXIT_CODES = {
     "success": 0,
@@ -76,6 +95,7 @@ EXIT_CODES = {
     "network_or_server": 6,
     "refused": 7,
     "interrupted": 130,
+    "closed_pipe": 141,  # 128 + SIGPIPE (13), as a shell reports for `git log | head`
 }
 """The exit status of each outcome (the module docstring says which errors are which)."""
 
@@ -92,14 +112,25 @@ class _Parser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None, *, client_options: Mapping[str, Any] | None = None) -> int:
     """Run the CLI; returns the exit status. `client_options` go to `Client` (tests pass a transport)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        try:
+            return _run(list(sys.argv[1:] if argv is None else argv), client_options or {})
+        finally:  # also after --help and --version: a closed pipe is seen here, not at exit
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_output()
+        return EXIT_CODES["closed_pipe"]
+
+
+def _run(argv: list[str], client_options: Mapping[str, Any]) -> int:
     as_json = "--json" in argv[: argv.index("--")] if "--" in argv else "--json" in argv
     parser = _parser()
     try:
         args = parser.parse_args(argv)
         args.json = as_json = args.json or args.json_after
-        options: dict[str, Any] = {**_client_options(args), **(client_options or {})}
-        with Client(**options) as client:
+        args.clock = client_options.get("clock", time.monotonic)
+        options: dict[str, Any] = {**_client_options(args), **client_options}
+        with Client(**options) as client, _verbose(args.verbose or args.verbose_after, client.api_key):
             args.run(client, args)
     except _UsageError as exc:
         return _fail(EXIT_CODES["usage"], str(exc), "usage_error", as_json)
@@ -114,6 +145,48 @@ def main(argv: Sequence[str] | None = None, *, client_options: Mapping[str, Any]
     except KeyboardInterrupt:
         return _fail(EXIT_CODES["interrupted"], "apimart: interrupted", "interrupted", as_json)
     return EXIT_CODES["success"]
+
+
+def _discard_output() -> None:
+    """After a closed pipe: point stdout and stderr at /dev/null, so that nothing written later (nor
+    the interpreter's flush at exit) fails again. Streams without a file descriptor are left alone."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(devnull, stream.fileno())
+    finally:
+        os.close(devnull)
+
+
+class _Redacted(logging.Formatter):
+    """`apimart: <message>`, with the API key replaced wherever it appears."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__("apimart: %(message)s")
+        self._secret = secret
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record).replace(self._secret, "<API key>")
+
+
+@contextlib.contextmanager
+def _verbose(on: bool, api_key: str) -> Iterator[None]:
+    """With `on`, the `apimart` logger's DEBUG records (each request, retry and poll) on stderr."""
+    if not on:
+        yield
+        return
+    logger = logging.getLogger("apimart")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Redacted(api_key))
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def _client_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -238,7 +311,7 @@ def _finish(
 
 def _wait_options(args: argparse.Namespace) -> WaitOptions:
     wait = WaitOptions(
-        timeout=args.timeout, on_progress=_progress_printer(sys.stderr), extra_headers=args.extra_headers
+        timeout=args.timeout, on_progress=_Progress(sys.stderr, args.clock), extra_headers=args.extra_headers
     )
     if args.interval is not None:
         wait["interval"] = args.interval
@@ -246,75 +319,145 @@ def _wait_options(args: argparse.Namespace) -> WaitOptions:
 
 
 def _print_task(task: Task, *, as_json: bool) -> None:
+    """The task as `name  value` rows: each URL, prompt line and button on a row of its own."""
     if as_json:
         _print_json(task.to_dict())
         return
     rows: list[tuple[str, object]] = [("id", task.id), ("status", task.status)]
     if isinstance(task, MidjourneyTask):
+        prompt = task.prompt if _given(task.prompt) else task.prompt_en
+        description = [] if task.description == prompt else _lines(task.description)
         rows += [("action", task.action), ("progress", task.progress), ("fail_reason", task.fail_reason)]
-        rows += [("grid", task.grid_image_url)] + [("image", url) for url in task.image_urls or []]
-        rows += [("button", f"{b.label}  {b.custom_id}") for b in task.buttons or []]
+        rows += [("prompt", line) for line in _lines(prompt)]
+        rows += [("description", line) for line in description]
+        rows += [("grid", task.grid_image_url)] + [("image", url) for url in _listed(task.image_urls)]
+        videos = _listed(task.video_urls)
+        if isinstance(task.video_url, str) and task.video_url not in videos:
+            videos.insert(0, task.video_url)
+        rows += [("video", url) for url in videos]
+        rows += [("button", f"{b.label}  {b.custom_id}") for b in _listed(task.buttons)]
+        rows += [("quota", task.quota)]
     else:
-        rows += [("progress", task.progress), ("error", task.error and task.error.message)]
-        rows += [("image", url) for url in _unified_urls(task)]
+        error = task.error.message if isinstance(task.error, TaskError) else None
+        result = task.result if isinstance(task.result, TaskResult) else None
+        rows += [("progress", task.progress), ("error", error)]
+        rows += [("image", url) for url in _media_urls(result.images if result else None)]
+        rows += [("video", url) for url in _media_urls(result.videos if result else None)]
     for name, value in rows:
-        if isinstance(value, str | int | float) and value != "":
+        if _given(value):
             print(_printable(f"{name:<12}{value}"))
     if str(task.status) == "MODAL":
         print(f"task {task.id} waits for input: apimart modal {task.id} [--prompt ...] [--mask-url ...]")
 
 
-def _unified_urls(task: UnifiedTask) -> list[str]:
-    images = task.result.images if task.result else None
+def _given(value: object) -> bool:
+    """Whether a field holds a value to show (not absent, None or empty text)."""
+    return isinstance(value, str | int | float) and value != ""
+
+
+def _listed(value: Any) -> list[Any]:
+    """A list field's items; none when it is absent."""
+    return list(value) if isinstance(value, list) else []
+
+
+def _lines(text: object) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()] if isinstance(text, str) else []
+
+
+def _media_urls(media: Any) -> list[str]:
+    """The URLs of a unified task's `result.images` or `result.videos` (each one URL or a list)."""
     urls: list[str] = []
-    for image in images or []:
-        urls += [image.url] if isinstance(image.url, str) else list(image.url)
+    for item in _listed(media):
+        urls += [item.url] if isinstance(item.url, str) else list(item.url)
     return urls
 
 
-def _progress_printer(stream: TextIO) -> ProgressCallback:
-    """A bar redrawn in place on a terminal; elsewhere one line whenever progress or status changes."""
-    last: list[tuple[int, str]] = []
-    tty = stream.isatty()
+class _Progress:
+    """Prints a wait's progress with the time waited so far: on a terminal a bar redrawn in place;
+    elsewhere a line whenever progress or status changes, and again after `_QUIET_LINE_EVERY` seconds
+    without one, so that a long wait never looks stuck."""
 
-    def report(percent: int, status: str) -> None:
-        if tty:
+    def __init__(self, stream: TextIO, clock: Callable[[], float]) -> None:
+        self._stream = stream
+        self._clock = clock
+        self._started = clock()
+        self._tty = stream.isatty()
+        self._shown: tuple[int, str] | None = None
+        self._shown_at = self._started
+
+    def __call__(self, percent: int, status: str) -> None:
+        now = self._clock()
+        elapsed = now - self._started
+        if self._tty:
             filled = _BAR_WIDTH * percent // 100
             bar = "#" * filled + "-" * (_BAR_WIDTH - filled)
             end = "\n" if percent == 100 or status in ("SUCCESS", "FAILURE", "MODAL") else ""
-            stream.write(f"\r[{bar}] {percent:3d}% {status:<12}{end}")
-        elif [(percent, status)] != last:
-            stream.write(f"{percent}% {status}\n")
-        last[:] = [(percent, status)]
-        stream.flush()
-
-    return report
+            self._stream.write(f"\r[{bar}] {percent:3d}% {status:<12}[{elapsed:.1f} s]{end}")
+        elif (percent, status) != self._shown or now - self._shown_at >= _QUIET_LINE_EVERY:
+            self._stream.write(f"{percent}% {status} [{elapsed:.1f} s]\n")
+        else:
+            return
+        self._shown, self._shown_at = (percent, status), now
+        self._stream.flush()
 
 
 def _add_fields(sub: argparse.ArgumentParser, operation: Operation) -> None:
     """An argument per body field of the operation's request schema: the required ones positional (the
     parent `task_id` as `ID`), the others as `--flags` of their type (`--image-url` repeatable,
-    `--tile/--no-tile`, choices for an enum, JSON for `--metadata`)."""
+    `--tile/--no-tile`, choices for an enum, JSON for `--metadata`), each with its spec description."""
     helps = _field_help(operation)
+    spelled = _spellings(operation)
     for name, hint in request_fields(operation).items():
-        kind: dict[str, Any] = {"help": helps.get(name)}
+        text = _in_cli_words(helps.get(name, ""), spelled)
+        kind: dict[str, Any] = {"help": text.replace("%", "%%") or None}
         many = get_origin(hint) is list
         if isinstance(hint, type) and issubclass(hint, enum.Enum):
             kind["choices"] = [str(member.value) for member in hint]
         elif isinstance(hint, type) and attrs.has(hint):
-            kind["type"] = _json_object
+            kind.update(type=_json_object, metavar="JSON")
         elif hint is bool:
             kind["action"] = argparse.BooleanOptionalAction
         elif hint in (int, float):
             kind["type"] = hint
-        if name in _required(operation):
-            metavar = "ID" if name == "task_id" else name.upper()
-            sub.add_argument(name, metavar=metavar, nargs="+" if many else None, **kind)
-        else:
-            single = name.removesuffix("s") if many else name
+        if spelled[name].startswith("--"):
             if many:
-                kind.update(action="append", metavar=single.upper())
-            sub.add_argument("--" + single.replace("_", "-"), dest=name, **kind)
+                kind.update(
+                    action="append", metavar=spelled[name].removeprefix("--").upper().replace("-", "_")
+                )
+            sub.add_argument(spelled[name], dest=name, **kind)
+        else:
+            sub.add_argument(name, metavar=spelled[name], nargs="+" if many else None, **kind)
+
+
+def _spellings(operation: Operation) -> dict[str, str]:
+    """How the command line spells each body field of `operation` (`task_id`: `ID`, `prompt`: `PROMPT`,
+    `custom_id`: `--custom-id`, `image_urls`: `--image-url`), under its name and its singular."""
+    required = _required(operation)
+    spelled: dict[str, str] = {}
+    for name, hint in request_fields(operation).items():
+        single = name.removesuffix("s") if get_origin(hint) is list else name
+        if name in required:
+            spelled[name] = "ID" if name == "task_id" else single.upper()
+        else:
+            spelled[name] = "--" + single.replace("_", "-")
+        spelled.setdefault(single, spelled[name])
+    return spelled
+
+
+_FIELD_NAME = re.compile(r"`(?P<quoted>\w+)(?:: (?P<value>[^`]+))?`|\b(?P<bare>[a-z]+(?:_[a-z]+)+)\b")
+
+
+def _in_cli_words(text: str, spelled: Mapping[str, str]) -> str:
+    """`text` with the body fields it names spelled as on the command line: `custom_id` and
+    `` `index` `` as `--custom-id` and `--index`, `` `animate_mode: auto` `` as `--animate-mode auto`."""
+
+    def spell(found: re.Match[str]) -> str:
+        flag = spelled.get(found["quoted"] or found["bare"])
+        if flag is None:
+            return found[0]
+        return f"{flag} {found['value']}" if found["value"] else flag
+
+    return _FIELD_NAME.sub(spell, text)
 
 
 def _required(operation: Operation) -> list[str]:
@@ -322,21 +465,23 @@ def _required(operation: Operation) -> list[str]:
     return [f.name for f in attrs.fields(model) if f.default is attrs.NOTHING]
 
 
-_ATTRIBUTE = re.compile(r"^ {8}(?P<name>\w+) \([^)]*\):(?P<text>.*)$")
+_ATTRIBUTE = re.compile(r"^(?P<indent> *)(?P<name>\w+) \([^)]*\):(?P<text>.*)$")
 
 
 def _field_help(operation: Operation) -> dict[str, str]:
-    """Each field's description, from the generated model's docstring (which comes from the spec)."""
+    """Each field's description, from the generated model's docstring (which comes from the spec):
+    the entries of its `Attributes:` section, each continued on the lines indented deeper."""
+    doc = inspect.cleandoc(getattr(models, str(operation.request)).__doc__ or "")
     helps: dict[str, str] = {}
-    name = None
-    for line in (getattr(models, str(operation.request)).__doc__ or "").splitlines():
+    name, indent = None, None
+    for line in doc.partition("Attributes:\n")[2].splitlines():
         found = _ATTRIBUTE.match(line)
-        if found:
-            name = found["name"]
+        if found and indent in (None, found["indent"]):
+            name, indent = found["name"], found["indent"]
             helps[name] = found["text"].strip()
-        elif name and line.startswith(" " * 12):
+        elif name and line.strip():
             helps[name] += " " + line.strip()
-    return {key: text.split("Example:")[0].strip() or key for key, text in helps.items()}
+    return {key: text.split("Example:")[0].strip() for key, text in helps.items()}
 
 
 def _json_object(text: str) -> dict[str, Any]:
@@ -349,23 +494,34 @@ def _json_object(text: str) -> dict[str, Any]:
     return value
 
 
-def _summary(operation: Operation) -> str:
-    """The operation's one-line help: the first line of its client helper's docstring."""
-    doc = " ".join((getattr(Client, operation.name).__doc__ or operation.name).split())
-    return doc.split(". ")[0].removesuffix(".")
+def _summary(operation: Operation) -> tuple[str, str]:
+    """The operation's one-line help and its description: the spec's summary and description (the
+    generated function's docstring), with the body fields it names spelled as on the command line."""
+    doc = inspect.getdoc(importlib.import_module(operation.module).sync_detailed) or operation.name
+    summary, _, rest = doc.partition("\n")
+    details = re.split(r"\n(?:Args|Raises|Returns):", rest)[0].strip()
+    spelled = _spellings(operation) if operation.request else {}
+    return _in_cli_words(summary, spelled), _in_cli_words(f"{summary}.\n\n{details}".strip(), spelled)
 
 
 def _add_globals(parser: argparse.ArgumentParser, suffix: str) -> None:
     """The options accepted before and after the subcommand; those after land in `<name>_after`."""
     group = parser.add_argument_group("global options (before or after the command)")
-    group.add_argument("--api-key", dest="api_key" + suffix, help=f"API key (default: ${ENV_API_KEY})")
+    group.add_argument(
+        "--api-key", dest="api_key" + suffix, metavar="KEY", help=f"API key (default: ${ENV_API_KEY})"
+    )
     group.add_argument(
         "--base-url",
         dest="base_url" + suffix,
-        help="API base URL (default: $APIMART_BASE_URL or api.apimart.ai)",
+        metavar="URL",
+        help=f"API base URL (default: ${ENV_BASE_URL}, else {DEFAULT_BASE_URL})",
     )
     group.add_argument(
-        "--max-retries", dest="max_retries" + suffix, type=int, help="retries of a failed request (0: none)"
+        "--max-retries",
+        dest="max_retries" + suffix,
+        type=int,
+        metavar="N",
+        help=f"retries of a failed request, 0 for none (default: {DEFAULT_MAX_RETRIES})",
     )
     group.add_argument(
         "--header",
@@ -381,6 +537,13 @@ def _add_globals(parser: argparse.ArgumentParser, suffix: str) -> None:
         action="store_true",
         help="print JSON: the answer, or the error envelope",
     )
+    group.add_argument(
+        "-v",
+        "--verbose",
+        dest="verbose" + suffix,
+        action="store_true",
+        help="log each request, retry and poll decision on stderr (the API key never shown)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -389,45 +552,76 @@ def _parser() -> argparse.ArgumentParser:
         description="APIMart Midjourney tasks from the shell.",
         epilog="exit status: 0 success, 1 task failed or cancelled, 2 usage, 3 authentication or"
         " permission, 4 not found, 5 timeout, 6 network or server error, 7 request refused (400, 402, 422),"
-        " 130 interrupted",
+        " 130 interrupted, 141 output pipe closed",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _add_globals(parser, "")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", help="`apimart COMMAND --help` shows its options"
+    )
 
     def command(
-        name: str, run: Callable[[Client, argparse.Namespace], None], text: str
+        name: str, run: Callable[[Client, argparse.Namespace], None], text: str, description: str = ""
     ) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=text, description=text)
+        sub = commands.add_parser(
+            name,
+            help=text,
+            description=description or text,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         sub.set_defaults(run=run)
         _add_globals(sub, "_after")
         return sub
 
     def waiting(sub: argparse.ArgumentParser, *, flag: bool) -> None:
         if flag:
-            sub.add_argument("--wait", action="store_true", help="wait until the new task is done")
-        sub.add_argument("--interval", type=float, help="seconds between polls (default 3, minimum 1)")
+            sub.add_argument(
+                "--wait", action="store_true", help="wait until the new task is done, then print it"
+            )
         sub.add_argument(
-            "--timeout", type=float, default=DEFAULT_WAIT_TIMEOUT, help="seconds to wait at most"
+            "--interval",
+            type=float,
+            metavar="SECONDS",
+            help=f"seconds between polls (default: {DEFAULT_POLL_INTERVAL:g}; never below"
+            f" {MIN_POLL_INTERVAL:g})",
+        )
+        sub.add_argument(
+            "--timeout",
+            type=float,
+            default=DEFAULT_WAIT_TIMEOUT,
+            metavar="SECONDS",
+            help="seconds to wait at most (default: %(default)g)",
         )
 
-    get = command("get", _get, "show a task")
-    get.add_argument("task_id", metavar="ID")
-    get.add_argument("--view", choices=["mj", "unified"], default="mj", help="which endpoint (default mj)")
+    task_id = "the task's id (task_...)"
+    get = command("get", _get, "Show a task")
+    get.add_argument("task_id", metavar="ID", help=task_id)
+    get.add_argument(
+        "--view",
+        choices=["mj", "unified"],
+        default="mj",
+        help="mj: GET /v1/midjourney/ID (buttons, MODAL); unified: GET /v1/tasks/ID (default: %(default)s)",
+    )
 
-    wait = command("wait", _wait, "wait until a task is done (or needs the modal call)")
-    wait.add_argument("task_id", metavar="ID")
+    wait = command("wait", _wait, "Wait until a task is done (or needs the modal call)")
+    wait.add_argument("task_id", metavar="ID", help=task_id)
     waiting(wait, flag=False)
 
     for operation in of_kind(Kind.ACCOUNT):
-        command(operation.cli_name, _balance_reader(operation), _summary(operation))
+        command(operation.cli_name, _balance_reader(operation), *_summary(operation))
     for operation in of_kind(Kind.UPLOAD):
-        upload = command(operation.cli_name, _upload, _summary(operation))
+        upload = command(operation.cli_name, _upload, *_summary(operation))
         upload.add_argument("file", metavar="FILE", help="the image: JPEG, PNG, WebP or GIF, at most 20 MB")
-        upload.add_argument("--filename", help="the name to store it under (default: the file's)")
-        upload.add_argument("--content-type", help="sent with the file (the service judges the bytes)")
+        upload.add_argument(
+            "--filename", metavar="NAME", help="the name to store it under (default: the file's name)"
+        )
+        upload.add_argument(
+            "--content-type",
+            metavar="TYPE",
+            help="sent with the file (default: none; the service judges the bytes)",
+        )
     for operation in submits():
-        sub = command(operation.cli_name, _submitter(operation), _summary(operation))
+        sub = command(operation.cli_name, _submitter(operation), *_summary(operation))
         _add_fields(sub, operation)
         waiting(sub, flag=True)
     return parser

@@ -11,7 +11,7 @@ import pytest
 import respx
 from client_helpers import BASE, JOB, TASK_ID, FakeClock, envelope, mj_task, submitted, unified_task
 
-from apimart.cli import EXIT_CODES, _progress_printer, main
+from apimart.cli import EXIT_CODES, _Progress, main
 
 GEN = "/v1/midjourney/generations"
 
@@ -66,7 +66,11 @@ def test_wait_prints_plain_progress_lines_off_a_terminal(
     )
     assert run("wait", TASK_ID, "--interval", "2") == 0
     captured = capsys.readouterr()
-    assert captured.err.splitlines() == ["0% SUBMITTED", "50% IN_PROGRESS", "100% SUCCESS"]
+    assert captured.err.splitlines() == [
+        "0% SUBMITTED [0.0 s]",
+        "50% IN_PROGRESS [4.0 s]",
+        "100% SUCCESS [6.0 s]",
+    ]
     assert "status      SUCCESS" in captured.out
     assert clock.sleeps == [2.0, 2.0, 2.0]
 
@@ -77,12 +81,31 @@ def test_progress_bar_on_a_terminal() -> None:
             return True
 
     stream = Terminal()
-    report = _progress_printer(stream)
+    clock = FakeClock()
+    report = _Progress(stream, clock)
     report(50, "IN_PROGRESS")
+    clock.sleep(12.34)
     report(100, "SUCCESS")
     assert stream.getvalue() == (
-        f"\r[{'#' * 15}{'-' * 15}]  50% IN_PROGRESS \r[{'#' * 30}] 100% SUCCESS     \n"
+        f"\r[{'#' * 15}{'-' * 15}]  50% IN_PROGRESS [0.0 s]\r[{'#' * 30}] 100% SUCCESS     [12.3 s]\n"
     )
+
+
+def test_a_long_wait_says_how_long_between_changes() -> None:
+    """Off a terminal: a line per change, and the same line again every 30 s without one."""
+    stream = io.StringIO()
+    clock = FakeClock()
+    report = _Progress(stream, clock)
+    for _ in range(25):  # 25 polls 3 s apart, nothing changes
+        report(0, "SUBMITTED")
+        clock.sleep(3.0)
+    report(50, "IN_PROGRESS")
+    assert stream.getvalue().splitlines() == [
+        "0% SUBMITTED [0.0 s]",
+        "0% SUBMITTED [30.0 s]",
+        "0% SUBMITTED [60.0 s]",
+        "50% IN_PROGRESS [75.0 s]",
+    ]
 
 
 def test_imagine_with_options(run: Any, router: respx.Router, capsys: pytest.CaptureFixture[str]) -> None:

@@ -25,7 +25,8 @@ class BlendRequest:
         {'image_urls': ['https://example.com/a.png', 'https://example.com/b.png'], 'dimensions': 'PORTRAIT'}
 
     Attributes:
-        image_urls (list[str]):  Example: ['https://example.com/a.png', 'https://example.com/b.png'].
+        image_urls (list[str]): The images to blend, two to four. Example: ['https://example.com/a.png',
+            'https://example.com/b.png'].
         dimensions (Dimensions | Unset): The aspect ratio of a blend (1:1, 2:3, 3:2). Example: PORTRAIT.
         size (str | Unset): An aspect ratio `w:h` (sent to Midjourney as `--ar`). Example: 16:9.
         speed (Speed | Unset): Queue; `relax` when omitted. Example: fast.

@@ -24,7 +24,8 @@ class DescribeRequest:
         {'image_urls': ['https://example.com/photo.png']}
 
     Attributes:
-        image_urls (list[str]):  Example: ['https://example.com/photo.png'].
+        image_urls (list[str]): The image to describe (only the first is used). Example:
+            ['https://example.com/photo.png'].
         speed (Speed | Unset): Queue; `relax` when omitted. Example: fast.
         metadata (Metadata | Unset): Free-form data stored with the task. Example: {'order': '42'}.
         model (str | Unset): Tolerated; the route sets `midjourney`. Example: midjourney.

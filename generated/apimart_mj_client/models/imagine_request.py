@@ -31,28 +31,29 @@ class ImagineRequest:
         model (str | Unset): Tolerated; the route sets `midjourney`. Example: midjourney.
         nsfw_check (bool | Unset): Ask the service to screen the result. Example: True.
         size (str | Unset): An aspect ratio `w:h` (sent to Midjourney as `--ar`). Example: 16:9.
-        quality (str | Unset):  Example: 1.
-        style (str | Unset):  Example: raw.
+        quality (str | Unset): Rendering quality, sent as `--q`: `0.25`, `0.5`, `1` or `2`. Example: 1.
+        style (str | Unset): Sent as `--style`, e.g. `raw`. Example: raw.
         version (str | Unset): Not validated at submit time; an unsupported version fails the task. Example: 7.
-        seed (int | Unset):  Example: 1234.
-        negative_prompt (str | Unset):  Example: text, watermark.
-        stylize (int | Unset):  Example: 100.
-        chaos (int | Unset):  Example: 10.
-        weird (int | Unset):  Example: 0.
-        tile (bool | Unset):  Example: False.
-        niji (bool | Unset):  Example: False.
-        iw (float | Unset):  Example: 1.
-        cw (int | Unset):  Example: 100.
-        sw (int | Unset):  Example: 100.
-        cref (str | Unset):  Example: https://example.com/character.png.
-        sref (str | Unset):  Example: https://example.com/style.png.
-        dref (str | Unset):  Example: https://example.com/draft.png.
-        dw (float | Unset):  Example: 50.
-        repeat (int | Unset):  Example: 2.
-        raw (bool | Unset):  Example: False.
-        draft (bool | Unset):  Example: False.
-        hd (bool | Unset):  Example: False.
-        stop (int | Unset):  Example: 100.
+        seed (int | Unset): Sent as `--seed`: the same seed and prompt give similar grids. Example: 1234.
+        negative_prompt (str | Unset): What to leave out, sent as `--no`. Example: text, watermark.
+        stylize (int | Unset): Sent as `--s`: how strongly the Midjourney style applies, 0-1000. Example: 100.
+        chaos (int | Unset): Sent as `--c`: how different the four images are, 0-100. Example: 10.
+        weird (int | Unset): Sent as `--w`: how unconventional the result is, 0-3000. Example: 0.
+        tile (bool | Unset): Sent as `--tile`: an image that repeats seamlessly. Example: False.
+        niji (bool | Unset): Sent as `--niji`: the anime-style model. Example: False.
+        iw (float | Unset): Sent as `--iw`: the weight of the reference images against the text, 0-3. Example: 1.
+        cw (int | Unset): Sent as `--cw`: how much of `cref` is kept, 0-100. Example: 100.
+        sw (int | Unset): Sent as `--sw`: the weight of `sref`, 0-1000. Example: 100.
+        cref (str | Unset): A character reference image URL, sent as `--cref`. Example:
+            https://example.com/character.png.
+        sref (str | Unset): A style reference image URL, sent as `--sref`. Example: https://example.com/style.png.
+        dref (str | Unset): A draft reference image URL, sent as `--dref`. Example: https://example.com/draft.png.
+        dw (float | Unset): Sent as `--dw`: the weight of `dref`, 0-100. Example: 50.
+        repeat (int | Unset): Sent as `--r`: run the prompt this many times, 2-40. Example: 2.
+        raw (bool | Unset): Sent as `--raw` (v5.1 and later). Example: False.
+        draft (bool | Unset): Sent as `--draft`: faster, rougher grids (v7 and later). Example: False.
+        hd (bool | Unset): Sent as `--hd` (v8.1 and later; adds `--v 8.1` when no version is given). Example: False.
+        stop (int | Unset): Sent as `--stop`: finish early, at 10-100 percent (v5 to v6.1). Example: 100.
         extra (str | Unset): Appended to the prompt verbatim. Example: --q 2.
         image_urls (list[str] | Unset): Reference images. Example: ['https://example.com/ref.png'].
     """

@@ -26,7 +26,7 @@ class PanRequest:
 
     Attributes:
         task_id (str): A task id, e.g. `task_01KV52C0TEJSYZMCG0NCS4YWKK`. Example: task_01KV52C0TEJSYZMCG0NCS4YWKK.
-        direction (Direction | Unset):  Example: left.
+        direction (Direction | Unset): Which side of the image to extend. Example: left.
         custom_id (str | Unset): A button's customId; when sent, auto-matching is skipped. Example:
             MJ::JOB::upsample::2::3eaa7c0c-9825-4110-9c89-02c4e463a8d0.
         index (int | Unset): Image of the grid, 1-4; picks the button when no `custom_id` is sent. Example: 2.

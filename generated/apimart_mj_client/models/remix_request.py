@@ -25,7 +25,7 @@ class RemixRequest:
 
     Attributes:
         task_id (str): A task id, e.g. `task_01KV52C0TEJSYZMCG0NCS4YWKK`. Example: task_01KV52C0TEJSYZMCG0NCS4YWKK.
-        index (int): Image of the grid, 1-4; picks the button when no `custom_id` is sent. Example: 2.
+        index (int): Image of the grid to remix, 1-4. Example: 2.
         prompt (str | Unset): The new prompt; omitted keeps the parent's. Example: the same scene in winter.
         speed (Speed | Unset): Queue; `relax` when omitted. Example: fast.
         metadata (Metadata | Unset): Free-form data stored with the task. Example: {'order': '42'}.
