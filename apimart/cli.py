@@ -66,12 +66,7 @@ from ._errors import (
     ApimartError,
     APIStatusError,
     APITimeoutError,
-    AuthenticationError,
     InvalidArgumentError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    ServerError,
     TaskFailedError,
     TaskTimeoutError,
 )
@@ -79,7 +74,7 @@ from ._models import BalanceResponse, MidjourneyTask, SubmittedTask, TaskError, 
 from ._requests import json_text, request_fields
 from ._types import Task, WaitOptions
 
-__all__ = ["EXIT_CODES", "main"]
+__all__ = ["EXIT_CODES", "exit_code_for_status", "main"]
 
 _BAR_WIDTH = 30
 _QUIET_LINE_EVERY = 30.0
@@ -212,15 +207,22 @@ def _header(text: str) -> tuple[str, str]:
 def _exit_code(exc: ApimartError) -> int:
     if isinstance(exc, InvalidArgumentError):
         return EXIT_CODES["usage"]
-    if isinstance(exc, AuthenticationError | PermissionDeniedError):
-        return EXIT_CODES["authentication"]
-    if isinstance(exc, NotFoundError):
-        return EXIT_CODES["not_found"]
     if isinstance(exc, APITimeoutError | TaskTimeoutError):
         return EXIT_CODES["timeout"]
-    if isinstance(exc, APIStatusError) and not isinstance(exc, ServerError | RateLimitError):
-        return EXIT_CODES["refused"]
-    return EXIT_CODES["network_or_server"]  # no connection, 5xx, 429, a broken or oversized response
+    if isinstance(exc, APIStatusError):
+        return exit_code_for_status(exc.status_code)
+    return EXIT_CODES["network_or_server"]  # no connection, a broken or oversized response
+
+
+def exit_code_for_status(status: int) -> int:
+    """The exit status of an HTTP error status (also `apimart-mock`'s, for the control API's answers)."""
+    if status in (401, 403):
+        return EXIT_CODES["authentication"]
+    if status == 404:
+        return EXIT_CODES["not_found"]
+    if status == 429 or status >= 500:
+        return EXIT_CODES["network_or_server"]
+    return EXIT_CODES["refused"]
 
 
 def _fail(code: int, message: str, error: ApimartError | str | None, as_json: bool) -> int:

@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from apimart.cli import EXIT_CODES
+from apimart.cli import EXIT_CODES, exit_code_for_status
 
 __all__ = ["ADMIN_TOKEN_VARIABLE", "URL_VARIABLE", "add_commands", "run"]
 
@@ -359,20 +359,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"apimart-mock: error: {response.status_code} {message}", file=sys.stderr)
     if args.json:
         print(json.dumps(envelope, indent=2, ensure_ascii=False))
-    return _status_exit(response.status_code)
-
-
-def _status_exit(status: int) -> int:
-    """The `apimart` CLI's exit status for an HTTP status (docs/client.md)."""
-    if status in (401, 403):
-        return EXIT_CODES["authentication"]
-    if status == 404:
-        return EXIT_CODES["not_found"]
-    if status == 408:
-        return EXIT_CODES["timeout"]
-    if status == 429 or status >= 500:
-        return EXIT_CODES["network_or_server"]
-    return EXIT_CODES["refused"]
+    return exit_code_for_status(response.status_code)
 
 
 def _fail(code: int, message: str, kind: str, as_json: bool) -> int:
