@@ -7,17 +7,19 @@ A fenced block runs by its language, in a temporary folder of its own:
   `python -m asyncio`). A block that defines `test_` functions is a pytest file instead: it runs with this
   virtualenv's pytest in a temporary project, where the `apimart_mock` fixture comes from the installed
   entry point (no conftest).
-- sh, bash, console: a bash script (`set -euo pipefail`) with this virtualenv's bin first on PATH; in a
-  console block only the lines after a `$ ` prompt are commands.
+- sh, bash, console: a bash script (`set -euo pipefail`); in a console block only the lines after a `$ `
+  prompt are commands.
 - any other block (yaml, a plain synopsis without a language) is not run.
 
 Every block gets APIMART_BASE_URL, a mock served once for this module (`apimart-mock serve` over real HTTP
-on loopback, reset before each block), and APIMART_API_KEY=sk-test; nothing else of the environment that
-runs the tests but PATH, HOME, locale and TMPDIR. The mock takes any token as an account, so a block's
-`sk-...` placeholder works as it is. The addresses the docs give for the live API and for `make mock`
-(`https://api.apimart.ai`, `http://127.0.0.1:4010`) are replaced by the served mock's. Its clock runs
-3,000 times real time: a task that takes a minute on the service is done in milliseconds, and no block
-waits for one of the client's 3-second polls.
+on loopback, reset before each block), and APIMART_API_KEY=sk-test; of the environment that runs the
+tests only PATH (this virtualenv's bin first), HOME, the locale, TMPDIR and PYTHONDONTWRITEBYTECODE. The
+mock takes any token as an account, so a block's `sk-...` placeholder works as it is. The addresses the
+docs give for the live API and for `make mock` (`https://api.apimart.ai`, `http://127.0.0.1:4010`) are
+replaced by the served mock's. Its clock runs SPEED (3,000) times real time: an imagine's 4.5 clock
+seconds pass in 1.5 ms, so a task is mostly done by the client's first poll (an immediate one) and a
+wait seldom sleeps a 3-second interval, while the 30-minute MODAL timeout still leaves 0.6 s between an
+inpaint and its /modal.
 
 A block opts out, or asks for something, with an HTML comment on the line before its fence:
 
