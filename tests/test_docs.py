@@ -7,8 +7,8 @@ A fenced block runs by its language, in a temporary folder of its own:
   `python -m asyncio`). A block that defines `test_` functions is a pytest file instead: it runs with this
   virtualenv's pytest in a temporary project, where the `apimart_mock` fixture comes from the installed
   entry point (no conftest).
-- sh, bash, console: a bash script (`set -euo pipefail`); in a console block only the lines after a `$ `
-  prompt are commands.
+- sh, bash, console: a bash script (`set -euo pipefail`), where curl fails on an HTTP error status (a
+  `.curlrc` with `--fail-with-body`); in a console block only the lines after a `$ ` prompt are commands.
 - any other block (yaml, a plain synopsis without a language) is not run.
 
 Every block gets APIMART_BASE_URL, a mock served once for this module (`apimart-mock serve` over real HTTP
@@ -255,10 +255,17 @@ def _param(snippet: Snippet) -> object:
 
 
 @pytest.fixture(scope="module")
-def mock() -> Iterator[str]:
-    """One mock for the module, its clock fast (SPEED): each block starts from a reset."""
+def served_mock() -> Iterator[str]:
+    """One mock for the module, its clock fast (SPEED); its base URL."""
     with serve("--speed", str(SPEED), workers=1) as served:
         yield served.url
+
+
+@pytest.fixture
+def mock(served_mock: str) -> str:
+    """The module's mock, reset: every task, fault, clock change and journal entry of a test before gone."""
+    httpx.post(f"{served_mock}/__mock/reset", timeout=10).raise_for_status()
+    return served_mock
 
 
 def environment(base_url: str | None, **more: str) -> dict[str, str]:
@@ -311,11 +318,6 @@ def _prepare(snippet: Snippet, base_url: str, folder: Path) -> str:
     return "\n".join([*preludes, code])
 
 
-def run_python(code: str, folder: Path, base_url: str) -> subprocess.CompletedProcess[str]:
-    (folder / "snippet.py").write_text(code, encoding="utf-8")
-    return run([sys.executable, "-c", _RUNNER, "snippet.py"], folder, base_url)
-
-
 def run_pytest(test_file: Path, folder: Path, base_url: str | None) -> subprocess.CompletedProcess[str]:
     """A pytest file in a project of its own (an empty pytest.ini: no configuration of this repository)."""
     (folder / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
@@ -326,10 +328,6 @@ def run_pytest(test_file: Path, folder: Path, base_url: str | None) -> subproces
     )
 
 
-def run_shell(script: Path, folder: Path, base_url: str) -> subprocess.CompletedProcess[str]:
-    return run(["bash", "-euo", "pipefail", str(script)], folder, base_url)
-
-
 def _output(done: subprocess.CompletedProcess[str]) -> str:
     return f"exit {done.returncode}\n--- stdout\n{done.stdout[-4000:]}\n--- stderr\n{done.stderr[-4000:]}"
 
@@ -338,18 +336,17 @@ def _output(done: subprocess.CompletedProcess[str]) -> str:
 @pytest.mark.parametrize("snippet", [_param(snippet) for snippet in SNIPPETS])
 def test_snippet_runs(snippet: Snippet, mock: str, tmp_path: Path) -> None:
     assert not snippet.problems(), "\n".join(snippet.problems())
-    httpx.post(f"{mock}/__mock/reset", timeout=10).raise_for_status()
     code = _prepare(snippet, mock, tmp_path)
     if snippet.language == "shell":
-        script = tmp_path / "snippet.sh"
-        script.write_text(code, encoding="utf-8")
-        done = run_shell(script, tmp_path, mock)
+        (tmp_path / "snippet.sh").write_text(code, encoding="utf-8")
+        (tmp_path / ".curlrc").write_text("--fail-with-body\n", encoding="utf-8")
+        done = run(["bash", "-euo", "pipefail", "snippet.sh"], tmp_path, mock, CURL_HOME=str(tmp_path))
     elif _TEST_FUNCTION.search(code):
-        test_file = tmp_path / "test_snippet.py"
-        test_file.write_text(code, encoding="utf-8")
-        done = run_pytest(test_file, tmp_path, mock)
+        (tmp_path / "test_snippet.py").write_text(code, encoding="utf-8")
+        done = run_pytest(tmp_path / "test_snippet.py", tmp_path, mock)
     else:
-        done = run_python(code, tmp_path, mock)
+        (tmp_path / "snippet.py").write_text(code, encoding="utf-8")
+        done = run([sys.executable, "-c", _RUNNER, "snippet.py"], tmp_path, mock)
     assert done.returncode == 0, f"{snippet.name} failed:\n{code}\n{_output(done)}"
 
 
@@ -393,7 +390,6 @@ def test_example_pytest_file_passes_with_the_installed_fixture(tmp_path: Path) -
 @pytest.mark.http
 @pytest.mark.slow
 def test_example_ci_job_holds_against_the_mock(mock: str, tmp_path: Path) -> None:
-    httpx.post(f"{mock}/__mock/reset", timeout=10).raise_for_status()
     done = run([str(CI_JOB)], tmp_path, mock, APIMART_RATE_LIMIT="500")
     assert done.returncode == 0, _output(done)
     assert "the contract holds" in done.stdout, _output(done)
