@@ -39,7 +39,8 @@ def test_wheel_holds_every_package_and_the_spec(project_wheel: Path) -> None:
         "apimart_contract/properties/test_conformance.py",
     ):
         assert required in names, required
-    assert not [name for name in names if name.startswith(("tests/", "generated/"))]
+    assert not [name for name in names if name.startswith(("tests/", "generated/", "examples/"))]
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
     metadata = next(wheel.read(n).decode() for n in names if n.endswith("entry_points.txt"))
     assert "apimart-contract = apimart_contract.__main__:main" in metadata
     pytest11 = metadata.split("[pytest11]")[1].split("[")[0].split()
