@@ -11,7 +11,7 @@ A fenced block runs by its language, in a temporary folder of its own:
   `.curlrc` with `--fail-with-body`); in a console block only the lines after a `$ ` prompt are commands.
 - any other block (yaml, a plain synopsis without a language) is not run.
 
-Every block gets APIMART_BASE_URL, a mock served once for this module (`apimart-mock serve` over real HTTP
+Every block gets APIMART_BASE_URL (and APIMART_MOCK_URL), a mock served once for this module (`apimart-mock serve` over real HTTP
 on loopback, reset before each block), and APIMART_API_KEY=sk-test; of the environment that runs the
 tests only PATH (this virtualenv's bin first), HOME, the locale, TMPDIR and PYTHONDONTWRITEBYTECODE. The
 mock takes any token as an account, so a block's `sk-...` placeholder works as it is. The addresses the
@@ -272,6 +272,8 @@ def environment(base_url: str | None, **more: str) -> dict[str, str]:
     """What a block sees: the mock and sk-test, this virtualenv's bin first on PATH, and little else."""
     kept = {name: os.environ[name] for name in _KEPT_ENVIRONMENT if name in os.environ}
     mock = {} if base_url is None else {"APIMART_BASE_URL": base_url, "APIMART_API_KEY": KEY}
+    if base_url is not None:  # `apimart-mock`'s control commands name the mock by its own variable
+        mock["APIMART_MOCK_URL"] = base_url
     return {**kept, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **mock, **more}
 
 
