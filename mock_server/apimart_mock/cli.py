@@ -84,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     add(
         "--allowed-host",
         metavar="NAME",
-        type=_host_name,
+        type=_allowed_host,
         action="append",
         default=[],
         help="answer requests for this host name too, any port (repeatable; default: the loopback names, the"
@@ -154,7 +154,7 @@ def _amount(text: str) -> float:
     return amount
 
 
-def _host_name(text: str) -> str:
+def _allowed_host(text: str) -> str:
     """A host name or address as `Host` names it, lower case (an IPv6 address without brackets)."""
     text = text.strip()
     try:

@@ -193,6 +193,7 @@ def test_the_loopback_names_and_the_allowed_ones_are_answered(mock: ServedMock, 
 CROSS_SITE = [
     {"Origin": "http://localhost:1"},
     {"Origin": "null"},
+    {"Origin": "http://[::1"},
     {"Sec-Fetch-Site": "same-site"},
     {"Sec-Fetch-Site": "cross-site"},
 ]

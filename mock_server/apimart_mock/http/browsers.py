@@ -60,8 +60,8 @@ def init_app(app: Flask) -> None:
         if not host_allowed(request.environ, hosts):
             name = _host_name(request.environ["HTTP_HOST"])[:_NAME_CHARS]
             raise Forbidden(
-                f"Host {name!r} is not one this server answers (DNS rebinding guard); "
-                "allow it with apimart-mock serve --allowed-host NAME"
+                f"Host {name!r} is not one this server answers (DNS rebinding guard); allow it with"
+                " apimart-mock serve --allowed-host NAME (in-process: MockConfig.allowed_hosts)"
             )
 
     app.before_request(refuse_foreign_host)
@@ -72,6 +72,14 @@ def refuse_cross_site() -> None:
     site = request.headers.get("Sec-Fetch-Site")
     origin = request.headers.get("Origin")
     if (site is not None and site not in _OWN_SITE) or (
-        origin is not None and urlsplit(origin).netloc.lower() != request.host.lower()
+        origin is not None and _netloc(origin) != request.host.lower()
     ):
         raise Forbidden("The control API refuses calls from another site's web page")
+
+
+def _netloc(origin: str) -> str:
+    """`host[:port]` of an `Origin` value, lower case; empty for `null` or one that is no URL."""
+    try:
+        return urlsplit(origin).netloc.lower()
+    except ValueError:  # an unclosed IPv6 bracket, say
+        return ""
