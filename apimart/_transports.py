@@ -10,7 +10,7 @@ so it works under any event loop anyio supports, asyncio and trio alike).
 ```
 app = apimart_mock.create_app()
 transport = AsyncWSGITransport(app)
-client = apimart.AsyncClient(api_key="sk-test", base_url="http://mock.test", transport=transport)
+client = apimart.AsyncClient(api_key="sk-test", base_url="http://localhost", transport=transport)
 ```
 """
 

@@ -77,7 +77,7 @@ def build_state(base_url: str) -> BenchState:
     live: dict[str, list[str]] = {}
     expired: dict[str, list[str]] = {}
     with httpx.Client(base_url=base_url, timeout=10.0) as http:
-        http.post("/__mock/reset").raise_for_status()
+        http.post("/__mock/reset", json={}).raise_for_status()
         for a in range(STATE_ACCOUNTS):
             token = f"bench-account-{a}"
             live[token] = []

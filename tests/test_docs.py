@@ -11,12 +11,13 @@ A fenced block runs by its language, in a temporary folder of its own:
   `.curlrc` with `--fail-with-body`); in a console block only the lines after a `$ ` prompt are commands.
 - any other block (yaml, a plain synopsis without a language) is not run.
 
-Every block gets APIMART_BASE_URL (and APIMART_MOCK_URL), a mock served once for this module (`apimart-mock serve` over real HTTP
-on loopback, reset before each block), and APIMART_API_KEY=sk-test; of the environment that runs the
-tests only PATH (this virtualenv's bin first), HOME, the locale, TMPDIR and PYTHONDONTWRITEBYTECODE. The
-mock takes any token as an account, so a block's `sk-...` placeholder works as it is. The addresses the
-docs give for the live API and for `make mock` (`https://api.apimart.ai`, `http://127.0.0.1:4010`) are
-replaced by the served mock's. Its clock runs SPEED (3,000) times real time: an imagine's 4.5 clock
+Every block gets APIMART_BASE_URL (and APIMART_MOCK_URL), a mock served once for this module
+(`apimart-mock serve` over real HTTP on loopback, reset before each block), and APIMART_API_KEY=sk-test;
+of the environment that runs the tests only PATH (this virtualenv's bin first), HOME, the locale, TMPDIR
+and PYTHONDONTWRITEBYTECODE. The mock takes any token as an account, so a block's `sk-...` placeholder
+works as it is. The addresses the docs give for the live API and for `make mock`
+(`https://api.apimart.ai`, `http://127.0.0.1:4010`) are replaced by the served mock's. Its clock runs
+SPEED (3,000) times real time: an imagine's 4.5 clock
 seconds pass in 1.5 ms, so a task is mostly done by the client's first poll (an immediate one) and a
 wait seldom sleeps a 3-second interval, while the 30-minute MODAL timeout still leaves 0.6 s between an
 inpaint and its /modal.
@@ -264,7 +265,7 @@ def served_mock() -> Iterator[str]:
 @pytest.fixture
 def mock(served_mock: str) -> str:
     """The module's mock, reset: every task, fault, clock change and journal entry of a test before gone."""
-    httpx.post(f"{served_mock}/__mock/reset", timeout=10).raise_for_status()
+    httpx.post(f"{served_mock}/__mock/reset", json={}, timeout=10).raise_for_status()
     return served_mock
 
 

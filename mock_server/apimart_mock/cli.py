@@ -13,17 +13,27 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from apimart_mj import __version__
 from apimart_mj._extras import require_extra
 
 from . import remote
-from .config import BODY_READ_TIMEOUT_S, DEFAULT_RETENTION, MAX_BODY_BYTES, Limits, MockConfig, ViewShape
+from .config import (
+    BODY_READ_TIMEOUT_S,
+    DEFAULT_RETENTION,
+    LOOPBACK_HOSTS,
+    MAX_BODY_BYTES,
+    Limits,
+    MockConfig,
+    ViewShape,
+)
 from .domain.lifecycle import SCENARIO_HELP
 
 __all__ = ["main"]
 
 ADMIN_TOKEN_VARIABLE = "APIMART_MOCK_ADMIN_TOKEN"
+_WILDCARDS = {"0.0.0.0", "::", ""}
 _EPILOG = (
     "scenarios (request header X-Mock-Scenario on any submit; X-Mock-Fail-Reason sets the reason):\n"
     + "\n".join(f"  {scenario:<22} {text}" for scenario, text in SCENARIO_HELP.items())
@@ -78,7 +88,20 @@ def _parser() -> argparse.ArgumentParser:
         help=f"require X-Mock-Admin-Token on /__mock/ (default: ${ADMIN_TOKEN_VARIABLE}, which, unlike"
         " this flag, does not show in `ps`)",
     )
-    add("--control-from-anywhere", action="store_true", help="serve /__mock/ to non-loopback clients too")
+    add(
+        "--control-from-anywhere",
+        action="store_true",
+        help="serve /__mock/ to non-loopback clients too (needs an admin token)",
+    )
+    add(
+        "--allowed-host",
+        metavar="NAME",
+        type=_allowed_host,
+        action="append",
+        default=[],
+        help="answer requests for this host name too, any port (repeatable; default: the loopback names, the"
+        " --host address and the --public-url host; any other Host header gets 403)",
+    )
     add("--public-url", help="base URL of the image URLs handed out (default: the request's host)")
     add("--rate-limit", type=float, help="requests per second per account (default: no limit)")
     add("--seed", type=int, default=0, help="seed of ids and fault draws (default 0)")
@@ -144,6 +167,35 @@ def _amount(text: str) -> float:
     return amount
 
 
+def _allowed_host(text: str) -> str:
+    """A host name or address as `Host` names it, lower case (an IPv6 address without brackets)."""
+    text = text.strip()
+    try:
+        parts = urlsplit(f"//[{text}]" if text.count(":") > 1 and "[" not in text else f"//{text}")
+        name, port = parts.hostname, parts.port
+    except ValueError:
+        name = port = None
+    if not name or port is not None or parts.path:
+        raise argparse.ArgumentTypeError(f"expected a host name without port or path, got {text!r}")
+    return name
+
+
+def _refusal(args: argparse.Namespace) -> str | None:
+    """Why these options must not serve (one line), or None."""
+    token = args.admin_token
+    if token is not None and not token.strip():
+        return f"the admin token is empty (--admin-token or ${ADMIN_TOKEN_VARIABLE}): set one, or unset it"
+    if args.control_from_anywhere and token is None:
+        return f"--control-from-anywhere needs an admin token (${ADMIN_TOKEN_VARIABLE} or --admin-token)"
+    return None
+
+
+def _served_hosts(args: argparse.Namespace) -> frozenset[str]:
+    """The loopback names, the ones --allowed-host adds and the bound address unless a wildcard."""
+    bound = {args.host.strip("[]").lower()} - _WILDCARDS
+    return LOOPBACK_HOSTS | set(args.allowed_host) | bound
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command != "serve":
@@ -151,6 +203,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     require_extra("apimart-mock serve", "mock")
     from . import serving
 
+    refusal = _refusal(args)
+    if refusal is not None:
+        print(f"apimart-mock: {refusal}", file=sys.stderr)
+        return 2
     folder = None if args.store else tempfile.mkdtemp(prefix="apimart-mock-")
     config = MockConfig(
         store=args.store or os.path.join(str(folder), "store.sqlite"),
@@ -169,6 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         journal=args.journal,
         max_body_bytes=args.max_body_bytes,
         limits=Limits(**{name: getattr(args, name) for name in _LIMIT_FLAGS}),
+        allowed_hosts=_served_hosts(args),
     )
     try:
         serving.serve(

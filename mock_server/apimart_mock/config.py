@@ -9,13 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["BODY_READ_TIMEOUT_S", "DEFAULT_RETENTION", "Limits", "MockConfig", "ViewShape"]
+__all__ = ["BODY_READ_TIMEOUT_S", "DEFAULT_RETENTION", "LOOPBACK_HOSTS", "Limits", "MockConfig", "ViewShape"]
 
 DEFAULT_RETENTION = 3 * 24 * 3600.0
 BODY_READ_TIMEOUT_S = 10.0
 """A request's body must arrive within this time (from the end of its headers); then 408."""
 MAX_BODY_BYTES = 10 * 17_000_000 + 1_000_000
 """The spec allows ten reference images of up to 17 MB (base64) each in one imagine body."""
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+"""The host names a mock answers by default (with any port): a browser reaches it by these only."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,9 @@ class MockConfig:
     `reject_unknown_fields`. `balance` is every account's starting balance (None: unlimited, the
     balance endpoints then say `remain_balance: -1` while `used_balance` still counts). `journal` is
     where the request journal's files go (beside the store when None); `limits` bound what one request
-    may store or cost.
+    may store or cost. `allowed_hosts` are the host names (any port; IPv6 without brackets) the server
+    answers in the `Host` header, the public URL's host too: a web page that rebinds its own name to
+    the mock's address gets 403 (an in-process client sending another host adds it here).
     """
 
     store: str | None = None
@@ -76,3 +80,4 @@ class MockConfig:
     balance: float | None = None
     journal: str | None = None
     limits: Limits = Limits()
+    allowed_hosts: frozenset[str] = LOOPBACK_HOSTS

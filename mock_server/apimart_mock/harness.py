@@ -40,8 +40,10 @@ from .testing import free_port
 __all__ = ["BASE_URL", "DEFAULT_API_KEY", "MockHarness", "RecordedRequest", "ScenarioChoice", "Served"]
 
 BASE_URL = "http://apimart-mock.test"
-"""Where the in-process clients send (no DNS, no socket: the transport calls the app)."""
+"""Where the in-process clients send (no DNS, no socket: the transport calls the app); the harness's
+mock answers this host besides its config's `allowed_hosts`."""
 DEFAULT_API_KEY = "sk-test"
+_BASE_HOST = str(httpx.URL(BASE_URL).host)
 _SCENARIO_KEY = "HTTP_" + SCENARIO_HEADER.upper().replace("-", "_")
 _FAIL_REASON_KEY = "HTTP_" + FAIL_REASON_HEADER.upper().replace("-", "_")
 
@@ -93,7 +95,7 @@ class MockHarness:
 
     **Parameters:** `config` (the mock's `MockConfig`), `api_key` (what the clients send; with an
     allow-list `config.api_keys` it must be one of them), `client_options` (more `apimart.Client`
-    arguments, e.g. `poll_interval`, `max_retries`), `app`: a mock app made earlier by `create_app`
+    arguments, e.g. `poll_interval`, `max_retries`), `app`: the app of an earlier harness made
     from the same `config`, to be used again after a reset (the control API's `POST /__mock/reset`,
     which forgets every task, fault, balance, upload and journal entry and restarts the clock and the
     id sequence), since building a new app costs tens of milliseconds (Werkzeug compiles its URL rules).
@@ -109,7 +111,8 @@ class MockHarness:
     ) -> None:
         self.config = config or MockConfig()
         self.api_key = api_key
-        self.app = create_app(self.config) if app is None else app
+        in_process = replace(self.config, allowed_hosts=self.config.allowed_hosts | {_BASE_HOST})
+        self.app = create_app(in_process) if app is None else app
         if app is not None:
             self._control("POST", "/__mock/reset")
         self._state: MockState = self.app.extensions[EXTENSION]
@@ -155,7 +158,7 @@ class MockHarness:
         token = self.config.admin_token
         headers = {} if token is None else {"X-Mock-Admin-Token": token}
         answer = WSGITransport(self.app).handle_request(
-            httpx.Request(method, BASE_URL + path, headers=headers)
+            httpx.Request(method, BASE_URL + path, headers=headers, json={})
         )
         if answer.status_code != 200:
             raise RuntimeError(f"{method} {path} answered {answer.status_code}: {answer.read()!r}")

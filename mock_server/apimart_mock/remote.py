@@ -131,7 +131,7 @@ def add_commands(commands: Any) -> None:
     add.add_argument("--latency-ms", type=int, help="with kind latency: the delay (default: the server's)")
     add.add_argument("--retry-after", type=int, help="with kind 429: the Retry-After seconds")
     add.add_argument("--drift", choices=("status", "action", "field"), help="with kind drift: what drifts")
-    in_group(faults, "clear", "remove every fault", lambda a: Call("DELETE", "faults"), _faults)
+    in_group(faults, "clear", "remove every fault", lambda a: Call("DELETE", "faults", body={}), _faults)
 
     tasks = group("tasks", "list, show or create tasks")
     listing = in_group(tasks, "list", "tasks in creation order, one page", _list_tasks, _tasks)

@@ -34,9 +34,9 @@ def mock_client() -> Iterator[apimart.Client]:
     app = apimart_mock.create_app(apimart_mock.MockConfig(frozen_at=START))
     transport = httpx.WSGITransport(app=app)
     with (
-        httpx.Client(transport=transport, base_url="http://mock") as control,
+        httpx.Client(transport=transport, base_url="http://localhost") as control,
         apimart.Client(
-            api_key="sk-test", base_url="http://mock", transport=transport, sleep=_advancer(control)
+            api_key="sk-test", base_url="http://localhost", transport=transport, sleep=_advancer(control)
         ) as client,
     ):
         yield client

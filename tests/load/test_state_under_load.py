@@ -211,8 +211,8 @@ def _backwards(reads: list[Read]) -> list[str]:
 def loaded(served_mock: str) -> tuple[list[Log], Log]:
     """Run the load once: pollers and the clock thread together, bounded by DEADLINE_S."""
     with httpx.Client(base_url=served_mock, timeout=10.0) as http:
-        assert http.post("/__mock/reset").status_code == 200
-        assert http.post("/__mock/clock/freeze").status_code == 200
+        assert http.post("/__mock/reset", json={}).status_code == 200
+        assert http.post("/__mock/clock/freeze", json={}).status_code == 200
     deadline = time.monotonic() + DEADLINE_S
     tokens = [f"sk-load-{a}" for a in range(ACCOUNTS)]
     pollers = [
@@ -273,7 +273,7 @@ def test_after_the_load_no_task_is_lost_and_both_views_and_all_workers_agree(
     workers = set().union(*(log.workers for log in [*logs, clock_log]))
     with httpx.Client(base_url=served_mock, timeout=10.0) as http:
         assert http.post("/__mock/clock/advance", json={"seconds": FINAL_ADVANCE_S}).status_code == 200
-        assert http.post("/__mock/clock/freeze").status_code == 200
+        assert http.post("/__mock/clock/freeze", json={}).status_code == 200
         for token in {p.token for p in planned}:
             listed = http.get("/__mock/tasks", params={"account": token}).json()["tasks"]
             assert sorted(t["id"] for t in listed) == sorted(p.task_id for p in planned if p.token == token)

@@ -3,15 +3,10 @@ Selenium) against the served mock: it loads without console errors, shows a task
 API, and advancing the clock from the page takes that task to SUCCESS.
 
 Without the browser the test skips, naming what to install; CI sets APIMART_REQUIRE_BROWSER=1 (.ci/run),
-which turns that skip into a failure.
+which turns that skip into a failure (the `browser` fixture, conftest.py).
 """
 
 from __future__ import annotations
-
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -21,42 +16,7 @@ from apimart_mock.testing import serve
 pytestmark = pytest.mark.http
 
 KEY = "sk-dashboard"
-_BROWSER, _DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 _WAIT_S = 20
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    if _BROWSER is None or _DRIVER is None:
-        missing = "apt-get install chromium chromium-driver (Debian's packages) and pip install selenium"
-        if os.environ.get("APIMART_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"no headless browser, and APIMART_REQUIRE_BROWSER=1: {missing}")
-        pytest.skip(f"no headless browser here: {missing}")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = _BROWSER
-    with tempfile.TemporaryDirectory(prefix="apimart-dashboard-chromium-") as profile:
-        for flag in (
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-        ):
-            options.add_argument(flag)
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        driver = webdriver.Chrome(options=options, service=Service(_DRIVER))
-        driver.set_page_load_timeout(_WAIT_S)
-        try:
-            yield driver
-        finally:
-            driver.quit()
 
 
 def test_the_dashboard_shows_a_task_and_moves_it_to_success(browser: object) -> None:
@@ -118,4 +78,25 @@ def test_behind_an_admin_token_the_dashboard_asks_for_it(
         browser.find_element(By.CSS_SELECTOR, "#login button").click()
         wait.until(lambda driver: "T" in driver.find_element(By.ID, "clock-now").text)  # an ISO time
         assert not browser.find_element(By.ID, "login").is_displayed()
+        assert browser.find_element(By.ID, "error").text == ""
+
+
+def test_the_freeze_and_resume_buttons_drive_the_clock(browser: object) -> None:
+    """Both send no fields: the page still sends `{}` as JSON, which the control API requires."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    assert isinstance(browser, WebDriver)
+    with serve(workers=1) as mock:
+        browser.get(f"{mock.url}/__mock/")
+        wait = WebDriverWait(browser, _WAIT_S)
+        state = browser.find_element(By.ID, "clock-state")
+        wait.until(lambda _: state.text.startswith("running"))
+        browser.find_element(By.ID, "freeze").click()
+        wait.until(lambda _: state.text.startswith("frozen"))
+        assert httpx.get(f"{mock.url}/__mock/clock").json()["frozen"] is True
+        browser.find_element(By.ID, "resume").click()
+        wait.until(lambda _: state.text.startswith("running"))
+        assert httpx.get(f"{mock.url}/__mock/clock").json()["frozen"] is False
         assert browser.find_element(By.ID, "error").text == ""

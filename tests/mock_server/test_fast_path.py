@@ -44,7 +44,7 @@ def _tasks(control: FlaskClient) -> list[str]:
 def test_fast_and_flask_answer_alike(store: str, public_url: str | None, shape: ViewShape) -> None:
     """Also across apps in one process: the fast path's rendered bodies are cached by media and shape."""
     app, fast, flask = _pair(store, public_url=public_url, shape=shape)
-    app.post("/__mock/clock/freeze")
+    app.post("/__mock/clock/freeze", json={})
     ids = _tasks(app)
     paths = [f"/v1/{view}/{task_id}" for view in ("tasks", "midjourney") for task_id in [*ids, "task_nope"]]
     paths += ["/v1/tasks/bad!id", "/v1/tasks/" + "x" * 65, "/v1/midjourney/generations", "/v1/tasks/"]

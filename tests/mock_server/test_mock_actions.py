@@ -225,7 +225,7 @@ def test_modal_on_a_task_not_in_modal(api: Api) -> None:
 def test_every_button_pressed_both_ways_gives_the_action_it_names(api: Api, data: st.DataObject) -> None:
     """Property: for a random task shape and a random button of it, pressing it by customId and by its
     auto-matching inputs (when it has any) both create a child of the action the customId names."""
-    api.client.post("/__mock/reset")
+    api.client.post("/__mock/reset", json={})
     parent = api.finished()
     if data.draw(st.booleans(), label="upscaled parent"):
         parent = api.create(

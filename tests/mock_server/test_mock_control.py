@@ -19,9 +19,9 @@ def test_clock_freeze_advance_resume_speed(client: FlaskClient) -> None:
     assert client.get("/__mock/clock").json == {"now": T0, "frozen": True, "speed": 1.0}
     assert client.post("/__mock/clock/advance", json={"seconds": 90}).json["now"] == T0 + 90  # type: ignore[index]
     assert client.post("/__mock/clock/freeze", json={"at": T0 + 500}).json["now"] == T0 + 500  # type: ignore[index]
-    assert client.post("/__mock/clock/resume").json["frozen"] is False  # type: ignore[index]
+    assert client.post("/__mock/clock/resume", json={}).json["frozen"] is False  # type: ignore[index]
     assert client.post("/__mock/clock/speed", json={"speed": 50}).json["speed"] == 50  # type: ignore[index]
-    assert client.post("/__mock/clock/freeze").json["frozen"] is True  # type: ignore[index]
+    assert client.post("/__mock/clock/freeze", json={}).json["frozen"] is True  # type: ignore[index]
     for bad in ({"seconds": -1}, {"seconds": "5"}, {}, {"seconds": True}):
         assert error_of(client.post("/__mock/clock/advance", json=bad))[0] == 400
 
@@ -76,7 +76,7 @@ def test_reset_forgets_everything_and_restarts_ids(api: Api) -> None:
     first = api.create()
     api.advance(10)
     api.client.post("/__mock/faults", json={"kind": "500"})
-    assert api.client.post("/__mock/reset").status_code == 200
+    assert api.client.post("/__mock/reset", json={}).status_code == 200
     assert api.tasks() == {"tasks": [], "charged": 0}
     assert api.client.get("/__mock/faults").json == {"faults": []}
     assert api.client.get("/__mock/clock").json["now"] == T0  # type: ignore[index]
@@ -150,10 +150,10 @@ def test_faults_can_target_one_account_or_path_and_are_reproducible(api: Api) ->
     assert api.request("GET", "/v1/midjourney/task_x").status_code == 404
     assert api.as_(KEY_B).request("GET", "/v1/midjourney/task_x").status_code == 500
     assert api.request("GET", "/v1/tasks/task_x").status_code == 502
-    assert api.client.delete("/__mock/faults").json == {"faults": []}
+    assert api.client.delete("/__mock/faults", json={}).json == {"faults": []}
 
     def pattern() -> list[int]:
-        api.client.post("/__mock/reset")
+        api.client.post("/__mock/reset", json={})
         api.client.post("/__mock/faults", json={"kind": "500", "fraction": 0.3})
         return [api.request("GET", "/v1/tasks/task_x").status_code for _ in range(30)]
 
@@ -198,7 +198,7 @@ def test_journal_filters_by_account_and_path(api: Api) -> None:
     assert [(e["method"], e["status"]) for e in entries] == [("GET", 200)] * 3
     everyone = api.client.get("/__mock/requests").json["requests"]  # type: ignore[index]
     assert len(everyone) == 5 and everyone[-1]["account"] == account_id(KEY_B)
-    api.client.delete("/__mock/requests")
+    api.client.delete("/__mock/requests", json={})
     assert api.client.get("/__mock/requests").json == {"requests": [], "next_cursor": None, "dropped": 0}
 
 
@@ -272,7 +272,7 @@ def test_requests_are_counted_and_listed_by_one_matcher(api: Api) -> None:
 
 def test_health_checks_are_not_journaled(api: Api) -> None:
     """A load balancer polls /healthz all day (docs/scaling.md): not the code under test's requests."""
-    api.client.delete("/__mock/requests")
+    api.client.delete("/__mock/requests", json={})
     assert api.client.get("/healthz").status_code == 200
     api.request("GET", "/v1/tasks/task_x")
     paths = [entry["path"] for entry in api.client.get("/__mock/requests").json["requests"]]  # type: ignore[index]

@@ -39,7 +39,7 @@ def mock_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def http(mock_url: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=mock_url, headers=AUTH, timeout=10) as client:
-        client.post("/__mock/reset")
+        client.post("/__mock/reset", json={})
         yield client
 
 
@@ -187,7 +187,7 @@ def test_the_journal_stays_under_its_cap_and_counts_what_it_drops(tmp_path: Path
         serve("--frozen", "--store", str(store), "--journal-max-bytes", str(cap), workers=2) as mock,
         httpx.Client(base_url=mock.url, headers=AUTH, timeout=10) as http,
     ):
-        http.delete("/__mock/requests")  # the server's readiness probes were journaled too
+        http.request("DELETE", "/__mock/requests", json={})  # the readiness probes were journaled too
         sent = 800
         for n in range(sent):
             http.get(f"/v1/tasks/task_{n:05d}")
@@ -272,13 +272,13 @@ def test_reset_during_submits_is_atomic(http: httpx.Client, mock_url: str) -> No
         thread.start()
     resets = 0
     while time.monotonic() < stop:
-        assert http.post("/__mock/reset").status_code == 200
+        assert http.post("/__mock/reset", json={}).status_code == 200
         resets += 1
     for thread in threads:
         thread.join()
     assert resets > 5 and len(statuses) > 50
     assert set(statuses) <= {200, 429}, sorted(set(statuses))
-    assert http.post("/__mock/reset").status_code == 200
+    assert http.post("/__mock/reset", json={}).status_code == 200
     assert http.get("/__mock/tasks").json() == {"tasks": [], "charged": 0, "next_cursor": None}
     fresh = http.post(SUBMIT, json={"prompt": "a cat"}).json()["data"][0]["task_id"]
     assert [t["id"] for t in http.get("/__mock/tasks").json()["tasks"]] == [fresh]

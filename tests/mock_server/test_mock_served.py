@@ -27,8 +27,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def http(base_url: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {KEY_A}"}, timeout=10) as client:
-        client.post("/__mock/reset")
-        client.post("/__mock/clock/freeze")
+        client.post("/__mock/reset", json={})
+        client.post("/__mock/clock/freeze", json={})
         yield client
 
 
@@ -109,7 +109,7 @@ def test_faults_observed_by_a_real_client_then_cleared(
     task_id = _submit(http)
     assert http.post("/__mock/faults", json={**fault, "path": "/v1/midjourney/task_"}).status_code == 201
     assert observe(http.get(f"/v1/midjourney/{task_id}"))
-    assert http.delete("/__mock/faults").status_code == 200
+    assert http.request("DELETE", "/__mock/faults", json={}).status_code == 200
     assert http.get(f"/v1/midjourney/{task_id}").status_code == 200
 
 

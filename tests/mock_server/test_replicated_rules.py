@@ -82,7 +82,7 @@ def test_clock_is_shared(replicas: tuple[Flask, Flask]) -> None:
 
 def test_reset_from_one_replica_empties_both(replicas: tuple[Flask, Flask]) -> None:
     across(replicas, 10, lambda api: api.create())
-    assert replicas[0].test_client().post("/__mock/reset").status_code == 200
+    assert replicas[0].test_client().post("/__mock/reset", json={}).status_code == 200
     for app in replicas:
         api = Api(app.test_client())
         assert api.tasks()["tasks"] == []
@@ -104,7 +104,7 @@ def test_the_journal_is_capped_and_counts_what_it_drops(store: str) -> None:
     app = make_app(store, limits=Limits(journal_bytes=15_000))
     sent = 800
     api = Api(app.test_client())
-    api.client.delete("/__mock/requests")
+    api.client.delete("/__mock/requests", json={})
     for n in range(sent):
         api.request("GET", f"/v1/tasks/task_{n:05d}")
     page = app.test_client().get("/__mock/requests", query_string={"limit": 1000}).json
@@ -135,7 +135,7 @@ def test_newest_first_pages_of_the_journal_and_the_tasks(store: str) -> None:
     """The dashboard's reads (`order=newest`), on either store: newest first, paged by cursor."""
     app = make_app(store)
     api = Api(app.test_client())
-    api.client.delete("/__mock/requests")
+    api.client.delete("/__mock/requests", json={})
     ids = []
     for _ in range(5):
         ids.append(api.create())

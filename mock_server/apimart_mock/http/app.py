@@ -15,7 +15,7 @@ from ..clock import ClockState
 from ..config import MockConfig
 from ..service import MockService
 from ..store import open_store
-from . import account, control, errors, pipeline, public, submits, tasks, uploads
+from . import account, browsers, control, errors, pipeline, public, submits, tasks, uploads
 from .context import EXTENSION, MockState
 from .fast import FastTaskGets
 from .validation import BodyValidators
@@ -44,6 +44,7 @@ def create_app(config: MockConfig | None = None, *, real_time: Callable[[], floa
     for module in (tasks, submits, account, uploads, control, public):
         app.register_blueprint(module.blueprint)
     errors.init_app(app)
+    browsers.init_app(app)
     pipeline.init_app(app)
     app.wsgi_app = FastTaskGets(app, app.wsgi_app)  # type: ignore[method-assign]
     return app

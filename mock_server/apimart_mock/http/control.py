@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, g, request
 
 from ..clock import ClockState
 from ..domain.accounts import account_named
@@ -21,6 +21,7 @@ from ..domain.journal import DEFAULT_PAGE, MAX_PAGE, RequestMatcher
 from ..domain.values import MAX_SECONDS, number
 from ..service import EXPIRED
 from ..spec import DASHBOARD_PATH, control_spec_json
+from .browsers import refuse_cross_site
 from .context import json_response, media_url, mock, now
 from .validation import check_task_id, read_json_object
 from .views import balance_view, midjourney_view, unified_view
@@ -31,6 +32,16 @@ MAX_CLOCK = 1e10
 """The latest clock time a freeze may set (Unix seconds, year 2286): far enough, and still finite."""
 
 blueprint = Blueprint("control", __name__, url_prefix="/__mock")
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@blueprint.before_request
+def _changes_from_this_site_as_json() -> None:
+    """A call that changes state comes from no other site's page and sends a JSON object (`{}` without
+    fields), which a form or a `no-cors` fetch cannot: a web page cannot drive it (http/browsers.py)."""
+    if request.method not in _READS:
+        refuse_cross_site()
+        g.control_body = read_json_object(request)
 
 
 @blueprint.get("/")
@@ -59,7 +70,7 @@ def advance() -> Response:
 
 @blueprint.post("/clock/freeze")
 def freeze() -> Response:
-    body = _json() if request.content_length else {}
+    body = _json()
     at = number(body["at"], "at", minimum=0, maximum=MAX_CLOCK) if "at" in body else None
     return _set_clock(lambda clock, real: clock.frozen_at(real, at))
 
@@ -249,7 +260,8 @@ def clear_journal() -> Response:
 
 
 def _json() -> dict[str, Any]:
-    return read_json_object(request)
+    body: dict[str, Any] = g.control_body
+    return body
 
 
 def _newest_first() -> bool:

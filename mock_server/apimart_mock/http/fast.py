@@ -5,8 +5,8 @@ more than the mock's (measured: a Flask hello-world serves ~55% of what a bare W
 the same server settings). `GET /v1/tasks/{id}` and `GET /v1/midjourney/{id}` are answered here
 with the same domain code, store, views, error envelope, journal entry and `X-Mock-Worker` header as
 the Flask route; every other request, and every case the fast path does not cover exactly (a query
-string, an id the spec forbids, HEAD, faults or a rate limit switched on, an unexpected error), goes
-on to Flask unchanged, so behaviour stays defined in one place.
+string, an id the spec forbids, a `Host` not allowed, HEAD, faults or a rate limit switched on, an
+unexpected error), goes on to Flask unchanged, so behaviour stays defined in one place.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from ..config import ViewShape
 from ..domain.accounts import authenticate
 from ..domain.errors import MockError
 from ..domain.task import Task, TaskState
+from .browsers import allowed_hosts, host_allowed
 from .context import EXTENSION, MockState, media_base
 from .pipeline import WORKER_HEADER, journal_entry
 from .validation import TASK_ID
@@ -60,6 +61,7 @@ class FastTaskGets:
         self.flask_wsgi = flask_wsgi
         self.state: MockState = app.extensions[EXTENSION]
         self._hosts: dict[tuple[Any, ...], str] = {}
+        self._allowed_hosts = allowed_hosts(self.state.config)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         answer = self.answer(environ)
@@ -81,6 +83,7 @@ class FastTaskGets:
             or environ.get("QUERY_STRING")
             or task_id == "generations"
             or TASK_ID.fullmatch(task_id) is None  # Flask answers the 400
+            or not host_allowed(environ, self._allowed_hosts)  # and the 403
         ):
             return None
         state = self.state
