@@ -68,11 +68,11 @@ _STATUSES = ("NOT_START", "SUBMITTED", "IN_PROGRESS", "MODAL", "SUCCESS", "FAILU
 EXPIRED = "EXPIRED"
 """How the control API lists a task past retention (the API answers 404 for it)."""
 _TRIES = 3
-"""Attempts of a submit whose new id was taken: a reset restarted the sequence while it ran."""
+"""Attempts of a submit whose new id was taken (drawn twice by chance; a reset keeps the sequence)."""
 
 
 class _IdTaken(Exception):
-    """The id drawn for a new record is taken (a reset ran meanwhile): draw again."""
+    """The id drawn for a new record is taken: draw again."""
 
 
 @dataclass(frozen=True)
@@ -513,7 +513,7 @@ def _retried(make: Callable[[], Task]) -> Task:
     try:
         return make()
     except _IdTaken:
-        raise RateLimited("The server was reset while this request ran; please try again", 1) from None
+        raise RateLimited("No free task id was drawn; please try again", 1) from None
 
 
 def _creatable() -> list[Operation]:

@@ -66,7 +66,7 @@ class Write(StrEnum):
     OVER_BALANCE = "over_balance"
     """The account cannot pay for it: nothing written."""
     TAKEN = "taken"
-    """A new record's id is taken (a reset restarted the sequence meanwhile): nothing written."""
+    """A new record's id is taken (drawn twice by chance): nothing written."""
 
 
 class Store(Protocol):
@@ -83,10 +83,10 @@ class Store(Protocol):
     def set_rate_limit(self, per_second: float | None) -> None: ...
 
     def next_sequence(self) -> int:
-        """A number no other call of any worker gets until the next reset."""
+        """A number no other call of any worker ever gets from this store (a reset keeps counting)."""
 
     def reset(self, clock: ClockState, rate_limit: float | None) -> None:
-        """Forget every task, fault, counter and journal entry; restart the clock and the sequence. One
+        """Forget every task, fault, counter and journal entry; restart the clock (not the sequence). One
         step: a request running meanwhile sees the state before it or after it, never a mix."""
 
     def add_task(self, task: Task, *, balance: float | None = None, now: float = 0.0) -> Write:

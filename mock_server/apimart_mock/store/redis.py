@@ -152,10 +152,12 @@ if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('HSET', KEYS[1], unpack(AR
 """
 
 # KEYS: the prefix; ARGV: the settings hash's field/value pairs. Deletes every key of this mock but the
-# settings, then rewrites them: one script, so no request sees half a reset. (The per-account keys are
-# found with SCAN under the prefix, which a script may do on a single Redis server, not on a cluster.)
+# settings, then rewrites them but the sequence, which goes on (no id is handed out twice): one script, so
+# no request sees half a reset. (The per-account keys are found with SCAN under the prefix, which a script
+# may do on a single Redis server, not on a cluster.)
 _RESET = """
 local settings = KEYS[1] .. 'settings'
+local sequence = redis.call('HGET', settings, 'sequence') or '0'
 local cursor = '0'
 repeat
     local found = redis.call('SCAN', cursor, 'MATCH', KEYS[1] .. '*', 'COUNT', 1000)
@@ -166,6 +168,7 @@ repeat
 until cursor == '0'
 redis.call('DEL', settings)
 redis.call('HSET', settings, unpack(ARGV))
+redis.call('HSET', settings, 'sequence', sequence)
 """
 
 

@@ -148,19 +148,21 @@ class SqliteStore:
         self._db.execute("UPDATE settings SET rate_limit = ? WHERE id = 1", (per_second,))
 
     def next_sequence(self) -> int:
-        """A number no other call of any worker gets (until reset): the seed of one new task."""
+        """A number no other call of any worker ever gets (a reset keeps counting): the seed of one new
+        task."""
         row = self._db.execute("UPDATE settings SET sequence = sequence + 1 WHERE id = 1 RETURNING sequence")
         return int(row.fetchone()[0])
 
     def reset(self, clock: ClockState, rate_limit: float | None) -> None:
-        """Forget every task, fault, counter and journal entry; restart the clock and the id sequence."""
+        """Forget every task, fault, counter and journal entry; restart the clock. The id sequence goes on,
+        so no id is handed out twice by this store, frozen clock or not."""
         with self._transaction() as db:
             for table in ("tasks", "faults", "rate", "balances", "uploads"):
                 db.execute(f"DELETE FROM {table}")
             self.clear_journal()
             db.execute(
                 "UPDATE settings SET clock_base = ?, clock_anchor = ?, clock_speed = ?, clock_frozen = ?,"
-                " rate_limit = ?, faults_active = 0, sequence = 0, next_fault = 1 WHERE id = 1",
+                " rate_limit = ?, faults_active = 0, next_fault = 1 WHERE id = 1",
                 (clock.base, clock.anchor, clock.speed, int(clock.frozen), rate_limit),
             )
 
