@@ -39,7 +39,15 @@ from apimart_mj import (
 
 from .clock import ClockState
 from .domain.accounts import INSUFFICIENT_BALANCE, Balance, account_named, price
-from .domain.errors import Forbidden, InvalidRequest, NotFound, PaymentRequired, RateLimited, Rejected
+from .domain.errors import (
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    PaymentRequired,
+    RateLimited,
+    Rejected,
+    StorageFull,
+)
 from .domain.inputs import Inputs, prompt_of
 from .domain.journal import JournalPage, RequestMatcher
 from .domain.lifecycle import (
@@ -62,8 +70,12 @@ __all__ = ["DEFAULT_FAIL_REASON", "MockService", "Submission"]
 
 DEFAULT_FAIL_REASON = "No available upstream"
 UNSUPPORTED_IMAGE = "Unsupported image format: send a JPEG, PNG, WebP or GIF file"
+ACCOUNT_UPLOAD_BYTES = 32 * 1024 * 1024
+"""Uploads one account keeps at most; its own oldest go first (never another account's)."""
 KEPT_UPLOAD_BYTES = 256 * 1024 * 1024
-"""Uploads kept at most, all together; the oldest go first (a shared mock must not grow without end)."""
+"""Uploads kept at most, all accounts together (a shared mock must not grow without end); past it an
+upload is refused, whoever sends it, until a reset."""
+UPLOADS_FULL = "The mock's storage for uploads is full (256 MiB for all accounts); try again after a reset"
 _STATUSES = ("NOT_START", "SUBMITTED", "IN_PROGRESS", "MODAL", "SUCCESS", "FAILURE")
 EXPIRED = "EXPIRED"
 """How the control API lists a task past retention (the API answers 404 for it)."""
@@ -268,11 +280,16 @@ class MockService:
     # ---- uploads ----
     def upload(self, account: str, now: float, filename: str | None, data: bytes) -> Upload:
         """Store an uploaded image; 400 unless it is a JPEG, PNG, WebP or GIF (413 is the HTTP layer's,
-        which stops reading past `MAX_UPLOAD_BYTES`)."""
-        upload = new_upload(account, filename, data, now, self._rng())
+        which stops reading past `MAX_UPLOAD_BYTES`). Past its quota the account's own oldest uploads go;
+        when all accounts' uploads fill their room, 500 `storage_error`."""
+        upload = new_upload(account, filename, data, now)
         if upload is None:
             raise InvalidRequest(UNSUPPORTED_IMAGE)
-        self.store.add_upload(upload, keep_bytes=KEPT_UPLOAD_BYTES)
+        written = self.store.add_upload(
+            upload, account_bytes=ACCOUNT_UPLOAD_BYTES, total_bytes=KEPT_UPLOAD_BYTES
+        )
+        if written is Write.FULL:
+            raise StorageFull(UPLOADS_FULL)
         return upload
 
     def uploaded(self, name: str) -> Upload:

@@ -67,6 +67,8 @@ class Write(StrEnum):
     """The account cannot pay for it: nothing written."""
     TAKEN = "taken"
     """A new record's id is taken (drawn twice by chance): nothing written."""
+    FULL = "full"
+    """No room for it: nothing written."""
 
 
 class Store(Protocol):
@@ -117,8 +119,10 @@ class Store(Protocol):
         """Up to `limit` tasks in creation order (`newest` first: the reverse), of one account or all,
         from after the task whose `task_cursor` is `after`."""
 
-    def add_upload(self, upload: Upload, *, keep_bytes: int) -> None:
-        """Store an uploaded file; the oldest ones go once all of them together pass `keep_bytes`."""
+    def add_upload(self, upload: Upload, *, account_bytes: int, total_bytes: int) -> Write:
+        """Store an uploaded file. The account's own oldest ones go once its uploads together pass
+        `account_bytes` (never another account's); FULL, and nothing changed, when all uploads together
+        would still pass `total_bytes`."""
 
     def upload(self, name: str) -> Upload | None: ...
 

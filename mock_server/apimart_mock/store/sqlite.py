@@ -68,9 +68,14 @@ CREATE TABLE IF NOT EXISTS uploads (
     name TEXT PRIMARY KEY, filename TEXT NOT NULL, account TEXT NOT NULL, content_type TEXT NOT NULL,
     data BLOB NOT NULL, created_at REAL NOT NULL
 );
+CREATE INDEX IF NOT EXISTS uploads_by_account ON uploads (account, created_at);
 CREATE TABLE IF NOT EXISTS faults (id INTEGER PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rate (account TEXT PRIMARY KEY, window INTEGER NOT NULL, hits INTEGER NOT NULL);
 """
+
+
+class _NoRoom(Exception):
+    """An upload would take all uploads together past their room: roll it back."""
 
 
 _SETTINGS = "clock_base, clock_anchor, clock_speed, clock_frozen, rate_limit, faults_active"
@@ -248,26 +253,33 @@ class SqliteStore:
         return [load_task(row[0]) for row in rows]
 
     # ---- uploads ----
-    def add_upload(self, upload: Upload, *, keep_bytes: int) -> None:
-        with self._transaction() as db:
-            db.execute(  # a name taken means the sequence restarted meanwhile (a reset): the new one wins
-                "INSERT OR REPLACE INTO uploads (name, filename, account, content_type, data, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    upload.name,
-                    upload.filename,
-                    upload.account,
-                    upload.content_type,
-                    upload.data,
-                    upload.created_at,
-                ),
-            )
-            # Oldest first out, until what is kept fits (the newest upload always stays).
-            db.execute(
-                "DELETE FROM uploads WHERE name IN (SELECT name FROM (SELECT name, SUM(LENGTH(data)) OVER"
-                " (ORDER BY created_at DESC, rowid DESC) AS kept FROM uploads) WHERE kept > ? AND name != ?)",
-                (keep_bytes, upload.name),
-            )
+    def add_upload(self, upload: Upload, *, account_bytes: int, total_bytes: int) -> Write:
+        try:
+            with self._transaction() as db:
+                db.execute(
+                    "INSERT INTO uploads (name, filename, account, content_type, data, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        upload.name,
+                        upload.filename,
+                        upload.account,
+                        upload.content_type,
+                        upload.data,
+                        upload.created_at,
+                    ),
+                )
+                # The account's own oldest out, until what it keeps fits (its newest upload stays).
+                db.execute(
+                    "DELETE FROM uploads WHERE name IN (SELECT name FROM (SELECT name, SUM(LENGTH(data))"
+                    " OVER (ORDER BY created_at DESC, rowid DESC) AS kept FROM uploads WHERE account = ?)"
+                    " WHERE kept > ? AND name != ?)",
+                    (upload.account, account_bytes, upload.name),
+                )
+                if db.execute("SELECT SUM(LENGTH(data)) FROM uploads").fetchone()[0] > total_bytes:
+                    raise _NoRoom  # rolls the whole upload back
+        except _NoRoom:
+            return Write.FULL
+        return Write.DONE
 
     def upload(self, name: str) -> Upload | None:
         row = self._db.execute(
