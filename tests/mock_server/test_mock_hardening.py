@@ -282,3 +282,23 @@ def test_reset_during_submits_is_atomic(http: httpx.Client, mock_url: str) -> No
     assert http.get("/__mock/tasks").json() == {"tasks": [], "charged": 0, "next_cursor": None}
     fresh = http.post(SUBMIT, json={"prompt": "a cat"}).json()["data"][0]["task_id"]
     assert [t["id"] for t in http.get("/__mock/tasks").json()["tasks"]] == [fresh]
+
+
+def test_a_backtracking_path_pattern_is_answered_within_a_bound(store: str) -> None:
+    """`(a+)+b` against a planted path of 40 `a`s: 2**40 steps for a backtracking engine; the count and
+    the listing answer at once, on either store, and a pattern that needs backtracking is a 400."""
+    with (
+        serve("--frozen", "--store", store, workers=1, threads=2) as mock,
+        httpx.Client(base_url=mock.url, headers=AUTH, timeout=30) as http,
+    ):
+        planted = "/" + "a" * 40
+        for _ in range(50):
+            assert http.get(planted).status_code == 404
+        started = time.monotonic()
+        counted = http.post("/__mock/requests/count", json={"path_pattern": "/(a+)+b"})
+        listed = http.get("/__mock/requests", params={"path_pattern": "/(a+)+"})
+        assert time.monotonic() - started < 5
+        assert (counted.status_code, counted.json()["count"]) == (200, 0)
+        assert listed.status_code == 200 and len(listed.json()["requests"]) == 50
+        refused = http.post("/__mock/requests/count", json={"path_pattern": r"/(a+)\1"})
+        assert refused.status_code == 400 and "\\1 is not supported" in refused.json()["error"]["message"]
