@@ -424,6 +424,16 @@ class MockService:
     def clear_journal(self) -> None:
         self.store.clear_journal()
 
+    # ---- storage ----
+    def storage_error(self, error: Exception) -> StorageFull | None:
+        """What to answer for `error` when the store raised it for want of room (a full disk, a full
+        Redis: 500 `storage_error`, not an injected fault's `server_error`); None for any other error."""
+        return StorageFull() if self.store.no_room(error) else None
+
+    def has_room(self) -> bool:
+        """Whether the store can write now (`/healthz`)."""
+        return self.store.has_room()
+
     # ---- rules ----
     def _pressed(self, parent: Task, operation: Operation, inputs: Inputs) -> tuple[CustomId, str]:
         """The customId a follow-up presses and the action of the task it creates."""

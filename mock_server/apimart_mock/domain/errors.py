@@ -22,6 +22,7 @@ from typing import ClassVar
 
 __all__ = [
     "AUTHENTICATION_FAILED",
+    "STORAGE_FULL",
     "BadGateway",
     "Forbidden",
     "InvalidRequest",
@@ -116,6 +117,9 @@ class ServerError(MockError):
     error_type = "server_error"
 
 
+STORAGE_FULL = "The mock's storage is full (its disk, or Redis's memory): nothing changed; try again later"
+
+
 class StorageFull(MockError):
     """Raised when the mock cannot keep what a request asks it to: its disk (or Redis's memory) is full,
     or the room all uploads share is. openapi.yaml documents 500 for every operation, not 503: the type
@@ -123,6 +127,9 @@ class StorageFull(MockError):
 
     status = 500
     error_type = "storage_error"
+
+    def __init__(self, message: str = STORAGE_FULL) -> None:
+        super().__init__(message)
 
 
 class BadGateway(MockError):

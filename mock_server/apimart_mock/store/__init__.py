@@ -32,6 +32,7 @@ from ..domain.uploads import Upload
 from ..faults import Drift, Fault, FaultKind
 
 __all__ = [
+    "MIN_ROOM",
     "JournalEntry",
     "JournalPage",
     "RequestMatcher",
@@ -155,6 +156,17 @@ class Store(Protocol):
     def clear_journal(self) -> None:
         """Forget every journal entry and the count of dropped ones."""
 
+    def no_room(self, error: Exception) -> bool:
+        """Whether `error`, raised by this store, says it has no room to write (a full disk, a full
+        Redis), rather than anything else."""
+
+    def has_room(self) -> bool:
+        """Whether this store can write now (what `/healthz` reports)."""
+
+
+MIN_ROOM = 1024 * 1024
+"""Bytes of room (free disk, memory below Redis's `maxmemory`) under which a store counts as full for
+`/healthz`: a small write may still fit, a burst of them or an upload not."""
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 

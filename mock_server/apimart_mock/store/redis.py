@@ -40,6 +40,7 @@ from ..domain.task import Task
 from ..domain.uploads import Upload
 from ..faults import Fault
 from . import (
+    MIN_ROOM,
     JournalEntry,
     JournalPage,
     RequestMatcher,
@@ -441,6 +442,29 @@ class RedisStore:
 
     def clear_journal(self) -> None:
         self._journal.clear()
+
+    # ---- room ----
+    def no_room(self, error: Exception) -> bool:
+        """Redis at `maxmemory` (OOM) or refusing writes since a save failed (MISCONF: a full disk), or
+        the journal's append refused for either (an OSError)."""
+        if isinstance(error, OSError):
+            return isinstance(error.__cause__, redis.RedisError) and self.no_room(error.__cause__)
+        return isinstance(error, redis.exceptions.OutOfMemoryError) or (
+            isinstance(error, redis.ResponseError) and str(error).startswith("MISCONF ")
+        )
+
+    def has_room(self) -> bool:
+        """`MIN_ROOM` below `maxmemory` (if set), and a write taken (no MISCONF)."""
+        memory = self._redis.info("memory")
+        if memory["maxmemory"] and memory["used_memory"] + MIN_ROOM > memory["maxmemory"]:
+            return False
+        try:
+            self._redis.set(self._key("room"), 1)
+        except redis.ResponseError as error:
+            if self.no_room(error):
+                return False
+            raise
+        return True
 
 
 class RedisJournal:

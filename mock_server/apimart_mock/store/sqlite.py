@@ -18,6 +18,7 @@ The store file and everything beside it are created 0600: they hold what teams s
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import threading
@@ -31,6 +32,7 @@ from ..domain.task import Task
 from ..domain.uploads import Upload
 from ..faults import Fault
 from . import (
+    MIN_ROOM,
     JournalEntry,
     JournalPage,
     RequestMatcher,
@@ -74,6 +76,10 @@ CREATE TABLE IF NOT EXISTS rate (account TEXT PRIMARY KEY, window INTEGER NOT NU
 """
 
 
+_NO_ROOM = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+"""A full disk, a full quota, a file-size limit (RLIMIT_FSIZE)."""
+
+
 class _NoRoom(Exception):
     """An upload would take all uploads together past their room: roll it back."""
 
@@ -111,7 +117,8 @@ class SqliteStore:
         try:
             yield db
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite rolls back by itself on some errors (a full disk)
+                db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
 
@@ -347,3 +354,15 @@ class SqliteStore:
 
     def clear_journal(self) -> None:
         self._journal.clear()
+
+    # ---- room ----
+    def no_room(self, error: Exception) -> bool:
+        if isinstance(error, OSError):
+            return error.errno in _NO_ROOM
+        code = getattr(error, "sqlite_errorcode", 0) & 0xFF  # the primary code of an extended one
+        return isinstance(error, sqlite3.Error) and code in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR)
+
+    def has_room(self) -> bool:
+        """At least `MIN_ROOM` bytes free on the store's disk (a full journal's disk fails nothing)."""
+        disk = os.statvfs(os.path.dirname(os.path.abspath(self.path)))
+        return disk.f_bavail * disk.f_frsize >= MIN_ROOM
