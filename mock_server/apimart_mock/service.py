@@ -6,7 +6,8 @@ layer turns requests into typed values and calls it; submits are dispatched by t
 (`apimart_mj.OPERATIONS`): what an operation needs as a parent says which method runs it.
 
 Time comes in as `now` (clock seconds) on each call; randomness from `Random(f"{seed}:{n}")`, where `n`
-is a store-wide sequence number, so ids are reproducible and never collide across worker processes.
+is a store-wide sequence number that a reset does not restart, so ids are reproducible from a fresh store
+and never collide across worker processes or resets. (Upload names are secrets: `domain.uploads`.)
 State lives behind the `Store` interface, never here.
 """
 
@@ -75,7 +76,10 @@ ACCOUNT_UPLOAD_BYTES = 32 * 1024 * 1024
 KEPT_UPLOAD_BYTES = 256 * 1024 * 1024
 """Uploads kept at most, all accounts together (a shared mock must not grow without end); past it an
 upload is refused, whoever sends it, until a reset."""
-UPLOADS_FULL = "The mock's storage for uploads is full (256 MiB for all accounts); try again after a reset"
+UPLOADS_FULL = (
+    f"The mock's storage for uploads is full ({KEPT_UPLOAD_BYTES >> 20} MiB for all accounts); try again"
+    " after a reset"
+)
 _STATUSES = ("NOT_START", "SUBMITTED", "IN_PROGRESS", "MODAL", "SUCCESS", "FAILURE")
 EXPIRED = "EXPIRED"
 """How the control API lists a task past retention (the API answers 404 for it)."""
