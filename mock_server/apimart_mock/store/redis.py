@@ -445,10 +445,7 @@ class RedisStore:
 
     # ---- room ----
     def no_room(self, error: Exception) -> bool:
-        """Redis at `maxmemory` (OOM) or refusing writes since a save failed (MISCONF: a full disk), or
-        the journal's append refused for either (an OSError)."""
-        if isinstance(error, OSError):
-            return isinstance(error.__cause__, redis.RedisError) and self.no_room(error.__cause__)
+        """Redis at `maxmemory` (OOM) or refusing writes since a save failed (MISCONF: a full disk)."""
         return isinstance(error, redis.exceptions.OutOfMemoryError) or (
             isinstance(error, redis.ResponseError) and str(error).startswith("MISCONF ")
         )

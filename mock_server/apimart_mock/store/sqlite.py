@@ -359,8 +359,8 @@ class SqliteStore:
     def no_room(self, error: Exception) -> bool:
         if isinstance(error, OSError):
             return error.errno in _NO_ROOM
-        code = getattr(error, "sqlite_errorcode", 0) & 0xFF  # the primary code of an extended one
-        return isinstance(error, sqlite3.Error) and code in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR)
+        code = getattr(error, "sqlite_errorcode", None)
+        return isinstance(error, sqlite3.Error) and code in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR_WRITE)
 
     def has_room(self) -> bool:
         """At least `MIN_ROOM` bytes free on the store's disk (a full journal's disk fails nothing)."""
