@@ -97,8 +97,8 @@ class MockHarness:
     allow-list `config.api_keys` it must be one of them), `client_options` (more `apimart.Client`
     arguments, e.g. `poll_interval`, `max_retries`), `app`: the app of an earlier harness made
     from the same `config`, to be used again after a reset (the control API's `POST /__mock/reset`,
-    which forgets every task, fault, balance, upload and journal entry and restarts the clock and the
-    id sequence), since building a new app costs tens of milliseconds (Werkzeug compiles its URL rules).
+    which forgets every task, fault, balance, upload and journal entry and restarts the clock; task ids
+    keep counting), since building a new app costs tens of milliseconds (Werkzeug compiles its URL rules).
     """
 
     def __init__(

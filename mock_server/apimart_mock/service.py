@@ -6,7 +6,8 @@ layer turns requests into typed values and calls it; submits are dispatched by t
 (`apimart_mj.OPERATIONS`): what an operation needs as a parent says which method runs it.
 
 Time comes in as `now` (clock seconds) on each call; randomness from `Random(f"{seed}:{n}")`, where `n`
-is a store-wide sequence number, so ids are reproducible and never collide across worker processes.
+is a store-wide sequence number that a reset does not restart, so ids are reproducible from a fresh store
+and never collide across worker processes or resets. (Upload names are secrets: `domain.uploads`.)
 State lives behind the `Store` interface, never here.
 """
 
@@ -39,7 +40,15 @@ from apimart_mj import (
 
 from .clock import ClockState
 from .domain.accounts import INSUFFICIENT_BALANCE, Balance, account_named, price
-from .domain.errors import Forbidden, InvalidRequest, NotFound, PaymentRequired, RateLimited, Rejected
+from .domain.errors import (
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    PaymentRequired,
+    RateLimited,
+    Rejected,
+    StorageFull,
+)
 from .domain.inputs import Inputs, prompt_of
 from .domain.journal import JournalPage, RequestMatcher
 from .domain.lifecycle import (
@@ -62,17 +71,24 @@ __all__ = ["DEFAULT_FAIL_REASON", "MockService", "Submission"]
 
 DEFAULT_FAIL_REASON = "No available upstream"
 UNSUPPORTED_IMAGE = "Unsupported image format: send a JPEG, PNG, WebP or GIF file"
+ACCOUNT_UPLOAD_BYTES = 32 * 1024 * 1024
+"""Uploads one account keeps at most; its own oldest go first (never another account's)."""
 KEPT_UPLOAD_BYTES = 256 * 1024 * 1024
-"""Uploads kept at most, all together; the oldest go first (a shared mock must not grow without end)."""
+"""Uploads kept at most, all accounts together (a shared mock must not grow without end); past it an
+upload is refused, whoever sends it, until a reset."""
+UPLOADS_FULL = (
+    f"The mock's storage for uploads is full ({KEPT_UPLOAD_BYTES >> 20} MiB for all accounts); try again"
+    " after a reset"
+)
 _STATUSES = ("NOT_START", "SUBMITTED", "IN_PROGRESS", "MODAL", "SUCCESS", "FAILURE")
 EXPIRED = "EXPIRED"
 """How the control API lists a task past retention (the API answers 404 for it)."""
 _TRIES = 3
-"""Attempts of a submit whose new id was taken: a reset restarted the sequence while it ran."""
+"""Attempts of a submit whose new id was taken (drawn twice by chance; a reset keeps the sequence)."""
 
 
 class _IdTaken(Exception):
-    """The id drawn for a new record is taken (a reset ran meanwhile): draw again."""
+    """The id drawn for a new record is taken: draw again."""
 
 
 @dataclass(frozen=True)
@@ -268,11 +284,16 @@ class MockService:
     # ---- uploads ----
     def upload(self, account: str, now: float, filename: str | None, data: bytes) -> Upload:
         """Store an uploaded image; 400 unless it is a JPEG, PNG, WebP or GIF (413 is the HTTP layer's,
-        which stops reading past `MAX_UPLOAD_BYTES`)."""
-        upload = new_upload(account, filename, data, now, self._rng())
+        which stops reading past `MAX_UPLOAD_BYTES`). Past its quota the account's own oldest uploads go;
+        when all accounts' uploads fill their room, 500 `storage_error`."""
+        upload = new_upload(account, filename, data, now)
         if upload is None:
             raise InvalidRequest(UNSUPPORTED_IMAGE)
-        self.store.add_upload(upload, keep_bytes=KEPT_UPLOAD_BYTES)
+        written = self.store.add_upload(
+            upload, account_bytes=ACCOUNT_UPLOAD_BYTES, total_bytes=KEPT_UPLOAD_BYTES
+        )
+        if written is Write.FULL:
+            raise StorageFull(UPLOADS_FULL)
         return upload
 
     def uploaded(self, name: str) -> Upload:
@@ -407,6 +428,16 @@ class MockService:
     def clear_journal(self) -> None:
         self.store.clear_journal()
 
+    # ---- storage ----
+    def storage_error(self, error: Exception) -> StorageFull | None:
+        """What to answer for `error` when the store raised it for want of room (a full disk, a full
+        Redis: 500 `storage_error`, not an injected fault's `server_error`); None for any other error."""
+        return StorageFull() if self.store.no_room(error) else None
+
+    def has_room(self) -> bool:
+        """Whether the store can write now (`/healthz`)."""
+        return self.store.has_room()
+
     # ---- rules ----
     def _pressed(self, parent: Task, operation: Operation, inputs: Inputs) -> tuple[CustomId, str]:
         """The customId a follow-up presses and the action of the task it creates."""
@@ -513,7 +544,7 @@ def _retried(make: Callable[[], Task]) -> Task:
     try:
         return make()
     except _IdTaken:
-        raise RateLimited("The server was reset while this request ran; please try again", 1) from None
+        raise RateLimited("No free task id was drawn; please try again", 1) from None
 
 
 def _creatable() -> list[Operation]:

@@ -12,12 +12,14 @@ import stat
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import redis
 
 from apimart_mock.domain.accounts import account_id
 from apimart_mock.testing import serve
@@ -202,15 +204,37 @@ def test_the_journal_stays_under_its_cap_and_counts_what_it_drops(tmp_path: Path
         assert page["requests"][-1]["path"] == f"/v1/tasks/task_{sent - 1:05d}"  # the newest are kept
 
 
-def test_a_full_disk_for_the_journal_never_fails_the_api(tmp_path: Path) -> None:
-    disk = tmp_path / "disk"
-    disk.mkdir()
+@contextlib.contextmanager
+def _small_disk(folder: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of `size` mounted at `folder` (root only: skipped elsewhere), unmounted afterwards."""
+    folder.mkdir()
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True
     )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here (needs root): {mounted.stderr.decode().strip()}")
     try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def _fill(disk: Path) -> Path:
+    """Fill `disk` up to its last byte with one file; that file."""
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        with contextlib.suppress(OSError):  # ENOSPC: full
+            while True:
+                os.write(fd, bytes(4096))
+    finally:
+        os.close(fd)
+    assert os.statvfs(disk).f_bavail == 0
+    return filler
+
+
+def test_a_full_disk_for_the_journal_never_fails_the_api(tmp_path: Path) -> None:
+    with _small_disk(tmp_path / "disk", "64k") as disk:
         journal = disk / "journal"
         with (
             serve("--frozen", "--journal", str(journal), workers=2) as mock,
@@ -223,8 +247,74 @@ def test_a_full_disk_for_the_journal_never_fails_the_api(tmp_path: Path) -> None
             assert statuses == {200} and submitted == {200}
             assert os.statvfs(disk).f_bavail == 0  # the disk did fill up
             assert http.get("/__mock/requests", params={"limit": 5}).status_code == 200
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
+            assert http.get("/healthz").status_code == 200  # the store's own disk has room
+
+
+STORAGE_ERROR = (500, "storage_error")
+
+
+def _answer(response: httpx.Response) -> tuple[int, str | None]:
+    error = response.json().get("error") if response.status_code >= 400 else None
+    return response.status_code, None if error is None else error["type"]
+
+
+def _submits_until_full(http: httpx.Client, body: dict[str, Any]) -> None:
+    """Submit until the store refuses; every answer a success or the storage error, none another 5xx."""
+    for _ in range(60):
+        answer = http.post(SUBMIT, json=body)
+        assert _answer(answer) in {(200, None), STORAGE_ERROR}, answer.text
+        if answer.status_code != 200:
+            assert "storage is full" in answer.json()["error"]["message"]
+            return
+    pytest.fail("60 submits on a full store all succeeded")
+
+
+def test_a_full_disk_under_the_store_is_a_storage_error_and_the_mock_recovers(tmp_path: Path) -> None:
+    """The store's own disk full: writes answer 500 `storage_error` (not an injected fault's
+    `server_error`), reads still work, `/healthz` answers 503, reset fails cleanly or works; once the
+    space is back, everything works again, without a restart."""
+    with (
+        _small_disk(tmp_path / "disk", "2m") as disk,
+        serve("--frozen", "--store", str(disk / "store.sqlite"), workers=2, threads=2) as mock,
+        httpx.Client(base_url=mock.url, headers=AUTH, timeout=10) as http,
+    ):
+        kept = http.post(SUBMIT, json={"prompt": "a cat"}).json()["data"][0]["task_id"]
+        assert http.get("/healthz").status_code == 200
+        filler = _fill(disk)
+        _submits_until_full(http, {"prompt": "a dog", "metadata": {"k": "v" * 4000}})
+        assert http.get(f"/v1/tasks/{kept}").status_code == 200  # reads need no room
+        health = http.get("/healthz")
+        assert _answer(health) == (503, "storage_error") and "storage is full" in health.text
+        assert _answer(http.post("/__mock/reset", json={})) in {(200, None), STORAGE_ERROR}
+        filler.unlink()
+        assert http.get("/healthz").status_code == 200
+        assert _answer(http.post(SUBMIT, json={"prompt": "a dog"})) == (200, None)
+        assert _answer(http.post("/__mock/reset", json={})) == (200, None)
+        assert http.get(f"/v1/tasks/{kept}").status_code == 404
+
+
+def test_a_full_redis_is_a_storage_error_and_the_mock_recovers(make_redis_server: Callable[..., Any]) -> None:
+    """Redis at `maxmemory` (no eviction) is the Redis store's full disk: the same answers."""
+    with (
+        make_redis_server("--maxmemory", "4mb", "--maxmemory-policy", "noeviction") as url,
+        serve("--frozen", "--store", f"{url}?prefix=full", workers=2, threads=2) as mock,
+        httpx.Client(base_url=mock.url, headers=AUTH, timeout=10) as http,
+        redis.Redis.from_url(url) as filler,
+    ):
+        kept = http.post(SUBMIT, json={"prompt": "a cat"}).json()["data"][0]["task_id"]
+        assert http.get("/healthz").status_code == 200
+        for size in (10_000, 1000, 100):  # to the last bytes
+            with contextlib.suppress(redis.exceptions.OutOfMemoryError):
+                for n in range(10_000):
+                    filler.set(f"filler:{size}:{n}", bytes(size))
+        _submits_until_full(http, {"prompt": "a dog"})
+        assert http.get(f"/v1/tasks/{kept}").status_code == 200
+        assert _answer(http.get("/healthz")) == (503, "storage_error")
+        assert _answer(http.post("/__mock/reset", json={})) in {(200, None), STORAGE_ERROR}
+        filler.delete(*filler.keys("filler:*"))
+        assert http.get("/healthz").status_code == 200
+        assert _answer(http.post(SUBMIT, json={"prompt": "a dog"})) == (200, None)
+        assert _answer(http.post("/__mock/reset", json={})) == (200, None)
 
 
 def test_a_file_size_limit_on_the_journal_never_fails_the_api(tmp_path: Path) -> None:
@@ -282,3 +372,23 @@ def test_reset_during_submits_is_atomic(http: httpx.Client, mock_url: str) -> No
     assert http.get("/__mock/tasks").json() == {"tasks": [], "charged": 0, "next_cursor": None}
     fresh = http.post(SUBMIT, json={"prompt": "a cat"}).json()["data"][0]["task_id"]
     assert [t["id"] for t in http.get("/__mock/tasks").json()["tasks"]] == [fresh]
+
+
+def test_a_backtracking_path_pattern_is_answered_within_a_bound(store: str) -> None:
+    """`(a+)+b` against a planted path of 40 `a`s: 2**40 steps for a backtracking engine; the count and
+    the listing answer at once, on either store, and a pattern that needs backtracking is a 400."""
+    with (
+        serve("--frozen", "--store", store, workers=1, threads=2) as mock,
+        httpx.Client(base_url=mock.url, headers=AUTH, timeout=30) as http,
+    ):
+        planted = "/" + "a" * 40
+        for _ in range(50):
+            assert http.get(planted).status_code == 404
+        started = time.monotonic()
+        counted = http.post("/__mock/requests/count", json={"path_pattern": "/(a+)+b"})
+        listed = http.get("/__mock/requests", params={"path_pattern": "/(a+)+"})
+        assert time.monotonic() - started < 5
+        assert (counted.status_code, counted.json()["count"]) == (200, 0)
+        assert listed.status_code == 200 and len(listed.json()["requests"]) == 50
+        refused = http.post("/__mock/requests/count", json={"path_pattern": r"/(a+)\1"})
+        assert refused.status_code == 400 and "\\1 is not supported" in refused.json()["error"]["message"]

@@ -4,16 +4,14 @@ JPEG, PNG, WebP or GIF (judged from the bytes); 413 above 20 MB."""
 from __future__ import annotations
 
 import io
-import random
-from pathlib import Path
 
 import pytest
 from mock_helpers import Api, error_of
 
 from apimart_mock.clock import ClockState
-from apimart_mock.domain.uploads import MAX_UPLOAD_BYTES, new_upload
+from apimart_mock.domain.uploads import MAX_UPLOAD_BYTES, Upload, new_upload
 from apimart_mock.media import png_for
-from apimart_mock.store.sqlite import SqliteStore
+from apimart_mock.store import Write, open_store
 
 PNG = png_for("3eaa7c0c-9825-4110-9c89-02c4e463a8d0_0.png")
 IMAGES = {
@@ -85,12 +83,56 @@ def test_uploads_need_a_key_and_unknown_files_are_404(api: Api) -> None:
     assert api.client.get("/f/image/1-00000000-none.png").status_code == 404
 
 
-def test_the_oldest_uploads_go_once_the_store_is_full(tmp_path: Path) -> None:
-    store = SqliteStore(str(tmp_path / "store.sqlite"), journal_bytes=1 << 20)
-    store.initialize(ClockState.start(0.0), None)
-    made = [new_upload("sk-a", f"{n}.png", PNG, float(n), random.Random(n)) for n in range(5)]
-    for item in made:
-        assert item is not None
-        store.add_upload(item, keep_bytes=3 * len(PNG))
-    kept = [item.name for item in made if item is not None and store.upload(item.name) is not None]
-    assert kept == [item.name for item in made[2:] if item is not None]
+def _made(account: str, n: int) -> Upload:
+    made = new_upload(account, f"{n}.png", PNG, float(n))
+    assert made is not None
+    return made
+
+
+def test_past_its_quota_an_account_loses_its_own_oldest_uploads_only(store: str) -> None:
+    kept = open_store(store, journal_bytes=1 << 20)
+    kept.initialize(ClockState.start(0.0), None)
+    alice = _made("acct_alice", 0)
+    assert kept.add_upload(alice, account_bytes=3 * len(PNG), total_bytes=100 * len(PNG)) is Write.DONE
+    bob = [_made("acct_bob", n) for n in range(1, 6)]
+    for item in bob:
+        assert kept.add_upload(item, account_bytes=3 * len(PNG), total_bytes=100 * len(PNG)) is Write.DONE
+    assert kept.upload(alice.name) == alice
+    assert [item for item in bob if kept.upload(item.name) is not None] == bob[2:]
+
+
+def test_an_upload_past_the_room_of_all_is_refused_and_changes_nothing(store: str) -> None:
+    kept = open_store(store, journal_bytes=1 << 20)
+    kept.initialize(ClockState.start(0.0), None)
+    limits = {"account_bytes": 2 * len(PNG), "total_bytes": 3 * len(PNG)}
+    first, second = _made("acct_alice", 0), _made("acct_alice", 1)
+    third, fourth = _made("acct_bob", 2), _made("acct_carol", 3)
+    assert [kept.add_upload(item, **limits) for item in (first, second, third)] == [Write.DONE] * 3
+    assert kept.add_upload(fourth, **limits) is Write.FULL
+    assert [kept.upload(item.name) for item in (first, second, third, fourth)] == [first, second, third, None]
+    again = _made("acct_alice", 4)  # Alice's own oldest makes room for her newest
+    assert kept.add_upload(again, **limits) is Write.DONE
+    assert [kept.upload(item.name) for item in (first, second, third, again)] == [None, second, third, again]
+
+
+def test_upload_names_hold_32_random_hex_digits(api: Api) -> None:
+    names = [upload(api, PNG, "cat.png")[1]["url"].rsplit("/", 1)[1] for _ in range(3)]
+    secrets = [name.split("-")[1] for name in names]
+    assert all(len(secret) == 32 and set(secret) <= set("0123456789abcdef") for secret in secrets)
+    assert len(set(secrets)) == 3
+
+
+def test_an_upload_past_the_room_of_all_accounts_is_a_storage_error(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cap of all uploads (256 MiB), made small: the account past it gets 500 `storage_error`."""
+    monkeypatch.setattr("apimart_mock.service.KEPT_UPLOAD_BYTES", 2 * len(PNG))
+    assert upload(api, PNG)[0] == upload(api, PNG)[0] == 200
+    refused = api.request(
+        "POST",
+        "/v1/uploads/images",
+        data={"file": (io.BytesIO(PNG), "a.png")},
+        headers={"Authorization": "Bearer sk-someone-else"},
+    )
+    assert error_of(refused)[:2] == (500, "storage_error")
+    assert "storage for uploads is full" in error_of(refused)[2]

@@ -10,6 +10,7 @@
     ├── Rejected              422 invalid_request_error (moderation; nothing charged)
     ├── RateLimited           429 rate_limit_error (+ Retry-After)
     ├── ServerError           500 server_error
+    ├── StorageFull           500 storage_error (the mock's own storage; not a fault injected)
     └── BadGateway            502 bad_gateway
 
 The HTTP layer has one handler that turns any of them into `{"error": {"code", "message", "type"}}`.
@@ -21,6 +22,7 @@ from typing import ClassVar
 
 __all__ = [
     "AUTHENTICATION_FAILED",
+    "STORAGE_FULL",
     "BadGateway",
     "Forbidden",
     "InvalidRequest",
@@ -30,6 +32,7 @@ __all__ = [
     "RateLimited",
     "Rejected",
     "ServerError",
+    "StorageFull",
     "TooLarge",
     "Unauthenticated",
 ]
@@ -112,6 +115,21 @@ class ServerError(MockError):
 
     status = 500
     error_type = "server_error"
+
+
+STORAGE_FULL = "The mock's storage is full (its disk, or Redis's memory): nothing changed; try again later"
+
+
+class StorageFull(MockError):
+    """Raised when the mock cannot keep what a request asks it to: its disk (or Redis's memory) is full,
+    or the room all uploads share is. openapi.yaml documents 500 for every operation, not 503: the type
+    and the message say storage, so a team tells it from an injected `server_error`."""
+
+    status = 500
+    error_type = "storage_error"
+
+    def __init__(self, message: str = STORAGE_FULL) -> None:
+        super().__init__(message)
 
 
 class BadGateway(MockError):

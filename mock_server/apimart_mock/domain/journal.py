@@ -8,12 +8,12 @@ verification): every field it sets must hold, the unset ones match anything.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import InvalidRequest
+from .patterns import PathPattern
 
 __all__ = ["JournalEntry", "JournalPage", "RequestMatcher"]
 
@@ -87,12 +87,12 @@ class JournalPage:
 @dataclass(frozen=True)
 class RequestMatcher:
     """Which requests to select. `path` is a prefix, `path_pattern` a regular expression the whole
-    path must match, `since` a clock time (inclusive), `body` top-level fields the JSON body has with
-    these exact values."""
+    path must match (matched in linear time: `patterns`), `since` a clock time (inclusive), `body`
+    top-level fields the JSON body has with these exact values."""
 
     method: str | None = None
     path: str | None = None
-    path_pattern: re.Pattern[str] | None = None
+    path_pattern: PathPattern | None = None
     account: str | None = None
     status: int | None = None
     since: float | None = None
@@ -103,7 +103,7 @@ class RequestMatcher:
             return False
         if self.path is not None and not entry.path.startswith(self.path):
             return False
-        if self.path_pattern is not None and self.path_pattern.fullmatch(entry.path) is None:
+        if self.path_pattern is not None and not self.path_pattern.fullmatch(entry.path):
             return False
         if self.account is not None and entry.account != self.account:
             return False
@@ -128,14 +128,8 @@ class RequestMatcher:
             raise InvalidRequest(f"unknown matcher field: {', '.join(sorted(unknown))}"[:200])
         method = _text(fields, "method")
         pattern = _text(fields, "path_pattern")
-        compiled = None
-        if pattern is not None:
-            if len(pattern) > _PATTERN_LIMIT:
-                raise InvalidRequest(f"path_pattern must be at most {_PATTERN_LIMIT} characters")
-            try:
-                compiled = re.compile(pattern)
-            except re.error:
-                raise InvalidRequest("path_pattern is not a valid regular expression") from None
+        if pattern is not None and len(pattern) > _PATTERN_LIMIT:
+            raise InvalidRequest(f"path_pattern must be at most {_PATTERN_LIMIT} characters")
         account = _text(fields, "account")
         body = fields.get("body", {})
         if isinstance(body, str):
@@ -148,7 +142,7 @@ class RequestMatcher:
         return cls(
             method=None if method is None else method.upper(),
             path=_text(fields, "path"),
-            path_pattern=compiled,
+            path_pattern=None if pattern is None else PathPattern(pattern),
             account=None if account is None else account_of(account),
             status=_number(fields, "status", int, 999),
             since=_number(fields, "since", float, 1e10),

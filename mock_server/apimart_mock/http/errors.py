@@ -1,7 +1,8 @@
 """The one place where errors become responses: status plus `{"error": {"code", "message", "type"}}`.
 
 Domain errors carry their status and type; Werkzeug's routing errors (unknown route, wrong method,
-oversize body) get the same envelope; anything unexpected is a 500 `server_error`, never an HTML page.
+oversize body) get the same envelope; a store out of room is a 500 `storage_error`; anything else
+unexpected is a 500 `server_error`, never an HTML page.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from flask import Flask, Response, current_app
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 
 from ..domain.errors import MockError, RateLimited
-from .context import json_response
+from .context import json_response, mock
 from .views import error_body
 
 __all__ = ["error_response", "init_app"]
@@ -49,5 +50,9 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _unexpected(error: Exception) -> Response:
+    full = mock().service.storage_error(error)
+    if full is not None:
+        current_app.logger.warning("storage full: %s", error)
+        return _mock_error(full)
     current_app.logger.exception("unexpected error", exc_info=error)
     return error_response(500, "server_error", "Internal server error, please try again later")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from ..domain.errors import NotFound
+from ..domain.errors import STORAGE_FULL, NotFound, StorageFull
 from ..media import IMAGE_NAME, VIDEO_NAME, png_for, video_bytes
 from ..spec import spec_json
+from .context import mock
+from .errors import error_response
 from .pipeline import HEALTH_PATH
 
 __all__ = ["blueprint"]
@@ -21,7 +23,10 @@ def openapi() -> Response:
 
 @blueprint.get(HEALTH_PATH)
 def healthz() -> Response:
-    """Cheap and unauthenticated: answering at all means the store's settings row was just read."""
+    """Cheap and unauthenticated: answering at all means the store's settings row was just read; 503
+    `storage_error` while the store has no room to write (a full disk, a full Redis)."""
+    if not mock().service.has_room():
+        return error_response(503, StorageFull.error_type, STORAGE_FULL)
     return Response('{"status":"ok"}', mimetype="application/json")
 
 

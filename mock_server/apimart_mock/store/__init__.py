@@ -32,6 +32,7 @@ from ..domain.uploads import Upload
 from ..faults import Drift, Fault, FaultKind
 
 __all__ = [
+    "MIN_ROOM",
     "JournalEntry",
     "JournalPage",
     "RequestMatcher",
@@ -66,7 +67,9 @@ class Write(StrEnum):
     OVER_BALANCE = "over_balance"
     """The account cannot pay for it: nothing written."""
     TAKEN = "taken"
-    """A new record's id is taken (a reset restarted the sequence meanwhile): nothing written."""
+    """A new record's id is taken (drawn twice by chance): nothing written."""
+    FULL = "full"
+    """No room for it: nothing written."""
 
 
 class Store(Protocol):
@@ -83,10 +86,10 @@ class Store(Protocol):
     def set_rate_limit(self, per_second: float | None) -> None: ...
 
     def next_sequence(self) -> int:
-        """A number no other call of any worker gets until the next reset."""
+        """A number no other call of any worker ever gets from this store (a reset keeps counting)."""
 
     def reset(self, clock: ClockState, rate_limit: float | None) -> None:
-        """Forget every task, fault, counter and journal entry; restart the clock and the sequence. One
+        """Forget every task, fault, counter and journal entry; restart the clock (not the sequence). One
         step: a request running meanwhile sees the state before it or after it, never a mix."""
 
     def add_task(self, task: Task, *, balance: float | None = None, now: float = 0.0) -> Write:
@@ -117,8 +120,10 @@ class Store(Protocol):
         """Up to `limit` tasks in creation order (`newest` first: the reverse), of one account or all,
         from after the task whose `task_cursor` is `after`."""
 
-    def add_upload(self, upload: Upload, *, keep_bytes: int) -> None:
-        """Store an uploaded file; the oldest ones go once all of them together pass `keep_bytes`."""
+    def add_upload(self, upload: Upload, *, account_bytes: int, total_bytes: int) -> Write:
+        """Store an uploaded file. The account's own oldest ones go once its uploads together pass
+        `account_bytes` (never another account's); FULL, and nothing changed, when all uploads together
+        would still pass `total_bytes`."""
 
     def upload(self, name: str) -> Upload | None: ...
 
@@ -151,6 +156,17 @@ class Store(Protocol):
     def clear_journal(self) -> None:
         """Forget every journal entry and the count of dropped ones."""
 
+    def no_room(self, error: Exception) -> bool:
+        """Whether `error`, raised by this store, says it has no room to write (a full disk, a full
+        Redis), rather than anything else."""
+
+    def has_room(self) -> bool:
+        """Whether this store can write now (what `/healthz` reports)."""
+
+
+MIN_ROOM = 1024 * 1024
+"""Bytes of room (free disk, memory below Redis's `maxmemory`) under which a store counts as full for
+`/healthz`: a small write may still fit, a burst of them or an upload not."""
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 

@@ -19,7 +19,7 @@ import json
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from ..domain.errors import InvalidRequest
 from ..domain.journal import JournalEntry, JournalPage, RequestMatcher
@@ -99,7 +99,8 @@ class FileJournal:
             os.close(os.open(self._file(newest), os.O_WRONLY | os.O_CREAT, 0o600))
             for old in segments:
                 os.unlink(self._file(old))
-            self._write_dropped(0)
+            with suppress(FileNotFoundError):  # no file is a count of 0, and writes nothing on a full disk
+                os.unlink(self.path + ".dropped")
 
     # ---- reading ----
     def page(self, matcher: RequestMatcher, limit: int, cursor: str | None) -> JournalPage:

@@ -5,7 +5,7 @@ share one Redis. What each method does to stay atomic across replicas, and why (
 
 - **One Lua script** wherever the rule is arithmetic Redis can do itself: a task stored only when the
   account's balance covers it (`add_task`), a compare-and-swap of a task record with the extra charge
-  checked (`replace_task`), the rate-limit counter, uploads kept within their byte budget, and `reset`.
+  checked (`replace_task`), the rate-limit counter, uploads kept within their byte budgets, and `reset`.
   A script runs alone on the server: nothing interleaves between its read and its write, and it costs
   one round trip.
 - **WATCH / MULTI / EXEC** (optimistic, retried) where the new value is computed by the mock's domain
@@ -40,6 +40,7 @@ from ..domain.task import Task
 from ..domain.uploads import Upload
 from ..faults import Fault
 from . import (
+    MIN_ROOM,
     JournalEntry,
     JournalPage,
     RequestMatcher,
@@ -127,23 +128,36 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. hits)
 return hits
 """
 
-# KEYS: upload names by age, upload sizes, the upload's own hash; ARGV: name, created_at, size, keep_bytes,
-# then the hash's field/value pairs. Oldest out until what is kept fits; the newest upload always stays.
+# KEYS: the account's upload names by age, upload sizes, the sum of all sizes, the upload's own hash;
+# ARGV: name, created_at, size, account_bytes, total_bytes, then the hash's field/value pairs. The
+# account's own oldest out until what it keeps fits (its newest upload always stays); 'full', and nothing
+# changed, when all uploads together would still pass total_bytes.
 _ADD_UPLOAD = """
-redis.call('HSET', KEYS[3], unpack(ARGV, 5))
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-local kept = 0
-local names = redis.call('ZREVRANGE', KEYS[1], 0, -1)
-local prefix = string.sub(KEYS[3], 1, #KEYS[3] - #ARGV[1])
-for _, name in ipairs(names) do
-    kept = kept + tonumber(redis.call('HGET', KEYS[2], name) or '0')
-    if kept > tonumber(ARGV[4]) and name ~= ARGV[1] then
-        redis.call('ZREM', KEYS[1], name)
-        redis.call('HDEL', KEYS[2], name)
-        redis.call('DEL', prefix .. name)
+local size = tonumber(ARGV[3])
+local kept = size
+local gone = {}
+local freed = 0
+for _, name in ipairs(redis.call('ZREVRANGE', KEYS[1], 0, -1)) do
+    local bytes = tonumber(redis.call('HGET', KEYS[2], name) or '0')
+    kept = kept + bytes
+    if kept > tonumber(ARGV[4]) then
+        table.insert(gone, name)
+        freed = freed + bytes
     end
 end
+local total = tonumber(redis.call('GET', KEYS[3]) or '0')
+if total - freed + size > tonumber(ARGV[5]) then return 'full' end
+local prefix = string.sub(KEYS[4], 1, #KEYS[4] - #ARGV[1])
+for _, name in ipairs(gone) do
+    redis.call('ZREM', KEYS[1], name)
+    redis.call('HDEL', KEYS[2], name)
+    redis.call('DEL', prefix .. name)
+end
+redis.call('HSET', KEYS[4], unpack(ARGV, 6))
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], size)
+redis.call('SET', KEYS[3], total - freed + size)
+return 'done'
 """
 
 # KEYS: settings; ARGV: its field/value pairs. Two replicas starting together: the first one's clock wins.
@@ -152,10 +166,12 @@ if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('HSET', KEYS[1], unpack(AR
 """
 
 # KEYS: the prefix; ARGV: the settings hash's field/value pairs. Deletes every key of this mock but the
-# settings, then rewrites them: one script, so no request sees half a reset. (The per-account keys are
-# found with SCAN under the prefix, which a script may do on a single Redis server, not on a cluster.)
+# settings, then rewrites them but the sequence, which goes on (no id is handed out twice): one script, so
+# no request sees half a reset. (The per-account keys are found with SCAN under the prefix, which a script
+# may do on a single Redis server, not on a cluster.)
 _RESET = """
 local settings = KEYS[1] .. 'settings'
+local sequence = redis.call('HGET', settings, 'sequence') or '0'
 local cursor = '0'
 repeat
     local found = redis.call('SCAN', cursor, 'MATCH', KEYS[1] .. '*', 'COUNT', 1000)
@@ -166,6 +182,7 @@ repeat
 until cursor == '0'
 redis.call('DEL', settings)
 redis.call('HSET', settings, unpack(ARGV))
+redis.call('HSET', settings, 'sequence', sequence)
 """
 
 
@@ -327,7 +344,7 @@ class RedisStore:
         return [load_task(body) for body in bodies if body is not None]
 
     # ---- uploads ----
-    def add_upload(self, upload: Upload, *, keep_bytes: int) -> None:
+    def add_upload(self, upload: Upload, *, account_bytes: int, total_bytes: int) -> Write:
         fields = {
             "filename": upload.filename,
             "account": upload.account,
@@ -335,11 +352,15 @@ class RedisStore:
             "data": upload.data,
             "created_at": repr(upload.created_at),
         }
-        self._run(
-            "add_upload",
-            [self._key("uploads"), self._key("upload_sizes"), self._key("upload", upload.name)],
-            [upload.name, repr(upload.created_at), len(upload.data), keep_bytes, *_pairs(fields)],
-        )
+        keys = [
+            self._key("uploads", upload.account),
+            self._key("upload_sizes"),
+            self._key("upload_bytes"),
+            self._key("upload", upload.name),
+        ]
+        size = len(upload.data)
+        args = [upload.name, repr(upload.created_at), size, account_bytes, total_bytes, *_pairs(fields)]
+        return Write(self._run("add_upload", keys, args))
 
     def upload(self, name: str) -> Upload | None:
         stored = self._bytes.hgetall(self._key("upload", name))  # the file's bytes stay bytes
@@ -421,6 +442,26 @@ class RedisStore:
 
     def clear_journal(self) -> None:
         self._journal.clear()
+
+    # ---- room ----
+    def no_room(self, error: Exception) -> bool:
+        """Redis at `maxmemory` (OOM) or refusing writes since a save failed (MISCONF: a full disk)."""
+        return isinstance(error, redis.exceptions.OutOfMemoryError) or (
+            isinstance(error, redis.ResponseError) and str(error).startswith("MISCONF ")
+        )
+
+    def has_room(self) -> bool:
+        """`MIN_ROOM` below `maxmemory` (if set), and a write taken (no MISCONF)."""
+        memory = self._redis.info("memory")
+        if memory["maxmemory"] and memory["used_memory"] + MIN_ROOM > memory["maxmemory"]:
+            return False
+        try:
+            self._redis.set(self._key("room"), 1)
+        except redis.ResponseError as error:
+            if self.no_room(error):
+                return False
+            raise
+        return True
 
 
 class RedisJournal:

@@ -18,6 +18,7 @@ The store file and everything beside it are created 0600: they hold what teams s
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import threading
@@ -31,6 +32,7 @@ from ..domain.task import Task
 from ..domain.uploads import Upload
 from ..faults import Fault
 from . import (
+    MIN_ROOM,
     JournalEntry,
     JournalPage,
     RequestMatcher,
@@ -68,9 +70,18 @@ CREATE TABLE IF NOT EXISTS uploads (
     name TEXT PRIMARY KEY, filename TEXT NOT NULL, account TEXT NOT NULL, content_type TEXT NOT NULL,
     data BLOB NOT NULL, created_at REAL NOT NULL
 );
+CREATE INDEX IF NOT EXISTS uploads_by_account ON uploads (account, created_at);
 CREATE TABLE IF NOT EXISTS faults (id INTEGER PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rate (account TEXT PRIMARY KEY, window INTEGER NOT NULL, hits INTEGER NOT NULL);
 """
+
+
+_NO_ROOM = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+"""A full disk, a full quota, a file-size limit (RLIMIT_FSIZE)."""
+
+
+class _NoRoom(Exception):
+    """An upload would take all uploads together past their room: roll it back."""
 
 
 _SETTINGS = "clock_base, clock_anchor, clock_speed, clock_frozen, rate_limit, faults_active"
@@ -106,7 +117,8 @@ class SqliteStore:
         try:
             yield db
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite rolls back by itself on some errors (a full disk)
+                db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
 
@@ -148,19 +160,21 @@ class SqliteStore:
         self._db.execute("UPDATE settings SET rate_limit = ? WHERE id = 1", (per_second,))
 
     def next_sequence(self) -> int:
-        """A number no other call of any worker gets (until reset): the seed of one new task."""
+        """A number no other call of any worker ever gets (a reset keeps counting): the seed of one new
+        task."""
         row = self._db.execute("UPDATE settings SET sequence = sequence + 1 WHERE id = 1 RETURNING sequence")
         return int(row.fetchone()[0])
 
     def reset(self, clock: ClockState, rate_limit: float | None) -> None:
-        """Forget every task, fault, counter and journal entry; restart the clock and the id sequence."""
+        """Forget every task, fault, counter and journal entry; restart the clock. The id sequence goes on,
+        so no id is handed out twice by this store, frozen clock or not."""
         with self._transaction() as db:
             for table in ("tasks", "faults", "rate", "balances", "uploads"):
                 db.execute(f"DELETE FROM {table}")
             self.clear_journal()
             db.execute(
                 "UPDATE settings SET clock_base = ?, clock_anchor = ?, clock_speed = ?, clock_frozen = ?,"
-                " rate_limit = ?, faults_active = 0, sequence = 0, next_fault = 1 WHERE id = 1",
+                " rate_limit = ?, faults_active = 0, next_fault = 1 WHERE id = 1",
                 (clock.base, clock.anchor, clock.speed, int(clock.frozen), rate_limit),
             )
 
@@ -246,26 +260,33 @@ class SqliteStore:
         return [load_task(row[0]) for row in rows]
 
     # ---- uploads ----
-    def add_upload(self, upload: Upload, *, keep_bytes: int) -> None:
-        with self._transaction() as db:
-            db.execute(  # a name taken means the sequence restarted meanwhile (a reset): the new one wins
-                "INSERT OR REPLACE INTO uploads (name, filename, account, content_type, data, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    upload.name,
-                    upload.filename,
-                    upload.account,
-                    upload.content_type,
-                    upload.data,
-                    upload.created_at,
-                ),
-            )
-            # Oldest first out, until what is kept fits (the newest upload always stays).
-            db.execute(
-                "DELETE FROM uploads WHERE name IN (SELECT name FROM (SELECT name, SUM(LENGTH(data)) OVER"
-                " (ORDER BY created_at DESC, rowid DESC) AS kept FROM uploads) WHERE kept > ? AND name != ?)",
-                (keep_bytes, upload.name),
-            )
+    def add_upload(self, upload: Upload, *, account_bytes: int, total_bytes: int) -> Write:
+        try:
+            with self._transaction() as db:
+                db.execute(
+                    "INSERT INTO uploads (name, filename, account, content_type, data, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        upload.name,
+                        upload.filename,
+                        upload.account,
+                        upload.content_type,
+                        upload.data,
+                        upload.created_at,
+                    ),
+                )
+                # The account's own oldest out, until what it keeps fits (its newest upload stays).
+                db.execute(
+                    "DELETE FROM uploads WHERE name IN (SELECT name FROM (SELECT name, SUM(LENGTH(data))"
+                    " OVER (ORDER BY created_at DESC, rowid DESC) AS kept FROM uploads WHERE account = ?)"
+                    " WHERE kept > ? AND name != ?)",
+                    (upload.account, account_bytes, upload.name),
+                )
+                if db.execute("SELECT SUM(LENGTH(data)) FROM uploads").fetchone()[0] > total_bytes:
+                    raise _NoRoom  # rolls the whole upload back
+        except _NoRoom:
+            return Write.FULL
+        return Write.DONE
 
     def upload(self, name: str) -> Upload | None:
         row = self._db.execute(
@@ -333,3 +354,15 @@ class SqliteStore:
 
     def clear_journal(self) -> None:
         self._journal.clear()
+
+    # ---- room ----
+    def no_room(self, error: Exception) -> bool:
+        if isinstance(error, OSError):
+            return error.errno in _NO_ROOM
+        code = getattr(error, "sqlite_errorcode", None)
+        return isinstance(error, sqlite3.Error) and code in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR_WRITE)
+
+    def has_room(self) -> bool:
+        """At least `MIN_ROOM` bytes free on the store's disk (a full journal's disk fails nothing)."""
+        disk = os.statvfs(os.path.dirname(os.path.abspath(self.path)))
+        return disk.f_bavail * disk.f_frsize >= MIN_ROOM
