@@ -83,13 +83,14 @@ def test_examples_are_found() -> None:
 
 
 ERRORS = {
-    Kind.VIEW: {"200", "400", "401", "403", "404", "429", "500", "502"},
-    Kind.SUBMIT: {"200", "400", "401", "402", "403", "404", "413", "422", "429", "500", "502"},
-    Kind.ACCOUNT: {"200", "401", "403", "429", "500", "502"},
-    Kind.UPLOAD: {"200", "400", "401", "403", "413", "429", "500", "502"},
+    Kind.VIEW: {"200", "400", "401", "403", "404", "429", "500", "502", "503"},
+    Kind.SUBMIT: {"200", "400", "401", "402", "403", "404", "413", "422", "429", "500", "502", "503"},
+    Kind.ACCOUNT: {"200", "401", "403", "429", "500", "502", "503"},
+    Kind.UPLOAD: {"200", "400", "401", "403", "413", "429", "500", "502", "503"},
 }
 """What each kind of operation can answer: the docs' tabs, 404 of retention, 502 of proxies, 403 of a
-`Host` the mock does not serve (on every operation)."""
+`Host` the mock does not serve and 503 of a service that cannot take a request now (the mock's full
+storage), both on every operation."""
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.name)

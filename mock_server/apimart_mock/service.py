@@ -285,7 +285,7 @@ class MockService:
     def upload(self, account: str, now: float, filename: str | None, data: bytes) -> Upload:
         """Store an uploaded image; 400 unless it is a JPEG, PNG, WebP or GIF (413 is the HTTP layer's,
         which stops reading past `MAX_UPLOAD_BYTES`). Past its quota the account's own oldest uploads go;
-        when all accounts' uploads fill their room, 500 `storage_error`."""
+        when all accounts' uploads fill their room, 503 `storage_error`."""
         upload = new_upload(account, filename, data, now)
         if upload is None:
             raise InvalidRequest(UNSUPPORTED_IMAGE)
@@ -431,7 +431,7 @@ class MockService:
     # ---- storage ----
     def storage_error(self, error: Exception) -> StorageFull | None:
         """What to answer for `error` when the store raised it for want of room (a full disk, a full
-        Redis: 500 `storage_error`, not an injected fault's `server_error`); None for any other error."""
+        Redis: 503 `storage_error`, not an injected fault's `server_error`); None for any other error."""
         return StorageFull() if self.store.no_room(error) else None
 
     def has_room(self) -> bool:

@@ -250,7 +250,7 @@ def test_a_full_disk_for_the_journal_never_fails_the_api(tmp_path: Path) -> None
             assert http.get("/healthz").status_code == 200  # the store's own disk has room
 
 
-STORAGE_ERROR = (500, "storage_error")
+STORAGE_ERROR = (503, "storage_error")
 
 
 def _answer(response: httpx.Response) -> tuple[int, str | None]:
@@ -270,7 +270,7 @@ def _submits_until_full(http: httpx.Client, body: dict[str, Any]) -> None:
 
 
 def test_a_full_disk_under_the_store_is_a_storage_error_and_the_mock_recovers(tmp_path: Path) -> None:
-    """The store's own disk full: writes answer 500 `storage_error` (not an injected fault's
+    """The store's own disk full: writes answer 503 `storage_error` (not an injected fault's
     `server_error`), reads still work, `/healthz` answers 503, reset fails cleanly or works; once the
     space is back, everything works again, without a restart."""
     with (

@@ -125,7 +125,7 @@ def test_upload_names_hold_32_random_hex_digits(api: Api) -> None:
 def test_an_upload_past_the_room_of_all_accounts_is_a_storage_error(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The cap of all uploads (256 MiB), made small: the account past it gets 500 `storage_error`."""
+    """The cap of all uploads (256 MiB), made small: the account past it gets 503 `storage_error`."""
     monkeypatch.setattr("apimart_mock.service.KEPT_UPLOAD_BYTES", 2 * len(PNG))
     assert upload(api, PNG)[0] == upload(api, PNG)[0] == 200
     refused = api.request(
@@ -134,5 +134,5 @@ def test_an_upload_past_the_room_of_all_accounts_is_a_storage_error(
         data={"file": (io.BytesIO(PNG), "a.png")},
         headers={"Authorization": "Bearer sk-someone-else"},
     )
-    assert error_of(refused)[:2] == (500, "storage_error")
+    assert error_of(refused)[:2] == (503, "storage_error")
     assert "storage for uploads is full" in error_of(refused)[2]

@@ -10,7 +10,7 @@
     ├── Rejected              422 invalid_request_error (moderation; nothing charged)
     ├── RateLimited           429 rate_limit_error (+ Retry-After)
     ├── ServerError           500 server_error
-    ├── StorageFull           500 storage_error (the mock's own storage; not a fault injected)
+    ├── StorageFull           503 storage_error (the mock's own storage; not a fault injected)
     └── BadGateway            502 bad_gateway
 
 The HTTP layer has one handler that turns any of them into `{"error": {"code", "message", "type"}}`.
@@ -122,10 +122,10 @@ STORAGE_FULL = "The mock's storage is full (its disk, or Redis's memory): nothin
 
 class StorageFull(MockError):
     """Raised when the mock cannot keep what a request asks it to: its disk (or Redis's memory) is full,
-    or the room all uploads share is. openapi.yaml documents 500 for every operation, not 503: the type
-    and the message say storage, so a team tells it from an injected `server_error`."""
+    or the room all uploads share is. 503 (openapi.yaml documents it on every operation: retry later),
+    typed `storage_error`, so a team tells it from an injected `server_error` (500)."""
 
-    status = 500
+    status = 503
     error_type = "storage_error"
 
     def __init__(self, message: str = STORAGE_FULL) -> None:

@@ -1,7 +1,7 @@
 """The one place where errors become responses: status plus `{"error": {"code", "message", "type"}}`.
 
 Domain errors carry their status and type; Werkzeug's routing errors (unknown route, wrong method,
-oversize body) get the same envelope; a store out of room is a 500 `storage_error`; anything else
+oversize body) get the same envelope; a store out of room is a 503 `storage_error`; anything else
 unexpected is a 500 `server_error`, never an HTML page.
 """
 
