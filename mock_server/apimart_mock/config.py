@@ -81,3 +81,8 @@ class MockConfig:
     journal: str | None = None
     limits: Limits = Limits()
     allowed_hosts: frozenset[str] = LOOPBACK_HOSTS
+
+    def __post_init__(self) -> None:
+        if self.admin_token is not None and not self.admin_token.strip():
+            # An empty token would silently mean "no admin auth": say so where the config is made.
+            raise ValueError("admin_token is empty: set a token, or None for no admin token")

@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from mock_helpers import KEY_A, KEY_B, T0, Api, error_of, make_app
 
+from apimart_mock.config import MockConfig
 from apimart_mock.domain.accounts import account_id
 
 
@@ -278,3 +279,10 @@ def test_health_checks_are_not_journaled(api: Api) -> None:
     api.request("GET", "/v1/tasks/task_x")
     paths = [entry["path"] for entry in api.client.get("/__mock/requests").json["requests"]]  # type: ignore[index]
     assert paths == ["/v1/tasks/task_x"]
+
+
+@pytest.mark.parametrize("token", ["", "   "])
+def test_an_empty_admin_token_is_refused_in_process_too(token: str) -> None:
+    """`create_app(MockConfig(admin_token=""))` would mean no admin auth at all: refused where it is made."""
+    with pytest.raises(ValueError, match="admin_token is empty"):
+        MockConfig(admin_token=token)
