@@ -29,8 +29,9 @@ _COMPACT = json.JSONEncoder(separators=(",", ":")).encode
 
 @dataclass(frozen=True)
 class JournalEntry:
-    """One request: clock time, method, path, query string, account id, status (0: dropped), worker
-    pid, the chosen headers (credentials redacted), the body's first bytes as text and its full size."""
+    """One request: clock time (its scope's), method, path, query string, account id, status (0:
+    dropped), worker pid, the chosen headers (credentials redacted), the body's first bytes as text, its
+    full size and the scope it was in (None: no API request, e.g. an image)."""
 
     at: float
     method: str
@@ -42,6 +43,7 @@ class JournalEntry:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: str = ""
     body_bytes: int = 0
+    scope: str | None = None
 
     def to_row(self) -> list[Any]:
         """The compact form a store keeps (a JSON array, the fields in order)."""
@@ -56,6 +58,7 @@ class JournalEntry:
             dict(self.headers),
             self.body,
             self.body_bytes,
+            self.scope,
         ]
 
     def to_text(self) -> str:
@@ -88,7 +91,8 @@ class JournalPage:
 class RequestMatcher:
     """Which requests to select. `path` is a prefix, `path_pattern` a regular expression the whole
     path must match, `since` a clock time (inclusive), `body` top-level fields the JSON body has with
-    these exact values."""
+    these exact values. `scope` is not the caller's to choose: a scope's journal is that scope's
+    requests (the control API sets it; None: every scope's, the global view)."""
 
     method: str | None = None
     path: str | None = None
@@ -97,8 +101,11 @@ class RequestMatcher:
     status: int | None = None
     since: float | None = None
     body: Mapping[str, Any] = field(default_factory=dict)
+    scope: str | None = None
 
     def matches(self, entry: JournalEntry) -> bool:
+        if self.scope is not None and entry.scope != self.scope:
+            return False
         if self.method is not None and entry.method != self.method:
             return False
         if self.path is not None and not entry.path.startswith(self.path):

@@ -1,27 +1,28 @@
 """The control API under /__mock/: clock, reset, direct task creation, faults, rate limit, journal.
 
 JSON in and out, every call through the service. Reachable from loopback only unless the server allows
-otherwise, and behind `X-Mock-Admin-Token` when an admin token is configured (both checked by the
-request pipeline).
+otherwise (checked by the request pipeline). A call with a key (`Authorization`) and optionally
+`X-Mock-Scope` acts on that scope only, and only its owner's key may make it; a call with neither is
+the global scope's, the mock owner's, behind `X-Mock-Admin-Token` when an admin token is configured.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from flask import Blueprint, Response, request
 
-from ..clock import ClockState
+from ..clock import ClockState, ScopedClock
 from ..domain.accounts import account_named
 from ..domain.errors import InvalidRequest, NotFound
 from ..domain.journal import DEFAULT_PAGE, MAX_PAGE, RequestMatcher
 from ..domain.values import MAX_SECONDS, number
 from ..service import EXPIRED
 from ..spec import DASHBOARD_PATH, control_spec_json
-from .context import json_response, media_url, mock, now
+from .context import json_response, media_url, mock, now, scope
 from .validation import check_task_id, read_json_object
 from .views import balance_view, midjourney_view, unified_view
 
@@ -48,7 +49,7 @@ def openapi() -> Response:
 # ---- clock ----
 @blueprint.get("/clock")
 def clock() -> Response:
-    return _clock_response(mock().service.clock())
+    return _clock_response(mock().service.clock(scope()))
 
 
 @blueprint.post("/clock/advance")
@@ -77,11 +78,10 @@ def speed() -> Response:
 
 def _set_clock(change: Callable[[ClockState, float], ClockState]) -> Response:
     state = mock()
-    real = state.real_time()
-    return _clock_response(state.service.change_clock(lambda clock: change(clock, real)))
+    return _clock_response(state.service.change_clock(scope(), change, state.real_time()))
 
 
-def _clock_response(clock: ClockState) -> Response:
+def _clock_response(clock: ScopedClock) -> Response:
     return json_response(clock.to_json(mock().real_time()))
 
 
@@ -90,16 +90,15 @@ def _clock_response(clock: ClockState) -> Response:
 def reset() -> Response:
     state = mock()
     config = state.config
-    state.service.reset(
-        ClockState.start(state.real_time(), speed=config.speed, frozen_at=config.frozen_at), config.rate_limit
-    )
+    start = ClockState.start(state.real_time(), speed=config.speed, frozen_at=config.frozen_at)
+    state.service.reset(scope(), start, config.rate_limit)
     return json_response({"reset": True})
 
 
 @blueprint.post("/tasks")
 def create_task() -> Response:
     state = mock()
-    task = state.service.create_directly(now(), _json())
+    task = state.service.create_directly(scope(), now(), _json())
     return json_response(_summary(task, media_url()), 201)
 
 
@@ -110,6 +109,7 @@ def list_tasks() -> Response:
     limit, cursor = _page()
     args = request.args
     tasks, next_cursor = mock().service.tasks(
+        scope(),
         now(),
         account=args.get("account"),
         status=args.get("status"),
@@ -127,7 +127,7 @@ def list_tasks() -> Response:
 def task_view(task_id: str, view: str) -> Response:
     """One task's `midjourney` or `unified` view, whoever owns it (the dashboard links here)."""
     state = mock()
-    task = state.service.task(check_task_id(task_id), now())
+    task = state.service.task(check_task_id(task_id), now(), scope())
     if view == "midjourney":
         return json_response(midjourney_view(task, task.at(now()), media_url(), state.config.shape))
     if view == "unified":
@@ -169,30 +169,30 @@ def set_balance() -> Response:
     elif amount is not None:
         amount = number(amount, "amount", minimum=0, maximum=1e12)
     state = mock()
-    owner = state.service.set_balance(account, amount)
-    return json_response({"account": owner, **balance_view(state.service.balance_of(owner, now()))})
+    owner = state.service.set_balance(scope(), account, amount)
+    return json_response({"account": owner, **balance_view(state.service.balance_of(scope(), owner, now()))})
 
 
 # ---- faults and rate limit ----
 @blueprint.post("/faults")
 def add_fault() -> Response:
-    return json_response(mock().service.add_fault(_json()).to_json(), 201)
+    return json_response(mock().service.add_fault(scope(), _json()).to_json(), 201)
 
 
 @blueprint.get("/faults")
 def list_faults() -> Response:
-    return json_response({"faults": [fault.to_json() for fault in mock().service.faults()]})
+    return json_response({"faults": [fault.to_json() for fault in mock().service.faults(scope())]})
 
 
 @blueprint.delete("/faults")
 def clear_faults() -> Response:
-    mock().service.clear_faults()
+    mock().service.clear_faults(scope())
     return json_response({"faults": []})
 
 
 @blueprint.get("/rate-limit")
 def rate_limit() -> Response:
-    return json_response({"per_second": mock().service.rate_limit()})
+    return json_response({"per_second": mock().service.rate_limit(scope())})
 
 
 @blueprint.post("/rate-limit")
@@ -200,7 +200,7 @@ def set_rate_limit() -> Response:
     body = _json()
     limit = body.get("per_second")
     per_second = None if limit is None else number(limit, "per_second", minimum=1, maximum=1e6)
-    mock().service.set_rate_limit(per_second)
+    mock().service.set_rate_limit(scope(), per_second)
     return json_response({"per_second": per_second})
 
 
@@ -211,7 +211,7 @@ def journal() -> Response:
     fields select; `dropped` counts the entries the cap has dropped."""
     limit, cursor = _page()
     fields = {k: v for k, v in request.args.items() if k not in ("limit", "cursor", "order")}
-    matcher = RequestMatcher.from_fields(fields, account_named)
+    matcher = _in_scope(RequestMatcher.from_fields(fields, account_named))
     if _newest_first():  # the dashboard's recent requests: the newest page only (no cursor)
         page = mock().service.newest_requests(matcher, limit=limit)
     else:
@@ -228,7 +228,7 @@ def journal() -> Response:
 @blueprint.post("/requests/count")
 def count_requests() -> Response:
     """How many journaled requests the JSON matcher selects (WireMock's request verification)."""
-    matcher = RequestMatcher.from_fields(_json(), account_named)
+    matcher = _in_scope(RequestMatcher.from_fields(_json(), account_named))
     return json_response({"count": mock().service.count_requests(matcher)})
 
 
@@ -236,6 +236,11 @@ def count_requests() -> Response:
 def clear_journal() -> Response:
     mock().service.clear_journal()
     return json_response({"requests": []})
+
+
+def _in_scope(matcher: RequestMatcher) -> RequestMatcher:
+    """`matcher`, selecting this call's scope's requests only (the global scope's: every request)."""
+    return replace(matcher, scope=scope() or None)
 
 
 def _json() -> dict[str, Any]:
