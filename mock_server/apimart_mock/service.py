@@ -138,24 +138,31 @@ class MockService:
     def task(self, task_id: str, now: float, scope: str = GLOBAL) -> Task:
         """Any account's task in `scope` (`GLOBAL`: in any scope; control API); 404 when unknown or past
         retention."""
-        task = self.store.task(task_id)
-        return self._kept(task_id, task, now, task.scope if task is not None and scope == GLOBAL else scope)
+        task = self._kept(task_id, self.store.task(task_id), now)
+        return task if scope == GLOBAL else self._in_scope(task, scope)
 
     def get(self, account: str, scope: str, task_id: str, now: float) -> Task:
-        """The caller's task; 404 when unknown, in another scope or past retention, 403 when another
-        account's."""
+        """The caller's task in the caller's scope; 404 when unknown or past retention, 403 when another
+        account's (in any scope, as live), 404 when the caller's own in another scope (another team's
+        run with the same key)."""
         return self.owned(account, scope, task_id, self.store.task(task_id), now)
 
     def owned(self, account: str, scope: str, task_id: str, task: Task | None, now: float) -> Task:
         """`task`, as read for `task_id`, when it is the caller's: the rules of `get`."""
-        task = self._kept(task_id, task, now, scope)
+        task = self._kept(task_id, task, now)
         if task.account != account:
             raise Forbidden("You do not have permission to access this task")
+        return self._in_scope(task, scope)
+
+    def _kept(self, task_id: str, task: Task | None, now: float) -> Task:
+        if task is None or task.expired(now, self.retention):
+            raise NotFound(f"task {task_id} not found")
         return task
 
-    def _kept(self, task_id: str, task: Task | None, now: float, scope: str) -> Task:
-        if task is None or task.scope != scope or task.expired(now, self.retention):
-            raise NotFound(f"task {task_id} not found")
+    @staticmethod
+    def _in_scope(task: Task, scope: str) -> Task:
+        if task.scope != scope:
+            raise NotFound(f"task {task.id} not found")
         return task
 
     # ---- submits ----

@@ -267,9 +267,8 @@ def test_a_hanging_target_ends_within_its_wall_time_with_a_verdict() -> None:
     it last said; after it, every further request skips the test instead of waiting."""
     from werkzeug.serving import make_server
 
+    from apimart_contract.targets import LiveApi, TargetSettings
     from apimart_mock.testing import free_port
-
-    from .targets import LiveApi, TargetSettings
 
     app = Broken(create_app(MockConfig(seed=0, api_keys=frozenset(KEYS))), **BREAKS["task-stuck"]())
     port = free_port()
@@ -310,7 +309,7 @@ def test_a_silent_target_cannot_hold_the_run_past_its_wall_time() -> None:
     time plus one poll interval (not the 30 s a request may take otherwise), then the test skips."""
     import socket
 
-    from .targets import LiveApi, TargetSettings
+    from apimart_contract.targets import LiveApi, TargetSettings
 
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
