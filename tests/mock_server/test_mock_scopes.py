@@ -131,12 +131,12 @@ def test_reset_in_a_scope_leaves_other_scopes(url: str) -> None:
 
 def test_faults_and_rate_limits_of_a_scope_apply_there_only(url: str) -> None:
     a, b = team(url, KEY_A, "team-a"), team(url, KEY_A, "team-b")  # one key, two scopes
-    assert a.post("/__mock/faults", json={"kind": "500", "count": 1}).status_code == 201
+    assert a.post("/__mock/faults", json={"kind": "500", "path": "/v1/user/"}).status_code == 201
     assert a.post("/__mock/rate-limit", json={"per_second": 2}).status_code == 200
-    assert error_of(a.get("/v1/balance")) == (500, "server_error")
+    assert error_of(a.get("/v1/user/balance")) == (500, "server_error")
     assert a.get("/v1/balance").status_code == 200
     assert error_of(a.get("/v1/balance"))[0] == 429  # the third request of this clock second
-    assert [b.get("/v1/balance").status_code for _ in range(5)] == [200] * 5
+    assert [b.get("/v1/user/balance").status_code for _ in range(5)] == [200] * 5
     assert b.get("/__mock/rate-limit").json() == {"per_second": None}
 
 
