@@ -508,8 +508,15 @@ class MockService:
     def count_requests(self, matcher: RequestMatcher) -> int:
         return self.store.count_requests(matcher)
 
-    def clear_journal(self) -> None:
-        self.store.clear_journal()
+    def clear_journal(self, scope: str) -> None:
+        """`GLOBAL`: forget every journal entry. A scope: its journal starts anew (other scopes' stay)."""
+        self.store.clear_journal(scope)
+
+    def in_scope(self, scope: str, matcher: RequestMatcher) -> RequestMatcher:
+        """`matcher`, selecting the requests of `scope`'s journal only (`GLOBAL`: every request)."""
+        if scope == GLOBAL:
+            return matcher
+        return replace(matcher, scope=scope, generation=self.store.settings(scope).scope.journal)
 
     # ---- rules ----
     def _pressed(self, parent: Task, operation: Operation, inputs: Inputs) -> tuple[CustomId, str]:

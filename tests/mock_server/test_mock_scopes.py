@@ -162,6 +162,15 @@ def test_the_journal_shows_a_team_its_own_scope(url: str) -> None:
     everyone = owner(url).get("/__mock/requests").json()["requests"]
     assert sorted(r["scope"] for r in everyone if r["scope"]) == ["team-a", "team-b", "team-b"]
 
+    assert b.delete("/__mock/requests").status_code == 200  # clears b's journal only
+    b.get("/v1/balance")
+    assert b.post("/__mock/requests/count", json={}).json() == {"count": 1}
+    assert a.post("/__mock/requests/count", json={}).json() == {"count": 1}
+    assert a.post("/__mock/reset", json={}).status_code == 200  # a's reset clears a's journal
+    assert a.post("/__mock/requests/count", json={}).json() == {"count": 0}
+    assert b.post("/__mock/requests/count", json={}).json() == {"count": 1}
+    assert owner(url).post("/__mock/requests/count", json={"path": "/v1/"}).json() == {"count": 4}
+
 
 def test_a_malformed_scope_name_is_a_400(url: str) -> None:
     for name in ("-leading-dash", "has space", "x" * 65, "colon:in"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -234,13 +234,12 @@ def count_requests() -> Response:
 
 @blueprint.delete("/requests")
 def clear_journal() -> Response:
-    mock().service.clear_journal()
+    mock().service.clear_journal(scope())
     return json_response({"requests": []})
 
 
 def _in_scope(matcher: RequestMatcher) -> RequestMatcher:
-    """`matcher`, selecting this call's scope's requests only (the global scope's: every request)."""
-    return replace(matcher, scope=scope() or None)
+    return mock().service.in_scope(scope(), matcher)
 
 
 def _json() -> dict[str, Any]:

@@ -88,6 +88,7 @@ def _before() -> None:
     finally:  # a refused request is journaled too: at its scope's time, or the global time
         settings = state.service.settings(g.scope)
         g.now = settings.now(state.real_time())
+        g.generation = settings.scope.journal
     if not api:
         return
     if settings.checked and state.service.over_rate_limit(settings, g.scope, g.account, g.now):
@@ -151,7 +152,7 @@ def _after(response: Response) -> Response:
     if not request.path.startswith(CONTROL_PREFIX) and request.path != HEALTH_PATH and "now" in g:
         status = 0 if request.environ.get(DROP_KEY) else response.status_code
         state = mock()
-        scope = g.scope or None
+        scope = (g.scope or None, g.generation)
         entry = journal_entry(request.environ, g.now, g.get("account"), scope, status, state.config.limits)
         state.service.record(entry)
     response.headers[WORKER_HEADER] = str(worker)
@@ -159,10 +160,16 @@ def _after(response: Response) -> Response:
 
 
 def journal_entry(
-    environ: dict[str, Any], now: float, account: str | None, scope: str | None, status: int, limits: Limits
+    environ: dict[str, Any],
+    now: float,
+    account: str | None,
+    scope: tuple[str | None, int],
+    status: int,
+    limits: Limits,
 ) -> JournalEntry:
     """The journal entry of one request, from its WSGI environ: the chosen headers (the bearer token
-    replaced by `[redacted]`: the entry names the account by its id) and the body's first bytes."""
+    replaced by `[redacted]`: the entry names the account by its id) and the body's first bytes; `scope`
+    is the request's scope (None: no API request) and its journal generation."""
     headers = {
         name: environ[key][:_HEADER_CHARS] for key, name in _JOURNALED_HEADERS.items() if environ.get(key)
     }
@@ -181,7 +188,8 @@ def journal_entry(
         headers=headers,
         body=body[: limits.journal_body_bytes].decode(errors="replace"),
         body_bytes=len(body) or (int(length) if length.isdigit() else 0),
-        scope=scope,
+        scope=scope[0],
+        generation=scope[1],
     )
 
 

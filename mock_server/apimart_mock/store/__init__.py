@@ -53,12 +53,14 @@ __all__ = [
 @dataclass(frozen=True)
 class ScopeSettings:
     """A scope's own settings; the defaults are those of a scope no one changed (it follows the global
-    ones). `owner` is the account it belongs to (None: no one used it yet)."""
+    ones). `owner` is the account it belongs to (None: no one used it yet); `journal` counts its
+    journal's clears (a reset clears it too): the generation its new journal entries have."""
 
     clock: ClockState = FOLLOWING
     rate_limit: float | None = None
     faults_active: bool = False
     owner: str | None = None
+    journal: int = 0
 
 
 @dataclass(frozen=True)
@@ -123,9 +125,9 @@ class Store(Protocol):
 
     def reset(self, scope: str, clock: ClockState, rate_limit: float | None) -> None:
         """`GLOBAL`: forget everything (every scope, upload and journal entry); restart the clock and the
-        sequence. A scope: forget its tasks, faults, counters and balances, and set its own clock and
-        rate limit (keeping its owner). One step: a request running meanwhile sees the state before it
-        or after it, never a mix."""
+        sequence. A scope: forget its tasks, faults, counters and balances, set its own clock and rate
+        limit and clear its journal (keeping its owner). One step: a request running meanwhile sees the
+        state before it or after it, never a mix."""
 
     def add_task(self, task: Task, *, balance: float | None = None, now: float = 0.0) -> Write:
         """Store a new task. With a `balance`, only when the account's used balance at clock time `now`
@@ -194,8 +196,9 @@ class Store(Protocol):
 
     def count_requests(self, matcher: RequestMatcher) -> int: ...
 
-    def clear_journal(self) -> None:
-        """Forget every journal entry and the count of dropped ones."""
+    def clear_journal(self, scope: str) -> None:
+        """`GLOBAL`: forget every journal entry and the count of dropped ones. A scope: start its next
+        journal generation (its entries so far are no longer its journal's)."""
 
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")

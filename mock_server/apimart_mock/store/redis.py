@@ -178,7 +178,7 @@ redis.call('HSET', settings, unpack(ARGV))
 
 # KEYS: the prefix; ARGV: the scope, then its settings hash's field/value pairs. Forgets the scope's
 # tasks (from the store-wide hash and orders too) and every key under `in:<scope>:`, then rewrites its
-# settings (its owner stays): one script, as `_RESET`.
+# settings (its owner stays) and starts its next journal generation: one script, as `_RESET`.
 _RESET_SCOPE = """
 local prefix, scope = KEYS[1], KEYS[1] .. 'in:' .. ARGV[1] .. ':'
 local function forget(ids, orders)
@@ -201,6 +201,7 @@ repeat
     end
 until cursor == '0'
 redis.call('HSET', prefix .. 'scope:' .. ARGV[1], unpack(ARGV, 2))
+redis.call('HINCRBY', prefix .. 'scope:' .. ARGV[1], 'journal', 1)
 """
 
 
@@ -500,8 +501,11 @@ class RedisStore:
     def count_requests(self, matcher: RequestMatcher) -> int:
         return sum(1 for _ in self._journal.entries(matcher, None, reverse=False))
 
-    def clear_journal(self) -> None:
-        self._journal.clear()
+    def clear_journal(self, scope: str) -> None:
+        if scope == GLOBAL:
+            self._journal.clear()
+        else:
+            self._redis.hincrby(self._settings_key(scope), "journal", 1)
 
 
 class RedisJournal:
@@ -621,6 +625,7 @@ def _settings(stored: Mapping[str, str], own: Mapping[str, str]) -> Settings:
         _rate(own),
         own.get("faults_active") == "1",
         own.get("owner"),
+        int(own.get("journal", 0)),
     )
     return Settings(_clock(stored), _rate(stored), stored.get("faults_active") == "1", scope)
 

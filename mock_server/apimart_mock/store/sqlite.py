@@ -63,7 +63,8 @@ CREATE TABLE IF NOT EXISTS scopes (
     name TEXT PRIMARY KEY, owner TEXT,
     clock_base REAL NOT NULL DEFAULT 0, clock_anchor REAL NOT NULL DEFAULT 0,
     clock_speed REAL NOT NULL DEFAULT 1, clock_frozen INTEGER NOT NULL DEFAULT 0,
-    rate_limit REAL, faults_active INTEGER NOT NULL DEFAULT 0, next_fault INTEGER NOT NULL DEFAULT 1
+    rate_limit REAL, faults_active INTEGER NOT NULL DEFAULT 0, next_fault INTEGER NOT NULL DEFAULT 1,
+    journal INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS tasks (
     id TEXT PRIMARY KEY, scope TEXT NOT NULL, account TEXT NOT NULL, created_at REAL NOT NULL,
@@ -92,7 +93,8 @@ CREATE TABLE IF NOT EXISTS rate (
 _COLUMNS = ("clock_base", "clock_anchor", "clock_speed", "clock_frozen", "rate_limit", "faults_active")
 """A scope's settings, in the `settings` row (the global scope) and in `scopes` (every other)."""
 _COLUMNS_READ = (
-    f"SELECT {', '.join('g.' + c for c in _COLUMNS)}, {', '.join('s.' + c for c in _COLUMNS)}, s.owner"
+    f"SELECT {', '.join('g.' + c for c in _COLUMNS)}, {', '.join('s.' + c for c in _COLUMNS)}, s.owner,"
+    " s.journal"
 )
 _SCOPE_ROWS = " FROM settings g LEFT JOIN scopes s ON s.name = ? WHERE g.id = 1"
 _SETTINGS = _COLUMNS_READ + _SCOPE_ROWS
@@ -102,9 +104,11 @@ _POLL = _COLUMNS_READ + ", (SELECT body FROM tasks WHERE id = ?)" + _SCOPE_ROWS
 
 
 def _settings_of(row: tuple[Any, ...]) -> Settings:
-    own = ScopeSettings(owner=row[12])
-    if row[6] is not None:
-        own = ScopeSettings(ClockState(row[6], row[7], row[8], bool(row[9])), row[10], bool(row[11]), row[12])
+    if row[6] is None:
+        own = ScopeSettings()
+    else:
+        clock = ClockState(row[6], row[7], row[8], bool(row[9]))
+        own = ScopeSettings(clock, row[10], bool(row[11]), row[12], row[13])
     return Settings(ClockState(row[0], row[1], row[2], bool(row[3])), row[4], bool(row[5]), own)
 
 
@@ -195,13 +199,13 @@ class SqliteStore:
             if scope == GLOBAL:
                 for table in ("tasks", "faults", "rate", "balances", "uploads", "scopes"):
                     db.execute(f"DELETE FROM {table}")
-                self.clear_journal()
                 db.execute("UPDATE settings SET sequence = 0 WHERE id = 1")
             else:
                 for table in ("tasks", "faults", "rate", "balances"):
                     db.execute(f"DELETE FROM {table} WHERE scope = ?", (scope,))
             columns = {"rate_limit": rate_limit, "faults_active": 0, "next_fault": 1}
             _write(db, scope, _clock_columns(clock) | columns)
+            self._clear_journal(db, scope)
 
     # ---- tasks and what they cost ----
     def add_task(self, task: Task, *, balance: float | None = None, now: float = 0.0) -> Write:
@@ -274,7 +278,7 @@ class SqliteStore:
 
     def poll(self, scope: str, task_id: str) -> tuple[Settings, Task | None]:
         row = self._db.execute(_POLL, (task_id, scope)).fetchone()
-        return _settings_of(row), None if row[13] is None else load_task(row[13])
+        return _settings_of(row), None if row[14] is None else load_task(row[14])
 
     def tasks(
         self,
@@ -401,8 +405,18 @@ class SqliteStore:
     def count_requests(self, matcher: RequestMatcher) -> int:
         return self._journal.count(matcher)
 
-    def clear_journal(self) -> None:
-        self._journal.clear()
+    def clear_journal(self, scope: str) -> None:
+        self._clear_journal(self._db, scope)
+
+    def _clear_journal(self, db: sqlite3.Connection, scope: str) -> None:
+        if scope == GLOBAL:
+            self._journal.clear()
+        else:
+            db.execute(
+                "INSERT INTO scopes (name, journal) VALUES (?, 1)"
+                " ON CONFLICT (name) DO UPDATE SET journal = journal + 1",
+                (scope,),
+            )
 
 
 def _read(db: sqlite3.Connection, scope: str, column: str, default: Any) -> Any:
