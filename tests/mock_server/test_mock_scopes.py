@@ -4,6 +4,7 @@ that stays the owner's, behind the admin token."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -176,3 +177,23 @@ def test_a_malformed_scope_name_is_a_400(url: str) -> None:
     for name in ("-leading-dash", "has space", "x" * 65, "colon:in"):
         answer = team(url, KEY_A, name).get("/v1/balance")
         assert error_of(answer) == (400, "invalid_request_error"), name
+
+
+def test_replicas_over_one_redis_share_every_scope(redis_url: str) -> None:
+    """Two served mocks over one Redis: a scope claimed, advanced or reset through one replica is so
+    through the other."""
+    store = f"{redis_url}?prefix=test-{uuid.uuid4().hex}"
+    with serve("--frozen", "--store", store) as one, serve("--frozen", "--store", store) as two:
+        a_one, a_two, b_two = (
+            team(one.url, KEY_A, "team-a"),
+            team(two.url, KEY_A, "team-a"),
+            team(two.url, KEY_B),
+        )
+        task_a, task_b = submit(a_one), submit(b_two)
+        assert error_of(team(two.url, KEY_B, "team-a").get("/__mock/clock")) == (403, "permission_error")
+
+        a_one.post("/__mock/clock/advance", json={"seconds": 60})
+        assert (status(a_two, task_a), status(b_two, task_b)) == ("SUCCESS", "NOT_START")
+        assert a_two.post("/__mock/reset", json={}).status_code == 200
+        assert error_of(a_one.get(f"/v1/tasks/{task_a}"))[0] == 404
+        assert status(team(one.url, KEY_B), task_b) == "NOT_START"
