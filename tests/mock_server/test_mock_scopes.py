@@ -4,8 +4,11 @@ that stays the owner's, behind the admin token."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -197,3 +200,30 @@ def test_replicas_over_one_redis_share_every_scope(redis_url: str) -> None:
         assert a_two.post("/__mock/reset", json={}).status_code == 200
         assert error_of(a_one.get(f"/v1/tasks/{task_a}"))[0] == 404
         assert status(team(one.url, KEY_B), task_b) == "NOT_START"
+
+
+def test_the_example_of_the_docs_runs(url: str) -> None:
+    """docs/mock-server.md, *Scopes*: its shell example, run as written against the served mock."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "mock-server.md").read_text()
+    script = doc.split("<!-- scopes-example -->\n```sh\n", 1)[1].split("```", 1)[0]
+    ran = subprocess.run(
+        ["bash", "-ec", script.replace("http://127.0.0.1:4010", url)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ran.returncode == 0, ran.stderr
+    answers, text = [], ran.stdout
+    while text:
+        answer, end = json.JSONDecoder().raw_decode(text)
+        answers.append(answer)
+        text = text[end:].lstrip()
+    submitted, advanced, refused, reset = answers
+    start = now(owner(url))
+    assert advanced["now"] == start + 60 and refused["error"]["type"] == "permission_error"
+    assert reset == {"reset": True}
+    assert now(team(url, "sk-team-a", "team-a")) == start
+    assert (
+        error_of(team(url, "sk-team-a", "team-a").get(f"/v1/tasks/{submitted['data'][0]['task_id']}"))[0]
+        == 404
+    )
