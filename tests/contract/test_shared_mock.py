@@ -15,6 +15,7 @@ pytestmark = pytest.mark.http
 
 SUITE_KEY = "sk-contract-first"
 """The key the suite picks on our mock when given none: every team running it has the same one."""
+ADMIN = "the-owners-token"
 
 
 def test_a_contract_run_leaves_the_global_clock_and_other_scopes_untouched(
@@ -22,15 +23,15 @@ def test_a_contract_run_leaves_the_global_clock_and_other_scopes_untouched(
 ) -> None:
     """Another team, with the suite's very key in a scope of its own, has a task and a fault; the
     installed `apimart-contract --base-url` runs checks that submit, advance the clock and use a second
-    key. Afterwards the global clock, the other team's clock, task and fault are as they were; the
-    suite's own scope did move."""
-    with serve("--frozen", "--seed", "0", "--store", store) as mock:
+    key, with no admin token (the mock has one). Afterwards the global clock, the other team's clock, task
+    and fault are as they were; the suite's own scope did move."""
+    with serve("--frozen", "--seed", "0", "--store", store, "--admin-token", ADMIN) as mock:
         other = httpx.Client(
             base_url=mock.url,
             headers={"Authorization": f"Bearer {SUITE_KEY}", "X-Mock-Scope": "other-team"},
             timeout=10,
         )
-        owner = httpx.Client(base_url=mock.url, timeout=10)
+        owner = httpx.Client(base_url=mock.url, headers={"X-Mock-Admin-Token": ADMIN}, timeout=10)
         task_id = other.post("/v1/midjourney/generations", json={"prompt": "a cat"}).json()["data"][0][
             "task_id"
         ]
@@ -69,7 +70,8 @@ def test_a_contract_run_leaves_the_global_clock_and_other_scopes_untouched(
         assert other_state() == before
         scopes = {entry["scope"] for entry in owner.get("/__mock/requests").json()["requests"]}
         (suite,) = {scope for scope in scopes if scope and scope.startswith("contract-")}
-        moved = owner.get(
-            "/__mock/clock", headers={"Authorization": f"Bearer {SUITE_KEY}", "X-Mock-Scope": suite}
+        moved = httpx.get(
+            f"{mock.url}/__mock/clock",
+            headers={"Authorization": f"Bearer {SUITE_KEY}", "X-Mock-Scope": suite},
         )
         assert moved.json()["now"] > clock["now"]
