@@ -5,6 +5,7 @@ that stays the owner's, behind the admin token."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -14,7 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
+from apimart_mock.clock import ClockState
 from apimart_mock.domain.accounts import account_id
+from apimart_mock.store.sqlite import SqliteStore
 from apimart_mock.testing import serve
 
 pytestmark = pytest.mark.http
@@ -227,3 +230,11 @@ def test_the_example_of_the_docs_runs(url: str) -> None:
         error_of(team(url, "sk-team-a", "team-a").get(f"/v1/tasks/{submitted['data'][0]['task_id']}"))[0]
         == 404
     )
+
+
+def test_a_store_from_before_scopes_is_refused_with_a_reason(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE tasks (id TEXT PRIMARY KEY, account TEXT NOT NULL)")
+    with pytest.raises(RuntimeError, match="without scopes: start a new store"):
+        SqliteStore(str(path), journal_bytes=1 << 20).initialize(ClockState.start(0.0), None)

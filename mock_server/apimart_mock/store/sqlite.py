@@ -156,6 +156,11 @@ class SqliteStore:
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         db = self._db
         db.execute("PRAGMA journal_mode=WAL")
+        columns = {row[1] for row in db.execute("PRAGMA table_info(tasks)")}
+        if columns and "scope" not in columns:
+            raise RuntimeError(
+                f"{self.path} was written by an apimart-mock without scopes: start a new store"
+            )
         db.executescript(_SCHEMA)
         db.execute(
             "INSERT OR IGNORE INTO settings"
