@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -25,13 +26,18 @@ def test_a_contract_run_leaves_the_global_clock_and_other_scopes_untouched(
     installed `apimart-contract --base-url` runs checks that submit, advance the clock and use a second
     key, with no admin token (the mock has one). Afterwards the global clock, the other team's clock, task
     and fault are as they were; the suite's own scope did move."""
-    with serve("--frozen", "--seed", "0", "--store", store, "--admin-token", ADMIN) as mock:
-        other = httpx.Client(
-            base_url=mock.url,
-            headers={"Authorization": f"Bearer {SUITE_KEY}", "X-Mock-Scope": "other-team"},
-            timeout=10,
+    with ExitStack() as stack:
+        mock = stack.enter_context(serve("--frozen", "--seed", "0", "--store", store, "--admin-token", ADMIN))
+        other = stack.enter_context(
+            httpx.Client(
+                base_url=mock.url,
+                headers={"Authorization": f"Bearer {SUITE_KEY}", "X-Mock-Scope": "other-team"},
+                timeout=10,
+            )
         )
-        owner = httpx.Client(base_url=mock.url, headers={"X-Mock-Admin-Token": ADMIN}, timeout=10)
+        owner = stack.enter_context(
+            httpx.Client(base_url=mock.url, headers={"X-Mock-Admin-Token": ADMIN}, timeout=10)
+        )
         task_id = other.post("/v1/midjourney/generations", json={"prompt": "a cat"}).json()["data"][0][
             "task_id"
         ]

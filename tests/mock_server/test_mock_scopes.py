@@ -42,6 +42,16 @@ CONTROL_CALLS: list[tuple[str, str, dict[str, Any] | None]] = [
 """One call of each kind the control API makes, each changing state where it can."""
 
 
+_CLIENTS: list[httpx.Client] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    yield
+    while _CLIENTS:
+        _CLIENTS.pop().close()
+
+
 @pytest.fixture
 def url(store: str) -> Iterator[str]:
     with serve("--frozen", "--store", store, "--admin-token", ADMIN) as mock:
@@ -55,7 +65,9 @@ def team(url: str, key: str | None, scope: str | None = None, **headers: str) ->
         sent["Authorization"] = f"Bearer {key}"
     if scope is not None:
         sent["X-Mock-Scope"] = scope
-    return httpx.Client(base_url=url, headers=sent, timeout=10)
+    client = httpx.Client(base_url=url, headers=sent, timeout=10)
+    _CLIENTS.append(client)  # closed after the test
+    return client
 
 
 def owner(url: str) -> httpx.Client:
@@ -134,6 +146,7 @@ def test_reset_in_a_scope_leaves_other_scopes(url: str) -> None:
     assert status(b, task_b) == "IN_PROGRESS" and b.get("/v1/balance").status_code == 500
     listed = owner(url).get("/__mock/tasks").json()["tasks"]
     assert [task["id"] for task in listed] == [task_b]
+    assert owner(url).get("/__mock/tasks", params={"account": KEY_A}).json()["tasks"] == []
 
 
 def test_faults_and_rate_limits_of_a_scope_apply_there_only(url: str) -> None:
@@ -238,3 +251,29 @@ def test_a_store_from_before_scopes_is_refused_with_a_reason(tmp_path: Path) -> 
         db.execute("CREATE TABLE tasks (id TEXT PRIMARY KEY, account TEXT NOT NULL)")
     with pytest.raises(RuntimeError, match="without scopes: start a new store"):
         SqliteStore(str(path), journal_bytes=1 << 20).initialize(ClockState.start(0.0), None)
+
+
+def test_after_a_scopes_reset_the_account_listing_pages_through_the_rest(url: str) -> None:
+    """The owner's listing of one account, one task a page, after a reset of one of its scopes: every task
+    of its other scopes, none of the reset one (over Redis the per-account index must lose them too)."""
+    gone, kept = team(url, KEY_A, "team-a"), team(url, KEY_A, "team-c")
+    submit(gone)
+    expected = []
+    for _ in range(2):
+        kept.post("/__mock/clock/advance", json={"seconds": 1})
+        expected.append(submit(kept))
+    gone.post("/__mock/reset", json={})
+    listed, cursor = [], None
+    while True:
+        page = (
+            owner(url)
+            .get(
+                "/__mock/tasks",
+                params={"account": KEY_A, "limit": 1, **({"cursor": cursor} if cursor else {})},
+            )
+            .json()
+        )
+        listed += [task["id"] for task in page["tasks"]]
+        if (cursor := page["next_cursor"]) is None:
+            break
+    assert listed == expected
