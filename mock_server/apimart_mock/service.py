@@ -135,7 +135,7 @@ class MockService:
         """A poll's one read: the settings and the stored task (`owned` then judges the task)."""
         return self.store.poll(scope, task_id)
 
-    def task(self, task_id: str, now: float, scope: str = GLOBAL) -> Task:
+    def task(self, task_id: str, now: float, scope: str) -> Task:
         """Any account's task in `scope` (`GLOBAL`: in any scope; control API); 404 when unknown or past
         retention."""
         task = self._kept(task_id, self.store.task(task_id), now)
