@@ -186,17 +186,18 @@ def test_the_journal_stays_under_its_cap_and_counts_what_it_drops(tmp_path: Path
     with (
         serve("--frozen", "--store", str(store), "--journal-max-bytes", str(cap), workers=2) as mock,
         httpx.Client(base_url=mock.url, headers=AUTH, timeout=10) as http,
+        httpx.Client(base_url=mock.url, timeout=10) as owner,  # no key: the whole journal
     ):
-        http.delete("/__mock/requests")  # the server's readiness probes were journaled too
+        owner.delete("/__mock/requests")  # the server's readiness probes were journaled too
         sent = 800
         for n in range(sent):
             http.get(f"/v1/tasks/task_{n:05d}")
         on_disk = sum(p.stat().st_size for p in tmp_path.iterdir() if ".journal." in p.name)
         assert on_disk <= cap
-        page = http.get("/__mock/requests", params={"limit": 1000}).json()
+        page = owner.get("/__mock/requests", params={"limit": 1000}).json()
         kept = len(page["requests"])
         while page["next_cursor"] is not None:
-            page = http.get("/__mock/requests", params={"limit": 1000, "cursor": page["next_cursor"]}).json()
+            page = owner.get("/__mock/requests", params={"limit": 1000, "cursor": page["next_cursor"]}).json()
             kept += len(page["requests"])
         assert page["dropped"] > 0 and kept + page["dropped"] == sent
         assert page["requests"][-1]["path"] == f"/v1/tasks/task_{sent - 1:05d}"  # the newest are kept
