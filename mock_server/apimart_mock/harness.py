@@ -228,7 +228,7 @@ class MockHarness:
         `POST /__mock/tasks` makes it (`prompt`, `fail_reason` too); returns its id."""
         body = {"status": status, "action": action, "age": age, "account": account or self.api_key, **fields}
         try:
-            return self._state.service.create_directly(GLOBAL, self.now, body).id
+            return self._state.service.create_directly(GLOBAL, self._state.real_time(), body).id
         except MockError as exc:
             raise ValueError(exc.message) from None
 

@@ -5,7 +5,8 @@ what a scenario does, the version rules) and raises domain errors; it knows noth
 layer turns requests into typed values and calls it; submits are dispatched by the operations table
 (`apimart_mj.OPERATIONS`): what an operation needs as a parent says which method runs it.
 
-Time comes in as `now` (clock seconds) on each call; randomness from `Random(f"{seed}:{n}")`, where `n`
+Time comes in as `now` (clock seconds) on each call (as `real`, wall-clock seconds, where the call
+itself picks the scope whose clock counts); randomness from `Random(f"{seed}:{n}")`, where `n`
 is a store-wide sequence number, so ids are reproducible and never collide across worker processes.
 State lives behind the `Store` interface, never here.
 
@@ -135,11 +136,25 @@ class MockService:
         """A poll's one read: the settings and the stored task (`owned` then judges the task)."""
         return self.store.poll(scope, task_id)
 
-    def task(self, task_id: str, now: float, scope: str) -> Task:
+    def task(self, task_id: str, real: float, scope: str) -> Task:
         """Any account's task in `scope` (`GLOBAL`: in any scope; control API); 404 when unknown or past
-        retention."""
-        task = self._kept(task_id, self.store.task(task_id), now)
-        return task if scope == GLOBAL else self._in_scope(task, scope)
+        retention on its scope's clock at wall-clock time `real`."""
+        task = self.store.task(task_id)
+        if task is None or scope not in (GLOBAL, task.scope):
+            raise NotFound(f"task {task_id} not found")
+        return self._kept(task_id, task, self.clocks(real)(task))
+
+    def clocks(self, real: float) -> Callable[[Task], float]:
+        """Each task's clock time at wall-clock time `real`: its scope's (the global control lists tasks
+        of every scope, each on its own clock). Reads each scope's clock once."""
+        times: dict[str, float] = {}
+
+        def now_of(task: Task) -> float:
+            if task.scope not in times:
+                times[task.scope] = self.store.settings(task.scope).now(real)
+            return times[task.scope]
+
+        return now_of
 
     def get(self, account: str, scope: str, task_id: str, now: float) -> Task:
         """The caller's task in the caller's scope; 404 when unknown or past retention, 403 when another
@@ -383,12 +398,12 @@ class MockService:
         else:
             self.store.reset(scope, FOLLOWING, None)
 
-    def create_directly(self, scope: str, now: float, body: dict[str, Any]) -> Task:
-        """A task for any account (a token or an account id), in any status, `age` seconds old (control
-        API), in `scope` (`GLOBAL`: the account's own scope)."""
-        return _retried(lambda: self._create_directly(scope, now, body))
+    def create_directly(self, scope: str, real: float, body: dict[str, Any]) -> Task:
+        """A task for any account (a token or an account id), in any status, `age` seconds old on its
+        scope's clock at wall-clock time `real` (control API), in `scope` (`GLOBAL`: the account's own)."""
+        return _retried(lambda: self._create_directly(scope, real, body))
 
-    def _create_directly(self, scope: str, now: float, body: dict[str, Any]) -> Task:
+    def _create_directly(self, scope: str, real: float, body: dict[str, Any]) -> Task:
         account, status, action, age = (body.get(k) for k in ("account", "status", "action", "age"))
         status = "SUCCESS" if status is None else status
         action = ("INPAINT" if status == "MODAL" else "IMAGINE") if action is None else action
@@ -415,9 +430,9 @@ class MockService:
         normal = normal_timing("IMAGINE")  # long enough phases for any status at any age
         plan = _Plan(timing_reaching(status, age, normal), outcome, reason, tiles)
         owner = account_named(account)
-        task = self._new_task(
-            owner, scope or owner, now - age, self._rng(), action, shape, prompt, plan, Inputs(), None
-        )
+        home = scope or owner
+        created = self.store.settings(home).now(real) - age
+        task = self._new_task(owner, home, created, self._rng(), action, shape, prompt, plan, Inputs(), None)
         if self.store.add_task(task) is Write.TAKEN:
             raise _IdTaken()
         return task
@@ -425,7 +440,7 @@ class MockService:
     def tasks(
         self,
         scope: str,
-        now: float,
+        real: float,
         *,
         account: str | None = None,
         status: str | None = None,
@@ -434,18 +449,19 @@ class MockService:
         newest: bool = False,
     ) -> tuple[list[Task], str | None]:
         """A page of the scope's tasks (`GLOBAL`: every scope's) in creation order, or `newest` first (of
-        an account, in a status: EXPIRED past retention) and the cursor of the next page (None: the
-        last)."""
+        an account, in a status, on its scope's clock at wall-clock time `real`: EXPIRED past retention)
+        and the cursor of the next page (None: the last)."""
         if status is not None and status not in (*_STATUSES, EXPIRED):
             raise InvalidRequest(f"status must be one of {', '.join((*_STATUSES, EXPIRED))}")
         if account == "":
             raise InvalidRequest("account must not be empty")
         owner = None if account is None else account_named(account)
+        now_of = self.clocks(real)
         found: list[Task] = []
         while True:
             batch = self.store.tasks(scope or None, owner, after=cursor, limit=limit + 1, newest=newest)
             for task in batch:
-                if status is None or self.status_of(task, now) == status:
+                if status is None or self.status_of(task, now_of(task)) == status:
                     if len(found) == limit:
                         return found, task_cursor(found[-1])
                     found.append(task)

@@ -277,3 +277,18 @@ def test_after_a_scopes_reset_the_account_listing_pages_through_the_rest(url: st
         if (cursor := page["next_cursor"]) is None:
             break
     assert listed == expected
+
+
+def test_the_owners_control_sees_each_task_on_its_scopes_clock(url: str) -> None:
+    """The global control lists, shows and creates every scope's tasks, each at its own scope's time."""
+    b = team(url, KEY_B)  # its account's own scope
+    mine = owner(url)
+    submitted = submit(b)
+    b.post("/__mock/clock/advance", json={"seconds": 1000})
+    created = mine.post("/__mock/tasks", json={"account": KEY_B, "status": "SUBMITTED"})
+    assert created.status_code == 201 and created.json()["status"] == "SUBMITTED"
+    assert status(b, created.json()["id"]) == "SUBMITTED"  # made at its scope's time, not the global one
+    listed = {task["id"]: task["status"] for task in mine.get("/__mock/tasks").json()["tasks"]}
+    assert listed == {submitted: "SUCCESS", created.json()["id"]: "SUBMITTED"}
+    assert mine.get(f"/__mock/tasks/{submitted}/midjourney").json()["status"] == "SUCCESS"
+    assert mine.get("/__mock/tasks", params={"status": "SUCCESS"}).json()["tasks"][0]["id"] == submitted

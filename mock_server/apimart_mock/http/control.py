@@ -22,7 +22,7 @@ from ..domain.journal import DEFAULT_PAGE, MAX_PAGE, RequestMatcher
 from ..domain.values import MAX_SECONDS, number
 from ..service import EXPIRED
 from ..spec import DASHBOARD_PATH, control_spec_json
-from .context import json_response, media_url, mock, now, scope
+from .context import json_response, media_url, mock, scope
 from .validation import check_task_id, read_json_object
 from .views import balance_view, midjourney_view, unified_view
 
@@ -98,8 +98,9 @@ def reset() -> Response:
 @blueprint.post("/tasks")
 def create_task() -> Response:
     state = mock()
-    task = state.service.create_directly(scope(), now(), _json())
-    return json_response(_summary(task, media_url()), 201)
+    real = state.real_time()
+    task = state.service.create_directly(scope(), real, _json())
+    return json_response(_summary(task, state.service.clocks(real)(task), media_url()), 201)
 
 
 @blueprint.get("/tasks")
@@ -108,18 +109,20 @@ def list_tasks() -> Response:
     is what this page's tasks cost now."""
     limit, cursor = _page()
     args = request.args
-    tasks, next_cursor = mock().service.tasks(
+    state = mock()
+    real = state.real_time()
+    tasks, next_cursor = state.service.tasks(
         scope(),
-        now(),
+        real,
         account=args.get("account"),
         status=args.get("status"),
         limit=limit,
         cursor=cursor,
         newest=_newest_first(),
     )
-    at = now()
-    charged = round(sum(task.at(at).quota for task in tasks), 6)
-    summaries = [_summary(task, media_url()) for task in tasks]
+    now_of = state.service.clocks(real)
+    charged = round(sum(task.at(now_of(task)).quota for task in tasks), 6)
+    summaries = [_summary(task, now_of(task), media_url()) for task in tasks]
     return json_response({"tasks": summaries, "charged": charged, "next_cursor": next_cursor})
 
 
@@ -127,26 +130,28 @@ def list_tasks() -> Response:
 def task_view(task_id: str, view: str) -> Response:
     """One task's `midjourney` or `unified` view, whoever owns it (the dashboard links here)."""
     state = mock()
-    task = state.service.task(check_task_id(task_id), now(), scope())
+    real = state.real_time()
+    task = state.service.task(check_task_id(task_id), real, scope())
+    at = task.at(state.service.clocks(real)(task))
     if view == "midjourney":
-        return json_response(midjourney_view(task, task.at(now()), media_url(), state.config.shape))
+        return json_response(midjourney_view(task, at, media_url(), state.config.shape))
     if view == "unified":
-        return json_response(unified_view(task, task.at(now()), media_url()))
+        return json_response(unified_view(task, at, media_url()))
     raise NotFound("views: midjourney, unified")
 
 
-def _summary(task: Any, base: str) -> dict[str, Any]:
-    """A task as the control API lists it: the MJ view, its account id and parent, and EXPIRED (with
-    `expired`) once past retention."""
+def _summary(task: Any, now: float, base: str) -> dict[str, Any]:
+    """A task as the control API lists it at its clock time `now`: the MJ view, its account id and
+    parent, and EXPIRED (with `expired`) once past retention."""
     state = mock()
-    view = midjourney_view(task, task.at(now()), base, state.config.shape)
-    status = state.service.status_of(task, now())
+    view = midjourney_view(task, task.at(now), base, state.config.shape)
+    status = state.service.status_of(task, now)
     expired = {"status": status, "expired": True} if status == EXPIRED else {"expired": False}
     owner = {
         "account": task.account,
         "parent_id": task.parent_id,
         "job_hash": task.job_hash,
-        "age": round(now() - task.created_at, 3),
+        "age": round(now - task.created_at, 3),
     }
     return {**owner, **view, **expired}
 
@@ -170,7 +175,9 @@ def set_balance() -> Response:
         amount = number(amount, "amount", minimum=0, maximum=1e12)
     state = mock()
     owner = state.service.set_balance(scope(), account, amount)
-    return json_response({"account": owner, **balance_view(state.service.balance_of(scope(), owner, now()))})
+    home = scope() or owner  # the global control shows the account's own scope's balance
+    balance = state.service.balance_of(home, owner, state.service.settings(home).now(state.real_time()))
+    return json_response({"account": owner, **balance_view(balance)})
 
 
 # ---- faults and rate limit ----
