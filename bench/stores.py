@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from apimart_mock.domain.scopes import GLOBAL
 from apimart_mock.store import task_cursor
 from apimart_mock.store.redis import RedisStore
 from apimart_mock.store.sqlite import SqliteStore
@@ -57,10 +58,10 @@ def copy_state(sqlite_path: Path, redis_url: str) -> int:
     """Copy every task and the clock of the SQLite store into the (empty) Redis store; returns the count."""
     source = SqliteStore(str(sqlite_path), journal_bytes=1 << 20)
     target = RedisStore(redis_url, journal_bytes=64 << 20)
-    settings = source.settings()
-    target.reset(settings.clock, settings.rate_limit)
+    settings = source.settings(GLOBAL)
+    target.reset(GLOBAL, settings.clock, settings.rate_limit)
     copied, after = 0, None
-    while page := source.tasks(after=after, limit=500):
+    while page := source.tasks(None, after=after, limit=500):
         for task in page:
             target.add_task(task)
         copied += len(page)

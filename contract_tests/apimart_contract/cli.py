@@ -89,18 +89,24 @@ def _environment(args: argparse.Namespace) -> None:
     os.environ.setdefault("HYPOTHESIS_PROFILE", "live")
 
 
+_OUR_KEYS = ("sk-contract-first", "sk-contract-second")
+"""The keys the suite uses on our mock when given none (the same for every team: see `LiveApi.scope`)."""
+
+
 def _keys_for_our_mock() -> None:
-    """Without keys, a target that says it is our mock (`GET /__mock/clock`) gets two of the suite's own:
-    a mock started without --api-key takes any token as an account of its own."""
+    """Without keys, a target that says it is our mock (`GET /__mock/clock`, asked with the first of them,
+    so that a mock behind an admin token answers too: the key's own scope needs no token) gets two of the
+    suite's own: a mock started without --api-key takes any token as an account of its own."""
     base_url = os.environ.get("APIMART_BASE_URL", "").rstrip("/")
     if os.environ.get("APIMART_API_KEY") or not base_url:
         return
     try:
-        ours = "now" in httpx.get(f"{base_url}/__mock/clock", timeout=10.0).json()
+        headers = {"Authorization": f"Bearer {_OUR_KEYS[0]}"}
+        ours = "now" in httpx.get(f"{base_url}/__mock/clock", headers=headers, timeout=10.0).json()
     except (httpx.HTTPError, ValueError, TypeError):
         return
     if ours:
-        os.environ.update(APIMART_API_KEY="sk-contract-first", APIMART_API_KEY_2="sk-contract-second")
+        os.environ.update(APIMART_API_KEY=_OUR_KEYS[0], APIMART_API_KEY_2=_OUR_KEYS[1])
         print("apimart-contract: the target is our mock: using keys sk-contract-first and -second")
 
 

@@ -4,8 +4,11 @@
   the suite; no port. White box: it may also seed tasks and pick scenarios through `/__mock/`.
 - `LiveApi`: any base URL and API key(s) from the environment, treated as a black box: only the
   documented API, paced, within a spend budget and a wall-time budget. If the target itself says it is
-  our mock (`GET /__mock/clock` answers a clock), the suite advances that clock instead of waiting;
-  it never touches any other `/__mock/` endpoint.
+  our mock (`GET /__mock/clock` answers a clock), the suite runs in a fresh scope of its own
+  (`X-Mock-Scope: contract-<random>`, claimed by the first key) and advances that scope's clock instead
+  of waiting, so a run against a shared mock moves no other team's tasks, clock or faults (the suite's
+  default keys are the same for every team, so the account alone would not keep runs apart); it never
+  touches any other `/__mock/` endpoint.
 - `ServedMock`: a `LiveApi` pointed at the mock served over real HTTP by its production server, which
   the session starts and stops (spending is free there, within a generous budget).
 """
@@ -13,6 +16,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from abc import ABC, abstractmethod
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -36,6 +40,7 @@ RETENTION = 3 * 24 * 3600.0
 """Tasks are kept 3 days (reference section 2.6): the mock's default and the live service's."""
 
 _TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+_SCOPE_HEADER = "X-Mock-Scope"
 _FROZEN_AT = 1_763_000_000.0
 """Where the in-process mock's clock starts (a fixed Unix time, so every run sees the same timestamps)."""
 
@@ -99,6 +104,8 @@ class Target(ABC):
     accepts_any_key: bool = False
     """The target is our mock started without `--api-key` (it accepts any token, as documented): the
     checks that depend on how it was started are skipped."""
+    scope: str | None = None
+    """The mock's scope every request of this run names (None: none named, e.g. a real API)."""
 
     def __init__(self) -> None:
         self._clients: dict[int, httpx.Client] = {}
@@ -117,7 +124,7 @@ class Target(ABC):
             client = httpx.Client(
                 base_url=self.base_url,
                 transport=self._transport(),
-                headers={"Authorization": f"Bearer {self.api_keys[account]}"},
+                headers={"Authorization": f"Bearer {self.api_keys[account]}", **self._scope_header()},
                 timeout=_TIMEOUT,
                 event_hooks={"request": [self._pace]},
             )
@@ -157,10 +164,21 @@ class Target(ABC):
         return response.json()
 
     def _control_http(self) -> httpx.Client:
+        """The client of the control API: in the run's scope, as its owner (the first key); else, on a
+        private mock, the global scope's."""
         if -1 not in self._clients:
-            client = httpx.Client(base_url=self.base_url, transport=self._transport(), timeout=_TIMEOUT)
+            owner = {"Authorization": f"Bearer {self.api_keys[0]}"} if self.scope else {}
+            client = httpx.Client(
+                base_url=self.base_url,
+                transport=self._transport(),
+                timeout=_TIMEOUT,
+                headers={**owner, **self._scope_header()},
+            )
             self._clients[-1] = self._exit.enter_context(client)
         return self._clients[-1]
+
+    def _scope_header(self) -> dict[str, str]:
+        return {} if self.scope is None else {_SCOPE_HEADER: self.scope}
 
     def fetch(self, url: str) -> bytes:
         """The bytes at a URL the target handed out (an image, an upload), fetched without credentials."""
@@ -269,7 +287,10 @@ class LiveApi(Target):
         self.task_ids = settings.task_ids
         self.budget = SpendBudget(limit=settings.spend_budget if settings.allow_spend else 0)
         self.wall = WallTimeBudget(seconds=settings.wall_time)
+        self.scope = f"contract-{secrets.token_hex(8)}"
         is_our_mock = self._exposes_mock_clock()
+        if not is_our_mock:
+            self.scope = None
         self.has_clock = settings.use_mock_clock and is_our_mock
         self.accepts_any_key = is_our_mock and self._accepts_a_bad_key()
         clock: TimeSource = _MockClock(self) if self.has_clock else WallClock()
@@ -281,9 +302,14 @@ class LiveApi(Target):
         return httpx.HTTPTransport(retries=0)
 
     def _exposes_mock_clock(self) -> bool:
-        """One unauthenticated GET: a real API answers 404 (or anything but a mock clock)."""
+        """One GET of the clock of the run's scope, as the first key (our mock then gives the scope to
+        that key, before any other request names it): a real API answers 404 (or anything but a mock
+        clock)."""
+        headers = {"Authorization": f"Bearer {self.api_keys[0]}", **self._scope_header()}
         try:
-            response = httpx.get(f"{self.base_url}/__mock/clock", timeout=self._probe_timeout())
+            response = httpx.get(
+                f"{self.base_url}/__mock/clock", headers=headers, timeout=self._probe_timeout()
+            )
             return response.status_code == 200 and "now" in response.json()
         except (httpx.HTTPError, ValueError):
             return False

@@ -1,15 +1,20 @@
-"""The one clock of the mock: real time by default, or frozen, shifted and sped up by the control API.
+"""The clocks of the mock: real time by default, or frozen, shifted and sped up by the control API.
 
 The state is a small value kept in the shared store, so every worker process reads the same clock.
 `now(real)` turns a wall-clock reading into clock time; the wall clock itself is read only by the HTTP
 layer, never by the domain.
+
+There is one global clock (the mock owner's) and one clock per scope (a team's: docs/mock-server.md,
+*Scopes*). A scope's own `ClockState` runs on the global clock's time instead of real time
+(`ScopedClock`): the owner's global advance moves every scope, a scope's advance moves that scope only.
+A scope that never changed its clock has `FOLLOWING`, which shows the global time as it is.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-__all__ = ["ClockState"]
+__all__ = ["FOLLOWING", "ClockState", "ScopedClock"]
 
 
 @dataclass(frozen=True)
@@ -47,3 +52,22 @@ class ClockState:
 
     def to_json(self, real: float) -> dict[str, float | bool]:
         return {"now": self.now(real), "frozen": self.frozen, "speed": self.speed}
+
+
+FOLLOWING = ClockState(0.0, 0.0)
+"""A scope's own clock until the scope changes it: the time of the clock it runs on, as it is."""
+
+
+@dataclass(frozen=True)
+class ScopedClock:
+    """A scope's clock: its `own` state, running on the `outer` (global) clock's time."""
+
+    outer: ClockState
+    own: ClockState = FOLLOWING
+
+    def now(self, real: float) -> float:
+        return self.own.now(self.outer.now(real))
+
+    def to_json(self, real: float) -> dict[str, float | bool]:
+        frozen = self.own.frozen or self.outer.frozen
+        return {"now": self.now(real), "frozen": frozen, "speed": self.own.speed * self.outer.speed}

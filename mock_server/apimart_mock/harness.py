@@ -31,6 +31,7 @@ from .config import MockConfig
 from .domain.accounts import authenticate
 from .domain.errors import MockError
 from .domain.lifecycle import Scenario
+from .domain.scopes import GLOBAL
 from .http.app import create_app
 from .http.context import EXTENSION, MockState
 from .http.pipeline import CONTROL_PREFIX, DROP_KEY
@@ -172,7 +173,7 @@ class MockHarness:
     @property
     def now(self) -> float:
         """The mock's clock time (Unix seconds)."""
-        return self._state.service.clock().now(self._state.real_time())
+        return self._state.service.clock(GLOBAL).now(self._state.real_time())
 
     def advance(self, seconds: float) -> float:
         """Move the mock's clock `seconds` forward; returns the new time."""
@@ -190,7 +191,7 @@ class MockHarness:
 
     def _change_clock(self, change: Callable[[Any, float], Any]) -> float:
         real = self._state.real_time()
-        return float(self._state.service.change_clock(lambda clock: change(clock, real)).now(real))
+        return float(self._state.service.change_clock(GLOBAL, change, real).now(real))
 
     # ---- outcomes, faults, tasks ----
     def scenario(self, name: str, fail_reason: str | None = None) -> ScenarioChoice:
@@ -210,12 +211,12 @@ class MockHarness:
         `drop`, `truncate`, `drift`; options `count`, `fraction`, `path`, `account`, `latency_ms`,
         `retry_after`, `drift`. Returns the fault as the control API shows it."""
         try:
-            return self._state.service.add_fault({"kind": str(kind), **options}).to_json()
+            return self._state.service.add_fault(GLOBAL, {"kind": str(kind), **options}).to_json()
         except MockError as exc:
             raise ValueError(exc.message) from None
 
     def clear_faults(self) -> None:
-        self._state.service.clear_faults()
+        self._state.service.clear_faults(GLOBAL)
 
     def create_task(
         self,
@@ -230,7 +231,7 @@ class MockHarness:
         `POST /__mock/tasks` makes it (`prompt`, `fail_reason` too); returns its id."""
         body = {"status": status, "action": action, "age": age, "account": account or self.api_key, **fields}
         try:
-            return self._state.service.create_directly(self.now, body).id
+            return self._state.service.create_directly(GLOBAL, self._state.real_time(), body).id
         except MockError as exc:
             raise ValueError(exc.message) from None
 

@@ -5,10 +5,16 @@ what a scenario does, the version rules) and raises domain errors; it knows noth
 layer turns requests into typed values and calls it; submits are dispatched by the operations table
 (`apimart_mj.OPERATIONS`): what an operation needs as a parent says which method runs it.
 
-Time comes in as `now` (clock seconds) on each call; randomness from `Random(f"{seed}:{n}")`, where `n`
-is a store-wide sequence number that a reset does not restart, so ids are reproducible from a fresh store
-and never collide across worker processes or resets. (Upload names are secrets: `domain.uploads`.)
+Time comes in as `now` (clock seconds) on each call (as `real`, wall-clock seconds, where the call
+itself picks the scope whose clock counts); randomness from `Random(f"{seed}:{n}")`, where `n` is a
+store-wide sequence number that a reset does not restart (of a scope or of all), so ids are reproducible
+from a fresh store and never collide across worker processes or resets. (Upload names are secrets:
+`domain.uploads`.)
 State lives behind the `Store` interface, never here.
+
+Every call is in a scope (`domain.scopes`): a task lives in the scope of the request that made it, runs
+on that scope's clock and is found only there; balances, faults, the rate limit and reset are a
+scope's own; the global scope's clock, faults and rate limit apply to every scope.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ from apimart_mj import (
     version_of,
 )
 
-from .clock import ClockState
+from .clock import FOLLOWING, ClockState, ScopedClock
 from .domain.accounts import INSUFFICIENT_BALANCE, Balance, account_named, price
 from .domain.errors import (
     Forbidden,
@@ -60,6 +66,7 @@ from .domain.lifecycle import (
     normal_timing,
     timing_reaching,
 )
+from .domain.scopes import GLOBAL, owner_by_name, scope_named
 from .domain.shapes import Shape
 from .domain.task import Task, new_job_hash, new_task_id
 from .domain.uploads import Upload, new_upload
@@ -120,57 +127,116 @@ class MockService:
         self.balance = balance
         """Every account's starting balance (None: unlimited), unless one was set for the account."""
 
+    # ---- scopes ----
+    def scope(self, account: str, name: str | None) -> str:
+        """The scope an API request of `account` naming `name` (`X-Mock-Scope`; None: the account's own)
+        is in; a named scope no one used yet becomes the account's."""
+        scope = scope_named(name, account)
+        if owner_by_name(scope) is None and self.store.settings(scope).scope.owner is None:
+            self.store.claim_scope(scope, account)
+        return scope
+
+    def controlled_scope(self, account: str, name: str | None) -> str:
+        """The scope a control call of `account` naming `name` acts on; 403 when it is another's."""
+        scope = scope_named(name, account)
+        owner = owner_by_name(scope) or self.store.claim_scope(scope, account)
+        if owner != account:
+            raise Forbidden(f"scope {scope} belongs to another key")
+        return scope
+
     # ---- reads ----
-    def settings(self) -> Settings:
-        """What every request reads first: the clock and which optional checks are on."""
-        return self.store.settings()
+    def settings(self, scope: str) -> Settings:
+        """What every request reads first: the clocks and which optional checks are on."""
+        return self.store.settings(scope)
 
-    def poll(self, task_id: str) -> tuple[Settings, Task | None]:
+    def poll(self, scope: str, task_id: str) -> tuple[Settings, Task | None]:
         """A poll's one read: the settings and the stored task (`owned` then judges the task)."""
-        return self.store.poll(task_id)
+        return self.store.poll(scope, task_id)
 
-    def task(self, task_id: str, now: float) -> Task:
-        """Any account's task (control API); 404 when unknown or past retention."""
-        return self._kept(task_id, self.store.task(task_id), now)
+    def task(self, task_id: str, real: float, scope: str) -> Task:
+        """Any account's task in `scope` (`GLOBAL`: in any scope; control API); 404 when unknown or past
+        retention on its scope's clock at wall-clock time `real`."""
+        task = self.store.task(task_id)
+        if task is None or scope not in (GLOBAL, task.scope):
+            raise NotFound(f"task {task_id} not found")
+        return self._kept(task_id, task, self.clocks(real)(task))
 
-    def get(self, account: str, task_id: str, now: float) -> Task:
-        """The caller's task; 404 when unknown or past retention, 403 when another account's."""
-        return self.owned(account, task_id, self.store.task(task_id), now)
+    def clocks(self, real: float) -> Callable[[Task], float]:
+        """Each task's clock time at wall-clock time `real`: its scope's (the global control lists tasks
+        of every scope, each on its own clock). Reads each scope's clock once."""
+        times: dict[str, float] = {}
 
-    def owned(self, account: str, task_id: str, task: Task | None, now: float) -> Task:
+        def now_of(task: Task) -> float:
+            if task.scope not in times:
+                times[task.scope] = self.store.settings(task.scope).now(real)
+            return times[task.scope]
+
+        return now_of
+
+    def get(self, account: str, scope: str, task_id: str, now: float) -> Task:
+        """The caller's task in the caller's scope; 404 when unknown or past retention, 403 when another
+        account's (in any scope, as live), 404 when the caller's own in another scope (another team's
+        run with the same key)."""
+        return self.owned(account, scope, task_id, self.store.task(task_id), now)
+
+    def owned(self, account: str, scope: str, task_id: str, task: Task | None, now: float) -> Task:
         """`task`, as read for `task_id`, when it is the caller's: the rules of `get`."""
         task = self._kept(task_id, task, now)
         if task.account != account:
             raise Forbidden("You do not have permission to access this task")
-        return task
+        return self._in_scope(task, scope)
 
     def _kept(self, task_id: str, task: Task | None, now: float) -> Task:
         if task is None or task.expired(now, self.retention):
             raise NotFound(f"task {task_id} not found")
         return task
 
+    @staticmethod
+    def _in_scope(task: Task, scope: str) -> Task:
+        if task.scope != scope:
+            raise NotFound(f"task {task.id} not found")
+        return task
+
     # ---- submits ----
     def submit(
-        self, operation: Operation, account: str, now: float, inputs: Inputs, submission: Submission
+        self,
+        operation: Operation,
+        account: str,
+        scope: str,
+        now: float,
+        inputs: Inputs,
+        submission: Submission,
     ) -> Task:
         """Run a submit operation of the table; what it needs as a parent picks the rule."""
-        return _retried(lambda: self._submit(operation, account, now, inputs, submission))
+        return _retried(lambda: self._submit(operation, account, scope, now, inputs, submission))
 
     def _submit(
-        self, operation: Operation, account: str, now: float, inputs: Inputs, submission: Submission
+        self,
+        operation: Operation,
+        account: str,
+        scope: str,
+        now: float,
+        inputs: Inputs,
+        submission: Submission,
     ) -> Task:
         if operation.parent is Parent.NONE:
-            return self._generate(operation, account, now, inputs, submission)
+            return self._generate(operation, account, scope, now, inputs, submission)
         if operation.parent is Parent.BUTTON:
-            return self._press(operation, account, now, inputs, submission)
+            return self._press(operation, account, scope, now, inputs, submission)
         if operation.parent is Parent.INDEX or (operation.parent is Parent.FRAME and inputs.task_id):
-            return self._pick(operation, account, now, inputs, submission)
+            return self._pick(operation, account, scope, now, inputs, submission)
         if operation.parent is Parent.FRAME:
-            return self._generate(operation, account, now, inputs, submission)
-        return self._modal(account, now, inputs, submission)
+            return self._generate(operation, account, scope, now, inputs, submission)
+        return self._modal(account, scope, now, inputs, submission)
 
     def _generate(
-        self, operation: Operation, account: str, now: float, inputs: Inputs, submission: Submission
+        self,
+        operation: Operation,
+        account: str,
+        scope: str,
+        now: float,
+        inputs: Inputs,
+        submission: Submission,
     ) -> Task:
         """A new task from a prompt. An unsupported `version` is accepted and the task fails, as live."""
         action = str(operation.action)
@@ -181,18 +247,24 @@ class MockService:
         shape = Shape.of(operation.result)
         plan = self._plan(submission, normal_timing(action), shape.tiles_for(inputs.batch_size), rng)
         prompt = prompt_of(action, inputs)
-        task = self._new_task(account, now, rng, action, shape, prompt, plan, inputs, version)
+        task = self._new_task(account, scope, now, rng, action, shape, prompt, plan, inputs, version)
         return self._charged(task, now)
 
     def _press(
-        self, operation: Operation, account: str, now: float, inputs: Inputs, submission: Submission
+        self,
+        operation: Operation,
+        account: str,
+        scope: str,
+        now: float,
+        inputs: Inputs,
+        submission: Submission,
     ) -> Task:
         """A follow-up on a finished parent: press `custom_id`, or the button auto-matching picks.
 
         Pressed by `custom_id`, the child's action is the one the customId names (whatever the endpoint);
         by auto-matching, the endpoint's. A rejected follow-up creates and charges nothing.
         """
-        parent = self._finished_parent(account, str(inputs.task_id), now)
+        parent = self._finished_parent(account, scope, str(inputs.task_id), now)
         pressed, action = self._pressed(parent, operation, inputs)
         _check_version(parent, action)
         hd = pressed.operation in HD_UPSCALE_OPERATIONS
@@ -201,15 +273,32 @@ class MockService:
         rng = self._rng()
         plan = self._plan(submission, normal_timing(action, hd=hd), shape.tiles, rng)
         task = self._new_task(
-            account, now, rng, action, shape, parent.prompt, plan, inputs, parent.version, pressed, parent
+            account,
+            scope,
+            now,
+            rng,
+            action,
+            shape,
+            parent.prompt,
+            plan,
+            inputs,
+            parent.version,
+            pressed,
+            parent,
         )
         return self._charged(task, now)
 
     def _pick(
-        self, operation: Operation, account: str, now: float, inputs: Inputs, submission: Submission
+        self,
+        operation: Operation,
+        account: str,
+        scope: str,
+        now: float,
+        inputs: Inputs,
+        submission: Submission,
     ) -> Task:
         """A new task from one image (`index`) of a finished grid, no button pressed (remix, video)."""
-        parent = self._finished_parent(account, str(inputs.task_id), now)
+        parent = self._finished_parent(account, scope, str(inputs.task_id), now)
         action = str(operation.action)
         if parent.shape is not Shape.GRID:
             raise InvalidRequest(f"{operation.cli_name} needs a grid: task {parent.id} is not one")
@@ -219,13 +308,13 @@ class MockService:
         plan = self._plan(submission, normal_timing(action), shape.tiles_for(inputs.batch_size), rng)
         prompt = inputs.prompt or parent.prompt
         task = self._new_task(
-            account, now, rng, action, shape, prompt, plan, inputs, parent.version, None, parent
+            account, scope, now, rng, action, shape, prompt, plan, inputs, parent.version, None, parent
         )
         return self._charged(task, now)
 
-    def _modal(self, account: str, now: float, inputs: Inputs, submission: Submission) -> Task:
+    def _modal(self, account: str, scope: str, now: float, inputs: Inputs, submission: Submission) -> Task:
         """Complete a task waiting in MODAL: the same task goes on to SUBMITTED now and is billed now."""
-        task = self.get(account, str(inputs.task_id), now)
+        task = self.get(account, scope, str(inputs.task_id), now)
         if task.at(now).status != "MODAL":
             raise InvalidRequest(f"task {task.id} is not in MODAL state")
         if submission.scenario is None:
@@ -242,7 +331,9 @@ class MockService:
             tiles=plan.tiles,
             charge=price(task.action),
         )
-        written = self.store.replace_task(task, continued, balance=self._starting_balance(account), now=now)
+        written = self.store.replace_task(
+            task, continued, balance=self._starting_balance(scope, account), now=now
+        )
         if written is Write.OVER_BALANCE:
             raise PaymentRequired(INSUFFICIENT_BALANCE)
         if written is Write.CHANGED:
@@ -251,7 +342,7 @@ class MockService:
 
     def _charged(self, task: Task, now: float) -> Task:
         """Store a submitted task if its account can pay for it; 402 (nothing stored) otherwise."""
-        written = self.store.add_task(task, balance=self._starting_balance(task.account), now=now)
+        written = self.store.add_task(task, balance=self._starting_balance(task.scope, task.account), now=now)
         if written is Write.OVER_BALANCE:
             raise PaymentRequired(INSUFFICIENT_BALANCE)
         if written is Write.TAKEN:
@@ -259,24 +350,28 @@ class MockService:
         return task
 
     # ---- balance ----
-    def balance_of(self, account: str, now: float) -> Balance:
-        """The account's balance at clock time `now`: charges subtracted, refunds given back."""
-        return Balance(used=self.store.used_balance(account, now), starting=self._starting_balance(account))
+    def balance_of(self, scope: str, account: str, now: float) -> Balance:
+        """The account's balance in `scope` at clock time `now`: charges subtracted, refunds given back."""
+        used = self.store.used_balance(scope, account, now)
+        return Balance(used=used, starting=self._starting_balance(scope, account))
 
-    def set_balance(self, account: str, amount: float | None) -> str:
-        """The account's (a token or an account id) starting balance from now on (`inf`: unlimited; None:
-        the server's default); returns the account id."""
+    def set_balance(self, scope: str, account: str, amount: float | None) -> str:
+        """The account's (a token or an account id) starting balance in `scope` from now on (`inf`:
+        unlimited; None: the default); returns the account id. Set in `GLOBAL`, it is the account's
+        starting balance in every scope that sets none."""
         owner = account_named(account)
-        self.store.set_starting_balance(owner, amount)
+        self.store.set_starting_balance(scope, owner, amount)
         return owner
 
-    def _starting_balance(self, account: str) -> float | None:
-        own = self.store.starting_balance(account)
+    def _starting_balance(self, scope: str, account: str) -> float | None:
+        own = self.store.starting_balance(scope, account)
+        if own is None and scope != GLOBAL:
+            own = self.store.starting_balance(GLOBAL, account)
         amount = self.balance if own is None else own
         return None if amount is None or math.isinf(amount) else amount
 
-    def _finished_parent(self, account: str, task_id: str, now: float) -> Task:
-        parent = self.get(account, task_id, now)
+    def _finished_parent(self, account: str, scope: str, task_id: str, now: float) -> Task:
+        parent = self.get(account, scope, task_id, now)
         if not parent.at(now).succeeded:
             raise InvalidRequest(f"task {parent.id} is not in SUCCESS state")
         return parent
@@ -304,21 +399,33 @@ class MockService:
         return upload
 
     # ---- control ----
-    def clock(self) -> ClockState:
-        return self.store.settings().clock
+    def clock(self, scope: str) -> ScopedClock:
+        return self.store.settings(scope).scoped_clock
 
-    def change_clock(self, change: Callable[[ClockState], ClockState]) -> ClockState:
-        return self.store.change_clock(change)
+    def change_clock(
+        self, scope: str, change: Callable[[ClockState, float], ClockState], real: float
+    ) -> ScopedClock:
+        """Apply `change` to the scope's own clock (`GLOBAL`: the global one), which runs on the global
+        clock's time (`GLOBAL`: on the wall clock's time, `real`)."""
+        if scope == GLOBAL:
+            return ScopedClock(self.store.change_clock(GLOBAL, lambda clock: change(clock, real)))
+        outer = self.store.settings(GLOBAL).clock
+        return ScopedClock(outer, self.store.change_clock(scope, lambda own: change(own, outer.now(real))))
 
-    def reset(self, clock: ClockState, rate_limit: float | None) -> None:
-        self.store.reset(clock, rate_limit)
+    def reset(self, scope: str, start: ClockState, rate_limit: float | None) -> None:
+        """`GLOBAL`: forget everything and start the global clock at `start` with `rate_limit`. A scope:
+        forget its state; its clock follows the global one again and the global rate limit applies."""
+        if scope == GLOBAL:
+            self.store.reset(GLOBAL, start, rate_limit)
+        else:
+            self.store.reset(scope, FOLLOWING, None)
 
-    def create_directly(self, now: float, body: dict[str, Any]) -> Task:
-        """A task for any account (a token or an account id), in any status, `age` seconds old (control
-        API)."""
-        return _retried(lambda: self._create_directly(now, body))
+    def create_directly(self, scope: str, real: float, body: dict[str, Any]) -> Task:
+        """A task for any account (a token or an account id), in any status, `age` seconds old on its
+        scope's clock at wall-clock time `real` (control API), in `scope` (`GLOBAL`: the account's own)."""
+        return _retried(lambda: self._create_directly(scope, real, body))
 
-    def _create_directly(self, now: float, body: dict[str, Any]) -> Task:
+    def _create_directly(self, scope: str, real: float, body: dict[str, Any]) -> Task:
         account, status, action, age = (body.get(k) for k in ("account", "status", "action", "age"))
         status = "SUCCESS" if status is None else status
         action = ("INPAINT" if status == "MODAL" else "IMAGINE") if action is None else action
@@ -344,16 +451,18 @@ class MockService:
         tiles = shape.tiles
         normal = normal_timing("IMAGINE")  # long enough phases for any status at any age
         plan = _Plan(timing_reaching(status, age, normal), outcome, reason, tiles)
-        task = self._new_task(
-            account_named(account), now - age, self._rng(), action, shape, prompt, plan, Inputs(), None
-        )
+        owner = account_named(account)
+        home = scope or owner
+        created = self.store.settings(home).now(real) - age
+        task = self._new_task(owner, home, created, self._rng(), action, shape, prompt, plan, Inputs(), None)
         if self.store.add_task(task) is Write.TAKEN:
             raise _IdTaken()
         return task
 
     def tasks(
         self,
-        now: float,
+        scope: str,
+        real: float,
         *,
         account: str | None = None,
         status: str | None = None,
@@ -361,18 +470,20 @@ class MockService:
         cursor: str | None,
         newest: bool = False,
     ) -> tuple[list[Task], str | None]:
-        """A page of tasks in creation order, or `newest` first (of an account, in a status: EXPIRED
-        past retention) and the cursor of the next page (None: the last)."""
+        """A page of the scope's tasks (`GLOBAL`: every scope's) in creation order, or `newest` first (of
+        an account, in a status, on its scope's clock at wall-clock time `real`: EXPIRED past retention)
+        and the cursor of the next page (None: the last)."""
         if status is not None and status not in (*_STATUSES, EXPIRED):
             raise InvalidRequest(f"status must be one of {', '.join((*_STATUSES, EXPIRED))}")
         if account == "":
             raise InvalidRequest("account must not be empty")
         owner = None if account is None else account_named(account)
+        now_of = self.clocks(real)
         found: list[Task] = []
         while True:
-            batch = self.store.tasks(owner, after=cursor, limit=limit + 1, newest=newest)
+            batch = self.store.tasks(scope or None, owner, after=cursor, limit=limit + 1, newest=newest)
             for task in batch:
-                if status is None or self.status_of(task, now) == status:
+                if status is None or self.status_of(task, now_of(task)) == status:
                     if len(found) == limit:
                         return found, task_cursor(found[-1])
                     found.append(task)
@@ -384,31 +495,41 @@ class MockService:
         """A task's status as the control API lists it: EXPIRED past retention."""
         return EXPIRED if task.expired(now, self.retention) else task.at(now).status
 
-    def add_fault(self, body: dict[str, Any]) -> Fault:
+    def add_fault(self, scope: str, body: dict[str, Any]) -> Fault:
+        """A fault on the requests in `scope` (`GLOBAL`: in every scope)."""
         fault = Fault.from_request(0, body)
         if fault.account is not None:
             fault = replace(fault, account=account_named(fault.account))
-        return self.store.add_fault(fault)
+        return self.store.add_fault(scope, fault)
 
-    def faults(self) -> list[Fault]:
-        return self.store.faults()
+    def faults(self, scope: str) -> list[Fault]:
+        return self.store.faults(scope)
 
-    def clear_faults(self) -> None:
-        self.store.clear_faults()
+    def clear_faults(self, scope: str) -> None:
+        self.store.clear_faults(scope)
 
-    def draw_fault(self, path: str, account: str | None) -> Fault | None:
+    def draw_fault(self, scope: str, path: str, account: str | None) -> Fault | None:
         """The injected fault that fires on this request, if any (seeded: the same run fails alike)."""
-        return self.store.draw_fault(path, account, self.seed)
+        return self.store.draw_fault(scope, path, account, self.seed)
 
-    def rate_limit(self) -> float | None:
-        return self.store.settings().rate_limit
+    def rate_limit(self, scope: str) -> float | None:
+        """The scope's own rate limit (`GLOBAL`: the one every scope has besides its own)."""
+        settings = self.store.settings(scope)
+        return settings.rate_limit if scope == GLOBAL else settings.scope.rate_limit
 
-    def set_rate_limit(self, per_second: float | None) -> None:
-        self.store.set_rate_limit(per_second)
+    def set_rate_limit(self, scope: str, per_second: float | None) -> None:
+        self.store.set_rate_limit(scope, per_second)
 
-    def over_rate_limit(self, account: str, now: float, limit: float) -> bool:
-        """Count this request of `account`; whether it is over `limit` requests per clock second."""
-        return self.store.count_request(account, int(now)) > limit
+    def over_rate_limit(self, settings: Settings, scope: str, account: str, now: float) -> bool:
+        """Count this request of `account` against the global rate limit and its scope's own (those
+        switched on); whether it is over either, in requests per clock second."""
+        limits = ((GLOBAL, settings.rate_limit), (scope, settings.scope.rate_limit))
+        over = [
+            self.store.count_request(owner, account, int(now)) > limit
+            for owner, limit in limits
+            if limit is not None
+        ]
+        return any(over)
 
     def record(self, entry: JournalEntry) -> None:
         """Journal one request. When the store cannot (a full disk), the entry is lost and the answer
@@ -425,8 +546,15 @@ class MockService:
     def count_requests(self, matcher: RequestMatcher) -> int:
         return self.store.count_requests(matcher)
 
-    def clear_journal(self) -> None:
-        self.store.clear_journal()
+    def clear_journal(self, scope: str) -> None:
+        """`GLOBAL`: forget every journal entry. A scope: its journal starts anew (other scopes' stay)."""
+        self.store.clear_journal(scope)
+
+    def in_scope(self, scope: str, matcher: RequestMatcher) -> RequestMatcher:
+        """`matcher`, selecting the requests of `scope`'s journal only (`GLOBAL`: every request)."""
+        if scope == GLOBAL:
+            return matcher
+        return replace(matcher, scope=scope, generation=self.store.settings(scope).scope.journal)
 
     # ---- storage ----
     def storage_error(self, error: Exception) -> StorageFull | None:
@@ -499,6 +627,7 @@ class MockService:
     def _new_task(
         self,
         account: str,
+        scope: str,
         now: float,
         rng: random.Random,
         action: str,
@@ -531,6 +660,7 @@ class MockService:
             parent_id=None if parent is None else parent.id,
             metadata=dict(inputs.metadata),
             version=version,
+            scope=scope,
         )
 
 

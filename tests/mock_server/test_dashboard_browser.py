@@ -100,3 +100,42 @@ def test_the_freeze_and_resume_buttons_drive_the_clock(browser: object) -> None:
         wait.until(lambda _: state.text.startswith("running"))
         assert httpx.get(f"{mock.url}/__mock/clock").json()["frozen"] is False
         assert browser.find_element(By.ID, "error").text == ""
+
+
+def test_a_team_sees_and_moves_its_own_scope_only(browser: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behind an admin token, a team's key and scope (no token) show that scope's tasks and journal, not
+    another team's; Advance on the page moves that scope's tasks only."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    assert isinstance(browser, WebDriver)
+    monkeypatch.setenv("APIMART_MOCK_ADMIN_TOKEN", "t0ken")
+    with serve("--frozen", workers=1) as mock:
+        ours, theirs = ({"Authorization": f"Bearer {KEY}-{team}", "X-Mock-Scope": team} for team in "ab")
+        tasks = [
+            httpx.post(
+                f"{mock.url}/v1/midjourney/generations", json={"prompt": "a cat"}, headers=headers
+            ).json()["data"][0]["task_id"]
+            for headers in (ours, theirs)
+        ]
+        browser.get(f"{mock.url}/__mock/")
+        wait = WebDriverWait(browser, _WAIT_S)
+
+        def text(css: str) -> str:
+            found = browser.execute_script("return document.querySelector(arguments[0])?.textContent", css)
+            return str(found or "")
+
+        browser.find_element(By.ID, "team-key").send_keys(f"{KEY}-a")
+        browser.find_element(By.ID, "team-scope").send_keys("a")
+        browser.find_element(By.CSS_SELECTOR, "#team button").click()
+        wait.until(lambda _: text(f'tr[data-task-id="{tasks[0]}"] td.status') == "NOT_START")
+        assert text(f'tr[data-task-id="{tasks[1]}"]') == ""  # another team's task is not listed
+        wait.until(lambda _: "/v1/midjourney/generations" in text("#journal"))
+        assert text("#journal").count("/v1/midjourney/generations") == 1
+
+        browser.find_element(By.ID, "advance").click()
+        wait.until(lambda _: text(f'tr[data-task-id="{tasks[0]}"] td.status') == "SUCCESS")
+        theirs_now = httpx.get(f"{mock.url}/v1/midjourney/{tasks[1]}", headers=theirs).json()
+        assert theirs_now["status"] == "NOT_START"
+        assert text("#error") == ""

@@ -188,17 +188,18 @@ def test_the_journal_stays_under_its_cap_and_counts_what_it_drops(tmp_path: Path
     with (
         serve("--frozen", "--store", str(store), "--journal-max-bytes", str(cap), workers=2) as mock,
         httpx.Client(base_url=mock.url, headers=AUTH, timeout=10) as http,
+        httpx.Client(base_url=mock.url, timeout=10) as owner,  # no key: the whole journal
     ):
-        http.request("DELETE", "/__mock/requests", json={})  # the readiness probes were journaled too
+        owner.request("DELETE", "/__mock/requests", json={})  # the readiness probes were journaled too
         sent = 800
         for n in range(sent):
             http.get(f"/v1/tasks/task_{n:05d}")
         on_disk = sum(p.stat().st_size for p in tmp_path.iterdir() if ".journal." in p.name)
         assert on_disk <= cap
-        page = http.get("/__mock/requests", params={"limit": 1000}).json()
+        page = owner.get("/__mock/requests", params={"limit": 1000}).json()
         kept = len(page["requests"])
         while page["next_cursor"] is not None:
-            page = http.get("/__mock/requests", params={"limit": 1000, "cursor": page["next_cursor"]}).json()
+            page = owner.get("/__mock/requests", params={"limit": 1000, "cursor": page["next_cursor"]}).json()
             kept += len(page["requests"])
         assert page["dropped"] > 0 and kept + page["dropped"] == sent
         assert page["requests"][-1]["path"] == f"/v1/tasks/task_{sent - 1:05d}"  # the newest are kept
@@ -380,15 +381,16 @@ def test_a_backtracking_path_pattern_is_answered_within_a_bound(store: str) -> N
     with (
         serve("--frozen", "--store", store, workers=1, threads=2) as mock,
         httpx.Client(base_url=mock.url, headers=AUTH, timeout=30) as http,
+        httpx.Client(base_url=mock.url, timeout=30) as owner,  # no key: the global journal
     ):
         planted = "/" + "a" * 40
         for _ in range(50):
             assert http.get(planted).status_code == 404
         started = time.monotonic()
-        counted = http.post("/__mock/requests/count", json={"path_pattern": "/(a+)+b"})
-        listed = http.get("/__mock/requests", params={"path_pattern": "/(a+)+"})
+        counted = owner.post("/__mock/requests/count", json={"path_pattern": "/(a+)+b"})
+        listed = owner.get("/__mock/requests", params={"path_pattern": "/(a+)+"})
         assert time.monotonic() - started < 5
         assert (counted.status_code, counted.json()["count"]) == (200, 0)
         assert listed.status_code == 200 and len(listed.json()["requests"]) == 50
-        refused = http.post("/__mock/requests/count", json={"path_pattern": r"/(a+)\1"})
+        refused = owner.post("/__mock/requests/count", json={"path_pattern": r"/(a+)\1"})
         assert refused.status_code == 400 and "\\1 is not supported" in refused.json()["error"]["message"]

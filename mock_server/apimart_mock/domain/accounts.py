@@ -20,13 +20,21 @@ from apimart_mj import HD_UPSCALE_OPERATIONS, HD_UPSCALE_PRICE, CustomId, Family
 
 from .errors import Unauthenticated
 
-__all__ = ["INSUFFICIENT_BALANCE", "Balance", "account_id", "account_named", "authenticate", "price"]
+__all__ = [
+    "ACCOUNT_ID",
+    "INSUFFICIENT_BALANCE",
+    "Balance",
+    "account_id",
+    "account_named",
+    "authenticate",
+    "price",
+]
 
 INSUFFICIENT_BALANCE = "Insufficient account balance, please top up"
 
 _BEARER = re.compile(r"Bearer ([\x21-\x7e]{1,256})")
 """`Bearer` and one token of visible ASCII characters; anything else is malformed."""
-_ACCOUNT_ID = re.compile(r"acct_[0-9a-f]{24}")
+ACCOUNT_ID = re.compile(r"acct_[0-9a-f]{24}")
 
 
 @lru_cache(maxsize=1024)  # every request hashes its token: the same few tokens, again and again
@@ -37,7 +45,7 @@ def account_id(token: str) -> str:
 
 def account_named(text: str) -> str:
     """The account a control API caller names: an account id as is, anything else as a token."""
-    return text if _ACCOUNT_ID.fullmatch(text) else account_id(text)
+    return text if ACCOUNT_ID.fullmatch(text) else account_id(text)
 
 
 def authenticate(header: str | None, allowed: Collection[str]) -> str:

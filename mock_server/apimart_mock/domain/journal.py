@@ -29,8 +29,10 @@ _COMPACT = json.JSONEncoder(separators=(",", ":")).encode
 
 @dataclass(frozen=True)
 class JournalEntry:
-    """One request: clock time, method, path, query string, account id, status (0: dropped), worker
-    pid, the chosen headers (credentials redacted), the body's first bytes as text and its full size."""
+    """One request: clock time (its scope's), method, path, query string, account id, status (0:
+    dropped), worker pid, the chosen headers (credentials redacted), the body's first bytes as text, its
+    full size, the scope it was in (None: no API request, e.g. an image) and which of that scope's
+    journals (a scope's reset or journal clear starts its next one)."""
 
     at: float
     method: str
@@ -42,6 +44,8 @@ class JournalEntry:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: str = ""
     body_bytes: int = 0
+    scope: str | None = None
+    generation: int = 0
 
     def to_row(self) -> list[Any]:
         """The compact form a store keeps (a JSON array, the fields in order)."""
@@ -56,6 +60,8 @@ class JournalEntry:
             dict(self.headers),
             self.body,
             self.body_bytes,
+            self.scope,
+            self.generation,
         ]
 
     def to_text(self) -> str:
@@ -88,7 +94,9 @@ class JournalPage:
 class RequestMatcher:
     """Which requests to select. `path` is a prefix, `path_pattern` a regular expression the whole
     path must match (matched in linear time: `patterns`), `since` a clock time (inclusive), `body`
-    top-level fields the JSON body has with these exact values."""
+    top-level fields the JSON body has with these exact values. `scope` and `generation` are not the
+    caller's to choose: a scope's journal is that scope's requests since its last reset (the control API
+    sets them; `scope` None: every request, the global view)."""
 
     method: str | None = None
     path: str | None = None
@@ -97,8 +105,12 @@ class RequestMatcher:
     status: int | None = None
     since: float | None = None
     body: Mapping[str, Any] = field(default_factory=dict)
+    scope: str | None = None
+    generation: int = 0
 
     def matches(self, entry: JournalEntry) -> bool:
+        if self.scope is not None and (entry.scope, entry.generation) != (self.scope, self.generation):
+            return False
         if self.method is not None and entry.method != self.method:
             return False
         if self.path is not None and not entry.path.startswith(self.path):

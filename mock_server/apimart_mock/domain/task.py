@@ -82,6 +82,8 @@ class Task:
     """(Not hashed, being a dict: the rest makes a task hashable, so what is rendered of it can be cached.)"""
     version: str | None = None
     """The Midjourney version it was made with (None: the default); children inherit it."""
+    scope: str = ""
+    """The scope it lives in (`domain.scopes`): it runs on that scope's clock and is found only there."""
 
     @property
     def buttons(self) -> tuple[Button, ...]:

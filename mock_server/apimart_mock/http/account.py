@@ -8,7 +8,7 @@ from flask import Blueprint, Response
 
 from apimart_mj import Kind, of_kind
 
-from .context import account, json_response, mock, now
+from .context import account, json_response, mock, now, scope
 from .views import balance_view
 
 __all__ = ["blueprint"]
@@ -17,7 +17,7 @@ blueprint = Blueprint("account", __name__)
 
 
 def _balance() -> Response:
-    return json_response(balance_view(mock().service.balance_of(account(), now())))
+    return json_response(balance_view(mock().service.balance_of(scope(), account(), now())))
 
 
 for _operation in of_kind(Kind.ACCOUNT):

@@ -13,7 +13,17 @@ from ..config import MockConfig
 from ..service import MockService
 from .validation import BodyValidators
 
-__all__ = ["EXTENSION", "MockState", "account", "json_response", "media_base", "media_url", "mock", "now"]
+__all__ = [
+    "EXTENSION",
+    "MockState",
+    "account",
+    "json_response",
+    "media_base",
+    "media_url",
+    "mock",
+    "now",
+    "scope",
+]
 
 EXTENSION = "apimart_mock"
 
@@ -34,7 +44,7 @@ def mock() -> MockState:
 
 
 def now() -> float:
-    """The clock time of this request (read once, before the view runs)."""
+    """The clock time of this request in its scope (read once, before the view runs)."""
     value: float = g.now
     return value
 
@@ -42,6 +52,12 @@ def now() -> float:
 def account() -> str:
     """The account the Authorization header named (set by the request pipeline)."""
     value: str = g.account
+    return value
+
+
+def scope() -> str:
+    """The scope this request is in (set by the request pipeline; `GLOBAL` for the owner's control)."""
+    value: str = g.scope
     return value
 
 

@@ -1,8 +1,9 @@
 """The control API under /__mock/: clock, reset, direct task creation, faults, rate limit, journal.
 
 JSON in and out, every call through the service. Reachable from loopback only unless the server allows
-otherwise, and behind `X-Mock-Admin-Token` when an admin token is configured (both checked by the
-request pipeline).
+otherwise (checked by the request pipeline). A call with a key (`Authorization`) and optionally
+`X-Mock-Scope` acts on that scope only, and only its owner's key may make it; a call with neither is
+the global scope's, the mock owner's, behind `X-Mock-Admin-Token` when an admin token is configured.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 
-from ..clock import ClockState
+from ..clock import ClockState, ScopedClock
 from ..domain.accounts import account_named
 from ..domain.errors import InvalidRequest, NotFound
 from ..domain.journal import DEFAULT_PAGE, MAX_PAGE, RequestMatcher
@@ -22,7 +23,7 @@ from ..domain.values import MAX_SECONDS, number
 from ..service import EXPIRED
 from ..spec import DASHBOARD_PATH, control_spec_json
 from .browsers import refuse_cross_site
-from .context import json_response, media_url, mock, now
+from .context import json_response, media_url, mock, scope
 from .validation import check_task_id, read_json_object
 from .views import balance_view, midjourney_view, unified_view
 
@@ -59,7 +60,7 @@ def openapi() -> Response:
 # ---- clock ----
 @blueprint.get("/clock")
 def clock() -> Response:
-    return _clock_response(mock().service.clock())
+    return _clock_response(mock().service.clock(scope()))
 
 
 @blueprint.post("/clock/advance")
@@ -88,11 +89,10 @@ def speed() -> Response:
 
 def _set_clock(change: Callable[[ClockState, float], ClockState]) -> Response:
     state = mock()
-    real = state.real_time()
-    return _clock_response(state.service.change_clock(lambda clock: change(clock, real)))
+    return _clock_response(state.service.change_clock(scope(), change, state.real_time()))
 
 
-def _clock_response(clock: ClockState) -> Response:
+def _clock_response(clock: ScopedClock) -> Response:
     return json_response(clock.to_json(mock().real_time()))
 
 
@@ -101,17 +101,17 @@ def _clock_response(clock: ClockState) -> Response:
 def reset() -> Response:
     state = mock()
     config = state.config
-    state.service.reset(
-        ClockState.start(state.real_time(), speed=config.speed, frozen_at=config.frozen_at), config.rate_limit
-    )
+    start = ClockState.start(state.real_time(), speed=config.speed, frozen_at=config.frozen_at)
+    state.service.reset(scope(), start, config.rate_limit)
     return json_response({"reset": True})
 
 
 @blueprint.post("/tasks")
 def create_task() -> Response:
     state = mock()
-    task = state.service.create_directly(now(), _json())
-    return json_response(_summary(task, media_url()), 201)
+    real = state.real_time()
+    task = state.service.create_directly(scope(), real, _json())
+    return json_response(_summary(task, state.service.clocks(real)(task), media_url()), 201)
 
 
 @blueprint.get("/tasks")
@@ -120,17 +120,20 @@ def list_tasks() -> Response:
     is what this page's tasks cost now."""
     limit, cursor = _page()
     args = request.args
-    tasks, next_cursor = mock().service.tasks(
-        now(),
+    state = mock()
+    real = state.real_time()
+    tasks, next_cursor = state.service.tasks(
+        scope(),
+        real,
         account=args.get("account"),
         status=args.get("status"),
         limit=limit,
         cursor=cursor,
         newest=_newest_first(),
     )
-    at = now()
-    charged = round(sum(task.at(at).quota for task in tasks), 6)
-    summaries = [_summary(task, media_url()) for task in tasks]
+    now_of = state.service.clocks(real)
+    charged = round(sum(task.at(now_of(task)).quota for task in tasks), 6)
+    summaries = [_summary(task, now_of(task), media_url()) for task in tasks]
     return json_response({"tasks": summaries, "charged": charged, "next_cursor": next_cursor})
 
 
@@ -138,26 +141,28 @@ def list_tasks() -> Response:
 def task_view(task_id: str, view: str) -> Response:
     """One task's `midjourney` or `unified` view, whoever owns it (the dashboard links here)."""
     state = mock()
-    task = state.service.task(check_task_id(task_id), now())
+    real = state.real_time()
+    task = state.service.task(check_task_id(task_id), real, scope())
+    at = task.at(state.service.clocks(real)(task))
     if view == "midjourney":
-        return json_response(midjourney_view(task, task.at(now()), media_url(), state.config.shape))
+        return json_response(midjourney_view(task, at, media_url(), state.config.shape))
     if view == "unified":
-        return json_response(unified_view(task, task.at(now()), media_url()))
+        return json_response(unified_view(task, at, media_url()))
     raise NotFound("views: midjourney, unified")
 
 
-def _summary(task: Any, base: str) -> dict[str, Any]:
-    """A task as the control API lists it: the MJ view, its account id and parent, and EXPIRED (with
-    `expired`) once past retention."""
+def _summary(task: Any, now: float, base: str) -> dict[str, Any]:
+    """A task as the control API lists it at its clock time `now`: the MJ view, its account id and
+    parent, and EXPIRED (with `expired`) once past retention."""
     state = mock()
-    view = midjourney_view(task, task.at(now()), base, state.config.shape)
-    status = state.service.status_of(task, now())
+    view = midjourney_view(task, task.at(now), base, state.config.shape)
+    status = state.service.status_of(task, now)
     expired = {"status": status, "expired": True} if status == EXPIRED else {"expired": False}
     owner = {
         "account": task.account,
         "parent_id": task.parent_id,
         "job_hash": task.job_hash,
-        "age": round(now() - task.created_at, 3),
+        "age": round(now - task.created_at, 3),
     }
     return {**owner, **view, **expired}
 
@@ -169,8 +174,7 @@ def get_balance() -> Response:
     account = request.args.get("account")
     if not account:
         raise InvalidRequest("account is required")
-    owner = account_named(account)
-    return json_response({"account": owner, **balance_view(mock().service.balance_of(owner, now()))})
+    return _balance_answer(account_named(account))
 
 
 @blueprint.post("/balance")
@@ -189,31 +193,37 @@ def set_balance() -> Response:
         amount = math.inf
     elif amount is not None:
         amount = number(amount, "amount", minimum=0, maximum=1e12)
+    return _balance_answer(mock().service.set_balance(scope(), account, amount))
+
+
+def _balance_answer(owner: str) -> Response:
+    """The account's balance now, in this request's scope (the global control: the account's own scope)."""
     state = mock()
-    owner = state.service.set_balance(account, amount)
-    return json_response({"account": owner, **balance_view(state.service.balance_of(owner, now()))})
+    home = scope() or owner
+    balance = state.service.balance_of(home, owner, state.service.settings(home).now(state.real_time()))
+    return json_response({"account": owner, **balance_view(balance)})
 
 
 # ---- faults and rate limit ----
 @blueprint.post("/faults")
 def add_fault() -> Response:
-    return json_response(mock().service.add_fault(_json()).to_json(), 201)
+    return json_response(mock().service.add_fault(scope(), _json()).to_json(), 201)
 
 
 @blueprint.get("/faults")
 def list_faults() -> Response:
-    return json_response({"faults": [fault.to_json() for fault in mock().service.faults()]})
+    return json_response({"faults": [fault.to_json() for fault in mock().service.faults(scope())]})
 
 
 @blueprint.delete("/faults")
 def clear_faults() -> Response:
-    mock().service.clear_faults()
+    mock().service.clear_faults(scope())
     return json_response({"faults": []})
 
 
 @blueprint.get("/rate-limit")
 def rate_limit() -> Response:
-    return json_response({"per_second": mock().service.rate_limit()})
+    return json_response({"per_second": mock().service.rate_limit(scope())})
 
 
 @blueprint.post("/rate-limit")
@@ -221,7 +231,7 @@ def set_rate_limit() -> Response:
     body = _json()
     limit = body.get("per_second")
     per_second = None if limit is None else number(limit, "per_second", minimum=1, maximum=1e6)
-    mock().service.set_rate_limit(per_second)
+    mock().service.set_rate_limit(scope(), per_second)
     return json_response({"per_second": per_second})
 
 
@@ -232,7 +242,7 @@ def journal() -> Response:
     fields select; `dropped` counts the entries the cap has dropped."""
     limit, cursor = _page()
     fields = {k: v for k, v in request.args.items() if k not in ("limit", "cursor", "order")}
-    matcher = RequestMatcher.from_fields(fields, account_named)
+    matcher = _in_scope(RequestMatcher.from_fields(fields, account_named))
     if _newest_first():  # the dashboard's recent requests: the newest page only (no cursor)
         page = mock().service.newest_requests(matcher, limit=limit)
     else:
@@ -249,14 +259,18 @@ def journal() -> Response:
 @blueprint.post("/requests/count")
 def count_requests() -> Response:
     """How many journaled requests the JSON matcher selects (WireMock's request verification)."""
-    matcher = RequestMatcher.from_fields(_json(), account_named)
+    matcher = _in_scope(RequestMatcher.from_fields(_json(), account_named))
     return json_response({"count": mock().service.count_requests(matcher)})
 
 
 @blueprint.delete("/requests")
 def clear_journal() -> Response:
-    mock().service.clear_journal()
+    mock().service.clear_journal(scope())
     return json_response({"requests": []})
+
+
+def _in_scope(matcher: RequestMatcher) -> RequestMatcher:
+    return mock().service.in_scope(scope(), matcher)
 
 
 def _json() -> dict[str, Any]:

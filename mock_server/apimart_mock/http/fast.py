@@ -24,10 +24,11 @@ from werkzeug.http import HTTP_STATUS_CODES
 from ..config import ViewShape
 from ..domain.accounts import authenticate
 from ..domain.errors import MockError
+from ..domain.scopes import scope_named
 from ..domain.task import Task, TaskState
 from .browsers import allowed_hosts, host_allowed
 from .context import EXTENSION, MockState, media_base
-from .pipeline import WORKER_HEADER, journal_entry
+from .pipeline import SCOPE_HEADER, WORKER_HEADER, journal_entry
 from .validation import TASK_ID
 from .views import error_body, midjourney_view, unified_view
 
@@ -39,6 +40,7 @@ Answer = tuple[int, list[tuple[str, str]], bytes]
 _ROUTES = {"/v1/tasks/": "unified", "/v1/midjourney/": "mj"}
 _HOST_KEYS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME")
 _HOST_CACHE_SIZE = 64
+_SCOPE_KEY = "HTTP_" + SCOPE_HEADER.upper().replace("-", "_")
 
 
 RENDERED = 1024
@@ -87,14 +89,17 @@ class FastTaskGets:
         ):
             return None
         state = self.state
-        settings, stored = state.service.poll(task_id)
-        if settings.rate_limit is not None or settings.faults_active:
-            return None
-        now = settings.clock.now(state.real_time())
-        account: str | None = None
         try:
             account = authenticate(environ.get("HTTP_AUTHORIZATION"), state.config.api_keys)
-            task = state.service.owned(account, task_id, stored, now)
+            scope = scope_named(environ.get(_SCOPE_KEY), account)
+        except MockError:  # Flask answers it (and journals it at the right time)
+            return None
+        settings, stored = state.service.poll(scope, task_id)
+        if settings.checked:
+            return None
+        now = settings.now(state.real_time())
+        try:
+            task = state.service.owned(account, scope, task_id, stored, now)
             at = task.at(now)
             data = _rendered(view, task, at, self._media_url(environ), state.config.shape)
             status = 200
@@ -103,7 +108,9 @@ class FastTaskGets:
             data = json.dumps(error_body(status, error.error_type, error.message)).encode()
         except Exception:  # nothing is written before this point: let Flask answer (its 500 envelope)
             return None
-        state.service.record(journal_entry(environ, now, account, status, state.config.limits))
+        state.service.record(
+            journal_entry(environ, now, account, (scope, settings.scope.journal), status, state.config.limits)
+        )
         headers = [
             ("Content-Type", "application/json"),
             ("Content-Length", str(len(data))),

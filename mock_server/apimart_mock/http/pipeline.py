@@ -1,7 +1,9 @@
 """What happens around every view: clock, auth, rate limit, faults, the journal and the worker header.
 
-Before the view: read the settings row once (clock and which optional checks are on), authenticate
-API requests, count them against the rate limit and draw an injected fault. After it: apply a fault
+Before the view: authenticate API requests and find their scope (`X-Mock-Scope`, else the account's
+own), or guard a control call (the global scope's need the admin token when one is set; a scope's,
+its owner's key); read the scope's settings once (clock and which optional checks are on), count API
+requests against the rate limits and draw an injected fault. After it: apply a fault
 that alters the body, journal the request and name the worker process. A dropped connection is done
 below Flask, by `DropConnection`, since it must not produce any response at all.
 """
@@ -22,6 +24,7 @@ from apimart_mj import OPERATIONS
 from ..config import Limits
 from ..domain.accounts import authenticate
 from ..domain.errors import BadGateway, Forbidden, RateLimited, ServerError, Unauthenticated
+from ..domain.scopes import GLOBAL
 from ..faults import Fault, FaultKind, drifted
 from ..store import JournalEntry
 from .context import mock
@@ -31,6 +34,7 @@ __all__ = [
     "API_PREFIX",
     "CONTROL_PREFIX",
     "DROP_KEY",
+    "SCOPE_HEADER",
     "WORKER_HEADER",
     "DropConnection",
     "init_app",
@@ -49,12 +53,14 @@ HEALTH_PATH = "/healthz"
 DROP_KEY = "apimart_mock.drop"
 _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 WORKER_HEADER = "X-Mock-Worker"
+SCOPE_HEADER = "X-Mock-Scope"
 _JOURNALED_HEADERS = {
     "CONTENT_TYPE": "Content-Type",
     "HTTP_USER_AGENT": "User-Agent",
     "HTTP_X_MOCK_SCENARIO": "X-Mock-Scenario",
     "HTTP_X_MOCK_FAIL_REASON": "X-Mock-Fail-Reason",
     "HTTP_IDEMPOTENCY_KEY": "Idempotency-Key",
+    "HTTP_X_MOCK_SCOPE": SCOPE_HEADER,
 }
 """The request headers the journal keeps (besides Authorization, kept redacted), each cut at 256."""
 _HEADER_CHARS = 256
@@ -68,32 +74,46 @@ def init_app(app: Flask) -> None:
 
 def _before() -> None:
     state = mock()
-    settings = state.service.settings()
-    g.now = settings.clock.now(state.real_time())
     g.account = None
+    g.scope = GLOBAL
     g.fault = None
     path = request.path
-    if path.startswith(CONTROL_PREFIX):
-        _guard_control()
+    api = path.startswith(API_PREFIX) or path in API_PATHS
+    try:
+        if path.startswith(CONTROL_PREFIX):
+            _guard_control()
+        elif api:
+            g.account = authenticate(request.headers.get("Authorization"), state.config.api_keys)
+            g.scope = state.service.scope(g.account, request.headers.get(SCOPE_HEADER))
+    finally:  # a refused request is journaled too: at its scope's time, or the global time
+        settings = state.service.settings(g.scope)
+        g.now = settings.now(state.real_time())
+        g.generation = settings.scope.journal
+    if not api:
         return
-    if not (path.startswith(API_PREFIX) or path in API_PATHS):
-        return
-    g.account = authenticate(request.headers.get("Authorization"), state.config.api_keys)
-    if settings.rate_limit is not None and state.service.over_rate_limit(
-        g.account, g.now, settings.rate_limit
-    ):
+    if settings.checked and state.service.over_rate_limit(settings, g.scope, g.account, g.now):
         raise RateLimited("Too many requests, please try again later", retry_after=1)
-    if settings.faults_active:
-        fault = state.service.draw_fault(path, g.account)
+    if settings.faults_active or settings.scope.faults_active:
+        fault = state.service.draw_fault(g.scope, path, g.account)
         if fault is not None:
             _inject(fault)
 
 
 def _guard_control() -> None:
-    config = mock().config
+    """Loopback only (unless allowed otherwise). Without a key and a scope, the call is the global
+    scope's (the mock owner's): the admin token is needed when one is set. With a key (`Authorization`)
+    and optionally `X-Mock-Scope`, it acts on that scope, which must be the key's."""
+    state = mock()
+    config = state.config
     if not config.control_from_anywhere and request.remote_addr not in _LOOPBACK:
         raise Forbidden("The control API answers loopback clients only")
     if request.path == DASHBOARD_PATH:  # static HTML holding no state: it asks for the token itself
+        return
+    name = request.headers.get(SCOPE_HEADER)
+    authorization = request.headers.get("Authorization")
+    if name is not None or authorization is not None:
+        g.account = authenticate(authorization, config.api_keys)
+        g.scope = state.service.controlled_scope(g.account, name)
         return
     if config.admin_token is not None and not hmac.compare_digest(
         request.headers.get("X-Mock-Admin-Token", "").encode(), config.admin_token.encode()
@@ -132,17 +152,24 @@ def _after(response: Response) -> Response:
     if not request.path.startswith(CONTROL_PREFIX) and request.path != HEALTH_PATH and "now" in g:
         status = 0 if request.environ.get(DROP_KEY) else response.status_code
         state = mock()
-        entry = journal_entry(request.environ, g.now, g.get("account"), status, state.config.limits)
+        scope = (g.scope or None, g.generation)
+        entry = journal_entry(request.environ, g.now, g.get("account"), scope, status, state.config.limits)
         state.service.record(entry)
     response.headers[WORKER_HEADER] = str(worker)
     return response
 
 
 def journal_entry(
-    environ: dict[str, Any], now: float, account: str | None, status: int, limits: Limits
+    environ: dict[str, Any],
+    now: float,
+    account: str | None,
+    scope: tuple[str | None, int],
+    status: int,
+    limits: Limits,
 ) -> JournalEntry:
     """The journal entry of one request, from its WSGI environ: the chosen headers (the bearer token
-    replaced by `[redacted]`: the entry names the account by its id) and the body's first bytes."""
+    replaced by `[redacted]`: the entry names the account by its id) and the body's first bytes; `scope`
+    is the request's scope (None: no API request) and its journal generation."""
     headers = {
         name: environ[key][:_HEADER_CHARS] for key, name in _JOURNALED_HEADERS.items() if environ.get(key)
     }
@@ -161,6 +188,8 @@ def journal_entry(
         headers=headers,
         body=body[: limits.journal_body_bytes].decode(errors="replace"),
         body_bytes=len(body) or (int(length) if length.isdigit() else 0),
+        scope=scope[0],
+        generation=scope[1],
     )
 
 

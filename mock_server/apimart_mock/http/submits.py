@@ -17,7 +17,7 @@ from ..domain.inputs import Inputs
 from ..domain.lifecycle import Scenario
 from ..domain.limits import check_submit
 from ..service import Submission
-from .context import account, json_response, mock, now
+from .context import account, json_response, mock, now, scope
 from .validation import read_json_object
 from .views import submitted
 
@@ -34,7 +34,7 @@ def _submit(operation: Operation) -> Response:
     state = mock()
     body = state.validators.check(str(operation.request), read_json_object(request), operation.cli_name)
     check_submit(body, state.config.limits)
-    task = state.service.submit(operation, account(), now(), Inputs.from_body(body), _submission())
+    task = state.service.submit(operation, account(), scope(), now(), Inputs.from_body(body), _submission())
     return json_response(submitted(task))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, request
 from werkzeug.routing import BaseConverter
 
-from .context import account, json_response, media_url, mock, now
+from .context import account, json_response, media_url, mock, now, scope
 from .validation import check_language, check_task_id
 from .views import midjourney_view, unified_view
 
@@ -28,12 +28,12 @@ def init_app(app: Flask) -> None:
 @blueprint.get("/v1/tasks/<task_id:task_id>")
 def get_task(task_id: str) -> Response:
     check_language(request)
-    task = mock().service.get(account(), check_task_id(task_id), now())
+    task = mock().service.get(account(), scope(), check_task_id(task_id), now())
     return json_response(unified_view(task, task.at(now()), media_url()))
 
 
 @blueprint.get("/v1/midjourney/<task_id:task_id>")
 def get_midjourney_task(task_id: str) -> Response:
     state = mock()
-    task = state.service.get(account(), check_task_id(task_id), now())
+    task = state.service.get(account(), scope(), check_task_id(task_id), now())
     return json_response(midjourney_view(task, task.at(now()), media_url(), state.config.shape))

@@ -1,12 +1,13 @@
 """Where the mock keeps its mutable state, behind one small interface.
 
-`Store` is what the service needs of a store: the settings row (clock, rate limit, whether faults are
-on), a sequence number, tasks with what they cost (charges and when each is refunded, so that a
-balance is one sum), starting balances, uploaded files, faults, rate-limit counters and the request
-journal. Every
-method is one atomic step, so that many worker processes (or replicas) over one store never lose an
-update: a write that depends on what is stored (a clock change, a /modal call, a fault drawn, a charge
-against a balance) is one transaction.
+`Store` is what the service needs of a store: the settings of the global scope and of each scope (clock,
+rate limit, whether faults are on, owner), a sequence number, tasks with what they cost (charges and
+when each is refunded, so that a balance is one sum), starting balances, uploaded files, faults, rate-
+limit counters and the request journal. The state of a scope (`domain.scopes`: its clock, faults, rate
+counters, balances and tasks) is kept under its name, so a scope's reset clears that scope only;
+`GLOBAL` names the mock owner's. Every method is one atomic step, so that many worker processes (or
+replicas) over one store never lose an update: a write that depends on what is stored (a clock change, a
+/modal call, a fault drawn, a charge against a balance) is one transaction.
 
 `SqliteStore` (`store.sqlite`) is the embedded default; `RedisStore` (`store.redis`) lets replicas on
 several machines share one state. Both implement the same methods and use `dump_task` / `load_task` for
@@ -22,7 +23,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Protocol
 
-from ..clock import ClockState
+from ..clock import FOLLOWING, ClockState, ScopedClock
 from ..domain.errors import InvalidRequest
 from ..domain.journal import JournalEntry, JournalPage, RequestMatcher
 from ..domain.lifecycle import Outcome, Timing
@@ -36,6 +37,7 @@ __all__ = [
     "JournalEntry",
     "JournalPage",
     "RequestMatcher",
+    "ScopeSettings",
     "Settings",
     "Store",
     "Write",
@@ -50,12 +52,43 @@ __all__ = [
 
 
 @dataclass(frozen=True)
+class ScopeSettings:
+    """A scope's own settings; the defaults are those of a scope no one changed (it follows the global
+    ones). `owner` is the account it belongs to (None: no one used it yet); `journal` counts its
+    journal's clears (a reset clears it too): the generation its new journal entries have."""
+
+    clock: ClockState = FOLLOWING
+    rate_limit: float | None = None
+    faults_active: bool = False
+    owner: str | None = None
+    journal: int = 0
+
+
+@dataclass(frozen=True)
 class Settings:
-    """The per-request snapshot: the clock, and which optional (slower) checks are switched on."""
+    """The per-request snapshot: the global clock and which optional (slower) checks are switched on,
+    and the request's scope's own (the global scope's are the defaults)."""
 
     clock: ClockState
     rate_limit: float | None
     faults_active: bool
+    scope: ScopeSettings = ScopeSettings()
+
+    @property
+    def scoped_clock(self) -> ScopedClock:
+        """The scope's clock: its own, running on the global one."""
+        return ScopedClock(self.clock, self.scope.clock)
+
+    def now(self, real: float) -> float:
+        """The scope's clock time at wall-clock time `real`."""
+        return self.scoped_clock.now(real)
+
+    @property
+    def checked(self) -> bool:
+        """Whether a rate limit or a fault may apply to this scope's requests."""
+        own = self.scope
+        limited = self.rate_limit is not None or own.rate_limit is not None
+        return limited or self.faults_active or own.faults_active
 
 
 class Write(StrEnum):
@@ -78,19 +111,26 @@ class Store(Protocol):
     def initialize(self, clock: ClockState, rate_limit: float | None) -> None:
         """Create what is missing (an existing store keeps its state)."""
 
-    def settings(self) -> Settings: ...
+    def settings(self, scope: str) -> Settings:
+        """The global settings, and `scope`'s own (the defaults for `GLOBAL`)."""
 
-    def change_clock(self, change: Callable[[ClockState], ClockState]) -> ClockState:
-        """Apply `change` to the stored clock as one step; concurrent changes all count."""
+    def claim_scope(self, scope: str, account: str) -> str:
+        """The owner of `scope`: `account` when no one owned it yet (then it does)."""
 
-    def set_rate_limit(self, per_second: float | None) -> None: ...
+    def change_clock(self, scope: str, change: Callable[[ClockState], ClockState]) -> ClockState:
+        """Apply `change` to the scope's own clock (`GLOBAL`: the global clock) as one step; concurrent
+        changes all count."""
+
+    def set_rate_limit(self, scope: str, per_second: float | None) -> None: ...
 
     def next_sequence(self) -> int:
         """A number no other call of any worker ever gets from this store (a reset keeps counting)."""
 
-    def reset(self, clock: ClockState, rate_limit: float | None) -> None:
-        """Forget every task, fault, counter and journal entry; restart the clock (not the sequence). One
-        step: a request running meanwhile sees the state before it or after it, never a mix."""
+    def reset(self, scope: str, clock: ClockState, rate_limit: float | None) -> None:
+        """`GLOBAL`: forget everything (every scope, upload and journal entry); restart the clock, not the
+        sequence. A scope: forget its tasks, faults, counters and balances, set its own clock and rate
+        limit and clear its journal (keeping its owner). One step: a request running meanwhile sees the
+        state before it or after it, never a mix."""
 
     def add_task(self, task: Task, *, balance: float | None = None, now: float = 0.0) -> Write:
         """Store a new task. With a `balance`, only when the account's used balance at clock time `now`
@@ -100,25 +140,32 @@ class Store(Protocol):
         """Store `new` in place of `old` unless the task changed meanwhile (compare and swap), and, with a
         `balance`, unless the extra charge takes the account over it."""
 
-    def used_balance(self, account: str, now: float) -> float:
-        """What the account's tasks cost, less the refunds given back by clock time `now`."""
+    def used_balance(self, scope: str, account: str, now: float) -> float:
+        """What the account's tasks in `scope` cost, less the refunds given back by clock time `now`."""
 
-    def starting_balance(self, account: str) -> float | None:
-        """The account's own starting balance, when one was set (`inf`: unlimited)."""
+    def starting_balance(self, scope: str, account: str) -> float | None:
+        """The account's own starting balance in `scope`, when one was set there (`inf`: unlimited)."""
 
-    def set_starting_balance(self, account: str, amount: float | None) -> None:
-        """Set the account's starting balance (None: back to the server's default)."""
+    def set_starting_balance(self, scope: str, account: str, amount: float | None) -> None:
+        """Set the account's starting balance in `scope` (None: back to the default)."""
 
-    def task(self, task_id: str) -> Task | None: ...
+    def task(self, task_id: str) -> Task | None:
+        """The task with this id, in whichever scope it lives (ids are unique store-wide)."""
 
-    def poll(self, task_id: str) -> tuple[Settings, Task | None]:
-        """What a poll of one task reads: the settings and the task, in one read (one round trip)."""
+    def poll(self, scope: str, task_id: str) -> tuple[Settings, Task | None]:
+        """What a poll of one task reads: `settings(scope)` and the task, in one read (one round trip)."""
 
     def tasks(
-        self, account: str | None = None, *, after: str | None = None, limit: int = 100, newest: bool = False
+        self,
+        scope: str | None,
+        account: str | None = None,
+        *,
+        after: str | None = None,
+        limit: int = 100,
+        newest: bool = False,
     ) -> list[Task]:
-        """Up to `limit` tasks in creation order (`newest` first: the reverse), of one account or all,
-        from after the task whose `task_cursor` is `after`."""
+        """Up to `limit` tasks in creation order (`newest` first: the reverse), of one scope or all
+        (None), of one account or all, from after the task whose `task_cursor` is `after`."""
 
     def add_upload(self, upload: Upload, *, account_bytes: int, total_bytes: int) -> Write:
         """Store an uploaded file. The account's own oldest ones go once its uploads together pass
@@ -127,18 +174,19 @@ class Store(Protocol):
 
     def upload(self, name: str) -> Upload | None: ...
 
-    def add_fault(self, fault: Fault) -> Fault:
-        """Store `fault` under the next fault id and return it with that id."""
+    def add_fault(self, scope: str, fault: Fault) -> Fault:
+        """Store `fault` in `scope` under its next fault id and return it with that id."""
 
-    def faults(self) -> list[Fault]: ...
+    def faults(self, scope: str) -> list[Fault]: ...
 
-    def clear_faults(self) -> None: ...
+    def clear_faults(self, scope: str) -> None: ...
 
-    def draw_fault(self, path: str, account: str | None, seed: int) -> Fault | None:
-        """Count this request against every matching fault; the first one that fires, or None."""
+    def draw_fault(self, scope: str, path: str, account: str | None, seed: int) -> Fault | None:
+        """Count this request against every matching fault of `GLOBAL`, then of `scope`; the first one
+        that fires, or None."""
 
-    def count_request(self, account: str, window: int) -> int:
-        """Requests of `account` in the one-second `window`, this one included."""
+    def count_request(self, scope: str, account: str, window: int) -> int:
+        """Requests of `account` in `scope` in the one-second `window`, this one included."""
 
     def record(self, entry: JournalEntry) -> None:
         """Journal one request; the oldest entries go (and are counted) past the journal's cap. May
@@ -153,8 +201,9 @@ class Store(Protocol):
 
     def count_requests(self, matcher: RequestMatcher) -> int: ...
 
-    def clear_journal(self) -> None:
-        """Forget every journal entry and the count of dropped ones."""
+    def clear_journal(self, scope: str) -> None:
+        """`GLOBAL`: forget every journal entry and the count of dropped ones. A scope: start its next
+        journal generation (its entries so far are no longer its journal's)."""
 
     def no_room(self, error: Exception) -> bool:
         """Whether `error`, raised by this store, says it has no room to write (a full disk, a full

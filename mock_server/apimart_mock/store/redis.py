@@ -14,9 +14,14 @@ share one Redis. What each method does to stay atomic across replicas, and why (
   Lua would duplicate the domain; a WATCH conflict just means another replica won, and we read again.
 - Single commands are atomic on their own: `HINCRBY` for the sequence, `HGETALL` for the settings.
 
-The hot path of a GET is three round trips: the settings, the task, the journal append. Balances:
-`charged:<account>` is the sum of the account's charges and `refunds:<account>` a sorted set of its
-refunded tasks by refund time, so a balance is one subtraction, not a scan of tasks.
+The hot path of a GET is two round trips: the settings with the task (one pipeline), the journal
+append. Scopes (`domain.scopes`): the global settings are the hash `settings`, a scope's own the hash
+`scope:<name>`; everything else of a scope is under `in:<name>:` (the global scope's under `in::`), so
+a scope's reset deletes those keys and its tasks (ids are unique store-wide: one `tasks` hash, one
+`order` of all tasks, one `order:<account>` of an account's in every scope). Balances:
+`in:<scope>:charged:<account>` is the sum of the account's charges there and
+`in:<scope>:refunds:<account>` a sorted set of its refunded tasks by refund time, so a balance is one
+subtraction, not a scan of tasks.
 
 The request journal is a Redis stream (`XADD`), read back in order by `XRANGE`.
 """
@@ -34,8 +39,9 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import redis
 
-from ..clock import ClockState
+from ..clock import FOLLOWING, ClockState
 from ..domain.errors import InvalidRequest
+from ..domain.scopes import GLOBAL
 from ..domain.task import Task
 from ..domain.uploads import Upload
 from ..faults import Fault
@@ -44,6 +50,7 @@ from . import (
     JournalEntry,
     JournalPage,
     RequestMatcher,
+    ScopeSettings,
     Settings,
     Write,
     dump_fault,
@@ -80,7 +87,7 @@ local function over(charged_key, refunds_key, now, extra, balance)
 end
 """
 
-# KEYS: tasks, order, account order, charged, refunds, accounts
+# KEYS: tasks, order, account order, charged, refunds, scope order, scope account order
 # ARGV: id, account, created_at, body, charge, refund_at ('' none), balance ('inf': unchecked), now
 _ADD_TASK = (
     _USED
@@ -90,7 +97,8 @@ if over(KEYS[4], KEYS[5], ARGV[8], ARGV[5], ARGV[7]) then return 'over_balance' 
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-redis.call('SADD', KEYS[6], ARGV[2])
+redis.call('ZADD', KEYS[6], ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[7], ARGV[3], ARGV[1])
 redis.call('INCRBYFLOAT', KEYS[4], ARGV[5])
 if ARGV[6] ~= '' then redis.call('ZADD', KEYS[5], ARGV[6], ARGV[1] .. ' ' .. ARGV[5]) end
 return 'done'
@@ -185,6 +193,34 @@ redis.call('HSET', settings, unpack(ARGV))
 redis.call('HSET', settings, 'sequence', sequence)
 """
 
+# KEYS: the prefix; ARGV: the scope, then its settings hash's field/value pairs. Forgets the scope's
+# tasks (from the store-wide hash and orders too) and every key under `in:<scope>:`, then rewrites its
+# settings (its owner stays) and starts its next journal generation: one script, as `_RESET`.
+_RESET_SCOPE = """
+local prefix, scope = KEYS[1], KEYS[1] .. 'in:' .. ARGV[1] .. ':'
+local function forget(ids, orders)
+    for i = 1, #ids, 1000 do
+        local chunk = {unpack(ids, i, math.min(i + 999, #ids))}
+        for _, order in ipairs(orders) do redis.call('ZREM', order, unpack(chunk)) end
+        redis.call('HDEL', prefix .. 'tasks', unpack(chunk))
+    end
+end
+local cursor = '0'
+repeat
+    local found = redis.call('SCAN', cursor, 'MATCH', scope .. '*', 'COUNT', 1000)
+    cursor = found[1]
+    for _, key in ipairs(found[2]) do
+        local account = string.match(key, '^' .. scope:gsub('%p', '%%%0') .. 'order:(.+)$')
+        if account then
+            forget(redis.call('ZRANGE', key, 0, -1), {prefix .. 'order', prefix .. 'order:' .. account})
+        end
+        redis.call('DEL', key)
+    end
+until cursor == '0'
+redis.call('HSET', prefix .. 'scope:' .. ARGV[1], unpack(ARGV, 2))
+redis.call('HINCRBY', prefix .. 'scope:' .. ARGV[1], 'journal', 1)
+"""
+
 
 class RedisStore:
     """All mutable state of one mock server, in the Redis database at `url` (`redis://host:port/db`)."""
@@ -207,6 +243,7 @@ class RedisStore:
                 ("count_request", _COUNT_REQUEST),
                 ("add_upload", _ADD_UPLOAD),
                 ("reset", _RESET),
+                ("reset_scope", _RESET_SCOPE),
                 ("initialize", _INITIALIZE),
             )
         }
@@ -217,12 +254,20 @@ class RedisStore:
     def _run(self, script: str, keys: list[str], args: list[Any]) -> Any:
         return self._scripts[script](keys=keys, args=args)
 
-    def _optimistic(self, watched: str, step: Callable[[redis.client.Pipeline], _T]) -> _T:
+    def _in(self, scope: str, *parts: str) -> str:
+        """The key of one piece of `scope`'s state."""
+        return self._key("in", scope, *parts)
+
+    def _settings_key(self, scope: str) -> str:
+        """The hash of `scope`'s own settings (the global scope's: `settings`)."""
+        return self._key("settings") if scope == GLOBAL else self._key("scope", scope)
+
+    def _optimistic(self, watched: list[str], step: Callable[[redis.client.Pipeline], _T]) -> _T:
         """Run `step` (reads, then `multi()` and writes) until no other replica changed `watched` first."""
         with self._redis.pipeline() as pipe:
             while True:
                 try:
-                    pipe.watch(watched)
+                    pipe.watch(*watched)
                     result = step(pipe)
                     pipe.execute()
                     return result
@@ -234,26 +279,51 @@ class RedisStore:
         """Write the settings unless they exist (an existing store keeps its state)."""
         self._run("initialize", [self._key("settings")], _pairs(_settings_fields(clock, rate_limit)))
 
-    def settings(self) -> Settings:
-        return _settings(self._redis.hgetall(self._key("settings")))
+    def settings(self, scope: str) -> Settings:
+        return self._read(scope)[0]
 
-    def change_clock(self, change: Callable[[ClockState], ClockState]) -> ClockState:
+    def _read(self, scope: str, task_id: str | None = None) -> tuple[Settings, Task | None]:
+        """The settings of `scope` and the task `task_id` (when given), in one round trip."""
+        with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(self._key("settings"))
+            if scope != GLOBAL:
+                pipe.hgetall(self._settings_key(scope))
+            if task_id is not None:
+                pipe.hget(self._key("tasks"), task_id)
+            found = pipe.execute()
+        own = found[1] if scope != GLOBAL else {}
+        body = found[-1] if task_id is not None else None
+        return _settings(found[0], own), None if body is None else load_task(body)
+
+    def claim_scope(self, scope: str, account: str) -> str:
+        with self._redis.pipeline() as pipe:  # MULTI: the first claim wins, every caller reads it
+            pipe.hsetnx(self._settings_key(scope), "owner", account)
+            pipe.hget(self._settings_key(scope), "owner")
+            return str(pipe.execute()[1])
+
+    def change_clock(self, scope: str, change: Callable[[ClockState], ClockState]) -> ClockState:
+        key = self._settings_key(scope)
+
         def step(pipe: redis.client.Pipeline) -> ClockState:
-            clock = change(_settings(pipe.hgetall(self._key("settings"))).clock)
+            stored = pipe.hgetall(key)
+            clock = change(_clock(stored) if stored.get("clock_base") else FOLLOWING)
             pipe.multi()
-            pipe.hset(self._key("settings"), mapping=_clock_fields(clock))
+            pipe.hset(key, mapping=_clock_fields(clock))
             return clock
 
-        return self._optimistic(self._key("settings"), step)
+        return self._optimistic([key], step)
 
-    def set_rate_limit(self, per_second: float | None) -> None:
-        self._redis.hset(self._key("settings"), "rate_limit", _optional(per_second))
+    def set_rate_limit(self, scope: str, per_second: float | None) -> None:
+        self._redis.hset(self._settings_key(scope), "rate_limit", _optional(per_second))
 
     def next_sequence(self) -> int:
         return int(self._redis.hincrby(self._key("settings"), "sequence", 1))
 
-    def reset(self, clock: ClockState, rate_limit: float | None) -> None:
-        self._run("reset", [self.prefix], _pairs(_settings_fields(clock, rate_limit)))
+    def reset(self, scope: str, clock: ClockState, rate_limit: float | None) -> None:
+        if scope == GLOBAL:
+            self._run("reset", [self.prefix], _pairs(_settings_fields(clock, rate_limit)))
+        else:
+            self._run("reset_scope", [self.prefix], [scope, *_pairs(_scope_fields(clock, rate_limit))])
 
     # ---- tasks and what they cost ----
     def add_task(self, task: Task, *, balance: float | None = None, now: float = 0.0) -> Write:
@@ -263,9 +333,10 @@ class RedisStore:
                 self._key("tasks"),
                 self._key("order"),
                 self._key("order", task.account),
-                self._key("charged", task.account),
-                self._key("refunds", task.account),
-                self._key("accounts"),
+                self._in(task.scope, "charged", task.account),
+                self._in(task.scope, "refunds", task.account),
+                self._in(task.scope, "order"),
+                self._in(task.scope, "order", task.account),
             ],
             [
                 task.id,
@@ -283,7 +354,11 @@ class RedisStore:
     def replace_task(self, old: Task, new: Task, *, balance: float | None = None, now: float = 0.0) -> Write:
         outcome = self._run(
             "replace_task",
-            [self._key("tasks"), self._key("charged", old.account), self._key("refunds", old.account)],
+            [
+                self._key("tasks"),
+                self._in(old.scope, "charged", old.account),
+                self._in(old.scope, "refunds", old.account),
+            ],
             [
                 old.id,
                 dump_task(old),
@@ -298,37 +373,40 @@ class RedisStore:
         )
         return Write(outcome)
 
-    def used_balance(self, account: str, now: float) -> float:
-        keys = [self._key("charged", account), self._key("refunds", account)]
+    def used_balance(self, scope: str, account: str, now: float) -> float:
+        keys = [self._in(scope, "charged", account), self._in(scope, "refunds", account)]
         return float(self._run("used_balance", keys, [repr(now)]))
 
-    def starting_balance(self, account: str) -> float | None:
-        amount = self._redis.hget(self._key("balances"), account)
+    def starting_balance(self, scope: str, account: str) -> float | None:
+        amount = self._redis.hget(self._in(scope, "balances"), account)
         return None if amount is None else float(amount)
 
-    def set_starting_balance(self, account: str, amount: float | None) -> None:
+    def set_starting_balance(self, scope: str, account: str, amount: float | None) -> None:
         if amount is None:
-            self._redis.hdel(self._key("balances"), account)
+            self._redis.hdel(self._in(scope, "balances"), account)
         else:
-            self._redis.hset(self._key("balances"), account, repr(amount))
+            self._redis.hset(self._in(scope, "balances"), account, repr(amount))
 
     def task(self, task_id: str) -> Task | None:
         body = self._redis.hget(self._key("tasks"), task_id)
         return None if body is None else load_task(body)
 
-    def poll(self, task_id: str) -> tuple[Settings, Task | None]:
-        with self._redis.pipeline(transaction=False) as pipe:  # one round trip
-            pipe.hgetall(self._key("settings"))
-            pipe.hget(self._key("tasks"), task_id)
-            stored, body = pipe.execute()
-        return _settings(stored), None if body is None else load_task(body)
+    def poll(self, scope: str, task_id: str) -> tuple[Settings, Task | None]:
+        return self._read(scope, task_id)
 
     def tasks(
-        self, account: str | None = None, *, after: str | None = None, limit: int = 100, newest: bool = False
+        self,
+        scope: str | None,
+        account: str | None = None,
+        *,
+        after: str | None = None,
+        limit: int = 100,
+        newest: bool = False,
     ) -> list[Task]:
-        """A page of the order sorted set (score: creation time; equal scores in id order, as SQLite's
+        """A page of an order sorted set (score: creation time; equal scores in id order, as SQLite's
         `ORDER BY created_at, id`), from just past the cursor's task: found by its rank, O(log n)."""
-        order = self._key("order") if account is None else self._key("order", account)
+        parts = ("order",) if account is None else ("order", account)
+        order = self._key(*parts) if scope is None else self._in(scope, *parts)
         start = 0
         if after is not None:
             created_at, task_id = task_position(after)
@@ -377,55 +455,59 @@ class RedisStore:
         )
 
     # ---- faults ----
-    def add_fault(self, fault: Fault) -> Fault:
+    def add_fault(self, scope: str, fault: Fault) -> Fault:
+        settings = self._settings_key(scope)
+
         def step(pipe: redis.client.Pipeline) -> Fault:
-            numbered = replace(fault, id=int(pipe.hget(self._key("settings"), "next_fault") or 1))
+            numbered = replace(fault, id=int(pipe.hget(settings, "next_fault") or 1))
             pipe.multi()
-            pipe.hset(self._key("faults"), str(numbered.id), dump_fault(numbered))
-            pipe.hset(self._key("settings"), mapping={"next_fault": numbered.id + 1, "faults_active": 1})
+            pipe.hset(self._in(scope, "faults"), str(numbered.id), dump_fault(numbered))
+            pipe.hset(settings, mapping={"next_fault": numbered.id + 1, "faults_active": 1})
             return numbered
 
-        return self._optimistic(self._key("settings"), step)
+        return self._optimistic([settings], step)
 
-    def faults(self) -> list[Fault]:
-        return _sorted_faults(self._redis.hgetall(self._key("faults")))
+    def faults(self, scope: str) -> list[Fault]:
+        return _sorted_faults(self._redis.hgetall(self._in(scope, "faults")))
 
-    def clear_faults(self) -> None:
+    def clear_faults(self, scope: str) -> None:
         with self._redis.pipeline() as pipe:  # MULTI: both or neither
-            pipe.delete(self._key("faults"))
-            pipe.hset(self._key("settings"), "faults_active", 0)
+            pipe.delete(self._in(scope, "faults"))
+            pipe.hset(self._settings_key(scope), "faults_active", 0)
             pipe.execute()
 
-    def draw_fault(self, path: str, account: str | None, seed: int) -> Fault | None:
-        """The first fault that fires on this request, after counting the request against every match."""
+    def draw_fault(self, scope: str, path: str, account: str | None, seed: int) -> Fault | None:
+        """The first fault that fires on this request, after counting the request against every match
+        (the global faults first, then the scope's own)."""
+        scopes = [GLOBAL] if scope == GLOBAL else [GLOBAL, scope]
 
         def step(pipe: redis.client.Pipeline) -> Fault | None:
-            faults = _sorted_faults(pipe.hgetall(self._key("faults")))
+            stored = {owner: _sorted_faults(pipe.hgetall(self._in(owner, "faults"))) for owner in scopes}
             fired: Fault | None = None
-            counted: list[Fault] = []
-            for fault in faults:
-                if fired is not None or not fault.matches(path, account):
-                    continue
-                drawn, fires = fault.drawn(seed)
-                counted.append(drawn)
-                if fires:
-                    fired = drawn
+            used_up: str | None = None
+            counted: list[tuple[str, Fault]] = []
+            for owner in scopes:
+                for fault in stored[owner]:
+                    if fired is not None or not fault.matches(path, account):
+                        continue
+                    drawn, fires = fault.drawn(seed)
+                    counted.append((owner, drawn))
+                    if fires:
+                        fired = drawn
+                        others = [f for f in stored[owner] if f.id != fault.id]
+                        used_up = owner if not drawn.active and not any(f.active for f in others) else None
             pipe.multi()
-            for drawn in counted:
-                pipe.hset(self._key("faults"), str(drawn.id), dump_fault(drawn))
-            if (
-                fired is not None
-                and not fired.active
-                and not any(f.active for f in faults if f.id != fired.id)
-            ):
-                pipe.hset(self._key("settings"), "faults_active", 0)
+            for owner, drawn in counted:
+                pipe.hset(self._in(owner, "faults"), str(drawn.id), dump_fault(drawn))
+            if used_up is not None:
+                pipe.hset(self._settings_key(used_up), "faults_active", 0)
             return fired
 
-        return self._optimistic(self._key("faults"), step)
+        return self._optimistic([self._in(owner, "faults") for owner in scopes], step)
 
     # ---- rate limit ----
-    def count_request(self, account: str, window: int) -> int:
-        return int(self._run("count_request", [self._key("rate")], [account, window]))
+    def count_request(self, scope: str, account: str, window: int) -> int:
+        return int(self._run("count_request", [self._in(scope, "rate")], [account, window]))
 
     # ---- journal ----
     def record(self, entry: JournalEntry) -> None:
@@ -440,8 +522,11 @@ class RedisStore:
     def count_requests(self, matcher: RequestMatcher) -> int:
         return sum(1 for _ in self._journal.entries(matcher, None, reverse=False))
 
-    def clear_journal(self) -> None:
-        self._journal.clear()
+    def clear_journal(self, scope: str) -> None:
+        if scope == GLOBAL:
+            self._journal.clear()
+        else:
+            self._redis.hincrby(self._settings_key(scope), "journal", 1)
 
     # ---- room ----
     def no_room(self, error: Exception) -> bool:
@@ -546,6 +631,15 @@ def _balance(balance: float | None) -> str:
     return _NO_LIMIT if balance is None or math.isinf(balance) else repr(balance)
 
 
+def _clock(stored: Mapping[str, str]) -> ClockState:
+    return ClockState(
+        float(stored["clock_base"]),
+        float(stored["clock_anchor"]),
+        float(stored["clock_speed"]),
+        stored["clock_frozen"] == "1",
+    )
+
+
 def _clock_fields(clock: ClockState) -> dict[str, str | int]:
     return {
         "clock_base": repr(clock.base),
@@ -555,24 +649,31 @@ def _clock_fields(clock: ClockState) -> dict[str, str | int]:
     }
 
 
+def _scope_fields(clock: ClockState, rate_limit: float | None) -> dict[str, str | int]:
+    """A scope's own settings as a reset leaves them."""
+    return _clock_fields(clock) | {"rate_limit": _optional(rate_limit), "faults_active": 0, "next_fault": 1}
+
+
 def _settings_fields(clock: ClockState, rate_limit: float | None) -> dict[str, str | int]:
-    return _clock_fields(clock) | {
-        "rate_limit": _optional(rate_limit),
-        "faults_active": 0,
-        "sequence": 0,
-        "next_fault": 1,
-    }
+    """The global settings as a reset leaves them: the global scope's, and the id sequence."""
+    return _scope_fields(clock, rate_limit) | {"sequence": 0}
 
 
-def _settings(stored: Mapping[str, str]) -> Settings:
-    clock = ClockState(
-        float(stored["clock_base"]),
-        float(stored["clock_anchor"]),
-        float(stored["clock_speed"]),
-        stored["clock_frozen"] == "1",
+def _settings(stored: Mapping[str, str], own: Mapping[str, str]) -> Settings:
+    """The global settings hash and a scope's own (empty when it has none) as `Settings`."""
+    scope = ScopeSettings(
+        _clock(own) if own.get("clock_base") else FOLLOWING,
+        _rate(own),
+        own.get("faults_active") == "1",
+        own.get("owner"),
+        int(own.get("journal", 0)),
     )
+    return Settings(_clock(stored), _rate(stored), stored.get("faults_active") == "1", scope)
+
+
+def _rate(stored: Mapping[str, str]) -> float | None:
     rate = stored.get("rate_limit", "")
-    return Settings(clock, float(rate) if rate else None, stored.get("faults_active") == "1")
+    return float(rate) if rate else None
 
 
 def _sorted_faults(stored: Mapping[str, str]) -> list[Fault]:
