@@ -221,7 +221,8 @@ def test_replicas_over_one_redis_share_every_scope(redis_url: str) -> None:
 def test_the_example_of_the_docs_runs(url: str) -> None:
     """docs/mock-server.md, *Scopes*: its shell example, run as written against the served mock."""
     doc = (Path(__file__).resolve().parents[2] / "docs" / "mock-server.md").read_text()
-    script = doc.split("<!-- scopes-example -->\n```sh\n", 1)[1].split("```", 1)[0]
+    marker = "(tests/mock_server/test_mock_scopes.py runs this example and checks each answer) -->\n```sh\n"
+    script = doc.split(marker, 1)[1].split("```", 1)[0]
     ran = subprocess.run(
         ["bash", "-ec", script.replace("http://127.0.0.1:4010", url)],
         capture_output=True,
