@@ -56,6 +56,20 @@ def _parser() -> argparse.ArgumentParser:
         default=serving.BODY_READ_TIMEOUT_S,
         help=f"seconds a request body may take to arrive, then 408 (default {serving.BODY_READ_TIMEOUT_S:g})",
     )
+    add(
+        "--max-connections",
+        type=_positive,
+        default=serving.MAX_CONNECTIONS,
+        help="connections a worker keeps; past them the idlest are closed"
+        f" (default {serving.MAX_CONNECTIONS})",
+    )
+    add(
+        "--account-share",
+        type=_whole,
+        default=serving.ACCOUNT_SHARE,
+        help="requests of one account a worker runs at once, the others wait in line; 0: no limit"
+        f" (default {serving.ACCOUNT_SHARE})",
+    )
     add("--access-log", action="store_true", help="log every request to stdout (default: off)")
     add(
         "--store",
@@ -124,8 +138,12 @@ def _add_limits(serve: argparse.ArgumentParser) -> None:
 
 
 def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return _whole(text, minimum=1)
+
+
+def _whole(text: str, minimum: int = 0) -> int:
+    if not text.isdigit() or int(text) < minimum:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {text!r}")
     return int(text)
 
 
@@ -168,6 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             workers=args.workers,
             threads=args.threads,
             body_timeout=args.body_timeout,
+            max_connections=args.max_connections,
+            account_share=args.account_share,
             access_log=args.access_log,
         )
     except serving.PortTaken as error:

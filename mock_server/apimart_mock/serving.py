@@ -17,15 +17,25 @@ own loop the same requests cost about a fifth more CPU (bench/FINDINGS.md).
 from __future__ import annotations
 
 import errno
+import resource
 import socket
 import sys
 from functools import partial
 
 from .config import MockConfig
 from .http.app import create_app
+from .http.connections import ConnectionGuard
+from .http.fairness import AccountShare
 from .http.rsgi import RsgiApp
 
-__all__ = ["BODY_READ_TIMEOUT_S", "HEADER_READ_TIMEOUT_MS", "PortTaken", "serve"]
+__all__ = [
+    "BODY_READ_TIMEOUT_S",
+    "HEADER_READ_TIMEOUT_MS",
+    "IDLE_TIMEOUT_S",
+    "MAX_CONNECTIONS",
+    "PortTaken",
+    "serve",
+]
 
 HEADER_READ_TIMEOUT_MS = 5_000
 """A request's headers must arrive within this time; then granian closes the connection."""
@@ -33,6 +43,16 @@ RESPAWN_INTERVAL_S = 0.5
 """How soon granian starts a new worker in place of one that died."""
 BODY_READ_TIMEOUT_S = 10.0
 """A request's body must arrive within this time (from the end of its headers); then 408."""
+IDLE_TIMEOUT_S = 5.0
+"""A connection without a request in flight that sends and receives nothing this long is closed."""
+MAX_CONNECTIONS = 4096
+"""The connections a worker keeps; past them, the ones idle longest are closed (`ConnectionGuard`)."""
+ACCOUNT_SHARE = 4
+"""Requests of one account (bearer token) a worker runs at once; its others wait in line (0: no limit)."""
+ACCOUNT_QUEUE = 256
+"""Requests of one account that may wait in line in a worker; past them, 429 with `Retry-After: 1`."""
+LISTEN_BACKLOG = 4096
+"""Connections the kernel queues for the workers to accept (at most `net.core.somaxconn` on Linux)."""
 
 
 class PortTaken(RuntimeError):
@@ -47,6 +67,8 @@ def serve(
     workers: int,
     threads: int,
     body_timeout: float = BODY_READ_TIMEOUT_S,
+    max_connections: int = MAX_CONNECTIONS,
+    account_share: int = ACCOUNT_SHARE,
     access_log: bool = False,
 ) -> None:
     """Serve until SIGTERM/SIGINT. `threads` is the most app threads each worker runs at once;
@@ -56,6 +78,7 @@ def serve(
     `apimart-mock on http://...` line to stderr once the socket is bound.
     """
     _check_free(host, port)
+    max_connections = min(max_connections, _raise_file_limit() // 3)
     from granian.constants import Interfaces
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
@@ -67,6 +90,10 @@ def serve(
         port=port,
         interface=Interfaces.RSGI,
         workers=workers,
+        backlog=LISTEN_BACKLOG,
+        # granian stops accepting past this many connections in a worker; the guard closes idle ones
+        # from `max_connections` on, so this bound is never what a new client waits for.
+        backpressure=2 * max_connections,
         http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS),
         log_level=LogLevels.error,
         log_access=access_log,
@@ -78,13 +105,40 @@ def serve(
     )
     url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     server.on_startup(partial(_announce, f"apimart-mock on {url} (store {config.store})"))
-    server.serve(target_loader=partial(_rsgi_app, config, threads, body_timeout), wrap_loader=False)
+    load = partial(_rsgi_app, config, port, threads, body_timeout, max_connections, account_share)
+    server.serve(target_loader=load, wrap_loader=False)
 
 
-def _rsgi_app(config: MockConfig, threads: int, body_timeout: float) -> RsgiApp:
-    """What each worker process serves (built in the worker, after the fork)."""
-    app = create_app(config)
-    return RsgiApp(app, threads=threads, body_timeout=body_timeout, max_body_bytes=config.max_body_bytes)
+def _rsgi_app(
+    config: MockConfig, port: int, threads: int, body_timeout: float, max_connections: int, account_share: int
+) -> RsgiApp:
+    """What each worker process serves (built in the worker, after the fork), with its guard."""
+    rsgi = RsgiApp(
+        create_app(config),
+        threads=threads,
+        body_timeout=body_timeout,
+        max_body_bytes=config.max_body_bytes,
+        share=AccountShare(account_share, ACCOUNT_QUEUE) if account_share else None,
+    )
+    guard = ConnectionGuard(
+        port, rsgi.in_flight.copy, idle_timeout=IDLE_TIMEOUT_S, max_connections=max_connections
+    )
+    guard.start()
+    return rsgi
+
+
+def _raise_file_limit() -> int:
+    """Raise this process's (and so its workers') soft limit of open files to the hard limit, since
+    every connection is one; returns the limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError):  # macOS refuses more than OPEN_MAX: keep what we have
+            pass
+    return soft
 
 
 def _announce(line: str) -> None:
