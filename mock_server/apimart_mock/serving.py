@@ -34,6 +34,7 @@ __all__ = [
     "IDLE_TIMEOUT_S",
     "MAX_CONNECTIONS",
     "PortTaken",
+    "raise_file_limit",
     "serve",
 ]
 
@@ -47,7 +48,7 @@ IDLE_TIMEOUT_S = 5.0
 """A connection without a request in flight that sends and receives nothing this long is closed."""
 MAX_CONNECTIONS = 4096
 """The connections a worker keeps; past them, the ones idle longest are closed (`ConnectionGuard`)."""
-ACCOUNT_SHARE = 4
+ACCOUNT_SHARE = 2
 """Requests of one account (bearer token) a worker runs at once; its others wait in line (0: no limit)."""
 ACCOUNT_QUEUE = 256
 """Requests of one account that may wait in line in a worker; past them, 429 with `Retry-After: 1`."""
@@ -78,7 +79,7 @@ def serve(
     `apimart-mock on http://...` line to stderr once the socket is bound.
     """
     _check_free(host, port)
-    max_connections = min(max_connections, _raise_file_limit() // 3)
+    max_connections = min(max_connections, raise_file_limit() // 3)
     from granian.constants import Interfaces
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
@@ -127,7 +128,7 @@ def _rsgi_app(
     return rsgi
 
 
-def _raise_file_limit() -> int:
+def raise_file_limit() -> int:
     """Raise this process's (and so its workers') soft limit of open files to the hard limit, since
     every connection is one; returns the limit now in force."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
