@@ -8,7 +8,11 @@ granian's RSGI interface (`http.rsgi.RsgiApp`). That is what keeps slow clients 
   `HEADER_READ_TIMEOUT_MS` (granian's `http1_header_read_timeout`);
 - a request body is read on the worker's event loop before any app code runs, and must arrive within
   `body_timeout` seconds (else 408), so a client trickling its body holds a coroutine, never a thread;
-- polls are answered on the loop; the Flask app runs in a pool of at most `threads` threads per worker.
+- polls are answered on the loop; the Flask app runs in a pool of at most `threads` threads per worker,
+  at most `account_share` of them for one account at once (`http.fairness.AccountShare`);
+- a connection that sends and receives nothing for `IDLE_TIMEOUT_S` with no request in flight is
+  closed, and so are the idlest past `max_connections` in a worker (`http.connections.ConnectionGuard`):
+  granian alone holds such connections for ever and then stops accepting (bench/FINDINGS.md).
 
 granian runs the loop on uvloop (a dependency of the `mock` extra) when it is installed: with asyncio's
 own loop the same requests cost about a fifth more CPU (bench/FINDINGS.md).
@@ -73,13 +77,21 @@ def serve(
     access_log: bool = False,
 ) -> None:
     """Serve until SIGTERM/SIGINT. `threads` is the most app threads each worker runs at once;
-    `body_timeout` how long a request's body may take to arrive.
+    `body_timeout` how long a request's body may take to arrive; `max_connections` the connections a
+    worker keeps (lowered to what the open-files limit allows); `account_share` the app requests of one
+    account a worker runs at once (0: no share).
 
     Raises `PortTaken` before starting anything when `host:port` cannot be bound. Prints the
     `apimart-mock on http://...` line to stderr once the socket is bound.
     """
     _check_free(host, port)
-    max_connections = min(max_connections, raise_file_limit() // 3)
+    files = raise_file_limit()
+    if max_connections > files // 3:  # granian may hold twice as many, and a worker has files of its own
+        max_connections = files // 3
+        print(
+            f"apimart-mock: at most {max_connections} connections a worker: {files} open files allowed",
+            file=sys.stderr,
+        )
     from granian.constants import Interfaces
     from granian.http import HTTP1Settings
     from granian.log import LogLevels

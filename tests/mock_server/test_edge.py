@@ -6,6 +6,7 @@ on free loopback ports; timing asserted only as "answered within a generous boun
 from __future__ import annotations
 
 import json
+import os
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -13,8 +14,9 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
+from apimart_mock.http.connections import ConnectionGuard
 from apimart_mock.serving import ACCOUNT_QUEUE, HEADER_READ_TIMEOUT_MS, IDLE_TIMEOUT_S
-from apimart_mock.testing import ServedMock, probe_polls, serve, trickling_clients
+from apimart_mock.testing import ServedMock, probe_polls, serve, trickling_clients, until_closed
 
 pytestmark = pytest.mark.http
 
@@ -177,3 +179,27 @@ def _received(sock: socket.socket) -> bytes:
         if not chunk:
             return received
         received += chunk
+
+
+def test_a_sweep_shuts_idle_connections_and_leaves_no_descriptor_behind() -> None:
+    """The guard's sweep in this process, over a listener of its own (and a pipe: not a socket)."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        reading, writing = os.pipe()
+        clients = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(3)]
+        served = [listener.accept()[0] for _ in clients]
+        try:
+            busy = "{}:{}".format(*clients[0].getsockname())  # as granian spells `scope.client`
+            guard = ConnectionGuard(port, lambda: [busy], idle_timeout=0, max_connections=10)
+            before = len(os.listdir("/dev/fd"))
+            assert guard.sweep() == 2
+            assert len(os.listdir("/dev/fd")) == before
+            assert [until_closed(c, time.monotonic() + 5) for c in clients[1:]] == [b"", b""]
+            clients[0].settimeout(0.2)
+            with pytest.raises(TimeoutError):  # the one with a request in flight stays open
+                clients[0].recv(1)
+        finally:
+            for sock in clients + served:
+                sock.close()
+            os.close(reading)
+            os.close(writing)
