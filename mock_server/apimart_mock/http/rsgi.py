@@ -22,6 +22,7 @@ import asyncio
 import io
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
@@ -99,18 +100,22 @@ class RsgiApp:
         self.body_timeout = body_timeout
         self.max_body_bytes = max_body_bytes
         self.share = share
-        self.in_flight: set[str] = set()
-        """The `scope.client` of every request being answered (what `ConnectionGuard` must not shut)."""
+        self.in_flight: Counter[str] = Counter()
+        """The `scope.client` of every request being answered (what `ConnectionGuard` must not shut),
+        counted: an HTTP/2 connection carries several at once."""
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="apimart-mock")
 
     async def __call__(self, scope: _Scope, proto: _Protocol) -> None:
         if getattr(scope, "proto", "http") != "http":  # websockets: nothing here speaks them
             return
-        self.in_flight.add(scope.client)
+        client = scope.client
+        self.in_flight[client] += 1
         try:
             await self._answer(scope, proto)
         finally:
-            self.in_flight.discard(scope.client)
+            self.in_flight[client] -= 1
+            if not self.in_flight[client]:
+                del self.in_flight[client]
 
     async def _answer(self, scope: _Scope, proto: _Protocol) -> None:
         body = b""
