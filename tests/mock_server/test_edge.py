@@ -28,7 +28,8 @@ stuck behind idle connections until the server closes them fails."""
 assert PROBE_TIMEOUT_S < IDLE_TIMEOUT_S
 IDLE_CLIENTS = 1_500
 SLOW_HEADER_CLIENTS = 1_200
-"""More than granian's own bound in two workers (512 each), which used to stall everyone."""
+"""Clients trickling headers, or bodies: more than granian's own bound in two workers (512 each), which
+used to stall everyone."""
 
 
 def _submit(url: str, token: str = KEY) -> str:
@@ -72,6 +73,13 @@ def test_a_flood_of_clients_trickling_headers_does_not_stall_it(target: tuple[st
     assert slow.closed_by_server >= SLOW_HEADER_CLIENTS, (
         "the server kept connections whose headers never ended"
     )
+
+
+def test_a_flood_of_clients_trickling_bodies_does_not_stall_it(target: tuple[str, str]) -> None:
+    url, task_id = target
+    with trickling_clients(url, SLOW_HEADER_CLIENTS, "bodies", token=NOISY) as slow:
+        assert slow.opened == SLOW_HEADER_CLIENTS
+        assert probe_polls(url, task_id, token=KEY, count=PROBES, timeout=PROBE_TIMEOUT_S) == [200] * PROBES
 
 
 def test_connections_past_the_bound_are_closed_before_they_idle_out() -> None:
