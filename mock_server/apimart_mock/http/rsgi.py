@@ -10,7 +10,11 @@ one byte more than `max_body_bytes` (Flask then answers 413, as before). Then it
   right on the loop, with no thread hand-off (over the Redis store the read is one round trip, which
   the worker's loop waits for: cheap on loopback, felt with a distant Redis);
 - everything else by the unchanged Flask app, on a complete in-memory body, in a bounded thread pool
-  (`threads`), since a route may wait on the store's write lock or an injected latency.
+  (`threads`), since a route may wait on the store's write lock or an injected latency; with a `share`,
+  in its account's turn (`fairness.AccountShare`: 429 when too many of its requests wait already).
+
+`in_flight` tells the worker's `connections.ConnectionGuard` which connections have a request being
+answered, so that it never closes those as idle.
 
 The WSGI environ is built as granian's WSGI interface builds it, so the app cannot tell the two apart;
 a `drop` fault still closes the connection without a status line (`connections.shut_client`).
