@@ -222,12 +222,21 @@ def trickling_clients(
                 sock.close()
 
 
-def probe_polls(url: str, task_id: str, *, token: str, count: int = 20, timeout: float = 5.0) -> list[int]:
-    """The statuses of `count` polls of `task_id` as `token`, each on a new connection and each bounded by
-    `timeout` seconds (a poll that gets no answer in time raises `httpx.TimeoutException`)."""
+def probe_polls(
+    url: str,
+    task_id: str,
+    *,
+    token: str,
+    count: int = 20,
+    timeout: float = 5.0,
+    params: dict[str, str] | None = None,
+) -> list[int]:
+    """The statuses of `count` polls of `task_id` as `token` (with query `params`), each on a new
+    connection and each bounded by `timeout` seconds (a poll that gets no answer in time raises
+    `httpx.TimeoutException`)."""
     with httpx.Client(timeout=timeout, headers={"Authorization": f"Bearer {token}"}) as http:
         return [
-            http.get(f"{url}/v1/tasks/{task_id}", headers={"Connection": "close"}).status_code
+            http.get(f"{url}/v1/tasks/{task_id}", params=params, headers={"Connection": "close"}).status_code
             for _ in range(count)
         ]
 
