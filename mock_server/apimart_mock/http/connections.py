@@ -151,23 +151,31 @@ class ConnectionGuard:
         held = len(idle)
         idle = [c for c in idle if c.peer not in busy]
         excess = held - self.max_connections
-        doomed = {c.peer for n, c in enumerate(idle) if n < excess or c.ms >= self.idle_ms}
+        doomed = {c.peer: c.ms for n, c in enumerate(idle) if n < excess or c.ms >= self.idle_ms}
         if not doomed:
             return 0
         shut = 0
         for sock, peer in _connections(self.server_port):
-            if peer in doomed:
+            # still as idle as it was (a byte since, of a request just sent, say, and it stays)
+            if peer in doomed and _idle_ms(sock) >= doomed[peer]:
                 with suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
                     shut += 1
         return shut
 
     def _idle(self) -> Iterator[_Idle]:
-        assert _TCP_INFO is not None
         for sock, peer in _connections(self.server_port):
-            try:
-                info = sock.getsockopt(socket.IPPROTO_TCP, _TCP_INFO, _LAST_DATA_OFFSET + _LAST_DATA.size)
-            except OSError:
-                continue
-            sent, received = _LAST_DATA.unpack_from(info, _LAST_DATA_OFFSET)
-            yield _Idle(peer, min(sent, received))
+            ms = _idle_ms(sock)
+            if ms >= 0:
+                yield _Idle(peer, ms)
+
+
+def _idle_ms(sock: socket.SocketType) -> int:
+    """Milliseconds since `sock` last sent or received a byte (or was opened); -1 when unknown."""
+    assert _TCP_INFO is not None
+    try:
+        info = sock.getsockopt(socket.IPPROTO_TCP, _TCP_INFO, _LAST_DATA_OFFSET + _LAST_DATA.size)
+    except OSError:
+        return -1
+    sent, received = _LAST_DATA.unpack_from(info, _LAST_DATA_OFFSET)
+    return int(min(sent, received))
