@@ -5,18 +5,22 @@ on free loopback ports; timing asserted only as "answered within a generous boun
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from apimart_mock.http.connections import ConnectionGuard
 from apimart_mock.serving import ACCOUNT_QUEUE, HEADER_READ_TIMEOUT_MS, IDLE_TIMEOUT_S
-from apimart_mock.testing import ServedMock, probe_polls, serve, trickling_clients, until_closed
+from apimart_mock.testing import ServedMock, free_port, probe_polls, serve, trickling_clients, until_closed
 
 pytestmark = pytest.mark.http
 
@@ -213,3 +217,15 @@ def test_a_sweep_shuts_idle_connections_and_leaves_no_descriptor_behind() -> Non
                 sock.close()
             os.close(reading)
             os.close(writing)
+
+
+def test_a_sweep_leaves_the_processs_file_locks_alone(tmp_path: Path) -> None:
+    """Closing any descriptor of a file drops every POSIX lock the process holds on it: a guard that
+    closed a duplicate of the store's file would let another worker write into SQLite's locked pages."""
+    path = tmp_path / "store.sqlite"
+    probe = "import fcntl, sys; fcntl.lockf(open(sys.argv[1], 'a'), fcntl.LOCK_EX | fcntl.LOCK_NB)"
+    with path.open("w") as store:
+        fcntl.lockf(store, fcntl.LOCK_EX)
+        ConnectionGuard(free_port(), list, idle_timeout=0, max_connections=10).sweep()
+        taken = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, timeout=30)
+    assert taken.returncode != 0, "another process could lock the file: the sweep dropped this one's lock"

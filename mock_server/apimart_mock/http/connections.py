@@ -18,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import stat
 import struct
 import threading
 from collections.abc import Callable, Collection, Iterator
@@ -70,19 +71,18 @@ def _connections(server_port: int) -> Iterator[tuple[socket.SocketType, tuple[st
     caller moves on) and its peer as `address` spells it.
 
     A guard's sweep runs this over thousands of descriptors, so each costs as few system calls as can
-    be: a duplicate as the C socket type (no Python wrapper, no probing of family and type; it refuses
-    anything but a socket), its own address (which tells IPv4 from IPv6 by its shape, and a TCP
-    connection from a Unix socket) and its peer.
+    be: its type, a duplicate of a socket as the C socket type (no Python wrapper, no probing of family
+    and type), its own address (which tells IPv4 from IPv6 by its shape, and a TCP connection from a
+    Unix socket) and its peer.
     """
     for name in os.listdir("/dev/fd"):
         try:
-            fd = os.dup(int(name))
+            # Never a duplicate of anything but a socket: closing one of a file would drop every POSIX
+            # lock this process holds on it (SQLite's, and then the store is corrupted).
+            if not stat.S_ISSOCK(os.fstat(int(name)).st_mode):
+                continue
+            sock = socket.SocketType(socket.AF_INET, socket.SOCK_STREAM, 0, os.dup(int(name)))
         except OSError:  # closed meanwhile (the listing's own descriptor, for one)
-            continue
-        try:
-            sock = socket.SocketType(socket.AF_INET, socket.SOCK_STREAM, 0, fd)
-        except OSError:  # not a socket
-            os.close(fd)
             continue
         try:
             own = sock.getsockname()
