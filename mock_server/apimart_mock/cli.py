@@ -20,10 +20,12 @@ from apimart_mj._extras import require_extra
 
 from . import remote
 from .config import (
+    ACCOUNT_SHARE,
     BODY_READ_TIMEOUT_S,
     DEFAULT_RETENTION,
     LOOPBACK_HOSTS,
     MAX_BODY_BYTES,
+    MAX_CONNECTIONS,
     Limits,
     MockConfig,
     ViewShape,
@@ -69,6 +71,19 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=BODY_READ_TIMEOUT_S,
         help=f"seconds a request body may take to arrive, then 408 (default {BODY_READ_TIMEOUT_S:g})",
+    )
+    add(
+        "--max-connections",
+        type=_positive,
+        default=MAX_CONNECTIONS,
+        help=f"connections a worker keeps; past them the idlest are closed (default {MAX_CONNECTIONS})",
+    )
+    add(
+        "--account-share",
+        type=_whole,
+        default=ACCOUNT_SHARE,
+        help="requests of one account a worker runs at once, the others wait in line; 0: no limit"
+        f" (default {ACCOUNT_SHARE})",
     )
     add("--access-log", action="store_true", help="log every request to stdout (default: off)")
     add(
@@ -152,8 +167,12 @@ def _add_limits(serve: argparse.ArgumentParser) -> None:
 
 
 def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return _whole(text, minimum=1)
+
+
+def _whole(text: str, minimum: int = 0) -> int:
+    if not text.isdigit() or int(text) < minimum:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {text!r}")
     return int(text)
 
 
@@ -235,6 +254,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             workers=args.workers,
             threads=args.threads,
             body_timeout=args.body_timeout,
+            max_connections=args.max_connections,
+            account_share=args.account_share,
             access_log=args.access_log,
         )
     except serving.PortTaken as error:

@@ -9,11 +9,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["BODY_READ_TIMEOUT_S", "DEFAULT_RETENTION", "LOOPBACK_HOSTS", "Limits", "MockConfig", "ViewShape"]
+__all__ = [
+    "ACCOUNT_SHARE",
+    "BODY_READ_TIMEOUT_S",
+    "DEFAULT_RETENTION",
+    "LOOPBACK_HOSTS",
+    "MAX_CONNECTIONS",
+    "Limits",
+    "MockConfig",
+    "ViewShape",
+]
 
 DEFAULT_RETENTION = 3 * 24 * 3600.0
 BODY_READ_TIMEOUT_S = 10.0
 """A request's body must arrive within this time (from the end of its headers); then 408."""
+MAX_CONNECTIONS = 4096
+"""The connections a worker keeps; past them, the ones idle longest are closed (`ConnectionGuard`)."""
+ACCOUNT_SHARE = 2
+"""Requests of one account (bearer token) a worker runs at once; its others wait in line (0: no limit)."""
 MAX_BODY_BYTES = 10 * 17_000_000 + 1_000_000
 """The spec allows ten reference images of up to 17 MB (base64) each in one imagine body."""
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})

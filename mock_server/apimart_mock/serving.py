@@ -8,7 +8,11 @@ granian's RSGI interface (`http.rsgi.RsgiApp`). That is what keeps slow clients 
   `HEADER_READ_TIMEOUT_MS` (granian's `http1_header_read_timeout`);
 - a request body is read on the worker's event loop before any app code runs, and must arrive within
   `body_timeout` seconds (else 408), so a client trickling its body holds a coroutine, never a thread;
-- polls are answered on the loop; the Flask app runs in a pool of at most `threads` threads per worker.
+- polls are answered on the loop; the Flask app runs in a pool of at most `threads` threads per worker,
+  at most `account_share` of them for one account at once (`http.fairness.AccountShare`);
+- a connection that sends and receives nothing for `IDLE_TIMEOUT_S` with no request in flight is
+  closed, and so are the idlest past `max_connections` in a worker (`http.connections.ConnectionGuard`):
+  granian alone holds such connections for ever and then stops accepting (bench/FINDINGS.md).
 
 granian runs the loop on uvloop (a dependency of the `mock` extra) when it is installed: with asyncio's
 own loop the same requests cost about a fifth more CPU (bench/FINDINGS.md).
@@ -17,20 +21,37 @@ own loop the same requests cost about a fifth more CPU (bench/FINDINGS.md).
 from __future__ import annotations
 
 import errno
+import resource
 import socket
 import sys
 from functools import partial
 
-from .config import BODY_READ_TIMEOUT_S, MockConfig
+from .config import ACCOUNT_SHARE, BODY_READ_TIMEOUT_S, MAX_CONNECTIONS, MockConfig
 from .http.app import create_app
+from .http.connections import ConnectionGuard
+from .http.fairness import AccountShare
 from .http.rsgi import RsgiApp
 
-__all__ = ["BODY_READ_TIMEOUT_S", "HEADER_READ_TIMEOUT_MS", "PortTaken", "serve"]
+__all__ = [
+    "BODY_READ_TIMEOUT_S",
+    "HEADER_READ_TIMEOUT_MS",
+    "IDLE_TIMEOUT_S",
+    "MAX_CONNECTIONS",
+    "PortTaken",
+    "raise_file_limit",
+    "serve",
+]
 
 HEADER_READ_TIMEOUT_MS = 5_000
 """A request's headers must arrive within this time; then granian closes the connection."""
 RESPAWN_INTERVAL_S = 0.5
 """How soon granian starts a new worker in place of one that died."""
+IDLE_TIMEOUT_S = 5.0
+"""A connection without a request in flight that sends and receives nothing this long is closed."""
+ACCOUNT_QUEUE = 256
+"""Requests of one account that may wait in line in a worker; past them, 429 with `Retry-After: 1`."""
+LISTEN_BACKLOG = 4096
+"""Connections the kernel queues for the workers to accept (at most `net.core.somaxconn` on Linux)."""
 
 
 class PortTaken(RuntimeError):
@@ -45,15 +66,26 @@ def serve(
     workers: int,
     threads: int,
     body_timeout: float = BODY_READ_TIMEOUT_S,
+    max_connections: int = MAX_CONNECTIONS,
+    account_share: int = ACCOUNT_SHARE,
     access_log: bool = False,
 ) -> None:
     """Serve until SIGTERM/SIGINT. `threads` is the most app threads each worker runs at once;
-    `body_timeout` how long a request's body may take to arrive.
+    `body_timeout` how long a request's body may take to arrive; `max_connections` the connections a
+    worker keeps (lowered to what the open-files limit allows); `account_share` the app requests of one
+    account a worker runs at once (0: no share).
 
     Raises `PortTaken` before starting anything when `host:port` cannot be bound. Prints the
     `apimart-mock on http://...` line to stderr once the socket is bound.
     """
     _check_free(host, port)
+    files = raise_file_limit()
+    if max_connections > files // 3:  # granian may hold twice as many, and a worker has files of its own
+        max_connections = files // 3
+        print(
+            f"apimart-mock: at most {max_connections} connections a worker: {files} open files allowed",
+            file=sys.stderr,
+        )
     from granian.constants import Interfaces
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
@@ -65,6 +97,10 @@ def serve(
         port=port,
         interface=Interfaces.RSGI,
         workers=workers,
+        backlog=LISTEN_BACKLOG,
+        # granian stops accepting past this many connections in a worker; the guard closes idle ones
+        # from `max_connections` on, so this bound is never what a new client waits for.
+        backpressure=2 * max_connections,
         http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS),
         log_level=LogLevels.error,
         log_access=access_log,
@@ -76,13 +112,40 @@ def serve(
     )
     url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     server.on_startup(partial(_announce, f"apimart-mock on {url} (store {config.store})"))
-    server.serve(target_loader=partial(_rsgi_app, config, threads, body_timeout), wrap_loader=False)
+    load = partial(_rsgi_app, config, port, threads, body_timeout, max_connections, account_share)
+    server.serve(target_loader=load, wrap_loader=False)
 
 
-def _rsgi_app(config: MockConfig, threads: int, body_timeout: float) -> RsgiApp:
-    """What each worker process serves (built in the worker, after the fork)."""
-    app = create_app(config)
-    return RsgiApp(app, threads=threads, body_timeout=body_timeout, max_body_bytes=config.max_body_bytes)
+def _rsgi_app(
+    config: MockConfig, port: int, threads: int, body_timeout: float, max_connections: int, account_share: int
+) -> RsgiApp:
+    """What each worker process serves (built in the worker, after the fork), with its guard."""
+    rsgi = RsgiApp(
+        create_app(config),
+        threads=threads,
+        body_timeout=body_timeout,
+        max_body_bytes=config.max_body_bytes,
+        share=AccountShare(account_share, ACCOUNT_QUEUE) if account_share else None,
+    )
+    guard = ConnectionGuard(
+        port, rsgi.in_flight.copy, idle_timeout=IDLE_TIMEOUT_S, max_connections=max_connections
+    )
+    guard.start()
+    return rsgi
+
+
+def raise_file_limit() -> int:
+    """Raise this process's (and so its workers') soft limit of open files to the hard limit, since
+    every connection is one; returns the limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError):  # macOS refuses more than OPEN_MAX: keep what we have
+            pass
+    return soft
 
 
 def _announce(line: str) -> None:

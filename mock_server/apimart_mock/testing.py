@@ -14,6 +14,7 @@ process group, so stopping it also stops every worker even when the test fails o
 from __future__ import annotations
 
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -22,12 +23,14 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import IO, Literal
 from urllib.parse import urlsplit
 
 import httpx
+
+from .serving import raise_file_limit
 
 __all__ = [
     "ServedMock",
@@ -136,48 +139,77 @@ class Trickle:
 
 
 _TRICKLE_HEAD = {
+    "idle": b"",
     "headers": b"GET /v1/tasks/task_trickle HTTP/1.1\r\nHost: %s\r\n",
     "bodies": b"POST /v1/midjourney/generations HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"
     b"Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n",
 }
-_TRICKLE_STEP = {"headers": b"X-Trickle: 1\r\n", "bodies": b" "}
+_TRICKLE_STEP = {"idle": b"", "headers": b"X-Trickle: 1\r\n", "bodies": b" "}
 
 
 @contextmanager
 def trickling_clients(
-    url: str, count: int, kind: Literal["headers", "bodies"], *, token: str = "trickle", interval: float = 0.5
+    url: str,
+    count: int,
+    kind: Literal["idle", "headers", "bodies"],
+    *,
+    token: str = "trickle",
+    interval: float = 0.5,
 ) -> Iterator[Trickle]:
     """Slow clients for the block's duration: `count` connections that each send a request's start,
     then one more header line (or one more body byte of a submit as `token`) every `interval` seconds,
-    never finishing.
+    never finishing; `idle` ones never send a byte.
 
-    A connection the server closes is opened again, so the pressure stays at `count`. Everything runs
-    on one background thread and is closed when the block ends.
+    Every `interval`, a connection the server has closed (or answered: nothing but a refusal can come
+    before the request's end) is counted and opened again, so the pressure stays at `count`; one that
+    cannot be opened (the server's queue is full) is tried again then. Everything runs on one
+    background thread and is closed when the block ends. Raises this process's soft limit of open files
+    to the hard one (`serving.raise_file_limit`).
     """
+    raise_file_limit()
     parts = urlsplit(url)
     address = (parts.hostname or "127.0.0.1", parts.port or 80)
     head = _TRICKLE_HEAD[kind].replace(b"%s", parts.netloc.encode(), 1).replace(b"%s", token.encode())
     stats = Trickle()
     stop = threading.Event()
 
-    def connect() -> socket.socket:
-        sock = socket.create_connection(address, timeout=5.0)
-        sock.sendall(head)
+    def connect() -> socket.socket | None:
+        try:
+            sock = socket.create_connection(address, timeout=interval)
+            sock.sendall(head)
+        except OSError:
+            return None
         stats.opened += 1
         return sock
 
-    sockets = [connect() for _ in range(count)]
+    sockets: list[socket.socket | None] = [None] * count
+
+    def fill() -> None:
+        """Open a connection in each empty place, until one cannot be opened (then: next round)."""
+        for n, sock in enumerate(sockets):
+            if sock is None:
+                sockets[n] = sock = connect()
+                if sock is None:
+                    return
 
     def run() -> None:
         while not stop.wait(interval):
+            poller = select.poll()
+            for sock in sockets:
+                if sock is not None:
+                    poller.register(sock, select.POLLIN)
+            readable = {fd for fd, _ in poller.poll(0)}
             for n, sock in enumerate(sockets):
-                try:
-                    sock.sendall(_TRICKLE_STEP[kind])
-                except OSError:
+                if sock is not None and sock.fileno() in readable:
                     stats.closed_by_server += 1
                     sock.close()
-                    sockets[n] = connect()
+                    sockets[n] = None
+                elif sock is not None:
+                    with suppress(OSError):  # closed meanwhile: counted at the next round
+                        sock.sendall(_TRICKLE_STEP[kind])
+            fill()
 
+    fill()
     thread = threading.Thread(target=run, name="trickling-clients", daemon=True)
     thread.start()
     try:
@@ -186,15 +218,25 @@ def trickling_clients(
         stop.set()
         thread.join(timeout=30)
         for sock in sockets:
-            sock.close()
+            if sock is not None:
+                sock.close()
 
 
-def probe_polls(url: str, task_id: str, *, token: str, count: int = 20, timeout: float = 5.0) -> list[int]:
-    """The statuses of `count` polls of `task_id` as `token`, each on a new connection and each bounded by
-    `timeout` seconds (a poll that gets no answer in time raises `httpx.TimeoutException`)."""
+def probe_polls(
+    url: str,
+    task_id: str,
+    *,
+    token: str,
+    count: int = 20,
+    timeout: float = 5.0,
+    params: dict[str, str] | None = None,
+) -> list[int]:
+    """The statuses of `count` polls of `task_id` as `token` (with query `params`), each on a new
+    connection and each bounded by `timeout` seconds (a poll that gets no answer in time raises
+    `httpx.TimeoutException`)."""
     with httpx.Client(timeout=timeout, headers={"Authorization": f"Bearer {token}"}) as http:
         return [
-            http.get(f"{url}/v1/tasks/{task_id}", headers={"Connection": "close"}).status_code
+            http.get(f"{url}/v1/tasks/{task_id}", params=params, headers={"Connection": "close"}).status_code
             for _ in range(count)
         ]
 

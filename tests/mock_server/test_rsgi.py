@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from apimart_mock.http.rsgi import _address, _environ
+from apimart_mock.http.connections import address
+from apimart_mock.http.rsgi import _environ
 
 
 @dataclass
@@ -43,7 +44,7 @@ class _Scope:
     ],
 )
 def test_addresses_as_wsgi_has_them(text: str, expected: tuple[str, str]) -> None:
-    assert _address(text) == expected
+    assert address(text) == expected
 
 
 def test_the_environ_of_a_request() -> None:

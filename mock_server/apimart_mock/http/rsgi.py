@@ -10,29 +10,31 @@ one byte more than `max_body_bytes` (Flask then answers 413, as before). Then it
   right on the loop, with no thread hand-off (over the Redis store the read is one round trip, which
   the worker's loop waits for: cheap on loopback, felt with a distant Redis);
 - everything else by the unchanged Flask app, on a complete in-memory body, in a bounded thread pool
-  (`threads`), since a route may wait on the store's write lock or an injected latency.
+  (`threads`), since a route may wait on the store's write lock or an injected latency; with a `share`,
+  in its account's turn (`fairness.AccountShare`: 429 when too many of its requests wait already).
+
+`in_flight` tells the worker's `connections.ConnectionGuard` which connections have a request being
+answered, so that it never closes those as idle.
 
 The WSGI environ is built as granian's WSGI interface builds it, so the app cannot tell the two apart;
-a `drop` fault still closes the connection without a status line (`_shut_down`: the socket itself).
+a `drop` fault still closes the connection without a status line (`connections.shut_client`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
-import ipaddress
 import json
-import os
-import socket
-import stat
 import sys
+from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
 from typing import Any, Protocol
 
 from flask import Flask
 
+from .connections import address, shut_client
+from .fairness import AccountShare
 from .fast import Answer, FastTaskGets
 from .pipeline import DROP_KEY
 from .views import error_body
@@ -50,8 +52,9 @@ _BASE_ENVIRON = {
     "wsgi.run_once": False,
     "wsgi.version": (1, 0),
 }
+_CLOSE = [("Content-Type", "application/json"), ("Connection", "close")]
+_RETRY = [("Content-Type", "application/json"), ("Retry-After", "1")]
 _OWN_KEYS = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
-_TCP = (socket.AF_INET, socket.AF_INET6)
 
 
 class _Headers(Protocol):
@@ -85,18 +88,40 @@ class _Protocol(Protocol):
 class RsgiApp:
     """The Flask mock app (with its `FastTaskGets` in front) as an RSGI application."""
 
-    def __init__(self, app: Flask, *, threads: int, body_timeout: float, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        *,
+        threads: int,
+        body_timeout: float,
+        max_body_bytes: int,
+        share: AccountShare | None = None,
+    ) -> None:
         fast = app.wsgi_app
         assert isinstance(fast, FastTaskGets)
         self.app = app
         self.fast = fast
         self.body_timeout = body_timeout
         self.max_body_bytes = max_body_bytes
+        self.share = share
+        self.in_flight: Counter[str] = Counter()
+        """The `scope.client` of every request being answered (what `ConnectionGuard` must not shut),
+        counted: an HTTP/2 connection carries several at once."""
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="apimart-mock")
 
     async def __call__(self, scope: _Scope, proto: _Protocol) -> None:
         if getattr(scope, "proto", "http") != "http":  # websockets: nothing here speaks them
             return
+        client = scope.client
+        self.in_flight[client] += 1
+        try:
+            await self._answer(scope, proto)
+        finally:
+            self.in_flight[client] -= 1
+            if not self.in_flight[client]:
+                del self.in_flight[client]
+
+    async def _answer(self, scope: _Scope, proto: _Protocol) -> None:
         body = b""
         if _has_body(scope.headers):
             try:
@@ -112,14 +137,28 @@ class RsgiApp:
         environ = _environ(scope, body)
         answer = self.fast.answer(environ) if not body else None
         if answer is None:
-            loop = asyncio.get_running_loop()
-            answer = await loop.run_in_executor(self._pool, self._call, environ)
+            answer = await self._in_turn(environ, scope.headers.get("authorization"))
             if environ.get(DROP_KEY):
-                await loop.run_in_executor(self._pool, _shut_down, scope)
+                port = int(address(scope.server)[1])
+                await asyncio.get_running_loop().run_in_executor(self._pool, shut_client, scope.client, port)
                 proto.response_empty(200, [])  # to a socket already shut: nothing reaches the client
                 return
         status, headers, data = answer
         proto.response_bytes(status, headers, data)
+
+    async def _in_turn(self, environ: dict[str, Any], account: str | None) -> Answer:
+        """The Flask app's answer, from the thread pool, in the turn of the account (the Authorization
+        header) when there is a share: 429 when too many of its requests wait already."""
+        loop = asyncio.get_running_loop()
+        if self.share is None or not account:
+            return await loop.run_in_executor(self._pool, self._call, environ)
+        if not await self.share.enter(account):
+            message = "too many requests of this account at once, please retry"
+            return 429, _RETRY, _error(429, "rate_limit_error", message)
+        try:
+            return await loop.run_in_executor(self._pool, self._call, environ)
+        finally:
+            self.share.leave(account)
 
     async def _read(self, proto: _Protocol) -> bytes:
         """The body, or its first `max_body_bytes + 1` bytes (Flask answers 413 to those)."""
@@ -155,35 +194,11 @@ class RsgiApp:
 
 def _refuse(proto: _Protocol, status: int, error_type: str, message: str) -> None:
     """Answer in the API's error envelope without running the app, and close the connection."""
-    data = json.dumps(error_body(status, error_type, message)).encode()
-    proto.response_bytes(status, [("Content-Type", "application/json"), ("Connection", "close")], data)
+    proto.response_bytes(status, _CLOSE, _error(status, error_type, message))
 
 
-def _shut_down(scope: _Scope) -> None:
-    """Close the request's connection without a byte of response (a `drop` fault). RSGI has no call for
-    that: once the app answers, granian writes a status line. So find this worker's socket from the
-    client to the server's port (the process's open files, `/dev/fd` on Linux and macOS alike) and shut
-    it down both ways; granian's write then goes nowhere, and the client sees the server disconnect
-    without a response."""
-    client = _address(scope.client)
-    port = int(_address(scope.server)[1])
-    for name in os.listdir("/dev/fd"):
-        try:
-            if not stat.S_ISSOCK(os.fstat(int(name)).st_mode):
-                continue
-            sock = socket.socket(fileno=os.dup(int(name)))
-        except OSError:  # closed meanwhile (the listing's own descriptor, for one)
-            continue
-        with sock:
-            try:
-                if sock.family not in _TCP or sock.type != socket.SOCK_STREAM:
-                    continue
-                peer = sock.getpeername()
-                if sock.getsockname()[1] == port and (_host(peer[0]), str(peer[1])) == client:
-                    sock.shutdown(socket.SHUT_RDWR)  # the dup shares the connection: it ends for granian too
-                    return
-            except OSError:  # not connected (a listener), or gone meanwhile
-                continue
+def _error(status: int, error_type: str, message: str) -> bytes:
+    return json.dumps(error_body(status, error_type, message)).encode()
 
 
 def _has_body(headers: _Headers) -> bool:
@@ -193,8 +208,8 @@ def _has_body(headers: _Headers) -> bool:
 
 def _environ(scope: _Scope, body: bytes) -> dict[str, Any]:
     """The WSGI environ granian's WSGI interface would have built for this request."""
-    server, server_port = _address(scope.server)
-    client, client_port = _address(scope.client)
+    server, server_port = address(scope.server)
+    client, client_port = address(scope.client)
     path = scope.path
     environ = {
         **_BASE_ENVIRON,
@@ -213,21 +228,3 @@ def _environ(scope: _Scope, body: bytes) -> dict[str, Any]:
         key = _OWN_KEYS.get(name) or "HTTP_" + name.upper().replace("-", "_")
         environ[key] = f"{environ[key]},{value}" if key in environ else value
     return environ
-
-
-def _address(text: str) -> tuple[str, str]:
-    """`host:port` or `[v6]:port` as WSGI has them (an IPv4 address mapped into IPv6 as IPv4)."""
-    host, _, port = text.rpartition(":")
-    return _host(host), port
-
-
-@lru_cache(maxsize=256)
-def _host(text: str) -> str:
-    host = text.removeprefix("[").removesuffix("]")
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return str(address.ipv4_mapped)
-    return host
