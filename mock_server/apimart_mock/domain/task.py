@@ -82,6 +82,8 @@ class Task:
     """(Not hashed, being a dict: the rest makes a task hashable, so what is rendered of it can be cached.)"""
     version: str | None = None
     """The Midjourney version it was made with (None: the default); children inherit it."""
+    button: str | None = None
+    """The label of the parent's button pressed to make it (`U2`, `Zoom Out 2x`; None: none pressed)."""
 
     @property
     def buttons(self) -> tuple[Button, ...]:
