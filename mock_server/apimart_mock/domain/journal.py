@@ -17,6 +17,8 @@ from .errors import InvalidRequest
 
 __all__ = ["JournalEntry", "JournalPage", "RequestMatcher"]
 
+RESPONSE_EXCERPT_BYTES = 512
+"""Bytes of each response body the journal keeps (a JSON or text answer's first bytes)."""
 MAX_PAGE = 1000
 """The most entries (journal or tasks) one page holds."""
 DEFAULT_PAGE = 100
@@ -30,7 +32,8 @@ _COMPACT = json.JSONEncoder(separators=(",", ":")).encode
 @dataclass(frozen=True)
 class JournalEntry:
     """One request: clock time, method, path, query string, account id, status (0: dropped), worker
-    pid, the chosen headers (credentials redacted), the body's first bytes as text and its full size."""
+    pid, the chosen headers (credentials redacted), the body's first bytes as text and its full size,
+    and the response body's first `RESPONSE_EXCERPT_BYTES` (JSON or text answers only) and its size."""
 
     at: float
     method: str
@@ -42,6 +45,8 @@ class JournalEntry:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: str = ""
     body_bytes: int = 0
+    response: str = ""
+    response_bytes: int = 0
 
     def to_row(self) -> list[Any]:
         """The compact form a store keeps (a JSON array, the fields in order)."""
@@ -56,6 +61,8 @@ class JournalEntry:
             dict(self.headers),
             self.body,
             self.body_bytes,
+            self.response,
+            self.response_bytes,
         ]
 
     def to_text(self) -> str:
@@ -64,7 +71,7 @@ class JournalEntry:
 
     @classmethod
     def from_row(cls, row: list[Any]) -> JournalEntry:
-        return cls(*row)
+        return cls(*row)  # a row written before the response fields were journaled lacks them
 
     def body_json(self) -> Any:
         """The body as JSON, or None when it is not JSON (or was cut at the cap)."""

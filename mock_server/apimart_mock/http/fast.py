@@ -100,7 +100,7 @@ class FastTaskGets:
             data = json.dumps(error_body(status, error.error_type, error.message)).encode()
         except Exception:  # nothing is written before this point: let Flask answer (its 500 envelope)
             return None
-        state.service.record(journal_entry(environ, now, account, status, state.config.limits))
+        state.service.record(journal_entry(environ, now, account, status, state.config.limits, data))
         headers = [
             ("Content-Type", "application/json"),
             ("Content-Length", str(len(data))),

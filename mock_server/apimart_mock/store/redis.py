@@ -36,6 +36,7 @@ import redis
 
 from ..clock import ClockState
 from ..domain.errors import InvalidRequest
+from ..domain.journal import RESPONSE_EXCERPT_BYTES
 from ..domain.task import Task
 from ..domain.uploads import Upload
 from ..faults import Fault
@@ -429,8 +430,9 @@ class RedisJournal:
     typical size; the dropped count is what the stream ever took (`entries-added`) less what it holds. A
     cursor is a stream id: where the next page starts."""
 
-    ENTRY_BYTES = 256
-    """What an entry typically takes in Redis (its ~150 bytes of JSON, the stream's overhead)."""
+    ENTRY_BYTES = 256 + RESPONSE_EXCERPT_BYTES
+    """What an entry typically takes in Redis (its ~150 bytes of JSON and the response excerpt, the
+    stream's overhead)."""
     _CHUNK = 500
 
     def __init__(self, client: redis.Redis, key: str, max_bytes: int) -> None:
