@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from .dashboard import measure_dashboard, render_dashboard
 from .fixture import measure_fixture
 from .hardening import measure_hardening, render_hardening
 from .hey import RateResult, run_hey
@@ -119,6 +120,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument(
         "--no-hardening", action="store_true", help="skip issue 13's figures (bench/hardening.py)"
+    )
+    parser.add_argument(
+        "--no-dashboard", action="store_true", help="skip issue 25's figures (bench/dashboard.py)"
     )
     return parser
 
@@ -283,6 +287,7 @@ def _run(args: argparse.Namespace) -> int:
             timed.append(time_command(label, shell))
 
     hardening = None if args.no_hardening else measure_hardening(args.duration, args.rounds)
+    dashboard = None if args.no_dashboard else measure_dashboard()
     machine = describe_machine(
         {"prism": prism_version(), "wrk": wrk_version(wrk), "hey": "Debian 0.1.4"}
         | {name: package_version(name) for name in ("granian", "gunicorn")}
@@ -315,6 +320,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"  {v.mark}  {v.name}: {v.measured} (target {v.threshold})")
     if not args.no_write:
         extra = "" if hardening is None else "\n" + render_hardening(hardening)
+        extra += "" if dashboard is None else "\n" + render_dashboard(dashboard)
         write(REPORT, render_markdown(results, verdict_list, table) + extra)
         print(f"\nbench: wrote {REPORT.relative_to(ROOT)}")
     missed = [v for v in verdict_list if not v.passed]

@@ -223,7 +223,7 @@ def test_the_dashboard_shows_tasks_lineage_requests_and_drives_the_mock(
         assert tiles == [f"grid of {grid}", *(f"image {n} of {grid}" for n in range(1, 5))]
         page.click(f'#lineage li.child[data-task-id="{upscaled}"] button')
         page.until(lambda: grid in page.text("#panel-body"), "the child's page names its parent")
-        assert "pressed U2" in page.text("#panel-body")
+        assert "pressed U2" in page.text("#panel-body") and "null" not in page.text("#panel-body")
 
         # Filters narrow the list.
         page.filter_tasks(status="FAILURE")
@@ -300,9 +300,11 @@ def test_the_dashboard_shows_tasks_lineage_requests_and_drives_the_mock(
             lambda: page.js("return [...document.images].every(i => i.complete && i.naturalWidth > 0)"),
             "every image loaded",
         )
+        browser.set_window_size(1400, 1900)
         page.js("window.scrollTo(0, 0)")
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         assert browser.save_screenshot(str(SCREENSHOT))
+        assert "](img/dashboard.png)" in (ROOT / "docs" / "mock-server.md").read_text()
         page.js(axe_source)
         result = browser.execute_async_script(
             "const done = arguments[arguments.length - 1];"
