@@ -337,20 +337,25 @@ def test_live_refresh_keeps_the_scroll_and_the_open_row(browser: object) -> None
     assert isinstance(browser, WebDriver)
     with serve("--frozen", workers=1) as mock:
         for n in range(24):
-            httpx.post(f"{mock.url}/__mock/tasks", json={"account": KEY, "prompt": f"a cat number {n}"})
-        _api(mock.url, "/v1/midjourney/generations", {"prompt": "a slow snail"})
+            httpx.post(
+                f"{mock.url}/__mock/tasks",
+                json={"account": KEY, "prompt": f"a cat number {n}", "age": 100 + n},
+            )
+        snail = _api(mock.url, "/v1/midjourney/generations", {"prompt": "a slow snail"})
         browser.set_window_size(1000, 600)
         browser.get(f"{mock.url}/__mock/")
         page = Page(browser)
         page.until(lambda: len(page.card_ids()) == 24, "a full page")
         assert page.js("return document.getElementById('page-older').disabled") is False
+        status = f'#tasks li[data-task-id="{snail}"] .status'
+        first = page.text(status)
         page.js("document.querySelector('#journal details summary').click()")
         page.js("window.scrollTo(0, 900)")
         before = page.js("return window.scrollY")
         assert before > 0
-        _advance(mock.url, 20)  # the snail moves on: its card changes at the next refresh
-        page.until(lambda: "SUBMITTED" not in page.texts("#tasks .status"), "a refresh with a change")
-        page.until(lambda: page.text("#refreshed") != "", "refreshed")
+        _advance(mock.url, 3600)  # the snail finishes: its card changes at the next refresh
+        page.until(lambda: page.text(status) == "SUCCESS" != first, "a refresh with a change")
+        page.until(lambda: len(page.texts(f'#tasks li[data-task-id="{snail}"] img')) == 1, "its image shown")
         assert page.js("return window.scrollY") == before
         assert page.js("return document.querySelectorAll('#journal details[open]').length") == 1
         page.click("#page-older")
