@@ -71,7 +71,7 @@ _TRIES = 3
 """Attempts of a submit whose new id was taken: a reset restarted the sequence while it ran."""
 
 
-SCANNED_PER_PAGE = 2_000
+SCANNED_PER_PAGE = 1_000
 """The most tasks one filtered page of the control API's listing examines (a bounded cost per call)."""
 _SCAN_BATCH = 500
 _FILTER_CHARS = 200

@@ -257,6 +257,19 @@ def test_the_dashboard_shows_tasks_lineage_requests_and_drives_the_mock(
         assert '-H "Authorization: Bearer $APIMART_API_KEY"' in curl and "/v1/midjourney/generations" in curl
         assert KEY not in browser.page_source
 
+        # The journal's filters narrow it: by path prefix, then by status.
+        page.fill("#journal-path", "/v1/midjourney/generations/")
+        page.click("#journal-filters button[type=submit]")
+        page.until(lambda: len(page.texts("#journal li")) == 2, "the two follow-ups")
+        assert all("/v1/midjourney/generations/" in text for text in page.texts("#journal summary"))
+        page.fill("#journal-path", "")
+        page.fill("#journal-status", "404")
+        page.click("#journal-filters button[type=submit]")
+        page.until(lambda: page.texts("#journal li") == [], "no 404 was answered")
+        page.fill("#journal-status", "")
+        page.click("#journal-filters button[type=submit]")
+        page.until(lambda: len(page.texts("#journal li")) > 2, "every request again")
+
         # Controls: each shows its curl and sends a JSON body with Content-Type: application/json.
         page.fill("#fault-kind", "500")
         page.fill("#fault-path", "/v1/tasks/")
@@ -391,3 +404,24 @@ def test_behind_an_admin_token_the_dashboard_asks_for_it(
             "Bearer t0ken",
             "team-a",
         )
+
+
+def test_a_search_reads_on_past_the_part_one_call_examines(browser: object) -> None:
+    """One filtered call examines at most SCANNED_PER_PAGE tasks; the page reads on (a few calls) to
+    find a match further back."""
+    from selenium.webdriver.remote.webdriver import WebDriver
+
+    from apimart_mock.service import SCANNED_PER_PAGE
+
+    assert isinstance(browser, WebDriver)
+    with serve("--frozen", workers=1) as mock, httpx.Client(base_url=mock.url) as http:
+        http.post("/__mock/tasks", json={"account": KEY, "prompt": "the needle", "age": 5000})
+        for n in range(SCANNED_PER_PAGE + 50):
+            http.post("/__mock/tasks", json={"account": KEY, "prompt": f"hay {n}", "age": 4000 - n})
+        first = http.get("/__mock/tasks", params={"search": "needle", "order": "newest"}).json()
+        assert first["tasks"] == [] and first["next_cursor"] is not None  # one call does not reach it
+        browser.get(f"{mock.url}/__mock/")
+        page = Page(browser)
+        page.until(lambda: len(page.card_ids()) == 24, "the newest page")
+        page.filter_tasks(search="needle")
+        page.until(lambda: page.texts("#tasks .prompt") == ["the needle"], "the needle found")
