@@ -425,3 +425,15 @@ def test_a_search_reads_on_past_the_part_one_call_examines(browser: object) -> N
         page.until(lambda: len(page.card_ids()) == 24, "the newest page")
         page.filter_tasks(search="needle")
         page.until(lambda: page.texts("#tasks .prompt") == ["the needle"], "the needle found")
+
+
+def test_the_page_is_one_self_contained_file_that_renders_data_as_text() -> None:
+    """No markup from data (no innerHTML and the like), no external asset, one fetch wrapper (so a
+    header every control call needs is added in one place)."""
+    from apimart_mock.spec import DASHBOARD_PATH
+
+    page = DASHBOARD_PATH.read_text()
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in page, sink
+    assert "http://" not in page and "https://" not in page and "//cdn" not in page
+    assert page.count("fetch(") == 1
