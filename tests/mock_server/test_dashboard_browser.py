@@ -437,3 +437,38 @@ def test_the_page_is_one_self_contained_file_that_renders_data_as_text() -> None
         assert sink not in page, sink
     assert "http://" not in page and "https://" not in page and "//cdn" not in page
     assert page.count("fetch(") == 1
+
+
+def test_a_blend_shows_the_uploaded_images_it_was_made_from(browser: object) -> None:
+    from selenium.webdriver.remote.webdriver import WebDriver
+
+    from apimart_mock.media import png_for
+
+    assert isinstance(browser, WebDriver)
+    with serve("--frozen", workers=1) as mock:
+        urls = []
+        for name in ("left", "right"):
+            uploaded = httpx.post(
+                f"{mock.url}/v1/uploads/images",
+                files={"file": (f"{name}.png", png_for(name), "image/png")},
+                headers={"Authorization": f"Bearer {KEY}"},
+            )
+            assert uploaded.status_code == 200, uploaded.text
+            urls.append(uploaded.json()["url"])
+        blend = _api(mock.url, "/v1/midjourney/generations/blend", {"image_urls": urls})
+        browser.get(f"{mock.url}/__mock/")
+        page = Page(browser)
+        card = f'#tasks li[data-task-id="{blend}"]'
+        page.until(
+            lambda: page.js(
+                f"const imgs = [...document.querySelectorAll('{card} .inputs img')];"
+                "return imgs.length === 2 && imgs.every(i => i.complete && i.naturalWidth > 0)"
+            ),
+            "the two uploaded images load",
+        )
+        shown = page.js(
+            f"return [...document.querySelectorAll('{card} .inputs img')].map(i => [i.src, i.alt])"
+        )
+        assert shown == [[url, f"input {n} of {blend}"] for n, url in enumerate(urls, 1)]
+        problems = [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "WARNING")]
+        assert problems == [], problems
