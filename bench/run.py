@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from .dashboard import measure_dashboard, render_dashboard
 from .edge import measure_edge, render_edge
 from .fixture import measure_fixture
 from .hardening import measure_hardening, render_hardening
@@ -123,6 +124,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--no-edge", action="store_true", help="skip issue 22's edge and fairness figures (bench/edge.py)"
+    )
+    parser.add_argument(
+        "--no-dashboard", action="store_true", help="skip issue 25's figures (bench/dashboard.py)"
     )
     return parser
 
@@ -288,6 +292,7 @@ def _run(args: argparse.Namespace) -> int:
 
     hardening = None if args.no_hardening else measure_hardening(args.duration, args.rounds)
     edge = None if args.no_edge else measure_edge()
+    dashboard = None if args.no_dashboard else measure_dashboard()
     machine = describe_machine(
         {"prism": prism_version(), "wrk": wrk_version(wrk), "hey": "Debian 0.1.4"}
         | {name: package_version(name) for name in ("granian", "gunicorn")}
@@ -321,6 +326,7 @@ def _run(args: argparse.Namespace) -> int:
     if not args.no_write:
         extra = "" if hardening is None else "\n" + render_hardening(hardening)
         extra += "" if edge is None else "\n" + render_edge(edge)
+        extra += "" if dashboard is None else "\n" + render_dashboard(dashboard)
         write(REPORT, render_markdown(results, verdict_list, table) + extra)
         print(f"\nbench: wrote {REPORT.relative_to(ROOT)}")
     missed = [v for v in verdict_list if not v.passed]

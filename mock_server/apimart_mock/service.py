@@ -94,6 +94,12 @@ _TRIES = 3
 """Attempts of a submit whose new id was taken (drawn twice by chance; a reset keeps the sequence)."""
 
 
+SCANNED_PER_PAGE = 1_000
+"""The most tasks one filtered page of the control API's listing examines (a bounded cost per call)."""
+_SCAN_BATCH = 500
+_FILTER_CHARS = 200
+
+
 class _IdTaken(Exception):
     """The id drawn for a new record is taken: draw again."""
 
@@ -466,30 +472,59 @@ class MockService:
         *,
         account: str | None = None,
         status: str | None = None,
+        action: str | None = None,
+        search: str | None = None,
+        parent: str | None = None,
         limit: int,
         cursor: str | None,
         newest: bool = False,
     ) -> tuple[list[Task], str | None]:
-        """A page of the scope's tasks (`GLOBAL`: every scope's) in creation order, or `newest` first (of
-        an account, in a status, on its scope's clock at wall-clock time `real`: EXPIRED past retention)
-        and the cursor of the next page (None: the last)."""
+        """A page of the scope's tasks (`GLOBAL`: every scope's) in creation order, or `newest` first, and
+        the cursor of the next page (None: the last). Each task is judged on its scope's clock at
+        wall-clock time `real`. Filters: an account, a status (EXPIRED past retention), an action, `search`
+        (a part of the id or of the prompt, any case), the children of task `parent`. A filtered page
+        examines at most `SCANNED_PER_PAGE` tasks, so it may hold fewer than `limit` with a next cursor."""
         if status is not None and status not in (*_STATUSES, EXPIRED):
             raise InvalidRequest(f"status must be one of {', '.join((*_STATUSES, EXPIRED))}")
-        if account == "":
-            raise InvalidRequest("account must not be empty")
+        for name, value in (("account", account), ("action", action), ("search", search), ("parent", parent)):
+            if value is not None and not 0 < len(value) <= _FILTER_CHARS:
+                raise InvalidRequest(f"{name} must be 1 to {_FILTER_CHARS} characters")
         owner = None if account is None else account_named(account)
         now_of = self.clocks(real)
+        if parent is not None:  # its children are its account's, created after it
+            root = self.task(parent, real, scope)
+            if owner not in (None, root.account):
+                return [], None
+            owner = root.account
+            if cursor is None and not newest:
+                cursor = task_cursor(root)
+        needle = None if search is None else search.lower()
+
+        def wanted(task: Task) -> bool:
+            return (
+                (action is None or task.action == action)
+                and (parent is None or task.parent_id == parent)
+                and (needle is None or needle in task.id.lower() or needle in task.prompt.lower())
+                and (status is None or self.status_of(task, now_of(task)) == status)
+            )
+
+        filtered = status is not None or action is not None or search is not None or parent is not None
+        batch_size = max(limit + 1, _SCAN_BATCH) if filtered else limit + 1
         found: list[Task] = []
+        scanned = 0
         while True:
-            batch = self.store.tasks(scope or None, owner, after=cursor, limit=limit + 1, newest=newest)
+            batch = self.store.tasks(scope or None, owner, after=cursor, limit=batch_size, newest=newest)
             for task in batch:
-                if status is None or self.status_of(task, now_of(task)) == status:
+                if wanted(task):
                     if len(found) == limit:
                         return found, task_cursor(found[-1])
                     found.append(task)
-            if len(batch) <= limit:
+            if len(batch) < batch_size:
                 return found, None
             cursor = task_cursor(batch[-1])
+            scanned += len(batch)
+            if scanned >= SCANNED_PER_PAGE:
+                return found, cursor
 
     def status_of(self, task: Task, now: float) -> str:
         """A task's status as the control API lists it: EXPIRED past retention."""
@@ -661,6 +696,7 @@ class MockService:
             metadata=dict(inputs.metadata),
             version=version,
             scope=scope,
+            button=None if pressed is None or parent is None else _label(parent, pressed),
         )
 
 
@@ -680,6 +716,12 @@ def _retried(make: Callable[[], Task]) -> Task:
 def _creatable() -> list[Operation]:
     """Operations whose tasks the control API creates directly: every submit that makes a new task."""
     return [op for op in submits() if op.parent is not Parent.MODAL]
+
+
+def _label(parent: Task, pressed: CustomId) -> str:
+    """The label of the button `pressed` on `parent` (an HD upscale's operation when not among them)."""
+    custom_id = str(pressed)
+    return next((b.label for b in parent.buttons if b.custom_id == custom_id), pressed.operation or custom_id)
 
 
 def _check_version(parent: Task, action: str) -> None:

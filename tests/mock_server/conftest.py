@@ -56,6 +56,8 @@ def browser() -> Iterator[object]:
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            "--window-size=1400,1500",  # the dashboard's screenshot
+            "--hide-scrollbars",
             f"--user-data-dir={profile}",
         ):
             options.add_argument(flag)

@@ -286,3 +286,56 @@ def test_an_empty_admin_token_is_refused_in_process_too(token: str) -> None:
     """`create_app(MockConfig(admin_token=""))` would mean no admin auth at all: refused where it is made."""
     with pytest.raises(ValueError, match="admin_token is empty"):
         MockConfig(admin_token=token)
+
+
+def test_tasks_filter_by_action_search_and_parent_and_children_name_their_button(api: Api) -> None:
+    grid = api.finished(body={"prompt": "a lighthouse at dusk"})
+    other = api.create(body={"prompt": "a red bicycle"})
+    upscaled = api.create("upscale", {"task_id": grid, "index": 2})
+    varied = api.create("variation", {"task_id": grid, "index": 1})
+    api.advance(3600)
+    zoomed = api.create("zoom", {"task_id": upscaled, "zoom_ratio": 2})
+
+    def listed(**query: Any) -> list[tuple[str, str | None]]:
+        page = api.client.get("/__mock/tasks", query_string=query).json
+        return [(t["id"], t["button"]) for t in page["tasks"]]  # type: ignore[index]
+
+    assert listed(parent=grid) == [(upscaled, "U2"), (varied, "V1")]
+    assert listed(parent=upscaled) == [(zoomed, "Zoom Out 2x")]
+    assert listed(parent=zoomed) == []
+    assert listed(action="UPSCALE") == [(upscaled, "U2")]
+    assert listed(search="BICYCLE") == [(other, None)]  # the prompt, any case
+    assert listed(search=varied[-8:].lower()) == [(varied, "V1")]  # a part of the id
+    assert listed(search="lighthouse", order="newest") == [
+        (zoomed, "Zoom Out 2x"),
+        (varied, "V1"),
+        (upscaled, "U2"),
+        (grid, None),
+    ]
+    assert listed(parent=grid, account=KEY_B) == []
+    assert error_of(api.client.get("/__mock/tasks", query_string={"parent": "task_nope"}))[0] == 404
+    for bad in ({"search": ""}, {"action": "x" * 201}, {"parent": ""}):
+        assert error_of(api.client.get("/__mock/tasks", query_string=bad))[0] == 400
+
+
+def test_a_filtered_task_page_examines_a_bounded_number_of_tasks(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past `SCANNED_PER_PAGE` tasks without filling the page, the page ends early with a cursor."""
+    from apimart_mock import service
+
+    monkeypatch.setattr(service, "SCANNED_PER_PAGE", 2)
+    monkeypatch.setattr(service, "_SCAN_BATCH", 2)
+    ids = [
+        api.client.post("/__mock/tasks", json={"account": KEY_A, "age": 10 - n}).json["id"] for n in range(7)
+    ]  # type: ignore[index]
+    pages: list[list[str]] = []
+    cursor = None
+    while True:
+        query = {"search": ids[-1], "limit": 1, **({"cursor": cursor} if cursor else {})}
+        page = api.client.get("/__mock/tasks", query_string=query).json
+        pages.append([t["id"] for t in page["tasks"]])  # type: ignore[index]
+        cursor = page["next_cursor"]  # type: ignore[index]
+        if cursor is None:
+            break
+    assert pages == [[], [], [], [ids[-1]]]  # two tasks examined per page

@@ -5,6 +5,7 @@ is stored is one atomic step whichever replica makes it (issue 14)."""
 from __future__ import annotations
 
 import contextlib
+import json
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,7 @@ from flask import Flask
 from mock_helpers import KEY_A, T0, Api, make_app
 
 from apimart_mock.config import Limits
+from apimart_mock.domain.journal import RESPONSE_EXCERPT_BYTES, JournalEntry
 
 _T = TypeVar("_T")
 THREADS = 8
@@ -152,3 +154,44 @@ def test_newest_first_pages_of_the_journal_and_the_tasks(store: str) -> None:
         "/__mock/tasks", query_string={"order": "newest", "limit": 10, "cursor": first["next_cursor"]}
     ).json
     assert rest is not None and [t["id"] for t in rest["tasks"]] == ids[-3::-1]
+
+
+def test_the_journal_keeps_a_capped_response_excerpt_inside_its_byte_bound(store: str) -> None:
+    """Each entry keeps the response body's first RESPONSE_EXCERPT_BYTES (JSON and text answers), on
+    either store, and what the journal holds stays inside its byte bound."""
+    bound = 1000 * (256 + RESPONSE_EXCERPT_BYTES)
+    app = make_app(store, limits=Limits(journal_bytes=bound))
+    api = Api(app.test_client())
+    task_id = api.finished(body={"prompt": "a cat"})
+    view = api.mj(task_id)
+    image = api.client.get(view["image_urls"][0])
+    assert image.status_code == 200 and image.mimetype.startswith("image/")
+    assert api.client.delete("/__mock/requests", json={}).status_code == 200
+    sent = 1500
+    for _ in range(sent):
+        api.request("GET", f"/v1/midjourney/{task_id}")
+    api.client.get(view["image_urls"][0])
+    missing = api.request("GET", "/v1/tasks/task_nope")
+    submitted = api.submit(body={"prompt": "a dog"})  # answered by Flask (the polls by the fast path)
+    kept, cursor = [], None
+    while True:
+        page = (
+            app.test_client()
+            .get("/__mock/requests", query_string={"limit": 1000, **({"cursor": cursor} if cursor else {})})
+            .json
+        )
+        assert page is not None
+        kept += page["requests"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    poll, image_entry, error, submit = kept[-4:]
+    served = api.request("GET", f"/v1/midjourney/{task_id}").data
+    assert poll["response_bytes"] == len(served) > RESPONSE_EXCERPT_BYTES
+    assert poll["response"].encode() == served[:RESPONSE_EXCERPT_BYTES]
+    assert (image_entry["response"], image_entry["status"]) == ("", 200)  # binary answers: no excerpt
+    assert json.loads(error["response"]) == missing.json and error["response_bytes"] == len(missing.data)
+    assert json.loads(submit["response"]) == submitted.json
+    assert page["dropped"] > 0
+    held = sum(len(JournalEntry(**entry).to_text()) + 1 for entry in kept)
+    assert held <= bound, (held, bound)

@@ -17,6 +17,8 @@ from .patterns import PathPattern
 
 __all__ = ["JournalEntry", "JournalPage", "RequestMatcher"]
 
+RESPONSE_EXCERPT_BYTES = 512
+"""Bytes of each response body the journal keeps (a JSON or text answer's first bytes)."""
 MAX_PAGE = 1000
 """The most entries (journal or tasks) one page holds."""
 DEFAULT_PAGE = 100
@@ -31,8 +33,9 @@ _COMPACT = json.JSONEncoder(separators=(",", ":")).encode
 class JournalEntry:
     """One request: clock time (its scope's), method, path, query string, account id, status (0:
     dropped), worker pid, the chosen headers (credentials redacted), the body's first bytes as text, its
-    full size, the scope it was in (None: no API request, e.g. an image) and which of that scope's
-    journals (a scope's reset or journal clear starts its next one)."""
+    full size, the scope it was in (None: no API request, e.g. an image), which of that scope's journals
+    (a scope's reset or journal clear starts its next one), and the response body's first
+    `RESPONSE_EXCERPT_BYTES` (JSON or text answers only) and its size."""
 
     at: float
     method: str
@@ -46,6 +49,8 @@ class JournalEntry:
     body_bytes: int = 0
     scope: str | None = None
     generation: int = 0
+    response: str = ""
+    response_bytes: int = 0
 
     def to_row(self) -> list[Any]:
         """The compact form a store keeps (a JSON array, the fields in order)."""
@@ -62,6 +67,8 @@ class JournalEntry:
             self.body_bytes,
             self.scope,
             self.generation,
+            self.response,
+            self.response_bytes,
         ]
 
     def to_text(self) -> str:
@@ -70,7 +77,7 @@ class JournalEntry:
 
     @classmethod
     def from_row(cls, row: list[Any]) -> JournalEntry:
-        return cls(*row)
+        return cls(*row)  # a row written before the response fields were journaled lacks them
 
     def body_json(self) -> Any:
         """The body as JSON, or None when it is not JSON (or was cut at the cap)."""

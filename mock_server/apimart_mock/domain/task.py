@@ -84,6 +84,8 @@ class Task:
     """The Midjourney version it was made with (None: the default); children inherit it."""
     scope: str = ""
     """The scope it lives in (`domain.scopes`): it runs on that scope's clock and is found only there."""
+    button: str | None = None
+    """The label of the parent's button pressed to make it (`U2`, `Zoom Out 2x`; None: none pressed)."""
 
     @property
     def buttons(self) -> tuple[Button, ...]:

@@ -116,8 +116,9 @@ def create_task() -> Response:
 
 @blueprint.get("/tasks")
 def list_tasks() -> Response:
-    """A page of tasks (`limit`, `cursor`), of one `account` (token or id), in one `status`; `charged`
-    is what this page's tasks cost now."""
+    """A page of tasks (`limit`, `cursor`), of one `account` (token or id), in one `status`, of one
+    `action`, matching `search` (id or prompt), children of `parent`; `charged` is what this page's
+    tasks cost now."""
     limit, cursor = _page()
     args = request.args
     state = mock()
@@ -127,6 +128,9 @@ def list_tasks() -> Response:
         real,
         account=args.get("account"),
         status=args.get("status"),
+        action=args.get("action"),
+        search=args.get("search"),
+        parent=args.get("parent"),
         limit=limit,
         cursor=cursor,
         newest=_newest_first(),
@@ -161,6 +165,7 @@ def _summary(task: Any, now: float, base: str) -> dict[str, Any]:
     owner = {
         "account": task.account,
         "parent_id": task.parent_id,
+        "button": task.button,
         "job_hash": task.job_hash,
         "age": round(now - task.created_at, 3),
     }

@@ -108,9 +108,10 @@ class FastTaskGets:
             data = json.dumps(error_body(status, error.error_type, error.message)).encode()
         except Exception:  # nothing is written before this point: let Flask answer (its 500 envelope)
             return None
-        state.service.record(
-            journal_entry(environ, now, account, (scope, settings.scope.journal), status, state.config.limits)
+        entry = journal_entry(
+            environ, now, account, (scope, settings.scope.journal), status, state.config.limits, data
         )
+        state.service.record(entry)
         headers = [
             ("Content-Type", "application/json"),
             ("Content-Length", str(len(data))),

@@ -24,6 +24,7 @@ from apimart_mj import OPERATIONS
 from ..config import Limits
 from ..domain.accounts import authenticate
 from ..domain.errors import BadGateway, Forbidden, RateLimited, ServerError, Unauthenticated
+from ..domain.journal import RESPONSE_EXCERPT_BYTES
 from ..domain.scopes import GLOBAL
 from ..faults import Fault, FaultKind, drifted
 from ..store import JournalEntry
@@ -153,10 +154,23 @@ def _after(response: Response) -> Response:
         status = 0 if request.environ.get(DROP_KEY) else response.status_code
         state = mock()
         scope = (g.scope or None, g.generation)
-        entry = journal_entry(request.environ, g.now, g.get("account"), scope, status, state.config.limits)
+        answer = _textual(response) if status else b""
+        entry = journal_entry(
+            request.environ, g.now, g.get("account"), scope, status, state.config.limits, answer
+        )
         state.service.record(entry)
     response.headers[WORKER_HEADER] = str(worker)
     return response
+
+
+def _textual(response: Response) -> bytes:
+    """The body of a JSON or text response (what the journal keeps an excerpt of); b"" for images,
+    video and files sent as they are read."""
+    if response.direct_passthrough or response.is_streamed:
+        return b""
+    if not (response.is_json or (response.mimetype or "").startswith("text/")):
+        return b""
+    return response.get_data()
 
 
 def journal_entry(
@@ -166,10 +180,12 @@ def journal_entry(
     scope: tuple[str | None, int],
     status: int,
     limits: Limits,
+    response: bytes = b"",
 ) -> JournalEntry:
     """The journal entry of one request, from its WSGI environ: the chosen headers (the bearer token
-    replaced by `[redacted]`: the entry names the account by its id) and the body's first bytes; `scope`
-    is the request's scope (None: no API request) and its journal generation."""
+    replaced by `[redacted]`: the entry names the account by its id), the body's first bytes, and the
+    first bytes of the `response` body; `scope` is the request's scope (None: no API request) and its
+    journal generation."""
     headers = {
         name: environ[key][:_HEADER_CHARS] for key, name in _JOURNALED_HEADERS.items() if environ.get(key)
     }
@@ -190,6 +206,8 @@ def journal_entry(
         body_bytes=len(body) or (int(length) if length.isdigit() else 0),
         scope=scope[0],
         generation=scope[1],
+        response=response[:RESPONSE_EXCERPT_BYTES].decode(errors="replace"),
+        response_bytes=len(response),
     )
 
 

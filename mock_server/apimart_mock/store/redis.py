@@ -41,6 +41,7 @@ import redis
 
 from ..clock import FOLLOWING, ClockState
 from ..domain.errors import InvalidRequest
+from ..domain.journal import RESPONSE_EXCERPT_BYTES
 from ..domain.scopes import GLOBAL
 from ..domain.task import Task
 from ..domain.uploads import Upload
@@ -555,8 +556,9 @@ class RedisJournal:
     typical size; the dropped count is what the stream ever took (`entries-added`) less what it holds. A
     cursor is a stream id: where the next page starts."""
 
-    ENTRY_BYTES = 256
-    """What an entry typically takes in Redis (its ~150 bytes of JSON, the stream's overhead)."""
+    ENTRY_BYTES = 288 + RESPONSE_EXCERPT_BYTES
+    """What an entry typically takes in Redis (its ~180 bytes of JSON with its scope and generation, the
+    response excerpt, the stream's overhead)."""
     _CHUNK = 500
 
     def __init__(self, client: redis.Redis, key: str, max_bytes: int) -> None:
