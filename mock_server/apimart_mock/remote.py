@@ -4,7 +4,10 @@ balance | health`.
 Each subcommand is one documented control call (`/__mock/openapi.json`), sent with httpx alone, so these
 work on a client-only install (only `serve` needs the [mock] extra). The mock is `--url` (default
 `$APIMART_MOCK_URL`, else http://127.0.0.1:4010); the admin token comes from `$APIMART_MOCK_ADMIN_TOKEN`
-only (a token on a command line ends up in shell histories), sent as `X-Mock-Admin-Token`.
+only (a token on a command line ends up in shell histories), sent as `X-Mock-Admin-Token`. With
+`--scope NAME` (or `$APIMART_MOCK_SCOPE`) every command acts on that team's scope instead, as its key
+(`$APIMART_API_KEY`, sent as `Authorization`; the scope's owner) and no token (docs/mock-server.md,
+*Scopes*).
 
 Output: a short plain text by default; with `--json`, the control API's own JSON answer, unchanged (its
 schemas are documented, so scripts can rely on them). Exit codes are the `apimart` CLI's: 0 done, 2 usage,
@@ -30,6 +33,8 @@ from apimart.cli import EXIT_CODES, exit_code_for_status
 __all__ = ["ADMIN_TOKEN_VARIABLE", "URL_VARIABLE", "add_commands", "run"]
 
 URL_VARIABLE = "APIMART_MOCK_URL"
+SCOPE_VARIABLE = "APIMART_MOCK_SCOPE"
+KEY_VARIABLE = "APIMART_API_KEY"
 DEFAULT_URL = "http://127.0.0.1:4010"
 ADMIN_TOKEN_VARIABLE = "APIMART_MOCK_ADMIN_TOKEN"
 DEFAULT_TIMEOUT = 10.0
@@ -58,6 +63,13 @@ def add_commands(commands: Any) -> None:
         "--url",
         default=os.environ.get(URL_VARIABLE, DEFAULT_URL),
         help=f"the running mock (default ${URL_VARIABLE}, else {DEFAULT_URL})",
+    )
+    common.add_argument(
+        "--scope",
+        default=os.environ.get(SCOPE_VARIABLE) or None,
+        metavar="NAME",
+        help=f"act on this team scope, as its key ${KEY_VARIABLE} (default ${SCOPE_VARIABLE}; none: the"
+        " owner's global control)",
     )
     common.add_argument("--json", action="store_true", help="print the control API's JSON answer as it is")
     common.add_argument(
@@ -326,7 +338,13 @@ def run(args: argparse.Namespace) -> int:
     base = args.url.rstrip("/")
     url = base + call.path if call.path.startswith("/") else f"{base}/__mock/{call.path}"
     headers = {"Accept": "application/json"}
-    if token := os.environ.get(ADMIN_TOKEN_VARIABLE):
+    if args.scope:
+        key = os.environ.get(KEY_VARIABLE)
+        if not key:
+            message = f"apimart-mock: error: --scope acts as the scope's key: set {KEY_VARIABLE}"
+            return _fail(EXIT_CODES["usage"], message, "usage_error", args.json)
+        headers.update({"Authorization": f"Bearer {key}", "X-Mock-Scope": args.scope})
+    elif token := os.environ.get(ADMIN_TOKEN_VARIABLE):
         headers["X-Mock-Admin-Token"] = token
     try:
         response = httpx.request(

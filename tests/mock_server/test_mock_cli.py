@@ -161,3 +161,23 @@ def _script(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess
     return subprocess.run(
         [str(script), *argv], env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True, timeout=60
     )
+
+
+def test_a_team_scope_moves_that_scope_only(mock: ServedMock, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--scope NAME` with the team's key: its clock and tasks; the global clock and the owner's view stay."""
+    team = {"Authorization": f"Bearer {KEY}", "X-Mock-Scope": "team-cli"}
+    task = httpx.post(
+        f"{mock.url}/v1/midjourney/generations", json={"prompt": "a cat"}, headers=team, timeout=10
+    ).json()["data"][0]["task_id"]
+    env = {"APIMART_MOCK_URL": mock.url, "APIMART_API_KEY": KEY}
+    advanced = _script(["clock", "advance", "120", "--scope", "team-cli", "--json"], env)
+    assert advanced.returncode == 0, advanced.stderr
+    assert json.loads(advanced.stdout)["now"] == T0 + 120
+    assert httpx.get(f"{mock.url}/__mock/clock", timeout=10).json()["now"] == T0  # the global clock stays
+    listed = _script(["tasks", "list", "--scope", "team-cli"], env)
+    assert listed.stdout.split()[:2] == [task, "SUCCESS"], listed.stdout + listed.stderr
+    other = _script(["clock", "show", "--scope", "team-cli"], {**env, "APIMART_API_KEY": "sk-another-team"})
+    assert other.returncode == EXIT_CODES["authentication"] and "403" in other.stderr
+    assert KEY not in advanced.stderr + listed.stderr + other.stderr
+    keyless = _script(["clock", "show", "--scope", "team-cli"], {"APIMART_MOCK_URL": mock.url})
+    assert keyless.returncode == EXIT_CODES["usage"] and "set APIMART_API_KEY" in keyless.stderr
