@@ -6,12 +6,13 @@
 Options override the environment variables of the same meaning; API keys come from the environment only
 (a key on a command line ends up in shell histories and CI logs). Exit codes: 0 the contract holds
 (warnings and drift notices allowed), 1 violations (or warnings with --strict-warnings), 2 the suite could
-not run (configuration, target unreachable).
+not run (configuration, target unreachable) or failed itself (a suite error, never a contract violation).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -61,7 +62,8 @@ def _parser() -> argparse.ArgumentParser:
                 *variables,
                 "",
                 "exit codes: 0 the contract holds (warnings and drift notices allowed), 1 violations,",
-                "            2 the suite could not run (configuration, target unreachable).",
+                "            2 the suite could not run (configuration, target unreachable) or failed",
+                "            itself (a suite error: a Hypothesis internal error, a bug in a check).",
                 "reports: DIR/junit.xml, DIR/report.md, DIR/report.json (--report-dir, default reports/).",
             ]
         ),
@@ -126,6 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     import pytest
 
     report_dir = os.path.abspath(args.report_dir)
+    report = os.path.join(report_dir, "report.json")
+    if os.path.exists(report):
+        os.remove(report)  # a report left from an earlier run is no verdict on this one
     code = pytest.main(
         [
             "--pyargs",
@@ -144,7 +149,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             *args.pytest_args,
         ]
     )
-    return {HOLDS: HOLDS, VIOLATIONS: VIOLATIONS}.get(int(code), COULD_NOT_RUN)
+    if int(code) not in (HOLDS, VIOLATIONS) or not os.path.exists(report):
+        return COULD_NOT_RUN  # interrupted, a usage error, pytest's own internal error
+    with open(report, encoding="utf-8") as file:
+        verdict = json.load(file)["verdict"]
+    return {"holds": HOLDS, "violations": VIOLATIONS}.get(verdict, COULD_NOT_RUN)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,11 @@
 XML properties.
 
 A pytest plugin (registered by `apimart_contract.plugin`). A failed test (setup, call or teardown) gives its
-`Violation`s, whatever raised it: a `ContractViolation`, a schemathesis failure group, or anything else
-(then a `test-failed` violation naming the test and the error). The targets hand over their warnings,
-drift notices and skipped checks when they close.
+`Violation`s, whatever raised it: a `ContractViolation`, a schemathesis failure group, a plain assertion
+(then a `test-failed` violation naming the test and the error), or, when the suite itself failed (a
+Hypothesis internal error, a bug in a check), a suite error, which is never a contract violation.
+Observations of one cause (`Violation.cause`) are one finding, listed once with each observation.
+The targets hand over their warnings, drift notices and skipped checks when they close.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import textwrap
 from collections.abc import Generator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,17 +23,23 @@ from typing import Any
 import pytest
 
 from .registry import CHECKS, Level
-from .violations import Findings, Violation, violations_of
+from .violations import Findings, Violation, suite_error, violations_of
 
-__all__ = ["ContractReport", "Entry"]
+__all__ = ["ContractReport", "Entry", "Finding", "SuiteError"]
 
 _REPRODUCE = re.compile(r"@reproduce_failure\([^\n]*\)")
 _WORKER_KEY = "apimart_contract_report"
+_SHOWN = 400
+"""Characters of an error message the report shows (cut at a word)."""
+
+
+def _message(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+    return textwrap.shorten(excinfo.exconly(), width=_SHOWN, placeholder=" ...")
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One violation of one test."""
+    """One observation of a violation, by one test."""
 
     nodeid: str
     violation: Violation
@@ -40,12 +49,42 @@ class Entry:
         return {**self.violation.to_json(), "test": self.nodeid, "replay": self.replay}
 
 
+@dataclass(frozen=True)
+class Finding:
+    """One cause: every observation of a check failing the same way at the same place."""
+
+    observations: tuple[Entry, ...]
+
+    @property
+    def violation(self) -> Violation:
+        """The first observation's violation."""
+        return self.observations[0].violation
+
+    def to_json(self) -> dict[str, Any]:
+        entries = self.observations
+        seen = [{"test": e.nodeid, "received": e.violation.received, "replay": e.replay} for e in entries]
+        return {**entries[0].to_json(), "count": len(seen), "observations": seen}
+
+
+@dataclass(frozen=True)
+class SuiteError:
+    """A failure of the suite itself in one test: its phase and the error."""
+
+    nodeid: str
+    when: str
+    error: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"test": self.nodeid, "phase": self.when, "error": self.error}
+
+
 @dataclass(eq=False)  # a pytest plugin: hashable, by identity
 class ContractReport:
     """Collects violations per test and the targets' findings; prints and writes the report."""
 
     report_dir: Path | None = None
     entries: list[Entry] = field(default_factory=list)
+    errors: list[SuiteError] = field(default_factory=list)
     findings: list[Findings] = field(default_factory=list)
     skipped_tests: list[tuple[str, str]] = field(default_factory=list)
     outcomes: dict[str, int] = field(default_factory=dict)
@@ -66,11 +105,21 @@ class ContractReport:
     def record(
         self, nodeid: str, when: str, excinfo: pytest.ExceptionInfo[BaseException], properties: list[Any]
     ) -> None:
-        """The violations a failed test carries, or a `test-failed` one naming the test and its error."""
+        """The violations a failed test carries; else a suite error, or a `test-failed` violation naming
+        the test and its error."""
+        found = violations_of(excinfo.value)
+        if not found and suite_error(excinfo.value):
+            self.errors.append(SuiteError(nodeid, when, _message(excinfo)))
+            properties.append(("contract_suite_error", _message(excinfo)))
+            return
         replay = self._replay(nodeid, excinfo.value)
-        for violation in violations_of(excinfo.value) or [self._uncaught(nodeid, when, excinfo)]:
-            self.entries.append(Entry(nodeid, violation, replay))
+        for violation in found or [self._uncaught(nodeid, when, excinfo)]:
+            self.observe(Entry(nodeid, violation, replay))
             properties.append(("contract_violation", json.dumps(violation.to_json())))
+
+    def observe(self, entry: Entry) -> None:
+        """One more observation (a set-up that failed for every test depending on it: once)."""
+        self.entries.append(entry)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "call" or report.outcome != "passed":
@@ -84,7 +133,7 @@ class ContractReport:
             status=None,
             field=f"({when})",
             expected="the test passes",
-            received=" ".join(excinfo.exconly().split())[:400],
+            received=_message(excinfo),
         )
 
     @staticmethod
@@ -96,6 +145,18 @@ class ContractReport:
         return f"{replay}  (or add {blob.group(0)})" if blob else replay
 
     # ---- what the report holds ----
+    def grouped(self) -> list[Finding]:
+        """The violations, one finding per cause, in the order first seen."""
+        causes: dict[tuple[str, ...], list[Entry]] = {}
+        for entry in self.entries:
+            causes.setdefault(entry.violation.cause, []).append(entry)
+        return [Finding(tuple(entries)) for entries in causes.values()]
+
+    @property
+    def verdict(self) -> str:
+        """`suite-error` (the suite failed: exit 2), `violations` (exit 1) or `holds` (exit 0)."""
+        return "suite-error" if self.errors else "violations" if self.entries else "holds"
+
     def noted(self, level: Level) -> list[tuple[Violation, int]]:
         return [entry for findings in self.findings for entry in findings.of_level(level)]
 
@@ -107,9 +168,10 @@ class ContractReport:
             return [{**v.to_json(), "count": n} for v, n in self.noted(level)]
 
         return {
-            "verdict": "violations" if self.entries else "holds",
+            "verdict": self.verdict,
             "tests": self.outcomes,
-            "violations": [entry.to_json() for entry in self.entries],
+            "violations": [finding.to_json() for finding in self.grouped()],
+            "suite_errors": [error.to_json() for error in self.errors],
             "warnings": counted(Level.WARNING),
             "drift": counted(Level.DRIFT),
             "skipped_checks": self.skipped_checks(),
@@ -120,19 +182,26 @@ class ContractReport:
         }
 
     def markdown(self) -> str:
-        warnings, drift = self.noted(Level.WARNING), self.noted(Level.DRIFT)
-        verdict = "the contract is **broken**" if self.entries else "the contract **holds**"
+        warnings, drift, found = self.noted(Level.WARNING), self.noted(Level.DRIFT), self.grouped()
+        verdict = {
+            "suite-error": "the suite **failed** (suite errors: no verdict on the contract)",
+            "violations": "the contract is **broken**",
+            "holds": "the contract **holds**",
+        }[self.verdict]
         tests = ", ".join(f"{n} {outcome}" for outcome, n in sorted(self.outcomes.items())) or "no tests"
         lines = [
             "# Contract report",
             "",
-            f"Verdict: {verdict}: {len(self.entries)} violations, {len(warnings)} warnings, "
-            f"{len(drift)} drift notices ({tests}).",
-            "",
-            "## Violations",
+            f"Verdict: {verdict}: {len(found)} violations, {len(warnings)} warnings, "
+            f"{len(drift)} drift notices, {len(self.errors)} suite errors ({tests}).",
             "",
         ]
-        lines += [*_items([(e.violation, 1, e) for e in self.entries])] or ["None."]
+        if self.errors:
+            lines += ["## Suite errors (the suite failed, not the target)", ""]
+            lines += [f"- `{e.nodeid}` ({e.when}): `{_cell(e.error, _SHOWN)}`" for e in self.errors]
+            lines.append("")
+        lines += ["## Violations", ""]
+        lines += [*_items([(f.violation, len(f.observations), f) for f in found])] or ["None."]
         lines += ["", "## Warnings", ""]
         lines += [*_items([(v, n, None) for v, n in warnings])] or ["None."]
         lines += ["", "## Drift notices", ""]
@@ -164,6 +233,7 @@ class ContractReport:
                 for f in self.findings
             ],
             "skipped_tests": self.skipped_tests,
+            "errors": [[e.nodeid, e.when, e.error] for e in self.errors],
         }
 
     def merge(self, state: dict[str, Any]) -> None:
@@ -176,6 +246,7 @@ class ContractReport:
                 findings.entries[(violation.check, key)] = [violation, count]
             self.findings.append(findings)
         self.skipped_tests += [(nodeid, reason) for nodeid, reason in state["skipped_tests"]]
+        self.errors += [SuiteError(nodeid, when, error) for nodeid, when, error in state["errors"]]
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -189,6 +260,9 @@ class ContractReport:
         if workeroutput is not None:  # an xdist worker: the controller reports
             workeroutput[_WORKER_KEY] = self.worker_state()
             return
+        if self.entries and session.exitstatus == pytest.ExitCode.OK:
+            # a violation of a set-up many tests depend on: recorded once, the tests skipped
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if self.report_dir is None:
             return
         self.report_dir.mkdir(parents=True, exist_ok=True)
@@ -204,27 +278,33 @@ class ContractReport:
                 terminalreporter.section(f"contract {level}s: {len(found)}", sep="-", yellow=True)
                 for violation, count in found:
                     terminalreporter.write_line(f"{violation.lines()[0]}  (x{count})")
-        if self.entries:
-            terminalreporter.section(
-                f"contract violations: {len(self.entries)}", sep="=", bold=True, red=True
-            )
-            for entry in self.entries:
-                for line in entry.violation.lines():
+        grouped = self.grouped()
+        if grouped:
+            terminalreporter.section(f"contract violations: {len(grouped)}", sep="=", bold=True, red=True)
+            for finding in grouped:
+                for line in finding.violation.lines():
                     terminalreporter.write_line(line)
-                terminalreporter.write_line(f"    test:      {entry.nodeid}")
-                terminalreporter.write_line(f"    replay:    {entry.replay}")
+                for entry in finding.observations:
+                    terminalreporter.write_line(f"    test:      {entry.nodeid}")
+                    terminalreporter.write_line(f"    replay:    {entry.replay}")
                 terminalreporter.write_line("")
+        if self.errors:
+            terminalreporter.section(
+                f"suite errors (the suite failed, not the target): {len(self.errors)}", sep="=", red=True
+            )
+            for error in self.errors:
+                terminalreporter.write_line(f"{error.nodeid} ({error.when}): {error.error}")
         if self.report_dir is not None:
             terminalreporter.write_line(f"contract reports: {self.report_dir}/report.md, report.json")
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("`", "'").replace("\n", " ")[:120]
+def _cell(text: str, width: int = 120) -> str:
+    return text.replace("|", "\\|").replace("`", "'").replace("\n", " ")[:width]
 
 
-def _items(found: list[tuple[Violation, int, Entry | None]]) -> list[str]:
+def _items(found: list[tuple[Violation, int, Finding | None]]) -> list[str]:
     lines: list[str] = []
-    for number, (v, count, entry) in enumerate(found, 1):
+    for number, (v, count, finding) in enumerate(found, 1):
         status = "no response" if v.status is None else f"HTTP {v.status}"
         times = f" (x{count})" if count > 1 else ""
         lines += [
@@ -237,7 +317,8 @@ def _items(found: list[tuple[Violation, int, Entry | None]]) -> list[str]:
         ]
         if v.reproducer:
             lines += [f"- reproducer: `{v.reproducer}`"]
-        if entry is not None:
-            lines += [f"- test: `{entry.nodeid}`", f"- replay: `{entry.replay}`"]
+        for entry in finding.observations if finding is not None else ():
+            received = _cell(entry.violation.received)
+            lines += [f"- seen by `{entry.nodeid}`: `{received}`; replay: `{entry.replay}`"]
         lines.append("")
     return lines

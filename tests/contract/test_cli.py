@@ -1,0 +1,79 @@
+"""`apimart-contract` end to end, run from a folder of its own against a served (broken) mock: the exit
+code and the reports a CI job reads. (tests/test_install.py runs the installed one; these run this
+checkout's, in this venv, to prove what a run reports.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from apimart_mock import MockConfig
+
+from .broken import image_urls_a_string, served
+
+FROZEN = MockConfig(frozen_at=1_763_000_000.0, seed=0)
+
+
+def run_cli(
+    cwd: Path, base_url: str, *options: str, pythonpath: str = ""
+) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": os.environ["PATH"], "HOME": str(cwd), "PYTHONPATH": pythonpath}
+    return subprocess.run(
+        [sys.executable, "-m", "apimart_contract", "--base-url", base_url, "--rate-limit", "200", *options],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def report_of(cwd: Path) -> dict[str, Any]:
+    report: dict[str, Any] = json.loads((cwd / "reports" / "report.json").read_text())
+    return report
+
+
+def test_a_bug_in_a_check_is_a_suite_error_exit_2(tmp_path: Path) -> None:
+    """A check that raises a `TypeError` (here: put there by a plugin) fails the suite, not the target."""
+    (tmp_path / "bug_in_a_check.py").write_text(
+        "import apimart_contract.checks as checks\n\n"
+        "def check_error(*args, **kwargs):\n"
+        "    raise TypeError('a bug in a check')\n\n"
+        "checks.check_error = check_error\n"
+    )
+    with served({}, FROZEN) as url:
+        result = run_cli(
+            tmp_path, url, "--", "-p", "bug_in_a_check", "-k", "not_found", pythonpath=str(tmp_path)
+        )
+    assert result.returncode == 2, result.stdout[-3000:] + result.stderr[-2000:]
+    report = report_of(tmp_path)
+    assert report["verdict"] == "suite-error" and report["violations"] == []
+    (error,) = report["suite_errors"]
+    assert (
+        error["test"].endswith("test_unknown_task_is_not_found[live]")
+        and "a bug in a check" in error["error"]
+    )
+    assert "suite errors (the suite failed, not the target): 1" in result.stdout
+
+
+def test_a_broken_field_is_one_finding_and_what_depends_on_it_is_not_checked(tmp_path: Path) -> None:
+    """`image_urls` a string: one schema finding; the tests that need finished tasks are skipped as not
+    checked, naming the field (no set-up errors), and the run ends quickly."""
+    started = time.monotonic()
+    with served(image_urls_a_string(), FROZEN) as url:
+        result = run_cli(
+            tmp_path, url, "--allow-spend", "--spend-budget", "2", "--", "-k", "custom_ids or errors"
+        )
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]
+    report = report_of(tmp_path)
+    (finding,) = report["violations"]
+    assert (finding["check"], finding["field"]) == ("schema", "$.image_urls"), finding
+    assert report["suite_errors"] == [] and " ERROR " not in result.stdout
+    reasons = {skipped["reason"] for skipped in report["skipped_tests"]}
+    assert "not checked: depends on image_urls (schema, reported once)" in reasons, reasons
+    assert time.monotonic() - started < 120
