@@ -32,6 +32,7 @@ def test_wheel_holds_every_package_and_the_spec(project_wheel: Path) -> None:
         "apimart_mj/openapi.yaml",
         "apimart_contract/cli.py",
         "apimart_contract/plugin.py",
+        "apimart_contract/pytest.ini",
         "apimart_contract/properties/test_conformance.py",
     ):
         assert required in names, required
@@ -137,6 +138,9 @@ def test_the_installed_cli_passes_the_served_mock(contract_cli: Path, tmp_path: 
     assert "test_operation_conforms[GET /v1/tasks/{task_id}]" in junit and "test_links_conform" in junit
     assert "bad-key-accepted" in report["skipped_checks"]
     assert "the contract **holds**" in (reports / "report.md").read_text()
+    console = result.stdout + result.stderr  # quiet: no warnings of our packaging, no paths
+    for noise in ("Warning", "configfile", "dev/null", "site-packages"):
+        assert noise not in console, console[-3000:]
 
 
 def test_the_installed_cli_names_the_broken_check(contract_cli: Path, tmp_path: Path) -> None:

@@ -76,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--report-dir", default="reports", metavar="DIR", help="where the reports go (default reports/)"
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="a previous run's report.json: list new and fixed violations and new drift notices",
+    )
     parser.add_argument("pytest_args", nargs="*", help="after --: extra pytest arguments (e.g. -k errors)")
     return parser
 
@@ -127,7 +132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COULD_NOT_RUN
     import pytest
 
+    package = os.path.dirname(os.path.abspath(__file__))
     report_dir = os.path.abspath(args.report_dir)
+    baseline = [f"--baseline={os.path.abspath(args.baseline)}"] if args.baseline else []
     report = os.path.join(report_dir, "report.json")
     if os.path.exists(report):
         os.remove(report)  # a report left from an earlier run is no verdict on this one
@@ -138,14 +145,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             "--target=live",
             f"--report-dir={report_dir}",
             f"--junitxml={os.path.join(report_dir, 'junit.xml')}",
-            "-p",
-            "apimart_contract.plugin",  # never registered by the install: only runs that ask load it
-            "-p",
-            "no:cacheprovider",
-            "-c",
-            os.devnull,  # the suite's own settings, whatever pytest configuration the current folder has
-            f"--rootdir={os.getcwd()}",
-            "-ra",
+            *baseline,
+            # Exactly the plugins the suite needs, whatever else the environment has installed (and
+            # none imported before pytest could rewrite its assertions).
+            "--disable-plugin-autoload",
+            *("-p", "_hypothesis_pytestplugin", "-p", "schemathesis.pytest.plugin"),
+            *("-p", "apimart_contract.plugin"),  # never registered by the install: only runs that ask
+            *("-p", "no:cacheprovider"),
+            *("-c", os.path.join(package, "pytest.ini")),  # the suite's own settings, not the folder's
+            f"--rootdir={os.path.dirname(package)}",  # tests named apimart_contract/..., wherever installed
+            "-q",  # the summary that matters is the contract's own, after the tests
             *args.pytest_args,
         ]
     )

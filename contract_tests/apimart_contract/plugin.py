@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .report import ContractReport, Entry
+from .report import ContractReport, Entry, TargetRun
 
 if TYPE_CHECKING:
     from .targets import Target
@@ -47,14 +47,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="write the contract report (report.md, report.json) into this folder",
     )
+    group.addoption(
+        "--baseline",
+        default=None,
+        metavar="FILE",
+        help="a previous run's report.json: the report lists new and fixed violations, new drift notices",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     from .profiles import register_profiles
 
     register_profiles()
-    report_dir = config.getoption("--report-dir")
-    config.pluginmanager.register(ContractReport(Path(report_dir) if report_dir else None), REPORT)
+    report_dir, baseline = config.getoption("--report-dir"), config.getoption("--baseline")
+    report = ContractReport(Path(report_dir) if report_dir else None, Path(baseline) if baseline else None)
+    config.pluginmanager.register(report, REPORT)
 
 
 def selected_targets(config: pytest.Config) -> list[str]:
@@ -91,7 +98,9 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     try:
         yield built
     finally:
-        _report(request.config).findings.append(built.findings)
+        report = _report(request.config)
+        report.findings.append(built.findings)
+        report.targets.append(TargetRun.of(built))
         built.close()
 
 

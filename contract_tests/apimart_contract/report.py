@@ -11,21 +11,30 @@ The targets hand over their warnings, drift notices and skipped checks when they
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import platform
 import re
 import textwrap
+import time
 from collections.abc import Generator
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from .registry import CHECKS, Level
+from .spec import load_spec
 from .violations import Findings, Violation, suite_error, violations_of
 
-__all__ = ["ContractReport", "Entry", "Finding", "SuiteError"]
+if TYPE_CHECKING:
+    from .targets import Target
+
+__all__ = ["ContractReport", "Entry", "Finding", "SuiteError", "TargetRun", "digest", "short_name"]
 
 _REPRODUCE = re.compile(r"@reproduce_failure\([^\n]*\)")
 _WORKER_KEY = "apimart_contract_report"
@@ -78,11 +87,69 @@ class SuiteError:
         return {"test": self.nodeid, "phase": self.when, "error": self.error}
 
 
+def short_name(nodeid: str) -> str:
+    """A test as a reader names it, without the folder it was installed in:
+    `.../properties/test_errors.py::test_x[live]` -> `test_errors::test_x[live]`."""
+    path, _, test = nodeid.partition("::")
+    return f"{path.rsplit('/', 1)[-1].removesuffix('.py')}::{test}" if test else nodeid
+
+
+def digest(key: str) -> str:
+    """How a report names an API key: never the key, a digest to tell keys apart."""
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class TargetRun:
+    """What the report says of one target it checked: where, with which keys (by digest), what it spent."""
+
+    name: str
+    base_url: str
+    keys: tuple[str, ...]
+    spent: int
+    budget: int
+
+    @classmethod
+    def of(cls, target: Target) -> TargetRun:
+        keys = tuple(digest(key) for key in target.api_keys)
+        return cls(target.name, target.base_url, keys, target.budget.spent, target.budget.limit)
+
+    def line(self) -> str:
+        budget = (
+            f"{self.spent} of {self.budget} submits" if self.budget else "0 submits (spending not allowed)"
+        )
+        return f"{self.name} at {self.base_url}; keys {', '.join(self.keys)}; budget used: {budget}"
+
+
+def _since(baseline: dict[str, Any], now: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """What changed since a previous `report.json`: violations new and no longer seen, new drift notices.
+    A finding is the same when its target, check, operation and field are (ids in `expected` differ
+    from run to run)."""
+
+    def key(found: dict[str, Any]) -> tuple[str, ...]:
+        return (found.get("target", ""), found["check"], found["operation"], found["field"])
+
+    def new(kind: str, of: dict[str, Any], than: dict[str, Any]) -> list[dict[str, Any]]:
+        known = {key(found) for found in than.get(kind, [])}
+        return [found for found in of.get(kind, []) if key(found) not in known]
+
+    return {
+        "new_violations": new("violations", now, baseline),
+        "fixed_violations": new("violations", baseline, now),
+        "new_drift": new("drift", now, baseline),
+    }
+
+
 @dataclass(eq=False)  # a pytest plugin: hashable, by identity
 class ContractReport:
     """Collects violations per test and the targets' findings; prints and writes the report."""
 
     report_dir: Path | None = None
+    baseline: Path | None = None
+    """A previous run's `report.json`: the report says what changed since."""
+    started: float | None = None
+    finished: float | None = None
+    targets: list[TargetRun] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     errors: list[SuiteError] = field(default_factory=list)
     findings: list[Findings] = field(default_factory=list)
@@ -97,7 +164,7 @@ class ContractReport:
         report = outcome.get_result()
         if report.skipped and call.excinfo is not None:
             reason = getattr(call.excinfo.value, "msg", str(call.excinfo.value))
-            self.skipped_tests.append((item.nodeid, reason))
+            self.skipped_tests.append((short_name(item.nodeid), reason))
         if call.excinfo is None or report.passed or report.skipped:
             return
         self.record(item.nodeid, call.when, call.excinfo, item.user_properties)
@@ -109,12 +176,12 @@ class ContractReport:
         the test and its error."""
         found = violations_of(excinfo.value)
         if not found and suite_error(excinfo.value):
-            self.errors.append(SuiteError(nodeid, when, _message(excinfo)))
+            self.errors.append(SuiteError(short_name(nodeid), when, _message(excinfo)))
             properties.append(("contract_suite_error", _message(excinfo)))
             return
         replay = self._replay(nodeid, excinfo.value)
         for violation in found or [self._uncaught(nodeid, when, excinfo)]:
-            self.observe(Entry(nodeid, violation, replay))
+            self.observe(Entry(short_name(nodeid), violation, replay))
             properties.append(("contract_violation", json.dumps(violation.to_json())))
 
     def observe(self, entry: Entry) -> None:
@@ -129,7 +196,7 @@ class ContractReport:
     def _uncaught(nodeid: str, when: str, excinfo: pytest.ExceptionInfo[BaseException]) -> Violation:
         return Violation(
             check="test-failed",
-            operation=nodeid,
+            operation=short_name(nodeid),
             status=None,
             field=f"({when})",
             expected="the test passes",
@@ -167,7 +234,8 @@ class ContractReport:
         def counted(level: Level) -> list[dict[str, Any]]:
             return [{**v.to_json(), "count": n} for v, n in self.noted(level)]
 
-        return {
+        found = {
+            **self.context(),
             "verdict": self.verdict,
             "tests": self.outcomes,
             "violations": [finding.to_json() for finding in self.grouped()],
@@ -180,6 +248,44 @@ class ContractReport:
                 {"name": c.name, "level": str(c.level), "verifies": c.verifies} for c in CHECKS.values()
             ],
         }
+        if self.baseline is not None:
+            found["since_baseline"] = {
+                "baseline": str(self.baseline),
+                **_since(json.loads(self.baseline.read_text(encoding="utf-8")), found),
+            }
+        return found
+
+    def context(self) -> dict[str, Any]:
+        """What a reader needs before the findings: where, when, how long, with what, at what cost."""
+        started = None if self.started is None else datetime.fromtimestamp(self.started, UTC)
+        stopped = self.finished
+        duration = None if self.started is None or stopped is None else round(stopped - self.started, 1)
+        try:
+            suite = version("apimart-midjourney")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            suite = "unknown"
+        return {
+            "targets": [asdict(run) for run in self.targets],
+            "started": started.isoformat(timespec="seconds") if started else None,
+            "duration_s": duration,
+            "suite_version": suite,
+            "spec_version": str(load_spec()["info"]["version"]),
+            "python": platform.python_version(),
+        }
+
+    def _header(self) -> list[str]:
+        context = self.context()
+        rows = [("target", run.line()) for run in self.targets] or [("target", "none ran")]
+        rows += [
+            ("started", context["started"] or "-"),
+            ("duration", "-" if context["duration_s"] is None else f"{context['duration_s']} s"),
+            (
+                "versions",
+                f"suite {context['suite_version']}, spec {context['spec_version']}, "
+                f"Python {context['python']}",
+            ),
+        ]
+        return ["| | |", "|---|---|", *[f"| {name} | {value} |" for name, value in rows], ""]
 
     def markdown(self) -> str:
         warnings, drift, found = self.noted(Level.WARNING), self.noted(Level.DRIFT), self.grouped()
@@ -192,6 +298,7 @@ class ContractReport:
         lines = [
             "# Contract report",
             "",
+            *self._header(),
             f"Verdict: {verdict}: {len(found)} violations, {len(warnings)} warnings, "
             f"{len(drift)} drift notices, {len(self.errors)} suite errors ({tests}).",
             "",
@@ -200,6 +307,8 @@ class ContractReport:
             lines += ["## Suite errors (the suite failed, not the target)", ""]
             lines += [f"- `{e.nodeid}` ({e.when}): `{_cell(e.error, _SHOWN)}`" for e in self.errors]
             lines.append("")
+        if self.baseline is not None:
+            lines += self._since_baseline()
         lines += ["## Violations", ""]
         lines += [*_items([(f.violation, len(f.observations), f) for f in found])] or ["None."]
         lines += ["", "## Warnings", ""]
@@ -220,6 +329,19 @@ class ContractReport:
             lines += [f"- `{nodeid}`: {reason}" for nodeid, reason in self.skipped_tests]
         return "\n".join(lines) + "\n"
 
+    def _since_baseline(self) -> list[str]:
+        since = self.to_json()["since_baseline"]
+        lines = [f"## Since the baseline ({since['baseline']})", ""]
+        for kind, title in (
+            ("new_violations", "new violations"),
+            ("fixed_violations", "violations no longer seen"),
+            ("new_drift", "new drift notices"),
+        ):
+            found = since[kind]
+            lines.append(f"- {title}: {len(found)}")
+            lines += [f"  - `{f['check']}`: {f['operation']} `{f['field']}`" for f in found]
+        return [*lines, ""]
+
     # ---- across pytest-xdist workers: each sends what it found; the controller writes the report ----
     def worker_state(self) -> dict[str, Any]:
         """What this process found, as plain data (xdist's `workeroutput` carries only that)."""
@@ -234,6 +356,7 @@ class ContractReport:
             ],
             "skipped_tests": self.skipped_tests,
             "errors": [[e.nodeid, e.when, e.error] for e in self.errors],
+            "targets": [asdict(run) for run in self.targets],
         }
 
     def merge(self, state: dict[str, Any]) -> None:
@@ -247,6 +370,7 @@ class ContractReport:
             self.findings.append(findings)
         self.skipped_tests += [(nodeid, reason) for nodeid, reason in state["skipped_tests"]]
         self.errors += [SuiteError(nodeid, when, error) for nodeid, when, error in state["errors"]]
+        self.targets += [TargetRun(**{**run, "keys": tuple(run["keys"])}) for run in state["targets"]]
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -255,7 +379,11 @@ class ContractReport:
             self.merge(state)
 
     # ---- pytest hooks ----
+    def pytest_sessionstart(self) -> None:
+        self.started = time.time()
+
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.finished = time.time()
         workeroutput = getattr(session.config, "workeroutput", None)
         if workeroutput is not None:  # an xdist worker: the controller reports
             workeroutput[_WORKER_KEY] = self.worker_state()
@@ -294,6 +422,15 @@ class ContractReport:
             )
             for error in self.errors:
                 terminalreporter.write_line(f"{error.nodeid} ({error.when}): {error.error}")
+        not_checked: dict[str, int] = {}
+        for _, reason in self.skipped_tests:
+            not_checked[reason] = not_checked.get(reason, 0) + 1
+        if not_checked:
+            terminalreporter.section(f"contract: {len(self.skipped_tests)} tests not checked", sep="-")
+            for reason, count in not_checked.items():
+                terminalreporter.write_line(f"{count:>3} x {reason}")
+        for run in self.targets:
+            terminalreporter.write_line(f"contract target {run.line()}")
         if self.report_dir is not None:
             terminalreporter.write_line(f"contract reports: {self.report_dir}/report.md, report.json")
 

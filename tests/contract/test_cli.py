@@ -77,3 +77,14 @@ def test_a_broken_field_is_one_finding_and_what_depends_on_it_is_not_checked(tmp
     reasons = {skipped["reason"] for skipped in report["skipped_tests"]}
     assert "not checked: depends on image_urls (schema, reported once)" in reasons, reasons
     assert time.monotonic() - started < 120
+    # A report that opens with its context, and a quiet console: no warnings of our own, no file paths.
+    assert report["targets"][0]["base_url"] == url and report["targets"][0]["spent"] >= 1
+    assert report["duration_s"] > 0 and report["spec_version"] and report["suite_version"]
+    assert (
+        (tmp_path / "reports" / "report.md")
+        .read_text()
+        .startswith(f"# Contract report\n\n| | |\n|---|---|\n| target | live at {url}")
+    )
+    console = result.stdout + result.stderr
+    for noise in ("Warning", "configfile", "dev/null", ".py:", "site-packages"):
+        assert noise not in console, console[-3000:]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis.errors import FlakyStrategyDefinition
 
 from apimart_contract.flows import finished_tasks
-from apimart_contract.report import ContractReport
-from apimart_contract.violations import ContractViolation
+from apimart_contract.report import ContractReport, Entry, TargetRun, digest
+from apimart_contract.violations import ContractViolation, Findings, Violation
 
 from .broken import stuck_in_lower_case
 from .test_self_check import broken_target
@@ -62,3 +63,39 @@ def test_a_long_error_is_cut_at_a_word() -> None:
     (entry,) = report.entries
     assert entry.violation.received.endswith("interplanetary ..."), entry.violation.received[-40:]
     assert json.dumps(report.to_json())  # plain data
+
+
+def _violation(check: str, field: str, expected: str = "x") -> Violation:
+    return Violation(check, "GET /v1/tasks/{task_id}", 200, field, expected, "y", "curl x", "live")
+
+
+def test_the_baseline_diff_lists_new_and_fixed_violations_and_new_drift(tmp_path: Path) -> None:
+    yesterday = ContractReport(tmp_path / "yesterday")
+    yesterday.observe(Entry("test_a", _violation("progress-backwards", "$.data.progress"), ""))
+    yesterday.observe(Entry("test_b", _violation("views-disagree", "$.data.status", "task_1 ..."), ""))
+    baseline = tmp_path / "report.json"
+    baseline.write_text(json.dumps(yesterday.to_json()))
+    today = ContractReport(baseline=baseline)
+    today.observe(Entry("test_b", _violation("views-disagree", "$.data.status", "task_2 ..."), ""))
+    today.observe(Entry("test_c", _violation("task-stuck", "$.status"), ""))
+    drift = Findings()
+    drift.note(_violation("unknown-field", "$.data.request_id"), "request_id")
+    today.findings.append(drift)
+    since = today.to_json()["since_baseline"]
+    assert [v["check"] for v in since["new_violations"]] == ["task-stuck"]  # the same finding, another id
+    assert [v["check"] for v in since["fixed_violations"]] == ["progress-backwards"]
+    assert [v["field"] for v in since["new_drift"]] == ["$.data.request_id"]
+    shown = today.markdown()
+    assert "- new violations: 1\n  - `task-stuck`" in shown and "- violations no longer seen: 1" in shown
+
+
+def test_the_report_opens_with_its_context() -> None:
+    report = ContractReport(started=1_763_000_000.0, finished=1_763_000_042.5)
+    report.targets.append(TargetRun("live", "http://127.0.0.1:4010", (digest("sk-secret-key"),), 2, 6))
+    shown = report.to_json()
+    assert shown["targets"][0]["base_url"] == "http://127.0.0.1:4010" and shown["duration_s"] == 42.5
+    assert shown["started"] == "2025-11-13T02:13:20+00:00" and shown["spec_version"] and shown["python"]
+    assert "sk-secret-key" not in json.dumps(shown) and shown["targets"][0]["keys"][0].startswith("sha256:")
+    header = report.markdown().split("Verdict:")[0]
+    for part in ("http://127.0.0.1:4010", "budget used: 2 of 6 submits", "42.5 s", "spec 1.0.0", "Python"):
+        assert part in header, header
