@@ -16,6 +16,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from . import oracle
+from .coverage import operation_of_action
 from .spec import enum_of, request_properties
 
 if TYPE_CHECKING:
@@ -68,6 +69,8 @@ def check_progression(probe: Probe, exchange: Exchange, before: Reading | None, 
     """Status never moves backwards, a terminal status stays, progress never decreases."""
     if before is None:
         return
+    for check in ("terminal-changed", "status-backwards", "progress-backwards"):
+        probe.judged(check, exchange)
     field = "$.status" if after.view == "mj" else "$.data.status"
     if before.terminal and after.status != before.status:
         raise probe.violation(
@@ -97,6 +100,7 @@ def check_views_agree(
     """
     if not (mj_before.known and mj_after.known and unified_reading.known):
         return
+    probe.judged("views-disagree", unified)
     low, high = mj_before.unified_status, mj_after.unified_status
     allowed = {low, high}
     if "failed" in allowed:
@@ -128,6 +132,9 @@ def check_buttons(probe: Probe, exchange: Exchange, owners: dict[str, str]) -> N
     name one Midjourney job, and no two tasks share a job. A label the reference does not know is drift."""
     task: dict[str, Any] = exchange.body
     hashes: Counter[str] = Counter()
+    if task.get("buttons"):
+        for check in ("button-label-mismatch", "button-job-hash", "button-family"):
+            probe.judged(check, exchange)
     for index, button in enumerate(task.get("buttons") or []):
         label, custom_id = str(button.get("label", "")), str(button["customId"])
         path = f"$.buttons[{index}].customId"
@@ -196,6 +203,9 @@ def check_results(probe: Probe, mj: Exchange) -> None:
     if shape is None:
         return
     field, ok, wanted = expected[shape]
+    kind = operation_of_action(str(task.get("action")))
+    if kind is not None:
+        probe.judged("results-missing", kind, ok)
     if not ok:
         raise probe.violation(
             mj, "results-missing", field, f"a finished {task['action']} task: {wanted}", task
@@ -208,6 +218,7 @@ def check_result_urls(probe: Probe, unified: Exchange, mj_task: dict[str, Any]) 
     urls = mj_task.get("image_urls") or mj_task.get("video_urls") or []
     kind = "videos" if mj_task.get("video_urls") else "images"
     shown = [u for item in (data.get("result") or {}).get(kind, []) for u in _urls(item)]
+    probe.judged("views-disagree", unified)
     if sorted(shown) != sorted(urls):
         raise probe.violation(
             unified, "views-disagree", f"$.data.result.{kind}", f"the MJ view's {urls}", shown
@@ -245,6 +256,7 @@ class Observer:
         asked = exchange.response.request.url.path.rsplit("/", 1)[1]
         mj = exchange.operation == MJ_VIEW
         task = exchange.body if mj else exchange.body["data"]
+        probe.judged("wrong-task", exchange)
         if task["id"] != asked:
             raise probe.violation(exchange, "wrong-task", "$.id" if mj else "$.data.id", asked, task["id"])
         seen = self.last(asked)
@@ -275,6 +287,8 @@ def drift(probe: Probe, exchange: Exchange) -> None:
     body = exchange.body
     if not isinstance(body, dict):
         return
+    if exchange.status >= 400 and isinstance(body.get("error"), dict):
+        probe.judged("error-without-code", exchange)
     if exchange.status >= 400 and isinstance(body.get("error"), dict) and "code" not in body["error"]:
         probe.notice(
             exchange, "error-without-code", "$.error.code", "the HTTP status", body, exchange.operation
@@ -284,6 +298,8 @@ def drift(probe: Probe, exchange: Exchange) -> None:
     mj = exchange.operation == MJ_VIEW
     task, prefix = (body, "$") if mj else (body.get("data") or {}, "$.data")
     known = _fields("MidjourneyTask" if mj else "UnifiedTask")
+    probe.judged("unknown-field", exchange)
+    probe.judged("unknown-enum", exchange)
     for name in sorted(set(task) - known):
         probe.notice(exchange, "unknown-field", f"{prefix}.{name}", "a field of the spec", task[name], name)
     statuses = enum_of("MidjourneyTaskStatus" if mj else "UnifiedTaskStatus")
@@ -304,6 +320,7 @@ def _fields(schema: str) -> frozenset[str]:
 def check_error(probe: Probe, exchange: Exchange, status: int, error_type: str, check: str) -> None:
     """`exchange` is a `status` answer with the `{"error": {"type": error_type}}` envelope."""
     body = exchange.body
+    probe.judged(check, exchange)
     received_type = body.get("error", {}).get("type") if isinstance(body, dict) else None
     if exchange.status != status or received_type != error_type:
         raise probe.violation(

@@ -77,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
         "--report-dir", default="reports", metavar="DIR", help="where the reports go (default reports/)"
     )
     parser.add_argument(
+        "--min-coverage",
+        metavar="SHARE",
+        help="exit 1 when the run exercises less than this share of the rules (0.4 or 40%%)",
+    )
+    parser.add_argument(
         "--baseline",
         metavar="FILE",
         help="a previous run's report.json: list new and fixed violations and new drift notices",
@@ -134,7 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     package = os.path.dirname(os.path.abspath(__file__))
     report_dir = os.path.abspath(args.report_dir)
-    baseline = [f"--baseline={os.path.abspath(args.baseline)}"] if args.baseline else []
+    report_options = [f"--baseline={os.path.abspath(args.baseline)}"] if args.baseline else []
+    report_options += [f"--min-coverage={args.min_coverage}"] if args.min_coverage else []
     report = os.path.join(report_dir, "report.json")
     if os.path.exists(report):
         os.remove(report)  # a report left from an earlier run is no verdict on this one
@@ -145,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "--target=live",
             f"--report-dir={report_dir}",
             f"--junitxml={os.path.join(report_dir, 'junit.xml')}",
-            *baseline,
+            *report_options,
             # Exactly the plugins the suite needs, whatever else the environment has installed (and
             # none imported before pytest could rewrite its assertions).
             "--disable-plugin-autoload",
@@ -162,7 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COULD_NOT_RUN  # interrupted, a usage error, pytest's own internal error
     with open(report, encoding="utf-8") as file:
         verdict = json.load(file)["verdict"]
-    return {"holds": HOLDS, "violations": VIOLATIONS}.get(verdict, COULD_NOT_RUN)
+    exits = {"holds": HOLDS, "violations": VIOLATIONS, "too-little-covered": VIOLATIONS}
+    return exits.get(verdict, COULD_NOT_RUN)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ def wait_until_done(probe: Probe, task_id: str) -> dict[str, Any]:
                 last, "task-stuck", "$", f"HTTP 200: task {task_id} of this account", last.body
             )
         if last.body["status"] in oracle.MJ_TERMINAL:
+            probe.judged("task-stuck", last)
             body: dict[str, Any] = last.body
             return body
         if probe.target.wall.used_up:

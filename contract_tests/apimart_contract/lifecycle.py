@@ -24,6 +24,7 @@ from apimart_mj import Kind, Parent, Result, by_action, by_name, of_kind, submit
 
 from . import oracle
 from .checks import Reading, check_error, check_forbidden, reading
+from .coverage import operation_of_action
 from .flows import wait_until_done
 from .probe import Exchange, Probe
 from .spec import example_body, request_properties
@@ -184,6 +185,9 @@ class TaskLifecycle(RuleBasedStateMachine):
             )
         second = self.probe.mj(task)
         action = second.body.get("action")
+        kind = operation_of_action(tracked.expected_action) if tracked.expected_action else None
+        if kind is not None and action is not None:
+            self.probe.judged("child-action", kind, action == tracked.expected_action)
         if tracked.expected_action and action is not None and action != tracked.expected_action:
             raise self.probe.violation(second, "child-action", "$.action", tracked.expected_action, action)
         tracked.mj, tracked.unified = reading(second, "mj"), reading(unified, "unified")
@@ -338,6 +342,7 @@ class TaskLifecycle(RuleBasedStateMachine):
                 raise self.probe.violation(
                     exchange, "balance", "$.remain_balance", "-1 (unlimited_quota)", body
                 )
+            self.probe.judged("balance", exchange)
 
     @precondition(lambda self: not self.uploaded)
     @rule()
@@ -358,6 +363,7 @@ class TaskLifecycle(RuleBasedStateMachine):
                 "the uploaded bytes at the url",
                 f"{len(served)} other bytes",
             )
+        self.probe.judged("upload-served", exchange)
 
     def _press(self, parent: Tracked, action: str, inputs: dict[str, Any], expected: str | None) -> Any:
         exchange = self.probe.submit(ACTION_PATHS[action], {"task_id": parent.task_id, **inputs})
@@ -374,6 +380,8 @@ class TaskLifecycle(RuleBasedStateMachine):
                 f"HTTP 200 creating a {expected or action} task",
                 exchange.body,
             )
+        if "custom_id" not in inputs and expected is not None:
+            self.probe.judged("auto-matching", exchange)  # matched, as the reference predicted
         child = expected or action
         result = by_action(child).result
         return self._track(exchange, child, Result.GRID if result is Result.MODAL else result, parent.version)
@@ -410,11 +418,14 @@ class TaskLifecycle(RuleBasedStateMachine):
         self.model[upscaled] = Tracked(upscaled, "UPSCALE", Result.SINGLE, grid.version, created=self.now)
         if wait_until_done(self.probe, upscaled)["status"] != "SUCCESS":
             return upscaled
-        waiting = self._submitted(self.probe.submit(ACTION_PATHS["INPAINT"], {"task_id": upscaled}))
+        inpaint = self.probe.submit(ACTION_PATHS["INPAINT"], {"task_id": upscaled})
+        waiting = self._submitted(inpaint)
         modal = self.probe.mj(waiting)
+        self.probe.judged("modal-flow", inpaint)
         if modal.body.get("status") != "MODAL":
             raise self.probe.violation(modal, "modal-flow", "$.status", "MODAL after /inpaint", modal.body)
         exchange = self.probe.submit(f"{_GENERATIONS}/modal", {"task_id": waiting, "prompt": prompt})
+        self.probe.judged("modal-flow", exchange)
         if exchange.status != 200 or exchange.body["data"][0]["task_id"] != waiting:
             raise self.probe.violation(
                 exchange,
@@ -451,6 +462,7 @@ class TaskLifecycle(RuleBasedStateMachine):
         if self.target.has_clock and tracked.expired(self.now) is not False:
             return  # past (or at) retention the task answers 404, as poll() has just checked
         exchange = self.probe.submit(f"{_GENERATIONS}/modal", {"task_id": task, "prompt": prompt})
+        self.probe.judged("modal-flow", exchange)
         if exchange.status != 200 or exchange.body["data"][0]["task_id"] != task:
             raise self.probe.violation(
                 exchange,

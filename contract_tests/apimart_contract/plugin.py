@@ -48,6 +48,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write the contract report (report.md, report.json) into this folder",
     )
     group.addoption(
+        "--min-coverage",
+        default=None,
+        type=_share,
+        metavar="SHARE",
+        help="fail the run when it exercises less than this share of the rules (0.4 or 40%%)",
+    )
+    group.addoption(
         "--baseline",
         default=None,
         metavar="FILE",
@@ -61,7 +68,16 @@ def pytest_configure(config: pytest.Config) -> None:
     register_profiles()
     report_dir, baseline = config.getoption("--report-dir"), config.getoption("--baseline")
     report = ContractReport(Path(report_dir) if report_dir else None, Path(baseline) if baseline else None)
+    report.min_coverage = config.getoption("--min-coverage")
     config.pluginmanager.register(report, REPORT)
+
+
+def _share(text: str) -> float:
+    """`0.4` or `40%`: a share between 0 and 1."""
+    value = float(text.removesuffix("%")) / (100 if text.endswith("%") else 1)
+    if not 0 <= value <= 1:
+        raise ValueError(f"a share between 0 and 1 (or 0% and 100%): {text}")
+    return value
 
 
 def selected_targets(config: pytest.Config) -> list[str]:

@@ -82,6 +82,9 @@ class Probe:
                 self.target.budget.settle(response is not None and response.is_success)
         exchange = Exchange(response, account, self._curl(response.request, account))
         check_response(response, target=self.target.name, reproducer=exchange.reproducer)
+        self.judged("schema", exchange)
+        if method == "POST" and exchange.status == 200:
+            self.judged("request-refused", exchange)
         drift(self, exchange)
         self.target.observer.observe(self, exchange)
         return exchange
@@ -97,10 +100,15 @@ class Probe:
     ) -> Exchange:
         return self.request("POST", path, account=account, body=body, headers=headers)
 
+    def judged(self, check: str, what: Exchange | str, passed: bool = True) -> None:
+        """`check` judged an exchange (or the operation named): a rule this run exercised (coverage)."""
+        self.target.findings.judge(check, what if isinstance(what, str) else what.operation, passed)
+
     def violation(
         self, exchange: Exchange, check: str, field: str, expected: str, received: Any
     ) -> ContractViolation:
         """A `ContractViolation` about `exchange` (`received` is shown as JSON), for the caller to raise."""
+        self.judged(check, exchange, passed=False)
         return ContractViolation(self._finding(exchange, check, field, expected, received))
 
     def notice(

@@ -7,6 +7,9 @@ Levels (docs/contract-suite.md):
 - `violation`: a break clients feel; fails the run.
 - `warning`: HTTP hygiene no client depends on; reported, fails the run only with `--strict-warnings`.
 - `drift`: a change within the contract a team should hear of; reported, never fails the run.
+
+Each check says which operations of the spec it applies to (by operationId; None: every one): a rule of
+the contract is one check on one operation, and `coverage` reports every rule of every run.
 """
 
 from __future__ import annotations
@@ -15,6 +18,18 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 __all__ = ["CHECKS", "Check", "Level", "check"]
+
+# The operations a check applies to, by the spec's operationIds.
+READS = ("getMidjourneyTask", "getTask")
+MJ_READ = ("getMidjourneyTask",)
+BALANCES = ("getBalance", "getUserBalance", "getBalanceLegacy", "getUserBalanceLegacy")
+STARTS = ("imagine", "blend", "describe", "edits")
+BY_BUTTON = ("upscale", "variation", "highVariation", "lowVariation", "reroll", "zoom", "pan", "inpaint")
+BY_INDEX = ("video", "remixStrong", "remixSubtle")
+TASK_KINDS = STARTS + BY_BUTTON + BY_INDEX
+"""Every kind of task (its submit operation): what a finished one must hold."""
+FOLLOW_UPS = BY_BUTTON + BY_INDEX
+SUBMITS = ("createGeneration", *TASK_KINDS, "modal", "uploadImage")
 
 
 class Level(StrEnum):
@@ -28,6 +43,8 @@ class Check:
     name: str
     level: Level
     verifies: str
+    applies_to: tuple[str, ...] | None = None
+    """The operationIds of the spec it judges; None: every operation."""
 
 
 _V, _W, _D = Level.VIOLATION, Level.WARNING, Level.DRIFT
@@ -46,38 +63,96 @@ CHECKS: dict[str, Check] = {
         Check("undeclared-method", _W, "a method the spec does not declare for a path answers 405"),
         Check("allow-header", _W, "an `Allow` header lists exactly the methods the spec declares"),
         # ---- ownership ----
-        Check("foreign-task-readable", _V, "another account's read answers 403 with nothing of the task"),
         Check(
-            "foreign-follow-up-accepted", _V, "another account's follow-up answers 403 and creates nothing"
+            "foreign-task-readable", _V, "another account's read answers 403 with nothing of the task", READS
         ),
-        Check("task-not-found", _V, "an unknown or expired task answers 404 not_found_error in both views"),
+        Check(
+            "foreign-follow-up-accepted",
+            _V,
+            "another account's follow-up answers 403 and creates nothing",
+            (*FOLLOW_UPS, "modal"),
+        ),
+        Check(
+            "task-not-found",
+            _V,
+            "an unknown or expired task answers 404 not_found_error in both views",
+            READS,
+        ),
         # ---- the status flow ----
-        Check("status-backwards", _V, "a task's status never moves back (the reference's flow)"),
-        Check("terminal-changed", _V, "a terminal status (SUCCESS, FAILURE) never changes"),
-        Check("progress-backwards", _V, "progress never decreases between two reads"),
-        Check("views-disagree", _V, "the MJ and unified views agree (status mapping, progress, result URLs)"),
-        Check("task-stuck", _V, "a task reaches a status the contract names as terminal within the wait"),
-        Check("wrong-task", _V, "a read answers the task that was asked for"),
-        Check("results-missing", _V, "a finished task holds what its action gives (images, text, videos)"),
+        Check("status-backwards", _V, "a task's status never moves back (the reference's flow)", READS),
+        Check("terminal-changed", _V, "a terminal status (SUCCESS, FAILURE) never changes", READS),
+        Check("progress-backwards", _V, "progress never decreases between two reads", READS),
+        Check(
+            "views-disagree",
+            _V,
+            "the MJ and unified views agree (status mapping, progress, result URLs)",
+            ("getTask",),
+        ),
+        Check(
+            "task-stuck",
+            _V,
+            "a task reaches a status the contract names as terminal within the wait",
+            MJ_READ,
+        ),
+        Check("wrong-task", _V, "a read answers the task that was asked for", READS),
+        Check(
+            "results-missing",
+            _V,
+            "a finished task holds what its action gives (images, text, videos)",
+            TASK_KINDS,
+        ),
         # ---- buttons and follow-ups ----
         Check(
-            "button-label-mismatch", _V, "a button's customId is the family its label names (U2 -> tile 2)"
+            "button-label-mismatch",
+            _V,
+            "a button's customId is the family its label names (U2 -> tile 2)",
+            MJ_READ,
         ),
-        Check("button-job-hash", _V, "a task's buttons name its own Midjourney job, and no other task's"),
-        Check("request-refused", _V, "a valid request (the spec's own example, a listed button) answers 200"),
-        Check("child-action", _V, "a follow-up creates a task of the action asked for"),
-        Check("auto-matching", _V, "follow-ups without custom_id match a button as the reference says"),
-        Check("version-rules", _V, "pan on v8.x and remix on other than v8.1/v8.2 answer 400"),
-        Check("modal-flow", _V, "inpaint waits in MODAL and /modal continues the same task"),
-        Check("balance", _V, "the balances answer 200, `remain_balance` -1 when unlimited"),
-        Check("upload-served", _V, "an uploaded image is served, byte for byte, at its URL"),
         Check(
-            "test-failed", _V, "a test of the suite failed without naming a check (its traceback says why)"
+            "button-job-hash",
+            _V,
+            "a task's buttons name its own Midjourney job, and no other task's",
+            MJ_READ,
+        ),
+        Check(
+            "request-refused",
+            _V,
+            "a valid request (the spec's own example, a listed button) answers 200",
+            SUBMITS,
+        ),
+        Check("child-action", _V, "a follow-up creates a task of the action asked for", FOLLOW_UPS),
+        Check(
+            "auto-matching",
+            _V,
+            "follow-ups without custom_id match a button as the reference says",
+            BY_BUTTON,
+        ),
+        Check(
+            "version-rules",
+            _V,
+            "pan on v8.x and remix on other than v8.1/v8.2 answer 400",
+            ("pan", "remixStrong", "remixSubtle"),
+        ),
+        Check(
+            "modal-flow",
+            _V,
+            "inpaint waits in MODAL and /modal continues the same task",
+            ("inpaint", "modal"),
+        ),
+        Check("balance", _V, "the balances answer 200, `remain_balance` -1 when unlimited", BALANCES),
+        Check(
+            "upload-served", _V, "an uploaded image is served, byte for byte, at its URL", ("uploadImage",)
+        ),
+        Check(
+            "test-failed",
+            _V,
+            "a test of the suite failed without naming a check (its traceback says why)",
+            (),
         ),
         # ---- drift ----
-        Check("unknown-field", _D, "a field of a task the spec does not name"),
-        Check("unknown-enum", _D, "a status or action value the spec does not name"),
-        Check("button-family", _D, "a button label or customId family the reference does not name"),
+        Check("unknown-field", _D, "a field of a task the spec does not name", READS),
+        Check("unknown-enum", _D, "a status or action value the spec does not name", READS),
+        Check("button-family", _D, "a button label or customId family the reference does not name", MJ_READ),
         Check("error-without-code", _D, "an error envelope without `error.code` (a documented variant)"),
     )
 }

@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from _pytest.junitxml import xml_key  # the JUnit XML of the run, for its global properties
 
+from .coverage import Limits, Row, share, summary, table
 from .registry import CHECKS, Level
 from .spec import load_spec
 from .violations import Findings, Violation, suite_error, violations_of
@@ -108,11 +110,35 @@ class TargetRun:
     keys: tuple[str, ...]
     spent: int
     budget: int
+    out_of_time: bool = False
+    judged: tuple[tuple[str, str, bool], ...] = ()
+    """(check, operation, passed): the rules the run exercised."""
+    skipped: tuple[tuple[str, str], ...] = ()
+    """(check, why): the checks skipped against this target."""
 
     @classmethod
     def of(cls, target: Target) -> TargetRun:
-        keys = tuple(digest(key) for key in target.api_keys)
-        return cls(target.name, target.base_url, keys, target.budget.spent, target.budget.limit)
+        return cls(
+            target.name,
+            target.base_url,
+            tuple(digest(key) for key in target.api_keys),
+            target.budget.spent,
+            target.budget.limit,
+            target.wall.used_up,
+            tuple(
+                (check, operation, passed) for (check, operation), passed in target.findings.judged.items()
+            ),
+            tuple(target.findings.skipped.items()),
+        )
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TargetRun:
+        return cls(**{**data, **{k: tuple(map(tuple, data[k])) for k in ("keys", "judged", "skipped")}})
+
+    def to_json(self) -> dict[str, Any]:
+        found = asdict(self)
+        del found["judged"], found["skipped"]  # in the coverage table
+        return found
 
     def line(self) -> str:
         budget = (
@@ -150,6 +176,8 @@ class ContractReport:
     started: float | None = None
     finished: float | None = None
     targets: list[TargetRun] = field(default_factory=list)
+    min_coverage: float | None = None
+    """`--min-coverage`: the share of rules a run must exercise."""
     entries: list[Entry] = field(default_factory=list)
     errors: list[SuiteError] = field(default_factory=list)
     findings: list[Findings] = field(default_factory=list)
@@ -219,10 +247,31 @@ class ContractReport:
             causes.setdefault(entry.violation.cause, []).append(entry)
         return [Finding(tuple(entries)) for entries in causes.values()]
 
+    def coverage(self) -> list[Row]:
+        """Every rule of the registry, for every target: exercised (and how) or why not."""
+        rows: list[Row] = []
+        for run in self.targets:
+            failed = [
+                (e.violation.check, e.violation.operation)
+                for e in self.entries
+                if e.violation.target == run.name
+            ]
+            judged = {(check, operation): passed for check, operation, passed in run.judged}
+            limits = Limits(run.budget, run.spent, run.out_of_time)
+            rows += table(run.name, judged, failed, dict(run.skipped), limits)
+        return rows
+
+    @property
+    def too_little_covered(self) -> bool:
+        return self.min_coverage is not None and share(self.coverage()) < self.min_coverage
+
     @property
     def verdict(self) -> str:
-        """`suite-error` (the suite failed: exit 2), `violations` (exit 1) or `holds` (exit 0)."""
-        return "suite-error" if self.errors else "violations" if self.entries else "holds"
+        """`suite-error` (the suite failed: exit 2), `violations` (exit 1), `too-little-covered` (below
+        `--min-coverage`: exit 1) or `holds` (exit 0)."""
+        if self.errors:
+            return "suite-error"
+        return "violations" if self.entries else "too-little-covered" if self.too_little_covered else "holds"
 
     def noted(self, level: Level) -> list[tuple[Violation, int]]:
         return [entry for findings in self.findings for entry in findings.of_level(level)]
@@ -245,8 +294,10 @@ class ContractReport:
             "skipped_checks": self.skipped_checks(),
             "skipped_tests": [{"test": t, "reason": r} for t, r in self.skipped_tests],
             "checks": [
-                {"name": c.name, "level": str(c.level), "verifies": c.verifies} for c in CHECKS.values()
+                {"name": c.name, "level": str(c.level), "verifies": c.verifies, "applies_to": c.applies_to}
+                for c in CHECKS.values()
             ],
+            "coverage_table": [asdict(row) for row in self.coverage()],
         }
         if self.baseline is not None:
             found["since_baseline"] = {
@@ -265,13 +316,23 @@ class ContractReport:
         except PackageNotFoundError:  # run from a checkout that was never installed
             suite = "unknown"
         return {
-            "targets": [asdict(run) for run in self.targets],
+            "targets": [run.to_json() for run in self.targets],
             "started": started.isoformat(timespec="seconds") if started else None,
             "duration_s": duration,
             "suite_version": suite,
             "spec_version": str(load_spec()["info"]["version"]),
             "python": platform.python_version(),
+            "coverage": self.coverage_line(),
         }
+
+    def coverage_line(self) -> str:
+        rows = self.coverage()
+        line = f"{summary(rows)} ({share(rows):.0%} exercised)"
+        if self.min_coverage is not None:
+            line += f"; --min-coverage {self.min_coverage:.0%}" + (
+                ": below" if self.too_little_covered else ""
+            )
+        return line
 
     def _header(self) -> list[str]:
         context = self.context()
@@ -279,6 +340,7 @@ class ContractReport:
         rows += [
             ("started", context["started"] or "-"),
             ("duration", "-" if context["duration_s"] is None else f"{context['duration_s']} s"),
+            ("coverage", context["coverage"]),
             (
                 "versions",
                 f"suite {context['suite_version']}, spec {context['spec_version']}, "
@@ -292,6 +354,7 @@ class ContractReport:
         verdict = {
             "suite-error": "the suite **failed** (suite errors: no verdict on the contract)",
             "violations": "the contract is **broken**",
+            "too-little-covered": "**too little covered** (below --min-coverage); no violation in what ran",
             "holds": "the contract **holds**",
         }[self.verdict]
         tests = ", ".join(f"{n} {outcome}" for outcome, n in sorted(self.outcomes.items())) or "no tests"
@@ -300,7 +363,8 @@ class ContractReport:
             "",
             *self._header(),
             f"Verdict: {verdict}: {len(found)} violations, {len(warnings)} warnings, "
-            f"{len(drift)} drift notices, {len(self.errors)} suite errors ({tests}).",
+            f"{len(drift)} drift notices, {len(self.errors)} suite errors ({tests}). "
+            f"Coverage: {self.coverage_line()}.",
             "",
         ]
         if self.errors:
@@ -321,6 +385,11 @@ class ContractReport:
             ]
         else:
             lines.append("None.")
+        lines += ["", "## Coverage", "", self.coverage_line(), ""]
+        lines += ["| target | check | operation | status | why not |", "|---|---|---|---|---|"]
+        lines += [
+            f"| {r.target} | {r.check} | {r.operation} | {r.status} | {r.reason} |" for r in self.coverage()
+        ]
         skipped = self.skipped_checks()
         lines += ["", "## Skipped checks", ""]
         lines += [f"- `{name}`: {reason}" for name, reason in sorted(skipped.items())] or ["None."]
@@ -370,7 +439,7 @@ class ContractReport:
             self.findings.append(findings)
         self.skipped_tests += [(nodeid, reason) for nodeid, reason in state["skipped_tests"]]
         self.errors += [SuiteError(nodeid, when, error) for nodeid, when, error in state["errors"]]
-        self.targets += [TargetRun(**{**run, "keys": tuple(run["keys"])}) for run in state["targets"]]
+        self.targets += [TargetRun.from_json(run) for run in state["targets"]]
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -382,14 +451,20 @@ class ContractReport:
     def pytest_sessionstart(self) -> None:
         self.started = time.time()
 
+    @pytest.hookimpl(tryfirst=True)  # before the JUnit XML is written: its coverage properties
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self.finished = time.time()
         workeroutput = getattr(session.config, "workeroutput", None)
         if workeroutput is not None:  # an xdist worker: the controller reports
             workeroutput[_WORKER_KEY] = self.worker_state()
             return
-        if self.entries and session.exitstatus == pytest.ExitCode.OK:
-            # a violation of a set-up many tests depend on: recorded once, the tests skipped
+        xml = session.config.stash.get(xml_key, None)
+        if xml is not None and self.targets:
+            xml.add_global_property("contract_coverage", self.coverage_line())
+            xml.add_global_property("contract_coverage_share", f"{share(self.coverage()):.3f}")
+        if self.verdict != "holds" and session.exitstatus == pytest.ExitCode.OK:
+            # a violation of a set-up many tests depend on (recorded once, the tests skipped), or too
+            # little covered
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if self.report_dir is None:
             return

@@ -83,10 +83,18 @@ class Findings:
     entries: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     """Check name -> why it was not run against this target."""
+    judged: dict[tuple[str, str], bool] = field(default_factory=dict)
+    """(check, operation) -> whether every judgement of it passed: the rules this run exercised."""
+
+    def judge(self, check_name: str, operation: str, passed: bool = True) -> None:
+        """A check judged an exchange of `operation` (a failure stays a failure)."""
+        check(check_name)  # a registered check
+        self.judged[(check_name, operation)] = self.judged.get((check_name, operation), True) and passed
 
     def note(self, violation: Violation, key: str) -> None:
         entry = self.entries.setdefault((violation.check, key), [violation, 0])
         entry[1] += 1
+        self.judge(violation.check, violation.operation, passed=False)
 
     def skip(self, check_name: str, reason: str) -> None:
         check(check_name)  # a registered check

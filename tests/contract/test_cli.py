@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from apimart_contract.coverage import rules
 from apimart_mock import MockConfig
 
 from .broken import image_urls_a_string, served
@@ -85,6 +86,25 @@ def test_a_broken_field_is_one_finding_and_what_depends_on_it_is_not_checked(tmp
         .read_text()
         .startswith(f"# Contract report\n\n| | |\n|---|---|\n| target | live at {url}")
     )
+    rows = {(row["check"], row["operation"]): row["status"] for row in report["coverage_table"]}
+    assert len(rows) == len(report["coverage_table"]) == len(rules())
+    assert rows[("schema", "GET /v1/midjourney/{task_id}")] == "fail"
+    assert rows[("task-not-found", "GET /v1/tasks/{task_id}")] == "pass"
+    assert (
+        report["coverage"].startswith("holds for ")
+        and f"of {len(rules())} rules, fails" in report["coverage"]
+    )
     console = result.stdout + result.stderr
     for noise in ("Warning", "configfile", "dev/null", ".py:", "site-packages"):
         assert noise not in console, console[-3000:]
+
+
+def test_a_run_below_min_coverage_fails_and_says_how_much_was_covered(tmp_path: Path) -> None:
+    with served({}, FROZEN) as url:
+        result = run_cli(tmp_path, url, "--min-coverage", "90%", "--", "-k", "not_found")
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]
+    report = report_of(tmp_path)
+    assert report["verdict"] == "too-little-covered" and report["violations"] == []
+    assert report["coverage"].endswith("exercised); --min-coverage 90%: below"), report["coverage"]
+    assert "Coverage: holds for " in (tmp_path / "reports" / "report.md").read_text()
+    assert 'name="contract_coverage" value="holds for ' in (tmp_path / "reports" / "junit.xml").read_text()

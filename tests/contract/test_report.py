@@ -9,7 +9,9 @@ import pytest
 from hypothesis.errors import FlakyStrategyDefinition
 
 from apimart_contract.flows import finished_tasks
+from apimart_contract.registry import CHECKS
 from apimart_contract.report import ContractReport, Entry, TargetRun, digest
+from apimart_contract.spec import operations
 from apimart_contract.violations import ContractViolation, Findings, Violation
 
 from .broken import stuck_in_lower_case
@@ -99,3 +101,48 @@ def test_the_report_opens_with_its_context() -> None:
     header = report.markdown().split("Verdict:")[0]
     for part in ("http://127.0.0.1:4010", "budget used: 2 of 6 submits", "42.5 s", "spec 1.0.0", "Python"):
         assert part in header, header
+
+
+def test_the_coverage_table_is_the_registry_times_operations() -> None:
+    """Every registered check on every operation it applies to is one row per target, nothing else; the
+    operations a check names are operations of the spec (a typo would silently shrink the table)."""
+    spec_ids = {operation.operation_id for operation in operations()}
+    expected: set[tuple[str, str]] = set()
+    for check in CHECKS.values():
+        assert check.applies_to is None or set(check.applies_to) <= spec_ids, check.name
+        applies = [
+            op for op in operations() if check.applies_to is None or op.operation_id in check.applies_to
+        ]
+        assert applies or check.name == "test-failed", f"{check.name} applies to no operation"
+        expected |= {(check.name, op.label) for op in applies}
+    report = ContractReport()
+    report.targets += [TargetRun("live", "http://x", (), 0, 0), TargetRun("served", "http://y", (), 0, 9)]
+    rows = report.coverage()
+    for name in ("live", "served"):
+        mine = [(row.check, row.operation) for row in rows if row.target == name]
+        assert len(mine) == len(set(mine)) and set(mine) == expected
+    assert {row.status for row in rows} == {"not exercised"}
+    assert {row.reason for row in rows if row.target == "live" and row.check == "balance"} == {
+        "budget: spending not allowed (and no task of the run to follow)"
+    }
+    assert report.coverage_line().startswith(f"holds for 0 of {2 * len(expected)} rules;")
+
+
+def test_coverage_says_what_was_exercised_and_min_coverage_fails_below_it() -> None:
+    judged = (
+        ("task-not-found", "GET /v1/tasks/{task_id}", True),
+        ("schema", "GET /v1/tasks/{task_id}", True),
+    )
+    run = TargetRun("live", "http://x", (), 0, 0, judged=judged, skipped=(("bad-key-accepted", "any key"),))
+    report = ContractReport(min_coverage=0.5)
+    report.targets.append(run)
+    report.observe(Entry("t", _violation("views-disagree", "$.data.status"), ""))
+    rows = {(row.check, row.operation): row for row in report.coverage()}
+    assert rows[("task-not-found", "GET /v1/tasks/{task_id}")].status == "pass"
+    assert rows[("views-disagree", "GET /v1/tasks/{task_id}")].status == "fail"
+    assert rows[("bad-key-accepted", "GET /v1/balance")].reason == "skipped: any key"
+    assert report.verdict == "violations"
+    report.entries.clear()
+    assert report.verdict == "too-little-covered" and "--min-coverage 50%: below" in report.coverage_line()
+    report.min_coverage = 0.001
+    assert report.verdict == "holds"

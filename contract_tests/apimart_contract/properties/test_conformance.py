@@ -119,6 +119,18 @@ def _judge(exc: BaseExceptionGroup[Any], case: Case[Any], status: int | None, ta
         raise attach(exc, failing) from None
 
 
+def _judged(case: Case[Any], target: Target) -> None:
+    """The rules schemathesis's checks judge with this case (coverage; failures come as violations)."""
+    operation = f"{case.operation.method.upper()} {case.operation.path}"
+    data = case.meta.phase.data if case.meta is not None else None
+    if getattr(data, "scenario", None) == CoverageScenario.UNSPECIFIED_HTTP_METHOD:
+        judged = ["undeclared-method", "allow-header"]
+    else:
+        judged = ["conformance", *([] if target.accepts_any_key else ["bad-key-accepted"])]
+    for check in judged:
+        target.findings.judge(check, operation)
+
+
 def _excluded(case: Case[Any], target: Target) -> list[Any]:
     """Checks that cannot judge this case: `NOT_JUDGED`, and `ignored_auth` against our mock accepting
     any token (as it documents; the skip is in the report)."""
@@ -157,6 +169,7 @@ def _call_and_validate(case: Case[Any], target: Target) -> None:
     finally:
         if spends:
             target.budget.settle(response is not None and 200 <= response.status_code < 300)
+    _judged(case, target)
     try:
         # The same transport for the checks' own requests (ignored_auth re-sends without credentials).
         case.validate_response(
@@ -221,6 +234,7 @@ def test_links_conform(target: Target) -> None:
         def validate_response(
             self, response: Any, case: Case[Any], additional_checks: Any = None, **kwargs: Any
         ) -> None:
+            _judged(case, target)
             try:
                 case.validate_response(
                     response,

@@ -31,6 +31,7 @@ def _child_action(probe: Probe, submitted: Exchange, expected: str, refused: str
     if submitted.status != 200:
         raise probe.violation(submitted, refused, "$", f"HTTP 200 creating a {expected} task", submitted.body)
     child = probe.mj(submitted.body["data"][0]["task_id"])
+    probe.judged("child-action", submitted)
     if child.status != 200 or child.body.get("action") != expected:
         raise probe.violation(child, "child-action", "$.action", expected, child.body)
 
