@@ -16,8 +16,11 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import httpx
+
+from .registry import CHECKS
 
 __all__ = ["main"]
 
@@ -82,6 +85,17 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 1 when the run exercises less than this share of the rules (0.4 or 40%%)",
     )
     parser.add_argument(
+        "--only",
+        metavar="CHECK",
+        choices=sorted(CHECKS),
+        help="judge only this check (a finding's reproducer); violations of others are left out",
+    )
+    parser.add_argument(
+        "--test",
+        metavar="NAME",
+        help="run only this test, as a report names it (test_errors::test_unknown_task_is_not_found[live])",
+    )
+    parser.add_argument(
         "--baseline",
         metavar="FILE",
         help="a previous run's report.json: list new and fixed violations and new drift notices",
@@ -116,6 +130,13 @@ def _keys_for_our_mock() -> None:
         print("apimart-contract: the target is our mock: using keys sk-contract-first and -second")
 
 
+def _test_path(package: str, name: str) -> list[str]:
+    """`test_errors::test_x[live]` as the node id pytest selects it by (empty when there is none)."""
+    module, _, test = name.partition("::")
+    found = sorted(Path(package).glob(f"**/{module}.py"))
+    return [f"{found[0]}::{test}"] if found and test else []
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _environment(args)
@@ -141,13 +162,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     report_dir = os.path.abspath(args.report_dir)
     report_options = [f"--baseline={os.path.abspath(args.baseline)}"] if args.baseline else []
     report_options += [f"--min-coverage={args.min_coverage}"] if args.min_coverage else []
+    report_options += [f"--only={args.only}"] if args.only else []
+    tests = ["--pyargs", *SUITE] if args.test is None else _test_path(package, args.test)
+    if not tests:
+        print(f"apimart-contract: no test {args.test} in the suite", file=sys.stderr)
+        return COULD_NOT_RUN
     report = os.path.join(report_dir, "report.json")
     if os.path.exists(report):
         os.remove(report)  # a report left from an earlier run is no verdict on this one
     code = pytest.main(
         [
-            "--pyargs",
-            *SUITE,
+            *tests,
             "--target=live",
             f"--report-dir={report_dir}",
             f"--junitxml={os.path.join(report_dir, 'junit.xml')}",

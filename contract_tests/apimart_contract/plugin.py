@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .report import ContractReport, Entry, TargetRun
+from .report import ContractReport, TargetRun
 
 if TYPE_CHECKING:
     from .targets import Target
@@ -55,6 +55,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="fail the run when it exercises less than this share of the rules (0.4 or 40%%)",
     )
     group.addoption(
+        "--only",
+        default=None,
+        metavar="CHECK",
+        help="report only this check's violations (what a finding's reproducer runs)",
+    )
+    group.addoption(
         "--baseline",
         default=None,
         metavar="FILE",
@@ -68,7 +74,7 @@ def pytest_configure(config: pytest.Config) -> None:
     register_profiles()
     report_dir, baseline = config.getoption("--report-dir"), config.getoption("--baseline")
     report = ContractReport(Path(report_dir) if report_dir else None, Path(baseline) if baseline else None)
-    report.min_coverage = config.getoption("--min-coverage")
+    report.min_coverage, report.only = config.getoption("--min-coverage"), config.getoption("--only")
     config.pluginmanager.register(report, REPORT)
 
 
@@ -139,7 +145,8 @@ def finished(request: pytest.FixtureRequest, target: Target) -> list[dict[str, A
         tasks = finished_tasks(target)
     except ContractViolation as exc:
         found = exc.violation
-        _report(request.config).observe(Entry(f"finished tasks [{target.name}]", found, ""))
+        first = getattr(request, "_pyfuncitem", None)  # the first test that needs them: it saw the break
+        _report(request.config).observe(first.nodeid if first else f"finished[{target.name}]", found, exc)
         depends_on = found.field.removeprefix("$.").removeprefix("$") or found.operation
         pytest.skip(f"not checked: depends on {depends_on} ({found.check}, reported once)")
     if not tasks:

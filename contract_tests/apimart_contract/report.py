@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import textwrap
 import time
 from collections.abc import Generator
@@ -94,6 +95,35 @@ def short_name(nodeid: str) -> str:
     `.../properties/test_errors.py::test_x[live]` -> `test_errors::test_x[live]`."""
     path, _, test = nodeid.partition("::")
     return f"{path.rsplit('/', 1)[-1].removesuffix('.py')}::{test}" if test else nodeid
+
+
+def reproducer(nodeid: str, check: str, exc: BaseException | None = None) -> str:
+    """One command that runs the test that saw a finding again, judging only its check. Against the live
+    target: `apimart-contract` with this run's options, everything but the keys (read from the same
+    variables), from any folder; against this repository's own targets: pytest with the suite's plugin.
+    Under a derandomized profile (`live`, `ci`) the test draws the same examples again; a Hypothesis
+    `@reproduce_failure` blob, when printed, pins the very example."""
+    test = short_name(nodeid)
+    target = test.rsplit("[", 1)[-1].removesuffix("]")
+    if target == "live":
+        from .cli import OPTIONS
+
+        options: list[str] = []
+        for option, env, _, metavar in OPTIONS:
+            value = os.environ.get(env)
+            if value is None or (env == "HYPOTHESIS_PROFILE" and value == "live"):
+                continue
+            if metavar is not None:
+                options += [option, value]
+            elif value == ("0" if option == "--no-mock-clock" else "1"):
+                options.append(option)
+        command = shlex.join(["apimart-contract", *options, "--only", check, "--test", test])
+    else:
+        profile = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+        command = f"HYPOTHESIS_PROFILE={profile} pytest -p apimart_contract.plugin --target={target} "
+        command += shlex.quote(nodeid)
+    blob = _REPRODUCE.search("\n".join(getattr(exc, "__notes__", [])))
+    return f"{command}  (or add {blob.group(0)})" if blob else command
 
 
 def digest(key: str) -> str:
@@ -178,6 +208,8 @@ class ContractReport:
     targets: list[TargetRun] = field(default_factory=list)
     min_coverage: float | None = None
     """`--min-coverage`: the share of rules a run must exercise."""
+    only: str | None = None
+    """`--only CHECK`: the one check this run judges (a reproducer's run)."""
     entries: list[Entry] = field(default_factory=list)
     errors: list[SuiteError] = field(default_factory=list)
     findings: list[Findings] = field(default_factory=list)
@@ -207,14 +239,17 @@ class ContractReport:
             self.errors.append(SuiteError(short_name(nodeid), when, _message(excinfo)))
             properties.append(("contract_suite_error", _message(excinfo)))
             return
-        replay = self._replay(nodeid, excinfo.value)
         for violation in found or [self._uncaught(nodeid, when, excinfo)]:
-            self.observe(Entry(short_name(nodeid), violation, replay))
+            self.observe(nodeid, violation, excinfo.value)
             properties.append(("contract_violation", json.dumps(violation.to_json())))
 
-    def observe(self, entry: Entry) -> None:
-        """One more observation (a set-up that failed for every test depending on it: once)."""
-        self.entries.append(entry)
+    def observe(self, nodeid: str, violation: Violation, exc: BaseException | None = None) -> None:
+        """One more observation of `violation` by the test `nodeid` (a set-up that failed for every test
+        depending on it: once, by the first of them). With `--only CHECK`, only that check's."""
+        if self.only is None or violation.check == self.only:
+            self.entries.append(
+                Entry(short_name(nodeid), violation, reproducer(nodeid, violation.check, exc))
+            )
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "call" or report.outcome != "passed":
@@ -230,14 +265,6 @@ class ContractReport:
             expected="the test passes",
             received=_message(excinfo),
         )
-
-    @staticmethod
-    def _replay(nodeid: str, exc: BaseException) -> str:
-        notes = "\n".join(getattr(exc, "__notes__", []))
-        blob = _REPRODUCE.search(notes)
-        profile = os.environ.get("HYPOTHESIS_PROFILE", "dev")
-        replay = f"HYPOTHESIS_PROFILE={profile} pytest '{nodeid}'"
-        return f"{replay}  (or add {blob.group(0)})" if blob else replay
 
     # ---- what the report holds ----
     def grouped(self) -> list[Finding]:

@@ -108,3 +108,31 @@ def test_a_run_below_min_coverage_fails_and_says_how_much_was_covered(tmp_path: 
     assert report["coverage"].endswith("exercised); --min-coverage 90%: below"), report["coverage"]
     assert "Coverage: holds for " in (tmp_path / "reports" / "report.md").read_text()
     assert 'name="contract_coverage" value="holds for ' in (tmp_path / "reports" / "junit.xml").read_text()
+
+
+def test_a_findings_printed_reproducer_finds_it_again_from_another_folder(tmp_path: Path) -> None:
+    """The command a finding carries (everything but the keys, which come from the same variables) runs
+    as printed, from another folder, and finds the same break, judging only its check."""
+    first, second = tmp_path / "ci-job", tmp_path / "my-laptop"
+    first.mkdir(), second.mkdir()
+    with served(image_urls_a_string(), FROZEN) as url:
+        run_cli(first, url, "--allow-spend", "--spend-budget", "2", "--", "-k", "custom_ids")
+        (finding,) = report_of(first)["violations"]
+        command = finding["replay"]
+        assert command.startswith(f"apimart-contract --base-url {url} --allow-spend --spend-budget 2"), (
+            command
+        )
+        assert "--only schema --test 'test_custom_ids::test_" in command and "sk-" not in command
+        path = f"{Path(sys.executable).parent}:{os.environ['PATH']}"  # where apimart-contract is installed
+        again = subprocess.run(
+            ["bash", "-c", command],
+            cwd=second,
+            env={"PATH": path, "HOME": str(second)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert again.returncode == 1, again.stdout[-3000:] + again.stderr[-2000:]
+    report = report_of(second)
+    assert [(v["check"], v["field"]) for v in report["violations"]] == [("schema", "$.image_urls")]
+    assert report["tests"] == {"failed": 1} or sum(report["tests"].values()) == 1, report["tests"]

@@ -10,7 +10,7 @@ from hypothesis.errors import FlakyStrategyDefinition
 
 from apimart_contract.flows import finished_tasks
 from apimart_contract.registry import CHECKS
-from apimart_contract.report import ContractReport, Entry, TargetRun, digest
+from apimart_contract.report import ContractReport, TargetRun, digest
 from apimart_contract.spec import operations
 from apimart_contract.violations import ContractViolation, Findings, Violation
 
@@ -73,13 +73,13 @@ def _violation(check: str, field: str, expected: str = "x") -> Violation:
 
 def test_the_baseline_diff_lists_new_and_fixed_violations_and_new_drift(tmp_path: Path) -> None:
     yesterday = ContractReport(tmp_path / "yesterday")
-    yesterday.observe(Entry("test_a", _violation("progress-backwards", "$.data.progress"), ""))
-    yesterday.observe(Entry("test_b", _violation("views-disagree", "$.data.status", "task_1 ..."), ""))
+    yesterday.observe("test_a", _violation("progress-backwards", "$.data.progress"))
+    yesterday.observe("test_b", _violation("views-disagree", "$.data.status", "task_1 ..."))
     baseline = tmp_path / "report.json"
     baseline.write_text(json.dumps(yesterday.to_json()))
     today = ContractReport(baseline=baseline)
-    today.observe(Entry("test_b", _violation("views-disagree", "$.data.status", "task_2 ..."), ""))
-    today.observe(Entry("test_c", _violation("task-stuck", "$.status"), ""))
+    today.observe("test_b", _violation("views-disagree", "$.data.status", "task_2 ..."))
+    today.observe("test_c", _violation("task-stuck", "$.status"))
     drift = Findings()
     drift.note(_violation("unknown-field", "$.data.request_id"), "request_id")
     today.findings.append(drift)
@@ -136,7 +136,7 @@ def test_coverage_says_what_was_exercised_and_min_coverage_fails_below_it() -> N
     run = TargetRun("live", "http://x", (), 0, 0, judged=judged, skipped=(("bad-key-accepted", "any key"),))
     report = ContractReport(min_coverage=0.5)
     report.targets.append(run)
-    report.observe(Entry("t", _violation("views-disagree", "$.data.status"), ""))
+    report.observe("t", _violation("views-disagree", "$.data.status"))
     rows = {(row.check, row.operation): row for row in report.coverage()}
     assert rows[("task-not-found", "GET /v1/tasks/{task_id}")].status == "pass"
     assert rows[("views-disagree", "GET /v1/tasks/{task_id}")].status == "fail"
