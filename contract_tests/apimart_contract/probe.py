@@ -81,7 +81,11 @@ class Probe:
             if spends:
                 self.target.budget.settle(response is not None and response.is_success)
         exchange = Exchange(response, account, self._curl(response.request, account))
-        check_response(response, target=self.target.name, reproducer=exchange.reproducer)
+        try:
+            check_response(response, target=self.target.name, reproducer=exchange.reproducer)
+        except ContractViolation as exc:
+            self.target.findings.raised.append(exc.violation)
+            raise
         self.judged("schema", exchange)
         if method == "POST" and exchange.status == 200:
             self.judged("request-refused", exchange)
@@ -109,7 +113,9 @@ class Probe:
     ) -> ContractViolation:
         """A `ContractViolation` about `exchange` (`received` is shown as JSON), for the caller to raise."""
         self.judged(check, exchange, passed=False)
-        return ContractViolation(self._finding(exchange, check, field, expected, received))
+        found = self._finding(exchange, check, field, expected, received)
+        self.target.findings.raised.append(found)
+        return ContractViolation(found)
 
     def notice(
         self, exchange: Exchange, check: str, field: str, expected: str, received: Any, key: str

@@ -85,6 +85,8 @@ class Findings:
     """Check name -> why it was not run against this target."""
     judged: dict[tuple[str, str], bool] = field(default_factory=dict)
     """(check, operation) -> whether every judgement of it passed: the rules this run exercised."""
+    raised: list[Violation] = field(default_factory=list)
+    """Every violation a check raised, in order (kept when Hypothesis loses one, see the lifecycle)."""
 
     def judge(self, check_name: str, operation: str, passed: bool = True) -> None:
         """A check judged an exchange of `operation` (a failure stays a failure)."""
