@@ -192,6 +192,8 @@ class TaskLifecycle(RuleBasedStateMachine):
             raise self.probe.violation(second, "child-action", "$.action", tracked.expected_action, action)
         tracked.mj, tracked.unified = reading(second, "mj"), reading(unified, "unified")
         tracked.body = second.body
+        if tracked.version is None:  # a task given by id says its version in its prompt only
+            tracked.version = oracle.version_of_prompt(second.body.get("prompt"))
         self.polls += 1
 
     def _expect_gone(self, task: str, first: Exchange) -> None:

@@ -27,13 +27,15 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
 )
 
+from .. import oracle
+from ..lifecycle import ACTION_PATHS
 from ..probe import Probe
 from ..profiles import settings_for
 from ..registry import Level
 from ..spec import SPEC_PATH, operation_for
 from ..strategies import A_PNG
 from ..targets import Target
-from ..violations import Violation, attach, json_path
+from ..violations import ContractViolation, Violation, attach, json_path
 
 SCHEMA = schemathesis.openapi.from_path(SPEC_PATH)
 # Cases carry no credentials of their own: the suite sends the target's key, and the `ignored_auth` check
@@ -52,6 +54,9 @@ SCHEMA.config.phases.stateful.checks.positive_data_acceptance = PositiveDataAcce
 # linked one) make the stateful resource checks report a resource "not found" that was never linked.
 SCHEMA.config.phases.stateful.generation.update(modes=[GenerationMode.POSITIVE])
 
+
+FOLLOW_UP_ACTIONS = {path: action for action, path in ACTION_PATHS.items()}
+"""The follow-up endpoints (a button's action each) whose 400s the stateful phase judges."""
 
 NOT_JUDGED = {"uploadImage": [positive_data_acceptance]}
 """Checks that cannot judge an operation. An upload's `file` is binary in the spec, which cannot say the
@@ -129,6 +134,35 @@ def _judged(case: Case[Any], target: Target) -> None:
         judged = ["conformance", *([] if target.accepts_any_key else ["bad-key-accepted"])]
     for check in judged:
         target.findings.judge(check, operation)
+
+
+def _judge_refusal(case: Case[Any], response: Any, target: Target) -> None:
+    """The stateful phase accepts a 400 to a follow-up (a linked parent may not have finished), but only
+    for a reason the reference gives (`oracle.refusal_allowed`): a refused high variation on a grid is a
+    violation here as anywhere."""
+    action = FOLLOW_UP_ACTIONS.get(case.formatted_path)
+    if response.status_code != 400 or action is None:
+        return
+    target.findings.judge("auto-matching", f"{case.method} {case.formatted_path}")
+    try:
+        message = str(response.json()["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        message = response.text
+    body = case.body if isinstance(case.body, dict) else {}
+    if not oracle.refusal_allowed(action, message, by_custom_id="custom_id" in body):
+        curl = case.as_curl_command().replace("[Filtered]", f"Bearer {target.key_reference(0)}")
+        found = Violation(
+            "auto-matching",
+            f"{case.method} {case.operation.path}",
+            400,
+            "$.error.message",
+            f"HTTP 200 creating a {action} task, or a 400 the reference gives (parent not finished, ...)",
+            message[:200],
+            curl,
+            target.name,
+        )
+        target.findings.raised.append(found)
+        raise ContractViolation(found)
 
 
 def _excluded(case: Case[Any], target: Target) -> list[Any]:
@@ -235,6 +269,7 @@ def test_links_conform(target: Target) -> None:
             self, response: Any, case: Case[Any], additional_checks: Any = None, **kwargs: Any
         ) -> None:
             _judged(case, target)
+            _judge_refusal(case, response, target)
             try:
                 case.validate_response(
                     response,
