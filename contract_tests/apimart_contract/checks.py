@@ -13,14 +13,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import oracle
 from .coverage import operation_of_action
+from .exchange import Exchange, Judge
 from .spec import enum_of, request_properties
-
-if TYPE_CHECKING:
-    from .probe import Exchange, Probe
 
 __all__ = [
     "Observer",
@@ -65,22 +63,22 @@ def reading(exchange: Exchange, view: str) -> Reading:
     return Reading(view, task["status"], oracle.progress_of(task.get("progress")))
 
 
-def check_progression(probe: Probe, exchange: Exchange, before: Reading | None, after: Reading) -> None:
+def check_progression(judge: Judge, exchange: Exchange, before: Reading | None, after: Reading) -> None:
     """Status never moves backwards, a terminal status stays, progress never decreases."""
     if before is None:
         return
     for check in ("terminal-changed", "status-backwards", "progress-backwards"):
-        probe.judged(check, exchange)
+        judge.judged(check, exchange)
     field = "$.status" if after.view == "mj" else "$.data.status"
     if before.terminal and after.status != before.status:
-        raise probe.violation(
+        raise judge.violation(
             exchange, "terminal-changed", field, f"{before.status} (terminal, stays)", after.status
         )
     if before.rank is not None and after.rank is not None and after.rank < before.rank:
-        raise probe.violation(exchange, "status-backwards", field, f"{before.status} or later", after.status)
+        raise judge.violation(exchange, "status-backwards", field, f"{before.status} or later", after.status)
     if before.progress is not None and after.progress is not None and after.progress < before.progress:
         progress_field = "$.progress" if after.view == "mj" else "$.data.progress"
-        raise probe.violation(
+        raise judge.violation(
             exchange,
             "progress-backwards",
             progress_field,
@@ -90,7 +88,7 @@ def check_progression(probe: Probe, exchange: Exchange, before: Reading | None, 
 
 
 def check_views_agree(
-    probe: Probe, mj_before: Reading, unified: Exchange, unified_reading: Reading, mj_after: Reading
+    judge: Judge, mj_before: Reading, unified: Exchange, unified_reading: Reading, mj_after: Reading
 ) -> None:
     """The unified view, read between two reads of the MJ view, sits between them.
 
@@ -100,7 +98,7 @@ def check_views_agree(
     """
     if not (mj_before.known and mj_after.known and unified_reading.known):
         return
-    probe.judged("views-disagree", unified)
+    judge.judged("views-disagree", unified)
     low, high = mj_before.unified_status, mj_after.unified_status
     allowed = {low, high}
     if "failed" in allowed:
@@ -109,7 +107,7 @@ def check_views_agree(
     if low != high and ranks[low] <= ranks[unified_reading.status] <= ranks[high]:
         allowed.add(unified_reading.status)
     if unified_reading.status not in allowed:
-        raise probe.violation(
+        raise judge.violation(
             unified,
             "views-disagree",
             "$.data.status",
@@ -118,7 +116,7 @@ def check_views_agree(
         )
     settled = mj_before == mj_after and None not in (mj_before.progress, unified_reading.progress)
     if settled and unified_reading.progress != mj_before.progress:
-        raise probe.violation(
+        raise judge.violation(
             unified,
             "views-disagree",
             "$.data.progress",
@@ -127,27 +125,27 @@ def check_views_agree(
         )
 
 
-def check_buttons(probe: Probe, exchange: Exchange, owners: dict[str, str]) -> None:
+def check_buttons(judge: Judge, exchange: Exchange, owners: dict[str, str]) -> None:
     """Every button's customId is the family its label names (reference 3.3), all of a task's buttons
     name one Midjourney job, and no two tasks share a job. A label the reference does not know is drift."""
     task: dict[str, Any] = exchange.body
     hashes: Counter[str] = Counter()
     if task.get("buttons"):
         for check in ("button-label-mismatch", "button-job-hash", "button-family"):
-            probe.judged(check, exchange)
+            judge.judged(check, exchange)
     for index, button in enumerate(task.get("buttons") or []):
         label, custom_id = str(button.get("label", "")), str(button["customId"])
         path = f"$.buttons[{index}].customId"
         found = oracle.family_of(label)
         if found is None:
-            probe.notice(
+            judge.notice(
                 exchange, "button-family", f"$.buttons[{index}]", "a label of reference 3.3", button, label
             )
         else:
             family, matched = found
             pattern = family.id_pattern(matched)
             if not re.fullmatch(pattern, custom_id):
-                raise probe.violation(
+                raise judge.violation(
                     exchange, "button-label-mismatch", path, f"{pattern} (the label {label!r})", custom_id
                 )
         job = oracle.job_hash(custom_id)
@@ -159,7 +157,7 @@ def check_buttons(probe: Probe, exchange: Exchange, owners: dict[str, str]) -> N
     for index, button in enumerate(task.get("buttons") or []):
         job = oracle.job_hash(str(button["customId"]))
         if job not in (None, own):
-            raise probe.violation(
+            raise judge.violation(
                 exchange,
                 "button-job-hash",
                 f"$.buttons[{index}].customId",
@@ -168,7 +166,7 @@ def check_buttons(probe: Probe, exchange: Exchange, owners: dict[str, str]) -> N
             )
     owner = owners.setdefault(own, task["id"])
     if owner != task["id"]:
-        raise probe.violation(
+        raise judge.violation(
             exchange,
             "button-job-hash",
             "$.buttons[*].customId",
@@ -177,7 +175,7 @@ def check_buttons(probe: Probe, exchange: Exchange, owners: dict[str, str]) -> N
         )
 
 
-def check_results(probe: Probe, mj: Exchange) -> None:
+def check_results(judge: Judge, mj: Exchange) -> None:
     """A SUCCESS task of a known action holds what the action gives (`oracle.RESULTS`)."""
     task: dict[str, Any] = mj.body
     shape = oracle.RESULTS.get(str(task.get("action")))
@@ -205,22 +203,22 @@ def check_results(probe: Probe, mj: Exchange) -> None:
     field, ok, wanted = expected[shape]
     kind = operation_of_action(str(task.get("action")))
     if kind is not None:
-        probe.judged("results-missing", kind, ok)
+        judge.judged("results-missing", kind, ok)
     if not ok:
-        raise probe.violation(
+        raise judge.violation(
             mj, "results-missing", field, f"a finished {task['action']} task: {wanted}", task
         )
 
 
-def check_result_urls(probe: Probe, unified: Exchange, mj_task: dict[str, Any]) -> None:
+def check_result_urls(judge: Judge, unified: Exchange, mj_task: dict[str, Any]) -> None:
     """A completed unified view shows the same URLs as the MJ view's SUCCESS."""
     data: dict[str, Any] = unified.body["data"]
     urls = mj_task.get("image_urls") or mj_task.get("video_urls") or []
     kind = "videos" if mj_task.get("video_urls") else "images"
     shown = [u for item in (data.get("result") or {}).get(kind, []) for u in _urls(item)]
-    probe.judged("views-disagree", unified)
+    judge.judged("views-disagree", unified)
     if sorted(shown) != sorted(urls):
-        raise probe.violation(
+        raise judge.violation(
             unified, "views-disagree", f"$.data.result.{kind}", f"the MJ view's {urls}", shown
         )
 
@@ -250,47 +248,47 @@ class Observer:
     def last(self, task_id: str) -> _Seen:
         return self.tasks.setdefault(task_id, _Seen())
 
-    def observe(self, probe: Probe, exchange: Exchange) -> None:
+    def observe(self, judge: Judge, exchange: Exchange) -> None:
         if exchange.status != 200 or exchange.operation not in (MJ_VIEW, UNIFIED_VIEW):
             return
         asked = exchange.response.request.url.path.rsplit("/", 1)[1]
         mj = exchange.operation == MJ_VIEW
         task = exchange.body if mj else exchange.body["data"]
-        probe.judged("wrong-task", exchange)
+        judge.judged("wrong-task", exchange)
         if task["id"] != asked:
-            raise probe.violation(exchange, "wrong-task", "$.id" if mj else "$.data.id", asked, task["id"])
+            raise judge.violation(exchange, "wrong-task", "$.id" if mj else "$.data.id", asked, task["id"])
         seen = self.last(asked)
         now = reading(exchange, "mj" if mj else "unified")
         if mj:
-            check_progression(probe, exchange, seen.mj, now)
+            check_progression(judge, exchange, seen.mj, now)
             if seen.pending is not None:
                 before, unified, between = seen.pending
                 seen.pending = None
-                check_views_agree(probe, before, unified, between, now)
+                check_views_agree(judge, before, unified, between, now)
             seen.mj, seen.mj_body = now, exchange.body
-            check_buttons(probe, exchange, self.owners)
+            check_buttons(judge, exchange, self.owners)
             if now.status == "SUCCESS":
-                check_results(probe, exchange)
+                check_results(judge, exchange)
         else:
-            check_progression(probe, exchange, seen.unified, now)
+            check_progression(judge, exchange, seen.unified, now)
             seen.unified = now
             if seen.mj is not None:
                 seen.pending = (seen.mj, exchange, now)
             if now.status == "completed" and seen.mj is not None and seen.mj.status == "SUCCESS":
                 assert seen.mj_body is not None
-                check_result_urls(probe, exchange, seen.mj_body)
+                check_result_urls(judge, exchange, seen.mj_body)
 
 
-def drift(probe: Probe, exchange: Exchange) -> None:
+def drift(judge: Judge, exchange: Exchange) -> None:
     """Drift notices: fields and enum values of a task the spec does not name, error envelopes without
     `code`."""
     body = exchange.body
     if not isinstance(body, dict):
         return
     if exchange.status >= 400 and isinstance(body.get("error"), dict):
-        probe.judged("error-without-code", exchange)
+        judge.judged("error-without-code", exchange)
     if exchange.status >= 400 and isinstance(body.get("error"), dict) and "code" not in body["error"]:
-        probe.notice(
+        judge.notice(
             exchange, "error-without-code", "$.error.code", "the HTTP status", body, exchange.operation
         )
     if exchange.status != 200 or exchange.operation not in (MJ_VIEW, UNIFIED_VIEW):
@@ -298,16 +296,16 @@ def drift(probe: Probe, exchange: Exchange) -> None:
     mj = exchange.operation == MJ_VIEW
     task, prefix = (body, "$") if mj else (body.get("data") or {}, "$.data")
     known = _fields("MidjourneyTask" if mj else "UnifiedTask")
-    probe.judged("unknown-field", exchange)
-    probe.judged("unknown-enum", exchange)
+    judge.judged("unknown-field", exchange)
+    judge.judged("unknown-enum", exchange)
     for name in sorted(set(task) - known):
-        probe.notice(exchange, "unknown-field", f"{prefix}.{name}", "a field of the spec", task[name], name)
+        judge.notice(exchange, "unknown-field", f"{prefix}.{name}", "a field of the spec", task[name], name)
     statuses = enum_of("MidjourneyTaskStatus" if mj else "UnifiedTaskStatus")
     values = [("status", statuses), *([("action", enum_of("TaskAction"))] if mj else [])]
     for name, allowed in values:
         value = task.get(name)
         if isinstance(value, str) and value not in allowed:
-            probe.notice(
+            judge.notice(
                 exchange, "unknown-enum", f"{prefix}.{name}", f"one of {sorted(allowed)}", value, value
             )
 
@@ -317,13 +315,13 @@ def _fields(schema: str) -> frozenset[str]:
     return frozenset(request_properties(schema))
 
 
-def check_error(probe: Probe, exchange: Exchange, status: int, error_type: str, check: str) -> None:
+def check_error(judge: Judge, exchange: Exchange, status: int, error_type: str, check: str) -> None:
     """`exchange` is a `status` answer with the `{"error": {"type": error_type}}` envelope."""
     body = exchange.body
-    probe.judged(check, exchange)
+    judge.judged(check, exchange)
     received_type = body.get("error", {}).get("type") if isinstance(body, dict) else None
     if exchange.status != status or received_type != error_type:
-        raise probe.violation(
+        raise judge.violation(
             exchange,
             check,
             "$.error.type",
@@ -332,9 +330,9 @@ def check_error(probe: Probe, exchange: Exchange, status: int, error_type: str, 
         )
 
 
-def check_forbidden(probe: Probe, exchange: Exchange, task: dict[str, Any], check: str) -> None:
+def check_forbidden(judge: Judge, exchange: Exchange, task: dict[str, Any], check: str) -> None:
     """Another account's request: 403 `permission_error`, and nothing of the task in the body."""
-    check_error(probe, exchange, 403, "permission_error", check)
+    check_error(judge, exchange, 403, "permission_error", check)
     leaked = [key for key in exchange.body if key != "error"]
     # Only values distinctive enough that finding them is no coincidence (a prompt "0" is in "403").
     candidates = (
@@ -346,4 +344,4 @@ def check_forbidden(probe: Probe, exchange: Exchange, task: dict[str, Any], chec
     secrets = [v for v in candidates if isinstance(v, str) and len(v) >= 12]
     leaked += [value for value in secrets if value in exchange.response.text]
     if leaked:
-        raise probe.violation(exchange, check, "$", "only the error envelope", f"also: {leaked[:3]}")
+        raise judge.violation(exchange, check, "$", "only the error envelope", f"also: {leaked[:3]}")

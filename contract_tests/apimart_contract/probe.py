@@ -9,45 +9,18 @@ from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from .checks import drift
+from .exchange import Exchange
 from .registry import Level
 from .spec import check_response, operation_for
 from .targets import Target
 from .violations import ContractViolation, Violation
 
 __all__ = ["Exchange", "Probe"]
-
-
-@dataclass(frozen=True)
-class Exchange:
-    """One request and its response."""
-
-    response: httpx.Response
-    account: int
-    reproducer: str
-
-    @property
-    def status(self) -> int:
-        return self.response.status_code
-
-    @property
-    def body(self) -> Any:
-        """The JSON body (None when it is not JSON)."""
-        try:
-            return self.response.json()
-        except ValueError:
-            return None
-
-    @property
-    def operation(self) -> str:
-        request = self.response.request
-        found = operation_for(request.method, request.url.path)
-        return found.label if found else f"{request.method} {request.url.path}"
 
 
 class Probe:
