@@ -18,6 +18,21 @@ from typing import Any
 from . import oracle
 from .coverage import operation_of_action
 from .exchange import Exchange, Judge
+from .registry import (
+    BUTTON_FAMILY,
+    BUTTON_JOB_HASH,
+    BUTTON_LABEL_MISMATCH,
+    ERROR_WITHOUT_CODE,
+    PROGRESS_BACKWARDS,
+    RESULTS_MISSING,
+    STATUS_BACKWARDS,
+    TERMINAL_CHANGED,
+    UNKNOWN_ENUM,
+    UNKNOWN_FIELD,
+    VIEWS_DISAGREE,
+    WRONG_TASK,
+    Check,
+)
 from .spec import enum_of, request_properties
 
 __all__ = [
@@ -67,20 +82,20 @@ def check_progression(judge: Judge, exchange: Exchange, before: Reading | None, 
     """Status never moves backwards, a terminal status stays, progress never decreases."""
     if before is None:
         return
-    for check in ("terminal-changed", "status-backwards", "progress-backwards"):
+    for check in (TERMINAL_CHANGED, STATUS_BACKWARDS, PROGRESS_BACKWARDS):
         judge.judged(check, exchange)
     field = "$.status" if after.view == "mj" else "$.data.status"
     if before.terminal and after.status != before.status:
         raise judge.violation(
-            exchange, "terminal-changed", field, f"{before.status} (terminal, stays)", after.status
+            exchange, TERMINAL_CHANGED, field, f"{before.status} (terminal, stays)", after.status
         )
     if before.rank is not None and after.rank is not None and after.rank < before.rank:
-        raise judge.violation(exchange, "status-backwards", field, f"{before.status} or later", after.status)
+        raise judge.violation(exchange, STATUS_BACKWARDS, field, f"{before.status} or later", after.status)
     if before.progress is not None and after.progress is not None and after.progress < before.progress:
         progress_field = "$.progress" if after.view == "mj" else "$.data.progress"
         raise judge.violation(
             exchange,
-            "progress-backwards",
+            PROGRESS_BACKWARDS,
             progress_field,
             f">= {before.progress}% (read before)",
             f"{after.progress}%",
@@ -98,7 +113,7 @@ def check_views_agree(
     """
     if not (mj_before.known and mj_after.known and unified_reading.known):
         return
-    judge.judged("views-disagree", unified)
+    judge.judged(VIEWS_DISAGREE, unified)
     low, high = mj_before.unified_status, mj_after.unified_status
     allowed = {low, high}
     if "failed" in allowed:
@@ -109,7 +124,7 @@ def check_views_agree(
     if unified_reading.status not in allowed:
         raise judge.violation(
             unified,
-            "views-disagree",
+            VIEWS_DISAGREE,
             "$.data.status",
             f"{' or '.join(sorted(allowed))} (the MJ view said {mj_before.status}, then {mj_after.status})",
             unified_reading.status,
@@ -118,7 +133,7 @@ def check_views_agree(
     if settled and unified_reading.progress != mj_before.progress:
         raise judge.violation(
             unified,
-            "views-disagree",
+            VIEWS_DISAGREE,
             "$.data.progress",
             f"{mj_before.progress} (the MJ view's progress, read before and after)",
             unified_reading.progress,
@@ -131,7 +146,7 @@ def check_buttons(judge: Judge, exchange: Exchange, owners: dict[str, str]) -> N
     task: dict[str, Any] = exchange.body
     hashes: Counter[str] = Counter()
     if task.get("buttons"):
-        for check in ("button-label-mismatch", "button-job-hash", "button-family"):
+        for check in (BUTTON_LABEL_MISMATCH, BUTTON_JOB_HASH, BUTTON_FAMILY):
             judge.judged(check, exchange)
     for index, button in enumerate(task.get("buttons") or []):
         label, custom_id = str(button.get("label", "")), str(button["customId"])
@@ -139,14 +154,14 @@ def check_buttons(judge: Judge, exchange: Exchange, owners: dict[str, str]) -> N
         found = oracle.family_of(label)
         if found is None:
             judge.notice(
-                exchange, "button-family", f"$.buttons[{index}]", "a label of reference 3.3", button, label
+                exchange, BUTTON_FAMILY, f"$.buttons[{index}]", "a label of reference 3.3", button, label
             )
         else:
             family, matched = found
             pattern = family.id_pattern(matched)
             if not re.fullmatch(pattern, custom_id):
                 raise judge.violation(
-                    exchange, "button-label-mismatch", path, f"{pattern} (the label {label!r})", custom_id
+                    exchange, BUTTON_LABEL_MISMATCH, path, f"{pattern} (the label {label!r})", custom_id
                 )
         job = oracle.job_hash(custom_id)
         if job:
@@ -159,7 +174,7 @@ def check_buttons(judge: Judge, exchange: Exchange, owners: dict[str, str]) -> N
         if job not in (None, own):
             raise judge.violation(
                 exchange,
-                "button-job-hash",
+                BUTTON_JOB_HASH,
                 f"$.buttons[{index}].customId",
                 f"a customId naming this task's job {own} (as its other buttons do)",
                 button["customId"],
@@ -168,7 +183,7 @@ def check_buttons(judge: Judge, exchange: Exchange, owners: dict[str, str]) -> N
     if owner != task["id"]:
         raise judge.violation(
             exchange,
-            "button-job-hash",
+            BUTTON_JOB_HASH,
             "$.buttons[*].customId",
             f"customIds naming task {task['id']}'s own job",
             f"job {own}, which is task {owner}'s",
@@ -203,11 +218,9 @@ def check_results(judge: Judge, mj: Exchange) -> None:
     field, ok, wanted = expected[shape]
     kind = operation_of_action(str(task.get("action")))
     if kind is not None:
-        judge.judged("results-missing", kind, ok)
+        judge.judged(RESULTS_MISSING, kind, ok)
     if not ok:
-        raise judge.violation(
-            mj, "results-missing", field, f"a finished {task['action']} task: {wanted}", task
-        )
+        raise judge.violation(mj, RESULTS_MISSING, field, f"a finished {task['action']} task: {wanted}", task)
 
 
 def check_result_urls(judge: Judge, unified: Exchange, mj_task: dict[str, Any]) -> None:
@@ -216,10 +229,10 @@ def check_result_urls(judge: Judge, unified: Exchange, mj_task: dict[str, Any]) 
     urls = mj_task.get("image_urls") or mj_task.get("video_urls") or []
     kind = "videos" if mj_task.get("video_urls") else "images"
     shown = [u for item in (data.get("result") or {}).get(kind, []) for u in _urls(item)]
-    judge.judged("views-disagree", unified)
+    judge.judged(VIEWS_DISAGREE, unified)
     if sorted(shown) != sorted(urls):
         raise judge.violation(
-            unified, "views-disagree", f"$.data.result.{kind}", f"the MJ view's {urls}", shown
+            unified, VIEWS_DISAGREE, f"$.data.result.{kind}", f"the MJ view's {urls}", shown
         )
 
 
@@ -254,9 +267,9 @@ class Observer:
         asked = exchange.response.request.url.path.rsplit("/", 1)[1]
         mj = exchange.operation == MJ_VIEW
         task = exchange.body if mj else exchange.body["data"]
-        judge.judged("wrong-task", exchange)
+        judge.judged(WRONG_TASK, exchange)
         if task["id"] != asked:
-            raise judge.violation(exchange, "wrong-task", "$.id" if mj else "$.data.id", asked, task["id"])
+            raise judge.violation(exchange, WRONG_TASK, "$.id" if mj else "$.data.id", asked, task["id"])
         seen = self.last(asked)
         now = reading(exchange, "mj" if mj else "unified")
         if mj:
@@ -286,27 +299,27 @@ def drift(judge: Judge, exchange: Exchange) -> None:
     if not isinstance(body, dict):
         return
     if exchange.status >= 400 and isinstance(body.get("error"), dict):
-        judge.judged("error-without-code", exchange)
+        judge.judged(ERROR_WITHOUT_CODE, exchange)
     if exchange.status >= 400 and isinstance(body.get("error"), dict) and "code" not in body["error"]:
         judge.notice(
-            exchange, "error-without-code", "$.error.code", "the HTTP status", body, exchange.operation
+            exchange, ERROR_WITHOUT_CODE, "$.error.code", "the HTTP status", body, exchange.operation
         )
     if exchange.status != 200 or exchange.operation not in (MJ_VIEW, UNIFIED_VIEW):
         return
     mj = exchange.operation == MJ_VIEW
     task, prefix = (body, "$") if mj else (body.get("data") or {}, "$.data")
     known = _fields("MidjourneyTask" if mj else "UnifiedTask")
-    judge.judged("unknown-field", exchange)
-    judge.judged("unknown-enum", exchange)
+    judge.judged(UNKNOWN_FIELD, exchange)
+    judge.judged(UNKNOWN_ENUM, exchange)
     for name in sorted(set(task) - known):
-        judge.notice(exchange, "unknown-field", f"{prefix}.{name}", "a field of the spec", task[name], name)
+        judge.notice(exchange, UNKNOWN_FIELD, f"{prefix}.{name}", "a field of the spec", task[name], name)
     statuses = enum_of("MidjourneyTaskStatus" if mj else "UnifiedTaskStatus")
     values = [("status", statuses), *([("action", enum_of("TaskAction"))] if mj else [])]
     for name, allowed in values:
         value = task.get(name)
         if isinstance(value, str) and value not in allowed:
             judge.notice(
-                exchange, "unknown-enum", f"{prefix}.{name}", f"one of {sorted(allowed)}", value, value
+                exchange, UNKNOWN_ENUM, f"{prefix}.{name}", f"one of {sorted(allowed)}", value, value
             )
 
 
@@ -315,7 +328,7 @@ def _fields(schema: str) -> frozenset[str]:
     return frozenset(request_properties(schema))
 
 
-def check_error(judge: Judge, exchange: Exchange, status: int, error_type: str, check: str) -> None:
+def check_error(judge: Judge, exchange: Exchange, status: int, error_type: str, check: Check) -> None:
     """`exchange` is a `status` answer with the `{"error": {"type": error_type}}` envelope."""
     body = exchange.body
     judge.judged(check, exchange)
@@ -330,7 +343,7 @@ def check_error(judge: Judge, exchange: Exchange, status: int, error_type: str, 
         )
 
 
-def check_forbidden(judge: Judge, exchange: Exchange, task: dict[str, Any], check: str) -> None:
+def check_forbidden(judge: Judge, exchange: Exchange, task: dict[str, Any], check: Check) -> None:
     """Another account's request: 403 `permission_error`, and nothing of the task in the body."""
     check_error(judge, exchange, 403, "permission_error", check)
     leaked = [key for key in exchange.body if key != "error"]

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from .registry import Check
 from .spec import operation_for
 from .violations import ContractViolation
 
@@ -48,17 +49,17 @@ class Judge(Protocol):
     """What a check reports through."""
 
     def violation(
-        self, exchange: Exchange, check: str, field: str, expected: str, received: Any
+        self, exchange: Exchange, check: Check, field: str, expected: str, received: Any
     ) -> ContractViolation:
         """A violation about `exchange`, for the check to raise."""
         ...
 
     def notice(
-        self, exchange: Exchange, check: str, field: str, expected: str, received: Any, key: str
+        self, exchange: Exchange, check: Check, field: str, expected: str, received: Any, key: str
     ) -> None:
         """A warning or drift notice (counted once per `key`)."""
         ...
 
-    def judged(self, check: str, what: Exchange | str, passed: bool = True) -> None:
+    def judged(self, check: Check, what: Exchange | str, passed: bool = True) -> None:
         """`check` judged an exchange (or the operation named): a rule exercised."""
         ...

@@ -15,7 +15,7 @@ import httpx
 
 from .checks import drift
 from .exchange import Exchange
-from .registry import Level
+from .registry import REQUEST_REFUSED, SCHEMA, Check, Level
 from .spec import check_response, operation_for
 from .targets import Target
 from .violations import ContractViolation, Violation
@@ -59,9 +59,9 @@ class Probe:
         except ContractViolation as exc:
             self.target.findings.raised.append(exc.violation)
             raise
-        self.judged("schema", exchange)
+        self.judged(SCHEMA, exchange)
         if method == "POST" and exchange.status == 200:
-            self.judged("request-refused", exchange)
+            self.judged(REQUEST_REFUSED, exchange)
         drift(self, exchange)
         self.target.observer.observe(self, exchange)
         return exchange
@@ -77,12 +77,12 @@ class Probe:
     ) -> Exchange:
         return self.request("POST", path, account=account, body=body, headers=headers)
 
-    def judged(self, check: str, what: Exchange | str, passed: bool = True) -> None:
+    def judged(self, check: Check, what: Exchange | str, passed: bool = True) -> None:
         """`check` judged an exchange (or the operation named): a rule this run exercised (coverage)."""
         self.target.findings.judge(check, what if isinstance(what, str) else what.operation, passed)
 
     def violation(
-        self, exchange: Exchange, check: str, field: str, expected: str, received: Any
+        self, exchange: Exchange, check: Check, field: str, expected: str, received: Any
     ) -> ContractViolation:
         """A `ContractViolation` about `exchange` (`received` is shown as JSON), for the caller to raise."""
         self.judged(check, exchange, passed=False)
@@ -91,7 +91,7 @@ class Probe:
         return ContractViolation(found)
 
     def notice(
-        self, exchange: Exchange, check: str, field: str, expected: str, received: Any, key: str
+        self, exchange: Exchange, check: Check, field: str, expected: str, received: Any, key: str
     ) -> None:
         """Report a warning or drift notice (counted once per `key`); a warning raises instead when the
         target is judged with `--strict-warnings`."""
@@ -102,10 +102,12 @@ class Probe:
             raise ContractViolation(finding)
         self.target.findings.note(finding, key)
 
-    def _finding(self, exchange: Exchange, check: str, field: str, expected: str, received: Any) -> Violation:
+    def _finding(
+        self, exchange: Exchange, check: Check, field: str, expected: str, received: Any
+    ) -> Violation:
         shown = received if isinstance(received, str) else json.dumps(received, ensure_ascii=False)
         return Violation(
-            check=check,
+            check=check.name,
             operation=exchange.operation,
             status=exchange.status,
             field=field,

@@ -30,7 +30,7 @@ import pytest
 from _pytest.junitxml import xml_key  # the JUnit XML of the run, for its global properties
 
 from .coverage import Limits, Row, share, summary, table
-from .registry import CHECKS, Level
+from .registry import CHECKS, TEST_FAILED, Level
 from .spec import load_spec
 from .violations import Findings, Violation, suite_error, violations_of
 
@@ -258,7 +258,7 @@ class ContractReport:
     @staticmethod
     def _uncaught(nodeid: str, when: str, excinfo: pytest.ExceptionInfo[BaseException]) -> Violation:
         return Violation(
-            check="test-failed",
+            check=TEST_FAILED.name,
             operation=short_name(nodeid),
             status=None,
             field=f"({when})",

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .registry import Level, check
+from .registry import Check, Level, check
 
 __all__ = [
     "ContractViolation",
@@ -88,19 +88,18 @@ class Findings:
     raised: list[Violation] = field(default_factory=list)
     """Every violation a check raised, in order (kept when Hypothesis loses one, see the lifecycle)."""
 
-    def judge(self, check_name: str, operation: str, passed: bool = True) -> None:
+    def judge(self, judging: Check, operation: str, passed: bool = True) -> None:
         """A check judged an exchange of `operation` (a failure stays a failure)."""
-        check(check_name)  # a registered check
-        self.judged[(check_name, operation)] = self.judged.get((check_name, operation), True) and passed
+        rule = (judging.name, operation)
+        self.judged[rule] = self.judged.get(rule, True) and passed
 
     def note(self, violation: Violation, key: str) -> None:
         entry = self.entries.setdefault((violation.check, key), [violation, 0])
         entry[1] += 1
-        self.judge(violation.check, violation.operation, passed=False)
+        self.judge(check(violation.check), violation.operation, passed=False)
 
-    def skip(self, check_name: str, reason: str) -> None:
-        check(check_name)  # a registered check
-        self.skipped[check_name] = reason
+    def skip(self, skipped: Check, reason: str) -> None:
+        self.skipped[skipped.name] = reason
 
     def of_level(self, level: Level) -> list[tuple[Violation, int]]:
         return [(v, n) for v, n in self.entries.values() if v.level is level]

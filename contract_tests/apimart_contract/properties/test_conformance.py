@@ -31,7 +31,15 @@ from .. import oracle
 from ..lifecycle import ACTION_PATHS
 from ..probe import Probe
 from ..profiles import settings_for
-from ..registry import Level
+from ..registry import (
+    ALLOW_HEADER,
+    AUTO_MATCHING,
+    BAD_KEY_ACCEPTED,
+    CONFORMANCE,
+    REQUEST_REFUSED,
+    UNDECLARED_METHOD,
+    Level,
+)
 from ..spec import SPEC_PATH, operation_for
 from ..strategies import A_PNG
 from ..targets import Target
@@ -65,9 +73,9 @@ refuses (400). `test_a_real_image_upload_is_accepted` checks the acceptance inst
 
 
 REGISTERED = {
-    UnsupportedMethodResponse: "undeclared-method",
-    AllowHeaderMismatch: "allow-header",
-    IgnoredAuth: "bad-key-accepted",
+    UnsupportedMethodResponse: UNDECLARED_METHOD,
+    AllowHeaderMismatch: ALLOW_HEADER,
+    IgnoredAuth: BAD_KEY_ACCEPTED,
 }
 """schemathesis failures with a check of their own in the registry; every other one is `conformance`."""
 
@@ -92,8 +100,9 @@ def _violations(
             message = failure.message.strip().splitlines()[0][:200] if failure.message.strip() else ""
             found.append(
                 Violation(
-                    check=REGISTERED.get(type(failure))
-                    or ("undeclared-method" if undeclared else "conformance"),
+                    check=(
+                        REGISTERED.get(type(failure)) or (UNDECLARED_METHOD if undeclared else CONFORMANCE)
+                    ).name,
                     operation=failure.operation or f"{case.method} {case.path}",
                     status=status,
                     field=json_path(getattr(failure, "instance_path", None) or []),
@@ -129,9 +138,9 @@ def _judged(case: Case[Any], target: Target) -> None:
     operation = f"{case.operation.method.upper()} {case.operation.path}"
     data = case.meta.phase.data if case.meta is not None else None
     if getattr(data, "scenario", None) == CoverageScenario.UNSPECIFIED_HTTP_METHOD:
-        judged = ["undeclared-method", "allow-header"]
+        judged = [UNDECLARED_METHOD, ALLOW_HEADER]
     else:
-        judged = ["conformance", *([] if target.accepts_any_key else ["bad-key-accepted"])]
+        judged = [CONFORMANCE, *([] if target.accepts_any_key else [BAD_KEY_ACCEPTED])]
     for check in judged:
         target.findings.judge(check, operation)
 
@@ -143,7 +152,7 @@ def _judge_refusal(case: Case[Any], response: Any, target: Target) -> None:
     action = FOLLOW_UP_ACTIONS.get(case.formatted_path)
     if response.status_code != 400 or action is None:
         return
-    target.findings.judge("auto-matching", f"{case.method} {case.formatted_path}")
+    target.findings.judge(AUTO_MATCHING, f"{case.method} {case.formatted_path}")
     try:
         message = str(response.json()["error"]["message"])
     except (ValueError, KeyError, TypeError):
@@ -152,7 +161,7 @@ def _judge_refusal(case: Case[Any], response: Any, target: Target) -> None:
     if not oracle.refusal_allowed(action, message, by_custom_id="custom_id" in body):
         curl = case.as_curl_command().replace("[Filtered]", f"Bearer {target.key_reference(0)}")
         found = Violation(
-            "auto-matching",
+            AUTO_MATCHING.name,
             f"{case.method} {case.operation.path}",
             400,
             "$.error.message",
@@ -170,7 +179,7 @@ def _excluded(case: Case[Any], target: Target) -> list[Any]:
     any token (as it documents; the skip is in the report)."""
     excluded: list[Any] = [*NOT_JUDGED.get(case.operation.definition.raw["operationId"], [])]
     if target.accepts_any_key:
-        target.findings.skip("bad-key-accepted", f"{target.name}: our mock accepting any token")
+        target.findings.skip(BAD_KEY_ACCEPTED, f"{target.name}: our mock accepting any token")
         excluded.append(ignored_auth)
     return excluded
 
@@ -293,6 +302,4 @@ def test_a_real_image_upload_is_accepted(target: Target) -> None:
     probe = Probe(target)
     exchange = probe.request("POST", "/v1/uploads/images", files={"file": ("pixel.png", A_PNG, "image/png")})
     if exchange.status != 200 or not exchange.body.get("url"):
-        raise probe.violation(
-            exchange, "request-refused", "$", "HTTP 200 with the image's url", exchange.body
-        )
+        raise probe.violation(exchange, REQUEST_REFUSED, "$", "HTTP 200 with the image's url", exchange.body)
