@@ -344,7 +344,11 @@ class TaskLifecycle(RuleBasedStateMachine):
         return self._track(exchange, operation.action, operation.result, parent.version)
 
     # ---- the account ----
-    @precondition(lambda self: not self.balance_read)
+    # Once per run; again only where the machine can have no task (none given, nothing to spend): then
+    # it is the one free step left, and a state machine must always have one.
+    @precondition(
+        lambda self: not self.balance_read or not (self.target.task_ids or self.target.budget.limit)
+    )
     @rule()
     def read_balance(self) -> None:
         """Both balances answer the documented shape; an unlimited account says `remain_balance: -1`."""

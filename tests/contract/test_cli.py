@@ -152,3 +152,19 @@ def test_a_violation_on_a_paid_target_survives_hypothesis_replaying_it(tmp_path:
     assert report["suite_errors"] == []
     seen = [(v["check"], v["field"], v["test"]) for v in report["violations"]]
     assert ("schema", "$.image_urls", "test_task_lifecycle::test_task_lifecycle[live]") in seen, seen
+
+
+def test_a_run_without_spending_still_exercises_the_lifecycles_free_rules(tmp_path: Path) -> None:
+    """No task ids, no spending, no mock clock: the lifecycle machine still reads the balances, uploads an
+    image and fetches it back, and reads an unknown task, instead of skipping whole."""
+    with served({}, FROZEN) as url:
+        result = run_cli(tmp_path, url, "--no-mock-clock", "--", "-k", "lifecycle")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    rows = {(row["check"], row["operation"]): row["status"] for row in report_of(tmp_path)["coverage_table"]}
+    for rule in (
+        ("balance", "GET /v1/balance"),
+        ("balance", "GET /user/balance"),
+        ("upload-served", "POST /v1/uploads/images"),
+        ("task-not-found", "GET /v1/tasks/{task_id}"),
+    ):
+        assert rows[rule] == "pass", rule

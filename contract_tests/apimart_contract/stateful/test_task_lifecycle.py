@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from hypothesis.errors import Flaky
 from hypothesis.stateful import run_state_machine_as_test
 
@@ -16,8 +15,8 @@ from ..violations import ContractViolation
 
 def test_task_lifecycle(target: Target) -> None:
     target.require_time()
-    if not target.task_ids and target.budget.limit == 0:
-        pytest.skip(f"{target.name}: no tasks to follow: set APIMART_TASK_IDS or APIMART_ALLOW_SPEND=1")
+    # Without tasks to follow (no ids given, no spending) the machine still runs its free rules: the
+    # balances, an upload served back, an unknown task; the coverage table says what it could not reach.
     raised = len(target.findings.raised)
     try:
         run_state_machine_as_test(machine_for(target), settings=settings_for(target))
