@@ -125,6 +125,11 @@ class TaskLifecycle(RuleBasedStateMachine):
         self.foreign_read: set[str] = set()
         self.foreign_follow_up = False
 
+    @property
+    def taskless(self) -> bool:
+        """No task can come: none given, nothing to spend."""
+        return not (self.target.task_ids or self.target.budget.limit)
+
     # ---- where tasks come from ----
     @initialize(target=tasks)
     def known_tasks(self) -> Any:
@@ -344,10 +349,10 @@ class TaskLifecycle(RuleBasedStateMachine):
         return self._track(exchange, operation.action, operation.result, parent.version)
 
     # ---- the account ----
-    # Once per run; again only where the machine can have no task (none given, nothing to spend): then
-    # it is the one free step left, and a state machine must always have one.
+    # Once per run; again only where the machine can have no task (none given, nothing to spend) and its
+    # other free rules have run: then it is the one step left, and a state machine must always have one.
     @precondition(
-        lambda self: not self.balance_read or not (self.target.task_ids or self.target.budget.limit)
+        lambda self: not self.balance_read or (self.taskless and self.uploaded and self.unknown_read)
     )
     @rule()
     def read_balance(self) -> None:

@@ -184,20 +184,19 @@ def expected_press(action: str, labels: list[str], inputs: dict[str, Any], *, up
 # ---- refusals a follow-up may meet without the suite knowing its parent (reference, error messages) ----
 NOT_FINISHED = "is not in SUCCESS state"
 """`task ... is not in SUCCESS state`: a follow-up on a parent that has not finished."""
-NOT_A_BUTTON = "is not a button of task"
-"""`custom_id ... is not a button of task ...`: a custom_id the parent does not list (decisions)."""
 PAN_REFUSED = "invalid generation request"
 """Pan on a v8.x parent (reference, error messages; decisions, version rules)."""
 
 
 def refusal_allowed(action: str, message: str, *, by_custom_id: bool) -> bool:
     """Whether a 400 to a follow-up of `action` is one the reference allows on a parent the suite knows
-    nothing else of: not finished, a custom_id it does not list, an upscaled parent needed (only for the
-    actions that need one: a refused high variation on a grid is no such case), or pan's version rule."""
+    nothing else of: not finished, a custom_id not taken from its buttons (any refusal: the reference
+    names no message), an upscaled parent needed (only for the actions that need one: a refused high
+    variation on a grid is no such case), or pan's version rule."""
     needs_upscaled = AUTO_MATCH.get(action, (False, ()))[0]
     return (
         NOT_FINISHED in message
-        or (by_custom_id and NOT_A_BUTTON in message)
+        or by_custom_id
         or (needs_upscaled and message.startswith(REQUIRES_UPSCALED))
         or (action == "PAN" and PAN_REFUSED in message)
     )

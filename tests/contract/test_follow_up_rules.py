@@ -55,7 +55,7 @@ def _refused(path: str, message: str, body: dict[str, object]) -> None:
         ),
         (
             "/v1/midjourney/generations/upscale",
-            "custom_id x is not a button of task t",
+            "invalid custom_id: 0",
             {"task_id": "t", "custom_id": "x"},
         ),
     ],
