@@ -344,17 +344,21 @@ def check_error(judge: Judge, exchange: Exchange, status: int, error_type: str, 
 
 
 def check_forbidden(judge: Judge, exchange: Exchange, task: dict[str, Any], check: Check) -> None:
-    """Another account's request: 403 `permission_error`, and nothing of the task in the body."""
+    """Another account's request: 403 `permission_error`, and nothing of the task in the body: no prompt,
+    result URL, description or button of it. A field the spec does not name (a request id, say) is no
+    leak; task data is."""
     check_error(judge, exchange, 403, "permission_error", check)
-    leaked = [key for key in exchange.body if key != "error"]
-    # Only values distinctive enough that finding them is no coincidence (a prompt "0" is in "403").
     candidates = (
         task.get("prompt_en"),
         task.get("prompt"),
+        task.get("description"),
         task.get("grid_image_url"),
+        task.get("video_url"),
         *(task.get("image_urls") or []),
+        *(task.get("video_urls") or []),
+        *(str(button.get("customId")) for button in task.get("buttons") or [] if isinstance(button, dict)),
     )
-    secrets = [v for v in candidates if isinstance(v, str) and len(v) >= 12]
-    leaked += [value for value in secrets if value in exchange.response.text]
+    # Only values distinctive enough that finding them is no coincidence (a prompt "0" is in "403").
+    leaked = [v for v in candidates if isinstance(v, str) and len(v) >= 12 and v in exchange.response.text]
     if leaked:
-        raise judge.violation(exchange, check, "$", "only the error envelope", f"also: {leaked[:3]}")
+        raise judge.violation(exchange, check, "$", "nothing of the task", f"also: {leaked[:3]}")

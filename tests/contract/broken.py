@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["BREAKS", "Broken", "image_urls_a_string", "served"]
+__all__ = ["BREAKS", "Broken", "image_urls_a_string", "request_id_on_errors", "served"]
 
 Environ = dict[str, Any]
 Rewrite = Callable[[Environ, Any], Any]
@@ -165,6 +165,17 @@ def allow_header_one_too_many() -> dict[str, Any]:
 def foreign_task_readable(first_key: str) -> dict[str, Any]:
     """Every read is answered as if the first account asked: another account can read its tasks."""
     return _another_key(first_key, "GET")
+
+
+def request_id_on_errors() -> dict[str, Any]:
+    """Not a break: every error envelope carries one more field than the spec names (a request id)."""
+
+    def answer(environ: Environ, got: int, body: Any) -> tuple[int, Any]:
+        if got >= 400 and isinstance(body, dict):
+            body["request_id"] = "req_01KV52C0TEJSYZMCG0NCS4YWKK"
+        return got, body
+
+    return {"answer": answer}
 
 
 def foreign_follow_up_accepted(first_key: str) -> dict[str, Any]:

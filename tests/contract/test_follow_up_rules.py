@@ -1,5 +1,6 @@
-"""The two rules noticed while measuring: a task given by id says its version only in its prompt, and
-the links phase accepts a 400 to a follow-up only for a reason the reference gives."""
+"""The rules noticed while measuring: a task given by id says its version only in its prompt; the links
+phase accepts a 400 to a follow-up only for a reason the reference gives; an extra field in another
+account's error envelope is no leak."""
 
 from __future__ import annotations
 
@@ -7,9 +8,14 @@ import httpx
 import pytest
 
 from apimart_contract import oracle
+from apimart_contract.flows import finished_tasks
+from apimart_contract.properties import test_errors
 from apimart_contract.properties.test_conformance import SCHEMA, _judge_refusal
 from apimart_contract.targets import InProcessMock
 from apimart_contract.violations import ContractViolation
+
+from .broken import request_id_on_errors
+from .test_self_check import broken_target
 
 
 @pytest.mark.parametrize(
@@ -79,3 +85,14 @@ def test_the_links_phase_reports_a_refused_high_variation_on_a_grid() -> None:
         "auto-matching",
         "$.error.message",
     )
+
+
+def test_one_more_field_in_another_accounts_error_envelope_is_no_leak() -> None:
+    """A request id beside the error envelope is no task data: the ownership check passes, while the
+    same reads answered as the owner still fail it (its self-check break)."""
+    target = broken_target(request_id_on_errors())
+    try:
+        test_errors.test_other_accounts_task_is_permission_denied(target, finished_tasks(target))
+    finally:
+        target.close()
+    assert [v.check for v in target.findings.raised] == []
