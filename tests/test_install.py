@@ -5,17 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 import time
 import zipfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from uv import find_uv_bin
-from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +32,7 @@ def test_wheel_holds_every_package_and_the_spec(project_wheel: Path) -> None:
         "apimart_mj/openapi.yaml",
         "apimart_contract/cli.py",
         "apimart_contract/plugin.py",
+        "apimart_contract/pytest.ini",
         "apimart_contract/properties/test_conformance.py",
     ):
         assert required in names, required
@@ -142,34 +139,18 @@ def test_the_installed_cli_passes_the_served_mock(contract_cli: Path, tmp_path: 
     assert "test_operation_conforms[GET /v1/tasks/{task_id}]" in junit and "test_links_conform" in junit
     assert "bad-key-accepted" in report["skipped_checks"]
     assert "the contract **holds**" in (reports / "report.md").read_text()
-
-
-@contextmanager
-def _broken_server(break_: dict[str, Any], config: Any) -> Iterator[str]:
-    """The mock behind a break of `tests/contract/broken.py`, served over HTTP on a free port."""
-    from contract.broken import Broken
-
-    from apimart_mock import create_app
-    from apimart_mock.testing import free_port
-
-    port = free_port()
-    server = make_server("127.0.0.1", port, Broken(create_app(config), **break_), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    console = result.stdout + result.stderr  # quiet: no warnings of our packaging, no paths
+    for noise in ("Warning", "configfile", "dev/null", "site-packages"):
+        assert noise not in console, console[-3000:]
 
 
 def test_the_installed_cli_names_the_broken_check(contract_cli: Path, tmp_path: Path) -> None:
     """Against a served mock that answers 403 for unknown tasks: exit 1, the check named in every report."""
-    from contract.broken import unknown_task_forbidden
+    from contract.broken import served, unknown_task_forbidden
 
     from apimart_mock import MockConfig
 
-    with _broken_server(unknown_task_forbidden(), MockConfig(frozen_at=1_763_000_000.0)) as url:
+    with served(unknown_task_forbidden(), MockConfig(frozen_at=1_763_000_000.0)) as url:
         result = _run_contract(contract_cli, tmp_path, url, "--", "-k", "not_found")
     assert result.returncode == 1, result.stdout[-4000:] + result.stderr[-2000:]
     assert "task-not-found" in result.stdout
@@ -192,13 +173,13 @@ def test_an_unreachable_target_could_not_run(contract_cli: Path, tmp_path: Path)
 def test_a_hanging_target_ends_the_whole_run_within_its_wall_time(contract_cli: Path, tmp_path: Path) -> None:
     """Tasks stuck in statuses the contract does not name (lower case), in real time: the whole run ends
     on its own, soon after APIMART_MAX_WALL_TIME, with a verdict naming the stuck task."""
-    from contract.broken import stuck_in_lower_case
+    from contract.broken import served, stuck_in_lower_case
 
     from apimart_mock import MockConfig
 
     wall, poll = 12, 3
     options = ("--allow-spend", "--no-mock-clock", "--max-wall-time", str(wall))
-    with _broken_server(stuck_in_lower_case(), MockConfig(seed=0)) as url:
+    with served(stuck_in_lower_case(), MockConfig(seed=0)) as url:
         started = time.monotonic()
         result = _run_contract(contract_cli, tmp_path, url, *options, "--", "-k", "errors or lifecycle")
         elapsed = time.monotonic() - started

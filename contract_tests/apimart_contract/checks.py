@@ -13,13 +13,27 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import oracle
+from .coverage import operation_of_action
+from .exchange import Exchange, Judge
+from .registry import (
+    BUTTON_FAMILY,
+    BUTTON_JOB_HASH,
+    BUTTON_LABEL_MISMATCH,
+    ERROR_WITHOUT_CODE,
+    PROGRESS_BACKWARDS,
+    RESULTS_MISSING,
+    STATUS_BACKWARDS,
+    TERMINAL_CHANGED,
+    UNKNOWN_ENUM,
+    UNKNOWN_FIELD,
+    VIEWS_DISAGREE,
+    WRONG_TASK,
+    Check,
+)
 from .spec import enum_of, request_properties
-
-if TYPE_CHECKING:
-    from .probe import Exchange, Probe
 
 __all__ = [
     "Observer",
@@ -64,22 +78,24 @@ def reading(exchange: Exchange, view: str) -> Reading:
     return Reading(view, task["status"], oracle.progress_of(task.get("progress")))
 
 
-def check_progression(probe: Probe, exchange: Exchange, before: Reading | None, after: Reading) -> None:
+def check_progression(judge: Judge, exchange: Exchange, before: Reading | None, after: Reading) -> None:
     """Status never moves backwards, a terminal status stays, progress never decreases."""
     if before is None:
         return
+    for check in (TERMINAL_CHANGED, STATUS_BACKWARDS, PROGRESS_BACKWARDS):
+        judge.judged(check, exchange)
     field = "$.status" if after.view == "mj" else "$.data.status"
     if before.terminal and after.status != before.status:
-        raise probe.violation(
-            exchange, "terminal-changed", field, f"{before.status} (terminal, stays)", after.status
+        raise judge.violation(
+            exchange, TERMINAL_CHANGED, field, f"{before.status} (terminal, stays)", after.status
         )
     if before.rank is not None and after.rank is not None and after.rank < before.rank:
-        raise probe.violation(exchange, "status-backwards", field, f"{before.status} or later", after.status)
+        raise judge.violation(exchange, STATUS_BACKWARDS, field, f"{before.status} or later", after.status)
     if before.progress is not None and after.progress is not None and after.progress < before.progress:
         progress_field = "$.progress" if after.view == "mj" else "$.data.progress"
-        raise probe.violation(
+        raise judge.violation(
             exchange,
-            "progress-backwards",
+            PROGRESS_BACKWARDS,
             progress_field,
             f">= {before.progress}% (read before)",
             f"{after.progress}%",
@@ -87,7 +103,7 @@ def check_progression(probe: Probe, exchange: Exchange, before: Reading | None, 
 
 
 def check_views_agree(
-    probe: Probe, mj_before: Reading, unified: Exchange, unified_reading: Reading, mj_after: Reading
+    judge: Judge, mj_before: Reading, unified: Exchange, unified_reading: Reading, mj_after: Reading
 ) -> None:
     """The unified view, read between two reads of the MJ view, sits between them.
 
@@ -97,6 +113,7 @@ def check_views_agree(
     """
     if not (mj_before.known and mj_after.known and unified_reading.known):
         return
+    judge.judged(VIEWS_DISAGREE, unified)
     low, high = mj_before.unified_status, mj_after.unified_status
     allowed = {low, high}
     if "failed" in allowed:
@@ -105,43 +122,46 @@ def check_views_agree(
     if low != high and ranks[low] <= ranks[unified_reading.status] <= ranks[high]:
         allowed.add(unified_reading.status)
     if unified_reading.status not in allowed:
-        raise probe.violation(
+        raise judge.violation(
             unified,
-            "views-disagree",
+            VIEWS_DISAGREE,
             "$.data.status",
             f"{' or '.join(sorted(allowed))} (the MJ view said {mj_before.status}, then {mj_after.status})",
             unified_reading.status,
         )
     settled = mj_before == mj_after and None not in (mj_before.progress, unified_reading.progress)
     if settled and unified_reading.progress != mj_before.progress:
-        raise probe.violation(
+        raise judge.violation(
             unified,
-            "views-disagree",
+            VIEWS_DISAGREE,
             "$.data.progress",
             f"{mj_before.progress} (the MJ view's progress, read before and after)",
             unified_reading.progress,
         )
 
 
-def check_buttons(probe: Probe, exchange: Exchange, owners: dict[str, str]) -> None:
+def check_buttons(judge: Judge, exchange: Exchange, owners: dict[str, str]) -> None:
     """Every button's customId is the family its label names (reference 3.3), all of a task's buttons
     name one Midjourney job, and no two tasks share a job. A label the reference does not know is drift."""
     task: dict[str, Any] = exchange.body
     hashes: Counter[str] = Counter()
+    if task.get("buttons"):
+        for check in (BUTTON_LABEL_MISMATCH, BUTTON_JOB_HASH, BUTTON_FAMILY):
+            judge.judged(check, exchange)
     for index, button in enumerate(task.get("buttons") or []):
         label, custom_id = str(button.get("label", "")), str(button["customId"])
         path = f"$.buttons[{index}].customId"
         found = oracle.family_of(label)
         if found is None:
-            probe.notice(
-                exchange, "button-family", f"$.buttons[{index}]", "a label of reference 3.3", button, label
+            judge.notice(
+                exchange, BUTTON_FAMILY, f"$.buttons[{index}]", "a label of reference 3.3", button, label
             )
         else:
             family, matched = found
             pattern = family.id_pattern(matched)
             if not re.fullmatch(pattern, custom_id):
-                raise probe.violation(
-                    exchange, "button-label-mismatch", path, f"{pattern} (the label {label!r})", custom_id
+                raise judge.violation(
+                    exchange, BUTTON_LABEL_MISMATCH, path, f"{pattern} (the label {label!r})", custom_id
                 )
         job = oracle.job_hash(custom_id)
         if job:
@@ -152,25 +172,25 @@ def check_buttons(probe: Probe, exchange: Exchange, owners: dict[str, str]) -> N
     for index, button in enumerate(task.get("buttons") or []):
         job = oracle.job_hash(str(button["customId"]))
         if job not in (None, own):
-            raise probe.violation(
+            raise judge.violation(
                 exchange,
-                "button-job-hash",
+                BUTTON_JOB_HASH,
                 f"$.buttons[{index}].customId",
                 f"a customId naming this task's job {own} (as its other buttons do)",
                 button["customId"],
             )
     owner = owners.setdefault(own, task["id"])
     if owner != task["id"]:
-        raise probe.violation(
+        raise judge.violation(
             exchange,
-            "button-job-hash",
+            BUTTON_JOB_HASH,
             "$.buttons[*].customId",
             f"customIds naming task {task['id']}'s own job",
             f"job {own}, which is task {owner}'s",
         )
 
 
-def check_results(probe: Probe, mj: Exchange) -> None:
+def check_results(judge: Judge, mj: Exchange) -> None:
     """A SUCCESS task of a known action holds what the action gives (`oracle.RESULTS`)."""
     task: dict[str, Any] = mj.body
     shape = oracle.RESULTS.get(str(task.get("action")))
@@ -196,21 +216,23 @@ def check_results(probe: Probe, mj: Exchange) -> None:
     if shape is None:
         return
     field, ok, wanted = expected[shape]
+    kind = operation_of_action(str(task.get("action")))
+    if kind is not None:
+        judge.judged(RESULTS_MISSING, kind, ok)
     if not ok:
-        raise probe.violation(
-            mj, "results-missing", field, f"a finished {task['action']} task: {wanted}", task
-        )
+        raise judge.violation(mj, RESULTS_MISSING, field, f"a finished {task['action']} task: {wanted}", task)
 
 
-def check_result_urls(probe: Probe, unified: Exchange, mj_task: dict[str, Any]) -> None:
+def check_result_urls(judge: Judge, unified: Exchange, mj_task: dict[str, Any]) -> None:
     """A completed unified view shows the same URLs as the MJ view's SUCCESS."""
     data: dict[str, Any] = unified.body["data"]
     urls = mj_task.get("image_urls") or mj_task.get("video_urls") or []
     kind = "videos" if mj_task.get("video_urls") else "images"
     shown = [u for item in (data.get("result") or {}).get(kind, []) for u in _urls(item)]
+    judge.judged(VIEWS_DISAGREE, unified)
     if sorted(shown) != sorted(urls):
-        raise probe.violation(
-            unified, "views-disagree", f"$.data.result.{kind}", f"the MJ view's {urls}", shown
+        raise judge.violation(
+            unified, VIEWS_DISAGREE, f"$.data.result.{kind}", f"the MJ view's {urls}", shown
         )
 
 
@@ -239,60 +261,65 @@ class Observer:
     def last(self, task_id: str) -> _Seen:
         return self.tasks.setdefault(task_id, _Seen())
 
-    def observe(self, probe: Probe, exchange: Exchange) -> None:
+    def observe(self, judge: Judge, exchange: Exchange) -> None:
         if exchange.status != 200 or exchange.operation not in (MJ_VIEW, UNIFIED_VIEW):
             return
         asked = exchange.response.request.url.path.rsplit("/", 1)[1]
         mj = exchange.operation == MJ_VIEW
         task = exchange.body if mj else exchange.body["data"]
+        judge.judged(WRONG_TASK, exchange)
         if task["id"] != asked:
-            raise probe.violation(exchange, "wrong-task", "$.id" if mj else "$.data.id", asked, task["id"])
+            raise judge.violation(exchange, WRONG_TASK, "$.id" if mj else "$.data.id", asked, task["id"])
         seen = self.last(asked)
         now = reading(exchange, "mj" if mj else "unified")
         if mj:
-            check_progression(probe, exchange, seen.mj, now)
+            check_progression(judge, exchange, seen.mj, now)
             if seen.pending is not None:
                 before, unified, between = seen.pending
                 seen.pending = None
-                check_views_agree(probe, before, unified, between, now)
+                check_views_agree(judge, before, unified, between, now)
             seen.mj, seen.mj_body = now, exchange.body
-            check_buttons(probe, exchange, self.owners)
+            check_buttons(judge, exchange, self.owners)
             if now.status == "SUCCESS":
-                check_results(probe, exchange)
+                check_results(judge, exchange)
         else:
-            check_progression(probe, exchange, seen.unified, now)
+            check_progression(judge, exchange, seen.unified, now)
             seen.unified = now
             if seen.mj is not None:
                 seen.pending = (seen.mj, exchange, now)
             if now.status == "completed" and seen.mj is not None and seen.mj.status == "SUCCESS":
                 assert seen.mj_body is not None
-                check_result_urls(probe, exchange, seen.mj_body)
+                check_result_urls(judge, exchange, seen.mj_body)
 
 
-def drift(probe: Probe, exchange: Exchange) -> None:
+def drift(judge: Judge, exchange: Exchange) -> None:
     """Drift notices: fields and enum values of a task the spec does not name, error envelopes without
     `code`."""
     body = exchange.body
     if not isinstance(body, dict):
         return
+    if exchange.status >= 400 and isinstance(body.get("error"), dict):
+        judge.judged(ERROR_WITHOUT_CODE, exchange)
     if exchange.status >= 400 and isinstance(body.get("error"), dict) and "code" not in body["error"]:
-        probe.notice(
-            exchange, "error-without-code", "$.error.code", "the HTTP status", body, exchange.operation
+        judge.notice(
+            exchange, ERROR_WITHOUT_CODE, "$.error.code", "the HTTP status", body, exchange.operation
         )
     if exchange.status != 200 or exchange.operation not in (MJ_VIEW, UNIFIED_VIEW):
         return
     mj = exchange.operation == MJ_VIEW
     task, prefix = (body, "$") if mj else (body.get("data") or {}, "$.data")
     known = _fields("MidjourneyTask" if mj else "UnifiedTask")
+    judge.judged(UNKNOWN_FIELD, exchange)
+    judge.judged(UNKNOWN_ENUM, exchange)
     for name in sorted(set(task) - known):
-        probe.notice(exchange, "unknown-field", f"{prefix}.{name}", "a field of the spec", task[name], name)
+        judge.notice(exchange, UNKNOWN_FIELD, f"{prefix}.{name}", "a field of the spec", task[name], name)
     statuses = enum_of("MidjourneyTaskStatus" if mj else "UnifiedTaskStatus")
     values = [("status", statuses), *([("action", enum_of("TaskAction"))] if mj else [])]
     for name, allowed in values:
         value = task.get(name)
         if isinstance(value, str) and value not in allowed:
-            probe.notice(
-                exchange, "unknown-enum", f"{prefix}.{name}", f"one of {sorted(allowed)}", value, value
+            judge.notice(
+                exchange, UNKNOWN_ENUM, f"{prefix}.{name}", f"one of {sorted(allowed)}", value, value
             )
 
 
@@ -301,12 +328,13 @@ def _fields(schema: str) -> frozenset[str]:
     return frozenset(request_properties(schema))
 
 
-def check_error(probe: Probe, exchange: Exchange, status: int, error_type: str, check: str) -> None:
+def check_error(judge: Judge, exchange: Exchange, status: int, error_type: str, check: Check) -> None:
     """`exchange` is a `status` answer with the `{"error": {"type": error_type}}` envelope."""
     body = exchange.body
+    judge.judged(check, exchange)
     received_type = body.get("error", {}).get("type") if isinstance(body, dict) else None
     if exchange.status != status or received_type != error_type:
-        raise probe.violation(
+        raise judge.violation(
             exchange,
             check,
             "$.error.type",
@@ -315,18 +343,22 @@ def check_error(probe: Probe, exchange: Exchange, status: int, error_type: str, 
         )
 
 
-def check_forbidden(probe: Probe, exchange: Exchange, task: dict[str, Any], check: str) -> None:
-    """Another account's request: 403 `permission_error`, and nothing of the task in the body."""
-    check_error(probe, exchange, 403, "permission_error", check)
-    leaked = [key for key in exchange.body if key != "error"]
-    # Only values distinctive enough that finding them is no coincidence (a prompt "0" is in "403").
+def check_forbidden(judge: Judge, exchange: Exchange, task: dict[str, Any], check: Check) -> None:
+    """Another account's request: 403 `permission_error`, and nothing of the task in the body: no prompt,
+    result URL, description or button of it. A field the spec does not name (a request id, say) is no
+    leak; task data is."""
+    check_error(judge, exchange, 403, "permission_error", check)
     candidates = (
         task.get("prompt_en"),
         task.get("prompt"),
+        task.get("description"),
         task.get("grid_image_url"),
+        task.get("video_url"),
         *(task.get("image_urls") or []),
+        *(task.get("video_urls") or []),
+        *(str(button.get("customId")) for button in task.get("buttons") or [] if isinstance(button, dict)),
     )
-    secrets = [v for v in candidates if isinstance(v, str) and len(v) >= 12]
-    leaked += [value for value in secrets if value in exchange.response.text]
+    # Only values distinctive enough that finding them is no coincidence (a prompt "0" is in "403").
+    leaked = [v for v in candidates if isinstance(v, str) and len(v) >= 12 and v in exchange.response.text]
     if leaked:
-        raise probe.violation(exchange, check, "$", "only the error envelope", f"also: {leaked[:3]}")
+        raise judge.violation(exchange, check, "$", "nothing of the task", f"also: {leaked[:3]}")

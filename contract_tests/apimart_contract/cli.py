@@ -6,17 +6,21 @@
 Options override the environment variables of the same meaning; API keys come from the environment only
 (a key on a command line ends up in shell histories and CI logs). Exit codes: 0 the contract holds
 (warnings and drift notices allowed), 1 violations (or warnings with --strict-warnings), 2 the suite could
-not run (configuration, target unreachable).
+not run (configuration, target unreachable) or failed itself (a suite error, never a contract violation).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import httpx
+
+from .registry import CHECKS
 
 __all__ = ["main"]
 
@@ -61,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
                 *variables,
                 "",
                 "exit codes: 0 the contract holds (warnings and drift notices allowed), 1 violations,",
-                "            2 the suite could not run (configuration, target unreachable).",
+                "            2 the suite could not run (configuration, target unreachable) or failed",
+                "            itself (a suite error: a Hypothesis internal error, a bug in a check).",
                 "reports: DIR/junit.xml, DIR/report.md, DIR/report.json (--report-dir, default reports/).",
             ]
         ),
@@ -73,6 +78,27 @@ def _parser() -> argparse.ArgumentParser:
             parser.add_argument(option, metavar=metavar, help=f"{text} (env {env})")
     parser.add_argument(
         "--report-dir", default="reports", metavar="DIR", help="where the reports go (default reports/)"
+    )
+    parser.add_argument(
+        "--min-coverage",
+        metavar="SHARE",
+        help="exit 1 when the run exercises less than this share of the rules (0.4 or 40%%)",
+    )
+    parser.add_argument(
+        "--only",
+        metavar="CHECK",
+        choices=sorted(CHECKS),
+        help="judge only this check (a finding's reproducer); violations of others are left out",
+    )
+    parser.add_argument(
+        "--test",
+        metavar="NAME",
+        help="run only this test, as a report names it (test_errors::test_unknown_task_is_not_found[live])",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="a previous run's report.json: list new and fixed violations and new drift notices",
     )
     parser.add_argument("pytest_args", nargs="*", help="after --: extra pytest arguments (e.g. -k errors)")
     return parser
@@ -110,6 +136,13 @@ def _keys_for_our_mock() -> None:
         print("apimart-contract: the target is our mock: using keys sk-contract-first and -second")
 
 
+def _test_path(package: str, name: str) -> list[str]:
+    """`test_errors::test_x[live]` as the node id pytest selects it by (empty when there is none)."""
+    module, _, test = name.partition("::")
+    found = sorted(Path(package).glob(f"**/{module}.py"))
+    return [f"{found[0]}::{test}"] if found and test else []
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _environment(args)
@@ -131,26 +164,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COULD_NOT_RUN
     import pytest
 
+    package = os.path.dirname(os.path.abspath(__file__))
     report_dir = os.path.abspath(args.report_dir)
+    report_options = [f"--baseline={os.path.abspath(args.baseline)}"] if args.baseline else []
+    report_options += [f"--min-coverage={args.min_coverage}"] if args.min_coverage else []
+    report_options += [f"--only={args.only}"] if args.only else []
+    tests = ["--pyargs", *SUITE] if args.test is None else _test_path(package, args.test)
+    if not tests:
+        print(f"apimart-contract: no test {args.test} in the suite", file=sys.stderr)
+        return COULD_NOT_RUN
+    report = os.path.join(report_dir, "report.json")
+    if os.path.exists(report):
+        os.remove(report)  # a report left from an earlier run is no verdict on this one
     code = pytest.main(
         [
-            "--pyargs",
-            *SUITE,
+            *tests,
             "--target=live",
             f"--report-dir={report_dir}",
             f"--junitxml={os.path.join(report_dir, 'junit.xml')}",
-            "-p",
-            "apimart_contract.plugin",  # never registered by the install: only runs that ask load it
-            "-p",
-            "no:cacheprovider",
-            "-c",
-            os.devnull,  # the suite's own settings, whatever pytest configuration the current folder has
-            f"--rootdir={os.getcwd()}",
-            "-ra",
+            *report_options,
+            # Exactly the plugins the suite needs, whatever else the environment has installed (and
+            # none imported before pytest could rewrite its assertions).
+            "--disable-plugin-autoload",
+            *("-p", "_hypothesis_pytestplugin", "-p", "schemathesis.pytest.plugin"),
+            *("-p", "apimart_contract.plugin"),  # never registered by the install: only runs that ask
+            *("-p", "no:cacheprovider"),
+            *("-c", os.path.join(package, "pytest.ini")),  # the suite's own settings, not the folder's
+            f"--rootdir={os.path.dirname(package)}",  # tests named apimart_contract/..., wherever installed
+            "-q",  # the summary that matters is the contract's own, after the tests
             *args.pytest_args,
         ]
     )
-    return {HOLDS: HOLDS, VIOLATIONS: VIOLATIONS}.get(int(code), COULD_NOT_RUN)
+    if int(code) not in (HOLDS, VIOLATIONS) or not os.path.exists(report):
+        return COULD_NOT_RUN  # interrupted, a usage error, pytest's own internal error
+    with open(report, encoding="utf-8") as file:
+        verdict = json.load(file)["verdict"]
+    exits = {"holds": HOLDS, "violations": VIOLATIONS, "too-little-covered": VIOLATIONS}
+    return exits.get(verdict, COULD_NOT_RUN)
 
 
 if __name__ == "__main__":

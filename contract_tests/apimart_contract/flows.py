@@ -12,6 +12,7 @@ from typing import Any
 
 from . import oracle
 from .probe import Probe
+from .registry import TASK_STUCK
 from .targets import Target
 
 __all__ = ["finished_tasks", "wait_until_done"]
@@ -28,9 +29,10 @@ def wait_until_done(probe: Probe, task_id: str) -> dict[str, Any]:
     for _ in range(_MAX_POLLS):
         if last.status != 200:
             raise probe.violation(
-                last, "task-stuck", "$", f"HTTP 200: task {task_id} of this account", last.body
+                last, TASK_STUCK, "$", f"HTTP 200: task {task_id} of this account", last.body
             )
         if last.body["status"] in oracle.MJ_TERMINAL:
+            probe.judged(TASK_STUCK, last)
             body: dict[str, Any] = last.body
             return body
         if probe.target.wall.used_up:
@@ -44,7 +46,7 @@ def wait_until_done(probe: Probe, task_id: str) -> dict[str, Any]:
     seen = {key: last.body.get(key) for key in ("status", "progress")}
     raise probe.violation(
         last,
-        "task-stuck",
+        TASK_STUCK,
         "$.status",
         f"task {task_id} SUCCESS or FAILURE within {_MAX_POLLS} polls and the wall time",
         f"last seen {seen}",

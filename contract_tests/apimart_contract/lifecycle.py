@@ -24,8 +24,23 @@ from apimart_mj import Kind, Parent, Result, by_action, by_name, of_kind, submit
 
 from . import oracle
 from .checks import Reading, check_error, check_forbidden, reading
+from .coverage import operation_of_action
 from .flows import wait_until_done
 from .probe import Exchange, Probe
+from .registry import (
+    AUTO_MATCHING,
+    BALANCE,
+    CHILD_ACTION,
+    FOREIGN_FOLLOW_UP_ACCEPTED,
+    FOREIGN_TASK_READABLE,
+    MODAL_FLOW,
+    REQUEST_REFUSED,
+    TASK_NOT_FOUND,
+    TASK_STUCK,
+    UPLOAD_SERVED,
+    VERSION_RULES,
+    VIEWS_DISAGREE,
+)
 from .spec import example_body, request_properties
 from .strategies import A_PNG, prompts
 from .targets import RETENTION, Target
@@ -110,6 +125,11 @@ class TaskLifecycle(RuleBasedStateMachine):
         self.foreign_read: set[str] = set()
         self.foreign_follow_up = False
 
+    @property
+    def taskless(self) -> bool:
+        """No task can come: none given, nothing to spend."""
+        return not (self.target.task_ids or self.target.budget.limit)
+
     # ---- where tasks come from ----
     @initialize(target=tasks)
     def known_tasks(self) -> Any:
@@ -143,7 +163,7 @@ class TaskLifecycle(RuleBasedStateMachine):
         if exchange.status != 200:
             raise self.probe.violation(
                 exchange,
-                "request-refused",
+                REQUEST_REFUSED,
                 "$",
                 f"HTTP 200 for the spec's own {operation.name} example",
                 exchange.body,
@@ -175,25 +195,30 @@ class TaskLifecycle(RuleBasedStateMachine):
             return
         if first.status != 200:
             raise self.probe.violation(
-                first, "task-stuck", "$", "HTTP 200: the caller's own live task", first.body
+                first, TASK_STUCK, "$", "HTTP 200: the caller's own live task", first.body
             )
         unified = self.probe.unified(task)  # MJ, unified, MJ: the Observer judges the views between
         if unified.status != 200:
             raise self.probe.violation(
-                unified, "views-disagree", "$", "HTTP 200, as the MJ view answered", unified.body
+                unified, VIEWS_DISAGREE, "$", "HTTP 200, as the MJ view answered", unified.body
             )
         second = self.probe.mj(task)
         action = second.body.get("action")
+        kind = operation_of_action(tracked.expected_action) if tracked.expected_action else None
+        if kind is not None and action is not None:
+            self.probe.judged(CHILD_ACTION, kind, action == tracked.expected_action)
         if tracked.expected_action and action is not None and action != tracked.expected_action:
-            raise self.probe.violation(second, "child-action", "$.action", tracked.expected_action, action)
+            raise self.probe.violation(second, CHILD_ACTION, "$.action", tracked.expected_action, action)
         tracked.mj, tracked.unified = reading(second, "mj"), reading(unified, "unified")
         tracked.body = second.body
+        if tracked.version is None:  # a task given by id says its version in its prompt only
+            tracked.version = oracle.version_of_prompt(second.body.get("prompt"))
         self.polls += 1
 
     def _expect_gone(self, task: str, first: Exchange) -> None:
         """Past the retention period: 404 `not_found_error` in both views."""
-        check_error(self.probe, first, 404, "not_found_error", "task-not-found")
-        check_error(self.probe, self.probe.unified(task), 404, "not_found_error", "task-not-found")
+        check_error(self.probe, first, 404, "not_found_error", TASK_NOT_FOUND)
+        check_error(self.probe, self.probe.unified(task), 404, "not_found_error", TASK_NOT_FOUND)
 
     @precondition(lambda self: len(self.target.api_keys) > 1)
     @rule(task=tasks)
@@ -203,7 +228,7 @@ class TaskLifecycle(RuleBasedStateMachine):
             return  # once per task; an expired foreign task may answer 403 or 404 (the docs do not say)
         self.foreign_read.add(task)
         for exchange in (self.probe.mj(task, account=1), self.probe.unified(task, account=1)):
-            check_forbidden(self.probe, exchange, tracked.body or {}, "foreign-task-readable")
+            check_forbidden(self.probe, exchange, tracked.body or {}, FOREIGN_TASK_READABLE)
 
     @precondition(
         lambda self: (
@@ -222,15 +247,15 @@ class TaskLifecycle(RuleBasedStateMachine):
         exchange = self.probe.submit(
             ACTION_PATHS["UPSCALE"], {"task_id": grid.task_id, "index": 1}, account=1
         )
-        check_forbidden(self.probe, exchange, grid.body or {}, "foreign-follow-up-accepted")
+        check_forbidden(self.probe, exchange, grid.body or {}, FOREIGN_FOLLOW_UP_ACCEPTED)
 
     @precondition(lambda self: not self.unknown_read)
     @rule(suffix=st.text("ABCDEFGHJKMNPQRSTVWXYZ0123456789", min_size=8, max_size=26))
     def read_unknown(self, suffix: str) -> None:
         self.unknown_read = True  # once per run is enough; the steps are better spent on tasks
         task_id = f"task_contract_never_{suffix}"
-        check_error(self.probe, self.probe.mj(task_id), 404, "not_found_error", "task-not-found")
-        check_error(self.probe, self.probe.unified(task_id), 404, "not_found_error", "task-not-found")
+        check_error(self.probe, self.probe.mj(task_id), 404, "not_found_error", TASK_NOT_FOUND)
+        check_error(self.probe, self.probe.unified(task_id), 404, "not_found_error", TASK_NOT_FOUND)
 
     # ---- time ----
     @precondition(lambda self: self.target.has_clock)
@@ -311,12 +336,12 @@ class TaskLifecycle(RuleBasedStateMachine):
         chosen = data.draw(st.integers(index["minimum"], index["maximum"]), label="index")
         exchange = self.probe.submit(operation.route.path, {"task_id": parent.task_id, "index": chosen})
         if remix and parent.version not in REMIX_VERSIONS:
-            check_error(self.probe, exchange, 400, "invalid_request_error", "version-rules")
+            check_error(self.probe, exchange, 400, "invalid_request_error", VERSION_RULES)
             return multiple()
         if exchange.status != 200:
             raise self.probe.violation(
                 exchange,
-                "request-refused",
+                REQUEST_REFUSED,
                 "$",
                 f"HTTP 200 creating a {operation.action} task",
                 exchange.body,
@@ -324,7 +349,11 @@ class TaskLifecycle(RuleBasedStateMachine):
         return self._track(exchange, operation.action, operation.result, parent.version)
 
     # ---- the account ----
-    @precondition(lambda self: not self.balance_read)
+    # Once per run; again only where the machine can have no task (none given, nothing to spend) and its
+    # other free rules have run: then it is the one step left, and a state machine must always have one.
+    @precondition(
+        lambda self: not self.balance_read or (self.taskless and self.uploaded and self.unknown_read)
+    )
     @rule()
     def read_balance(self) -> None:
         """Both balances answer the documented shape; an unlimited account says `remain_balance: -1`."""
@@ -333,11 +362,12 @@ class TaskLifecycle(RuleBasedStateMachine):
             exchange = self.probe.request("GET", path)
             body = exchange.body
             if exchange.status != 200:
-                raise self.probe.violation(exchange, "balance", "$", "HTTP 200", body)
+                raise self.probe.violation(exchange, BALANCE, "$", "HTTP 200", body)
             if body.get("success") and body.get("unlimited_quota") and body.get("remain_balance") != -1:
                 raise self.probe.violation(
-                    exchange, "balance", "$.remain_balance", "-1 (unlimited_quota)", body
+                    exchange, BALANCE, "$.remain_balance", "-1 (unlimited_quota)", body
                 )
+            self.probe.judged(BALANCE, exchange)
 
     @precondition(lambda self: not self.uploaded)
     @rule()
@@ -348,32 +378,35 @@ class TaskLifecycle(RuleBasedStateMachine):
             "POST", "/v1/uploads/images", files={"file": ("pixel.png", A_PNG, "image/png")}
         )
         if exchange.status != 200:
-            raise self.probe.violation(exchange, "request-refused", "$", "HTTP 200 for a PNG", exchange.body)
+            raise self.probe.violation(exchange, REQUEST_REFUSED, "$", "HTTP 200 for a PNG", exchange.body)
         served = self.target.fetch(exchange.body["url"])
         if served != A_PNG:
             raise self.probe.violation(
                 exchange,
-                "upload-served",
+                UPLOAD_SERVED,
                 "$.url",
                 "the uploaded bytes at the url",
                 f"{len(served)} other bytes",
             )
+        self.probe.judged(UPLOAD_SERVED, exchange)
 
     def _press(self, parent: Tracked, action: str, inputs: dict[str, Any], expected: str | None) -> Any:
         exchange = self.probe.submit(ACTION_PATHS[action], {"task_id": parent.task_id, **inputs})
         if expected is None and exchange.status == 400:
             return multiple()
         if (expected or action) == "PAN" and parent.version in PAN_REFUSED_VERSIONS:
-            check_error(self.probe, exchange, 400, "invalid_request_error", "version-rules")
+            check_error(self.probe, exchange, 400, "invalid_request_error", VERSION_RULES)
             return multiple()
         if exchange.status != 200:
             raise self.probe.violation(
                 exchange,
-                "request-refused",
+                REQUEST_REFUSED,
                 "$",
                 f"HTTP 200 creating a {expected or action} task",
                 exchange.body,
             )
+        if "custom_id" not in inputs and expected is not None:
+            self.probe.judged(AUTO_MATCHING, exchange)  # matched, as the reference predicted
         child = expected or action
         result = by_action(child).result
         return self._track(exchange, child, Result.GRID if result is Result.MODAL else result, parent.version)
@@ -382,12 +415,12 @@ class TaskLifecycle(RuleBasedStateMachine):
         """No button matches (`oracle.expected_press`): 400, saying so for a grid where an upscaled task
         is needed."""
         exchange = self.probe.submit(ACTION_PATHS[action], {"task_id": parent.task_id, **inputs})
-        check_error(self.probe, exchange, 400, "invalid_request_error", "auto-matching")
+        check_error(self.probe, exchange, 400, "invalid_request_error", AUTO_MATCHING)
         received = exchange.body["error"]["message"]
         needs_upscaled, _ = oracle.AUTO_MATCH[action]
         if needs_upscaled and not upscaled and not received.startswith(oracle.REQUIRES_UPSCALED):
             raise self.probe.violation(
-                exchange, "auto-matching", "$.error.message", f"{oracle.REQUIRES_UPSCALED}.", received
+                exchange, AUTO_MATCHING, "$.error.message", f"{oracle.REQUIRES_UPSCALED}.", received
             )
         return multiple()
 
@@ -410,15 +443,18 @@ class TaskLifecycle(RuleBasedStateMachine):
         self.model[upscaled] = Tracked(upscaled, "UPSCALE", Result.SINGLE, grid.version, created=self.now)
         if wait_until_done(self.probe, upscaled)["status"] != "SUCCESS":
             return upscaled
-        waiting = self._submitted(self.probe.submit(ACTION_PATHS["INPAINT"], {"task_id": upscaled}))
+        inpaint = self.probe.submit(ACTION_PATHS["INPAINT"], {"task_id": upscaled})
+        waiting = self._submitted(inpaint)
         modal = self.probe.mj(waiting)
+        self.probe.judged(MODAL_FLOW, inpaint)
         if modal.body.get("status") != "MODAL":
-            raise self.probe.violation(modal, "modal-flow", "$.status", "MODAL after /inpaint", modal.body)
+            raise self.probe.violation(modal, MODAL_FLOW, "$.status", "MODAL after /inpaint", modal.body)
         exchange = self.probe.submit(f"{_GENERATIONS}/modal", {"task_id": waiting, "prompt": prompt})
+        self.probe.judged(MODAL_FLOW, exchange)
         if exchange.status != 200 or exchange.body["data"][0]["task_id"] != waiting:
             raise self.probe.violation(
                 exchange,
-                "modal-flow",
+                MODAL_FLOW,
                 "$.data[0].task_id",
                 f"HTTP 200 naming the same task {waiting}",
                 exchange.body,
@@ -428,7 +464,7 @@ class TaskLifecycle(RuleBasedStateMachine):
 
     def _submitted(self, exchange: Exchange) -> str:
         if exchange.status != 200:
-            raise self.probe.violation(exchange, "request-refused", "$", "HTTP 200", exchange.body)
+            raise self.probe.violation(exchange, REQUEST_REFUSED, "$", "HTTP 200", exchange.body)
         task_id: str = exchange.body["data"][0]["task_id"]
         return task_id
 
@@ -451,10 +487,11 @@ class TaskLifecycle(RuleBasedStateMachine):
         if self.target.has_clock and tracked.expired(self.now) is not False:
             return  # past (or at) retention the task answers 404, as poll() has just checked
         exchange = self.probe.submit(f"{_GENERATIONS}/modal", {"task_id": task, "prompt": prompt})
+        self.probe.judged(MODAL_FLOW, exchange)
         if exchange.status != 200 or exchange.body["data"][0]["task_id"] != task:
             raise self.probe.violation(
                 exchange,
-                "modal-flow",
+                MODAL_FLOW,
                 "$.data[0].task_id",
                 f"HTTP 200 naming the same task {task}",
                 exchange.body,

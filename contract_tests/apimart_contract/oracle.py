@@ -27,6 +27,8 @@ __all__ = [
     "expected_press",
     "family_of",
     "progress_of",
+    "refusal_allowed",
+    "version_of_prompt",
 ]
 
 # ---- statuses ----
@@ -177,6 +179,37 @@ def expected_press(action: str, labels: list[str], inputs: dict[str, Any], *, up
         if any(_same_label(label, present) for present in labels):
             return label
     return None
+
+
+# ---- refusals a follow-up may meet without the suite knowing its parent (reference, error messages) ----
+NOT_FINISHED = "is not in SUCCESS state"
+"""`task ... is not in SUCCESS state`: a follow-up on a parent that has not finished."""
+PAN_REFUSED = "invalid generation request"
+"""Pan on a v8.x parent (reference, error messages; decisions, version rules)."""
+
+
+def refusal_allowed(action: str, message: str, *, by_custom_id: bool) -> bool:
+    """Whether a 400 to a follow-up of `action` is one the reference allows on a parent the suite knows
+    nothing else of: not finished, a custom_id not taken from its buttons (any refusal: the reference
+    names no message), an upscaled parent needed (only for the actions that need one: a refused high
+    variation on a grid is no such case), or pan's version rule."""
+    needs_upscaled = AUTO_MATCH.get(action, (False, ()))[0]
+    return (
+        NOT_FINISHED in message
+        or by_custom_id
+        or (needs_upscaled and message.startswith(REQUIRES_UPSCALED))
+        or (action == "PAN" and PAN_REFUSED in message)
+    )
+
+
+_VERSION_FLAG = re.compile(r"--(?:v|version)\s+(?P<version>\d+(?:\.\d+)?)\b")
+
+
+def version_of_prompt(prompt: Any) -> str | None:
+    """The version a prompt's last `--v` / `--version` flag names (decisions, version rules): how a task
+    the suite did not create says its version (`a castle --v 8.1` -> `8.1`)."""
+    found = _VERSION_FLAG.findall(prompt) if isinstance(prompt, str) else []
+    return found[-1] if found else None
 
 
 def _same_label(wanted: str, present: str) -> bool:

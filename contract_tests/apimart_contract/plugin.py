@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .report import ContractReport
+from .report import ContractReport, TargetRun
 
 if TYPE_CHECKING:
     from .targets import Target
@@ -47,14 +47,43 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="write the contract report (report.md, report.json) into this folder",
     )
+    group.addoption(
+        "--min-coverage",
+        default=None,
+        type=_share,
+        metavar="SHARE",
+        help="fail the run when it exercises less than this share of the rules (0.4 or 40%%)",
+    )
+    group.addoption(
+        "--only",
+        default=None,
+        metavar="CHECK",
+        help="report only this check's violations (what a finding's reproducer runs)",
+    )
+    group.addoption(
+        "--baseline",
+        default=None,
+        metavar="FILE",
+        help="a previous run's report.json: the report lists new and fixed violations, new drift notices",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     from .profiles import register_profiles
 
     register_profiles()
-    report_dir = config.getoption("--report-dir")
-    config.pluginmanager.register(ContractReport(Path(report_dir) if report_dir else None), REPORT)
+    report_dir, baseline = config.getoption("--report-dir"), config.getoption("--baseline")
+    report = ContractReport(Path(report_dir) if report_dir else None, Path(baseline) if baseline else None)
+    report.min_coverage, report.only = config.getoption("--min-coverage"), config.getoption("--only")
+    config.pluginmanager.register(report, REPORT)
+
+
+def _share(text: str) -> float:
+    """`0.4` or `40%`: a share between 0 and 1."""
+    value = float(text.removesuffix("%")) / (100 if text.endswith("%") else 1)
+    if not 0 <= value <= 1:
+        raise ValueError(f"a share between 0 and 1 (or 0% and 100%): {text}")
+    return value
 
 
 def selected_targets(config: pytest.Config) -> list[str]:
@@ -91,18 +120,35 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     try:
         yield built
     finally:
-        report = request.config.pluginmanager.get_plugin(REPORT)
-        assert isinstance(report, ContractReport), "the report is registered in pytest_configure"
+        report = _report(request.config)
         report.findings.append(built.findings)
+        report.targets.append(TargetRun.of(built))
         built.close()
 
 
-@pytest.fixture(scope="session")
-def finished(target: Target) -> list[dict[str, Any]]:
-    """Finished tasks of the first account on `target` (skips, saying what to set, when there are none)."""
-    from .flows import finished_tasks
+def _report(config: pytest.Config) -> ContractReport:
+    report = config.pluginmanager.get_plugin(REPORT)
+    assert isinstance(report, ContractReport), "the report is registered in pytest_configure"
+    return report
 
-    tasks = finished_tasks(target)
+
+@pytest.fixture(scope="session")
+def finished(request: pytest.FixtureRequest, target: Target) -> list[dict[str, Any]]:
+    """Finished tasks of the first account on `target` (skips, saying what to set, when there are none).
+
+    When getting them breaks the contract (a task stuck, a broken field), that is one finding, reported
+    once; every test that needs them is skipped as not checked, naming what it depends on."""
+    from .flows import finished_tasks
+    from .violations import ContractViolation
+
+    try:
+        tasks = finished_tasks(target)
+    except ContractViolation as exc:
+        found = exc.violation
+        first = getattr(request, "_pyfuncitem", None)  # the first test that needs them: it saw the break
+        _report(request.config).observe(first.nodeid if first else f"finished[{target.name}]", found, exc)
+        depends_on = found.field.removeprefix("$.").removeprefix("$") or found.operation
+        pytest.skip(f"not checked: depends on {depends_on} ({found.check}, reported once)")
     if not tasks:
         pytest.skip(
             f"{target.name}: no finished task to inspect: set APIMART_TASK_IDS or APIMART_ALLOW_SPEND=1"

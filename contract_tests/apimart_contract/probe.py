@@ -9,45 +9,18 @@ from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from .checks import drift
-from .registry import Level
+from .exchange import Exchange
+from .registry import REQUEST_REFUSED, SCHEMA, Check, Level
 from .spec import check_response, operation_for
 from .targets import Target
 from .violations import ContractViolation, Violation
 
 __all__ = ["Exchange", "Probe"]
-
-
-@dataclass(frozen=True)
-class Exchange:
-    """One request and its response."""
-
-    response: httpx.Response
-    account: int
-    reproducer: str
-
-    @property
-    def status(self) -> int:
-        return self.response.status_code
-
-    @property
-    def body(self) -> Any:
-        """The JSON body (None when it is not JSON)."""
-        try:
-            return self.response.json()
-        except ValueError:
-            return None
-
-    @property
-    def operation(self) -> str:
-        request = self.response.request
-        found = operation_for(request.method, request.url.path)
-        return found.label if found else f"{request.method} {request.url.path}"
 
 
 class Probe:
@@ -81,7 +54,14 @@ class Probe:
             if spends:
                 self.target.budget.settle(response is not None and response.is_success)
         exchange = Exchange(response, account, self._curl(response.request, account))
-        check_response(response, target=self.target.name, reproducer=exchange.reproducer)
+        try:
+            check_response(response, target=self.target.name, reproducer=exchange.reproducer)
+        except ContractViolation as exc:
+            self.target.findings.raised.append(exc.violation)
+            raise
+        self.judged(SCHEMA, exchange)
+        if method == "POST" and exchange.status == 200:
+            self.judged(REQUEST_REFUSED, exchange)
         drift(self, exchange)
         self.target.observer.observe(self, exchange)
         return exchange
@@ -97,14 +77,21 @@ class Probe:
     ) -> Exchange:
         return self.request("POST", path, account=account, body=body, headers=headers)
 
+    def judged(self, check: Check, what: Exchange | str, passed: bool = True) -> None:
+        """`check` judged an exchange (or the operation named): a rule this run exercised (coverage)."""
+        self.target.findings.judge(check, what if isinstance(what, str) else what.operation, passed)
+
     def violation(
-        self, exchange: Exchange, check: str, field: str, expected: str, received: Any
+        self, exchange: Exchange, check: Check, field: str, expected: str, received: Any
     ) -> ContractViolation:
         """A `ContractViolation` about `exchange` (`received` is shown as JSON), for the caller to raise."""
-        return ContractViolation(self._finding(exchange, check, field, expected, received))
+        self.judged(check, exchange, passed=False)
+        found = self._finding(exchange, check, field, expected, received)
+        self.target.findings.raised.append(found)
+        return ContractViolation(found)
 
     def notice(
-        self, exchange: Exchange, check: str, field: str, expected: str, received: Any, key: str
+        self, exchange: Exchange, check: Check, field: str, expected: str, received: Any, key: str
     ) -> None:
         """Report a warning or drift notice (counted once per `key`); a warning raises instead when the
         target is judged with `--strict-warnings`."""
@@ -115,10 +102,12 @@ class Probe:
             raise ContractViolation(finding)
         self.target.findings.note(finding, key)
 
-    def _finding(self, exchange: Exchange, check: str, field: str, expected: str, received: Any) -> Violation:
+    def _finding(
+        self, exchange: Exchange, check: Check, field: str, expected: str, received: Any
+    ) -> Violation:
         shown = received if isinstance(received, str) else json.dumps(received, ensure_ascii=False)
         return Violation(
-            check=check,
+            check=check.name,
             operation=exchange.operation,
             status=exchange.status,
             field=field,

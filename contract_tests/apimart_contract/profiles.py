@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 if TYPE_CHECKING:
     from .targets import Target
@@ -54,9 +54,14 @@ def settings_for(target: Target, *, spends_per_example: int = 0) -> settings:
     examples = base.max_examples if examples_cap is None else min(base.max_examples, examples_cap)
     if spends_per_example:
         examples = max(1, min(examples, target.budget.remaining // spends_per_example))
+    # Shrinking replays requests: against a paid, real-time target it spends budget and wall time, and a
+    # shrink step past the wall time would skip the test and lose the finding. There the first is reported.
+    replays = (Phase.shrink, Phase.explain)
+    phases = base.phases if target.free else [phase for phase in base.phases if phase not in replays]
     return settings(
         base,
         max_examples=examples,
+        phases=phases,
         stateful_step_count=steps,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],

@@ -7,6 +7,9 @@ Levels (docs/contract-suite.md):
 - `violation`: a break clients feel; fails the run.
 - `warning`: HTTP hygiene no client depends on; reported, fails the run only with `--strict-warnings`.
 - `drift`: a change within the contract a team should hear of; reported, never fails the run.
+
+Each check says which operations of the spec it applies to (by operationId; None: every one): a rule of
+the contract is one check on one operation, and `coverage` reports every rule of every run.
 """
 
 from __future__ import annotations
@@ -14,7 +17,53 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["CHECKS", "Check", "Level", "check"]
+__all__ = [
+    "ALLOW_HEADER",
+    "AUTO_MATCHING",
+    "BAD_KEY_ACCEPTED",
+    "BALANCE",
+    "BUTTON_FAMILY",
+    "BUTTON_JOB_HASH",
+    "BUTTON_LABEL_MISMATCH",
+    "CHECKS",
+    "CHILD_ACTION",
+    "CONFORMANCE",
+    "ERROR_WITHOUT_CODE",
+    "FOREIGN_FOLLOW_UP_ACCEPTED",
+    "FOREIGN_TASK_READABLE",
+    "MODAL_FLOW",
+    "PROGRESS_BACKWARDS",
+    "REQUEST_REFUSED",
+    "RESULTS_MISSING",
+    "SCHEMA",
+    "STATUS_BACKWARDS",
+    "TASK_NOT_FOUND",
+    "TASK_STUCK",
+    "TERMINAL_CHANGED",
+    "TEST_FAILED",
+    "UNDECLARED_METHOD",
+    "UNKNOWN_ENUM",
+    "UNKNOWN_FIELD",
+    "UPLOAD_SERVED",
+    "VERSION_RULES",
+    "VIEWS_DISAGREE",
+    "WRONG_TASK",
+    "Check",
+    "Level",
+    "check",
+]
+
+# The operations a check applies to, by the spec's operationIds.
+READS = ("getMidjourneyTask", "getTask")
+MJ_READ = ("getMidjourneyTask",)
+BALANCES = ("getBalance", "getUserBalance", "getBalanceLegacy", "getUserBalanceLegacy")
+STARTS = ("imagine", "blend", "describe", "edits")
+BY_BUTTON = ("upscale", "variation", "highVariation", "lowVariation", "reroll", "zoom", "pan", "inpaint")
+BY_INDEX = ("video", "remixStrong", "remixSubtle")
+TASK_KINDS = STARTS + BY_BUTTON + BY_INDEX
+"""Every kind of task (its submit operation): what a finished one must hold."""
+FOLLOW_UPS = BY_BUTTON + BY_INDEX
+SUBMITS = ("createGeneration", *TASK_KINDS, "modal", "uploadImage")
 
 
 class Level(StrEnum):
@@ -28,59 +77,144 @@ class Check:
     name: str
     level: Level
     verifies: str
+    applies_to: tuple[str, ...] | None = None
+    """The operationIds of the spec it judges; None: every operation."""
 
 
 _V, _W, _D = Level.VIOLATION, Level.WARNING, Level.DRIFT
 
-CHECKS: dict[str, Check] = {
-    c.name: c
-    for c in (
-        # ---- shapes and HTTP (every response) ----
-        Check(
-            "schema", _V, "every response validates against openapi.yaml (status code, body, content type)"
-        ),
-        Check(
-            "conformance", _V, "schemathesis's checks: no 5xx, documented statuses, data accepted/rejected"
-        ),
-        Check("bad-key-accepted", _V, "a request with an invalid API key answers 401 authentication_error"),
-        Check("undeclared-method", _W, "a method the spec does not declare for a path answers 405"),
-        Check("allow-header", _W, "an `Allow` header lists exactly the methods the spec declares"),
-        # ---- ownership ----
-        Check("foreign-task-readable", _V, "another account's read answers 403 with nothing of the task"),
-        Check(
-            "foreign-follow-up-accepted", _V, "another account's follow-up answers 403 and creates nothing"
-        ),
-        Check("task-not-found", _V, "an unknown or expired task answers 404 not_found_error in both views"),
-        # ---- the status flow ----
-        Check("status-backwards", _V, "a task's status never moves back (the reference's flow)"),
-        Check("terminal-changed", _V, "a terminal status (SUCCESS, FAILURE) never changes"),
-        Check("progress-backwards", _V, "progress never decreases between two reads"),
-        Check("views-disagree", _V, "the MJ and unified views agree (status mapping, progress, result URLs)"),
-        Check("task-stuck", _V, "a task reaches a status the contract names as terminal within the wait"),
-        Check("wrong-task", _V, "a read answers the task that was asked for"),
-        Check("results-missing", _V, "a finished task holds what its action gives (images, text, videos)"),
-        # ---- buttons and follow-ups ----
-        Check(
-            "button-label-mismatch", _V, "a button's customId is the family its label names (U2 -> tile 2)"
-        ),
-        Check("button-job-hash", _V, "a task's buttons name its own Midjourney job, and no other task's"),
-        Check("request-refused", _V, "a valid request (the spec's own example, a listed button) answers 200"),
-        Check("child-action", _V, "a follow-up creates a task of the action asked for"),
-        Check("auto-matching", _V, "follow-ups without custom_id match a button as the reference says"),
-        Check("version-rules", _V, "pan on v8.x and remix on other than v8.1/v8.2 answer 400"),
-        Check("modal-flow", _V, "inpaint waits in MODAL and /modal continues the same task"),
-        Check("balance", _V, "the balances answer 200, `remain_balance` -1 when unlimited"),
-        Check("upload-served", _V, "an uploaded image is served, byte for byte, at its URL"),
-        Check(
-            "test-failed", _V, "a test of the suite failed without naming a check (its traceback says why)"
-        ),
-        # ---- drift ----
-        Check("unknown-field", _D, "a field of a task the spec does not name"),
-        Check("unknown-enum", _D, "a status or action value the spec does not name"),
-        Check("button-family", _D, "a button label or customId family the reference does not name"),
-        Check("error-without-code", _D, "an error envelope without `error.code` (a documented variant)"),
+CHECKS: dict[str, Check] = {}
+"""Every check by name, in the order defined below."""
+
+
+def _register(check: Check) -> Check:
+    """Register `check` where it is defined: a module constant, so a misspelt check is an import error."""
+    if check.name in CHECKS:
+        raise ValueError(f"check {check.name} registered twice")
+    CHECKS[check.name] = check
+    return check
+
+
+# ---- shapes and HTTP (every response) ----
+SCHEMA = _register(
+    Check("schema", _V, "every response validates against openapi.yaml (status code, body, content type)")
+)
+CONFORMANCE = _register(
+    Check("conformance", _V, "schemathesis's checks: no 5xx, documented statuses, data accepted/rejected")
+)
+BAD_KEY_ACCEPTED = _register(
+    Check("bad-key-accepted", _V, "a request with an invalid API key answers 401 authentication_error")
+)
+UNDECLARED_METHOD = _register(
+    Check("undeclared-method", _W, "a method the spec does not declare for a path answers 405")
+)
+ALLOW_HEADER = _register(
+    Check("allow-header", _W, "an `Allow` header lists exactly the methods the spec declares")
+)
+
+# ---- ownership ----
+FOREIGN_TASK_READABLE = _register(
+    Check("foreign-task-readable", _V, "another account's read answers 403 with nothing of the task", READS)
+)
+FOREIGN_FOLLOW_UP_ACCEPTED = _register(
+    Check(
+        "foreign-follow-up-accepted",
+        _V,
+        "another account's follow-up answers 403 and creates nothing",
+        (*FOLLOW_UPS, "modal"),
     )
-}
+)
+TASK_NOT_FOUND = _register(
+    Check("task-not-found", _V, "an unknown or expired task answers 404 not_found_error in both views", READS)
+)
+
+# ---- the status flow ----
+STATUS_BACKWARDS = _register(
+    Check("status-backwards", _V, "a task's status never moves back (the reference's flow)", READS)
+)
+TERMINAL_CHANGED = _register(
+    Check("terminal-changed", _V, "a terminal status (SUCCESS, FAILURE) never changes", READS)
+)
+PROGRESS_BACKWARDS = _register(
+    Check("progress-backwards", _V, "progress never decreases between two reads", READS)
+)
+VIEWS_DISAGREE = _register(
+    Check(
+        "views-disagree",
+        _V,
+        "the MJ and unified views agree (status mapping, progress, result URLs)",
+        ("getTask",),
+    )
+)
+TASK_STUCK = _register(
+    Check("task-stuck", _V, "a task reaches a status the contract names as terminal within the wait", MJ_READ)
+)
+WRONG_TASK = _register(Check("wrong-task", _V, "a read answers the task that was asked for", READS))
+RESULTS_MISSING = _register(
+    Check(
+        "results-missing",
+        _V,
+        "a finished task holds what its action gives (images, text, videos)",
+        TASK_KINDS,
+    )
+)
+
+# ---- buttons and follow-ups ----
+BUTTON_LABEL_MISMATCH = _register(
+    Check(
+        "button-label-mismatch",
+        _V,
+        "a button's customId is the family its label names (U2 -> tile 2)",
+        MJ_READ,
+    )
+)
+BUTTON_JOB_HASH = _register(
+    Check("button-job-hash", _V, "a task's buttons name its own Midjourney job, and no other task's", MJ_READ)
+)
+REQUEST_REFUSED = _register(
+    Check(
+        "request-refused",
+        _V,
+        "a valid request (the spec's own example, a listed button) answers 200",
+        SUBMITS,
+    )
+)
+CHILD_ACTION = _register(
+    Check("child-action", _V, "a follow-up creates a task of the action asked for", FOLLOW_UPS)
+)
+AUTO_MATCHING = _register(
+    Check("auto-matching", _V, "follow-ups without custom_id match a button as the reference says", BY_BUTTON)
+)
+VERSION_RULES = _register(
+    Check(
+        "version-rules",
+        _V,
+        "pan on v8.x and remix on other than v8.1/v8.2 answer 400",
+        ("pan", "remixStrong", "remixSubtle"),
+    )
+)
+MODAL_FLOW = _register(
+    Check("modal-flow", _V, "inpaint waits in MODAL and /modal continues the same task", ("inpaint", "modal"))
+)
+BALANCE = _register(
+    Check("balance", _V, "the balances answer 200, `remain_balance` -1 when unlimited", BALANCES)
+)
+UPLOAD_SERVED = _register(
+    Check("upload-served", _V, "an uploaded image is served, byte for byte, at its URL", ("uploadImage",))
+)
+TEST_FAILED = _register(
+    Check("test-failed", _V, "a test of the suite failed without naming a check (its traceback says why)", ())
+)
+
+# ---- drift ----
+UNKNOWN_FIELD = _register(Check("unknown-field", _D, "a field of a task the spec does not name", READS))
+UNKNOWN_ENUM = _register(Check("unknown-enum", _D, "a status or action value the spec does not name", READS))
+BUTTON_FAMILY = _register(
+    Check("button-family", _D, "a button label or customId family the reference does not name", MJ_READ)
+)
+ERROR_WITHOUT_CODE = _register(
+    Check("error-without-code", _D, "an error envelope without `error.code` (a documented variant)")
+)
 
 
 def check(name: str) -> Check:

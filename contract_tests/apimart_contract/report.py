@@ -2,35 +2,56 @@
 XML properties.
 
 A pytest plugin (registered by `apimart_contract.plugin`). A failed test (setup, call or teardown) gives its
-`Violation`s, whatever raised it: a `ContractViolation`, a schemathesis failure group, or anything else
-(then a `test-failed` violation naming the test and the error). The targets hand over their warnings,
-drift notices and skipped checks when they close.
+`Violation`s, whatever raised it: a `ContractViolation`, a schemathesis failure group, a plain assertion
+(then a `test-failed` violation naming the test and the error), or, when the suite itself failed (a
+Hypothesis internal error, a bug in a check), a suite error, which is never a contract violation.
+Observations of one cause (`Violation.cause`) are one finding, listed once with each observation.
+The targets hand over their warnings, drift notices and skipped checks when they close.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import platform
 import re
+import shlex
+import textwrap
+import time
 from collections.abc import Generator
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from _pytest.junitxml import xml_key  # the JUnit XML of the run, for its global properties
 
-from .registry import CHECKS, Level
-from .violations import Findings, Violation, violations_of
+from .coverage import Limits, Row, share, summary, table
+from .registry import CHECKS, TEST_FAILED, Level
+from .spec import load_spec
+from .violations import Findings, Violation, suite_error, violations_of
 
-__all__ = ["ContractReport", "Entry"]
+if TYPE_CHECKING:
+    from .targets import Target
+
+__all__ = ["ContractReport", "Entry", "Finding", "SuiteError", "TargetRun", "digest", "short_name"]
 
 _REPRODUCE = re.compile(r"@reproduce_failure\([^\n]*\)")
 _WORKER_KEY = "apimart_contract_report"
+_SHOWN = 400
+"""Characters of an error message the report shows (cut at a word)."""
+
+
+def _message(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+    return textwrap.shorten(excinfo.exconly(), width=_SHOWN, placeholder=" ...")
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One violation of one test."""
+    """One observation of a violation, by one test."""
 
     nodeid: str
     violation: Violation
@@ -40,12 +61,157 @@ class Entry:
         return {**self.violation.to_json(), "test": self.nodeid, "replay": self.replay}
 
 
+@dataclass(frozen=True)
+class Finding:
+    """One cause: every observation of a check failing the same way at the same place."""
+
+    observations: tuple[Entry, ...]
+
+    @property
+    def violation(self) -> Violation:
+        """The first observation's violation."""
+        return self.observations[0].violation
+
+    def to_json(self) -> dict[str, Any]:
+        entries = self.observations
+        seen = [{"test": e.nodeid, "received": e.violation.received, "replay": e.replay} for e in entries]
+        return {**entries[0].to_json(), "count": len(seen), "observations": seen}
+
+
+@dataclass(frozen=True)
+class SuiteError:
+    """A failure of the suite itself in one test: its phase and the error."""
+
+    nodeid: str
+    when: str
+    error: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"test": self.nodeid, "phase": self.when, "error": self.error}
+
+
+def short_name(nodeid: str) -> str:
+    """A test as a reader names it, without the folder it was installed in:
+    `.../properties/test_errors.py::test_x[live]` -> `test_errors::test_x[live]`."""
+    path, _, test = nodeid.partition("::")
+    return f"{path.rsplit('/', 1)[-1].removesuffix('.py')}::{test}" if test else nodeid
+
+
+def reproducer(nodeid: str, check: str, exc: BaseException | None = None) -> str:
+    """One command that runs the test that saw a finding again, judging only its check. Against the live
+    target: `apimart-contract` with this run's options, everything but the keys (read from the same
+    variables), from any folder; against this repository's own targets: pytest with the suite's plugin.
+    Under a derandomized profile (`live`, `ci`) the test draws the same examples again; a Hypothesis
+    `@reproduce_failure` blob, when printed, pins the very example."""
+    test = short_name(nodeid)
+    target = test.rsplit("[", 1)[-1].removesuffix("]")
+    if target == "live":
+        from .cli import OPTIONS
+
+        options: list[str] = []
+        for option, env, _, metavar in OPTIONS:
+            value = os.environ.get(env)
+            if value is None or (env == "HYPOTHESIS_PROFILE" and value == "live"):
+                continue
+            if metavar is not None:
+                options += [option, value]
+            elif value == ("0" if option == "--no-mock-clock" else "1"):
+                options.append(option)
+        command = shlex.join(["apimart-contract", *options, "--only", check, "--test", test])
+    else:
+        profile = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+        command = f"HYPOTHESIS_PROFILE={profile} pytest -p apimart_contract.plugin --target={target} "
+        command += shlex.quote(nodeid)
+    blob = _REPRODUCE.search("\n".join(getattr(exc, "__notes__", [])))
+    return f"{command}  (or add {blob.group(0)})" if blob else command
+
+
+def digest(key: str) -> str:
+    """How a report names an API key: never the key, a digest to tell keys apart."""
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class TargetRun:
+    """What the report says of one target it checked: where, with which keys (by digest), what it spent."""
+
+    name: str
+    base_url: str
+    keys: tuple[str, ...]
+    spent: int
+    budget: int
+    out_of_time: bool = False
+    judged: tuple[tuple[str, str, bool], ...] = ()
+    """(check, operation, passed): the rules the run exercised."""
+    skipped: tuple[tuple[str, str], ...] = ()
+    """(check, why): the checks skipped against this target."""
+
+    @classmethod
+    def of(cls, target: Target) -> TargetRun:
+        return cls(
+            target.name,
+            target.base_url,
+            tuple(digest(key) for key in target.api_keys),
+            target.budget.spent,
+            target.budget.limit,
+            target.wall.used_up,
+            tuple(
+                (check, operation, passed) for (check, operation), passed in target.findings.judged.items()
+            ),
+            tuple(target.findings.skipped.items()),
+        )
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TargetRun:
+        return cls(**{**data, **{k: tuple(map(tuple, data[k])) for k in ("keys", "judged", "skipped")}})
+
+    def to_json(self) -> dict[str, Any]:
+        found = asdict(self)
+        del found["judged"], found["skipped"]  # in the coverage table
+        return found
+
+    def line(self) -> str:
+        budget = (
+            f"{self.spent} of {self.budget} submits" if self.budget else "0 submits (spending not allowed)"
+        )
+        return f"{self.name} at {self.base_url}; keys {', '.join(self.keys)}; budget used: {budget}"
+
+
+def _since(baseline: dict[str, Any], now: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """What changed since a previous `report.json`: violations new and no longer seen, new drift notices.
+    A finding is the same when its target, check, operation and field are (ids in `expected` differ
+    from run to run)."""
+
+    def key(found: dict[str, Any]) -> tuple[str, ...]:
+        return (found.get("target", ""), found["check"], found["operation"], found["field"])
+
+    def new(kind: str, of: dict[str, Any], than: dict[str, Any]) -> list[dict[str, Any]]:
+        known = {key(found) for found in than.get(kind, [])}
+        return [found for found in of.get(kind, []) if key(found) not in known]
+
+    return {
+        "new_violations": new("violations", now, baseline),
+        "fixed_violations": new("violations", baseline, now),
+        "new_drift": new("drift", now, baseline),
+    }
+
+
 @dataclass(eq=False)  # a pytest plugin: hashable, by identity
 class ContractReport:
     """Collects violations per test and the targets' findings; prints and writes the report."""
 
     report_dir: Path | None = None
+    baseline: Path | None = None
+    """A previous run's `report.json`: the report says what changed since."""
+    started: float | None = None
+    finished: float | None = None
+    targets: list[TargetRun] = field(default_factory=list)
+    min_coverage: float | None = None
+    """`--min-coverage`: the share of rules a run must exercise."""
+    only: str | None = None
+    """`--only CHECK`: the one check this run judges (a reproducer's run)."""
     entries: list[Entry] = field(default_factory=list)
+    errors: list[SuiteError] = field(default_factory=list)
     findings: list[Findings] = field(default_factory=list)
     skipped_tests: list[tuple[str, str]] = field(default_factory=list)
     outcomes: dict[str, int] = field(default_factory=dict)
@@ -58,7 +224,7 @@ class ContractReport:
         report = outcome.get_result()
         if report.skipped and call.excinfo is not None:
             reason = getattr(call.excinfo.value, "msg", str(call.excinfo.value))
-            self.skipped_tests.append((item.nodeid, reason))
+            self.skipped_tests.append((short_name(item.nodeid), reason))
         if call.excinfo is None or report.passed or report.skipped:
             return
         self.record(item.nodeid, call.when, call.excinfo, item.user_properties)
@@ -66,11 +232,24 @@ class ContractReport:
     def record(
         self, nodeid: str, when: str, excinfo: pytest.ExceptionInfo[BaseException], properties: list[Any]
     ) -> None:
-        """The violations a failed test carries, or a `test-failed` one naming the test and its error."""
-        replay = self._replay(nodeid, excinfo.value)
-        for violation in violations_of(excinfo.value) or [self._uncaught(nodeid, when, excinfo)]:
-            self.entries.append(Entry(nodeid, violation, replay))
+        """The violations a failed test carries; else a suite error, or a `test-failed` violation naming
+        the test and its error."""
+        found = violations_of(excinfo.value)
+        if not found and suite_error(excinfo.value):
+            self.errors.append(SuiteError(short_name(nodeid), when, _message(excinfo)))
+            properties.append(("contract_suite_error", _message(excinfo)))
+            return
+        for violation in found or [self._uncaught(nodeid, when, excinfo)]:
+            self.observe(nodeid, violation, excinfo.value)
             properties.append(("contract_violation", json.dumps(violation.to_json())))
+
+    def observe(self, nodeid: str, violation: Violation, exc: BaseException | None = None) -> None:
+        """One more observation of `violation` by the test `nodeid` (a set-up that failed for every test
+        depending on it: once, by the first of them). With `--only CHECK`, only that check's."""
+        if self.only is None or violation.check == self.only:
+            self.entries.append(
+                Entry(short_name(nodeid), violation, reproducer(nodeid, violation.check, exc))
+            )
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "call" or report.outcome != "passed":
@@ -79,23 +258,48 @@ class ContractReport:
     @staticmethod
     def _uncaught(nodeid: str, when: str, excinfo: pytest.ExceptionInfo[BaseException]) -> Violation:
         return Violation(
-            check="test-failed",
-            operation=nodeid,
+            check=TEST_FAILED.name,
+            operation=short_name(nodeid),
             status=None,
             field=f"({when})",
             expected="the test passes",
-            received=" ".join(excinfo.exconly().split())[:400],
+            received=_message(excinfo),
         )
 
-    @staticmethod
-    def _replay(nodeid: str, exc: BaseException) -> str:
-        notes = "\n".join(getattr(exc, "__notes__", []))
-        blob = _REPRODUCE.search(notes)
-        profile = os.environ.get("HYPOTHESIS_PROFILE", "dev")
-        replay = f"HYPOTHESIS_PROFILE={profile} pytest '{nodeid}'"
-        return f"{replay}  (or add {blob.group(0)})" if blob else replay
-
     # ---- what the report holds ----
+    def grouped(self) -> list[Finding]:
+        """The violations, one finding per cause, in the order first seen."""
+        causes: dict[tuple[str, ...], list[Entry]] = {}
+        for entry in self.entries:
+            causes.setdefault(entry.violation.cause, []).append(entry)
+        return [Finding(tuple(entries)) for entries in causes.values()]
+
+    def coverage(self) -> list[Row]:
+        """Every rule of the registry, for every target: exercised (and how) or why not."""
+        rows: list[Row] = []
+        for run in self.targets:
+            failed = [
+                (e.violation.check, e.violation.operation)
+                for e in self.entries
+                if e.violation.target == run.name
+            ]
+            judged = {(check, operation): passed for check, operation, passed in run.judged}
+            limits = Limits(run.budget, run.spent, run.out_of_time)
+            rows += table(run.name, judged, failed, dict(run.skipped), limits)
+        return rows
+
+    @property
+    def too_little_covered(self) -> bool:
+        return self.min_coverage is not None and share(self.coverage()) < self.min_coverage
+
+    @property
+    def verdict(self) -> str:
+        """`suite-error` (the suite failed: exit 2), `violations` (exit 1), `too-little-covered` (below
+        `--min-coverage`: exit 1) or `holds` (exit 0)."""
+        if self.errors:
+            return "suite-error"
+        return "violations" if self.entries else "too-little-covered" if self.too_little_covered else "holds"
+
     def noted(self, level: Level) -> list[tuple[Violation, int]]:
         return [entry for findings in self.findings for entry in findings.of_level(level)]
 
@@ -106,33 +310,98 @@ class ContractReport:
         def counted(level: Level) -> list[dict[str, Any]]:
             return [{**v.to_json(), "count": n} for v, n in self.noted(level)]
 
-        return {
-            "verdict": "violations" if self.entries else "holds",
+        found = {
+            **self.context(),
+            "verdict": self.verdict,
             "tests": self.outcomes,
-            "violations": [entry.to_json() for entry in self.entries],
+            "violations": [finding.to_json() for finding in self.grouped()],
+            "suite_errors": [error.to_json() for error in self.errors],
             "warnings": counted(Level.WARNING),
             "drift": counted(Level.DRIFT),
             "skipped_checks": self.skipped_checks(),
             "skipped_tests": [{"test": t, "reason": r} for t, r in self.skipped_tests],
             "checks": [
-                {"name": c.name, "level": str(c.level), "verifies": c.verifies} for c in CHECKS.values()
+                {"name": c.name, "level": str(c.level), "verifies": c.verifies, "applies_to": c.applies_to}
+                for c in CHECKS.values()
             ],
+            "coverage_table": [asdict(row) for row in self.coverage()],
+        }
+        if self.baseline is not None:
+            found["since_baseline"] = {
+                "baseline": str(self.baseline),
+                **_since(json.loads(self.baseline.read_text(encoding="utf-8")), found),
+            }
+        return found
+
+    def context(self) -> dict[str, Any]:
+        """What a reader needs before the findings: where, when, how long, with what, at what cost."""
+        started = None if self.started is None else datetime.fromtimestamp(self.started, UTC)
+        stopped = self.finished
+        duration = None if self.started is None or stopped is None else round(stopped - self.started, 1)
+        try:
+            suite = version("apimart-midjourney")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            suite = "unknown"
+        return {
+            "targets": [run.to_json() for run in self.targets],
+            "started": started.isoformat(timespec="seconds") if started else None,
+            "duration_s": duration,
+            "suite_version": suite,
+            "spec_version": str(load_spec()["info"]["version"]),
+            "python": platform.python_version(),
+            "coverage": self.coverage_line(),
         }
 
+    def coverage_line(self) -> str:
+        rows = self.coverage()
+        line = f"{summary(rows)} ({share(rows):.0%} exercised)"
+        if self.min_coverage is not None:
+            line += f"; --min-coverage {self.min_coverage:.0%}" + (
+                ": below" if self.too_little_covered else ""
+            )
+        return line
+
+    def _header(self) -> list[str]:
+        context = self.context()
+        rows = [("target", run.line()) for run in self.targets] or [("target", "none ran")]
+        rows += [
+            ("started", context["started"] or "-"),
+            ("duration", "-" if context["duration_s"] is None else f"{context['duration_s']} s"),
+            ("coverage", context["coverage"]),
+            (
+                "versions",
+                f"suite {context['suite_version']}, spec {context['spec_version']}, "
+                f"Python {context['python']}",
+            ),
+        ]
+        return ["| | |", "|---|---|", *[f"| {name} | {value} |" for name, value in rows], ""]
+
     def markdown(self) -> str:
-        warnings, drift = self.noted(Level.WARNING), self.noted(Level.DRIFT)
-        verdict = "the contract is **broken**" if self.entries else "the contract **holds**"
+        warnings, drift, found = self.noted(Level.WARNING), self.noted(Level.DRIFT), self.grouped()
+        verdict = {
+            "suite-error": "the suite **failed** (suite errors: no verdict on the contract)",
+            "violations": "the contract is **broken**",
+            "too-little-covered": "**too little covered** (below --min-coverage); no violation in what ran",
+            "holds": "the contract **holds**",
+        }[self.verdict]
         tests = ", ".join(f"{n} {outcome}" for outcome, n in sorted(self.outcomes.items())) or "no tests"
         lines = [
             "# Contract report",
             "",
-            f"Verdict: {verdict}: {len(self.entries)} violations, {len(warnings)} warnings, "
-            f"{len(drift)} drift notices ({tests}).",
-            "",
-            "## Violations",
+            *self._header(),
+            f"Verdict: {verdict}: {len(found)} violations, {len(warnings)} warnings, "
+            f"{len(drift)} drift notices, {len(self.errors)} suite errors ({tests}). "
+            f"Coverage: {self.coverage_line()}.",
             "",
         ]
-        lines += [*_items([(e.violation, 1, e) for e in self.entries])] or ["None."]
+        if self.errors:
+            lines += ["## Suite errors (the suite failed, not the target)", ""]
+            lines += [f"- `{e.nodeid}` ({e.when}): `{_cell(e.error, _SHOWN)}`" for e in self.errors]
+            lines.append("")
+        if self.baseline is not None:
+            lines += self._since_baseline()
+        lines += ["## Violations", ""]
+        lines += [*_items([(f.violation, len(f.observations), f) for f in found])] or ["None."]
         lines += ["", "## Warnings", ""]
         lines += [*_items([(v, n, None) for v, n in warnings])] or ["None."]
         lines += ["", "## Drift notices", ""]
@@ -143,6 +412,11 @@ class ContractReport:
             ]
         else:
             lines.append("None.")
+        lines += ["", "## Coverage", "", self.coverage_line(), ""]
+        lines += ["| target | check | operation | status | why not |", "|---|---|---|---|---|"]
+        lines += [
+            f"| {r.target} | {r.check} | {r.operation} | {r.status} | {r.reason} |" for r in self.coverage()
+        ]
         skipped = self.skipped_checks()
         lines += ["", "## Skipped checks", ""]
         lines += [f"- `{name}`: {reason}" for name, reason in sorted(skipped.items())] or ["None."]
@@ -150,6 +424,19 @@ class ContractReport:
             lines += ["", "## Skipped tests", ""]
             lines += [f"- `{nodeid}`: {reason}" for nodeid, reason in self.skipped_tests]
         return "\n".join(lines) + "\n"
+
+    def _since_baseline(self) -> list[str]:
+        since = self.to_json()["since_baseline"]
+        lines = [f"## Since the baseline ({since['baseline']})", ""]
+        for kind, title in (
+            ("new_violations", "new violations"),
+            ("fixed_violations", "violations no longer seen"),
+            ("new_drift", "new drift notices"),
+        ):
+            found = since[kind]
+            lines.append(f"- {title}: {len(found)}")
+            lines += [f"  - `{f['check']}`: {f['operation']} `{f['field']}`" for f in found]
+        return [*lines, ""]
 
     # ---- across pytest-xdist workers: each sends what it found; the controller writes the report ----
     def worker_state(self) -> dict[str, Any]:
@@ -164,6 +451,8 @@ class ContractReport:
                 for f in self.findings
             ],
             "skipped_tests": self.skipped_tests,
+            "errors": [[e.nodeid, e.when, e.error] for e in self.errors],
+            "targets": [asdict(run) for run in self.targets],
         }
 
     def merge(self, state: dict[str, Any]) -> None:
@@ -176,6 +465,8 @@ class ContractReport:
                 findings.entries[(violation.check, key)] = [violation, count]
             self.findings.append(findings)
         self.skipped_tests += [(nodeid, reason) for nodeid, reason in state["skipped_tests"]]
+        self.errors += [SuiteError(nodeid, when, error) for nodeid, when, error in state["errors"]]
+        self.targets += [TargetRun.from_json(run) for run in state["targets"]]
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -184,11 +475,24 @@ class ContractReport:
             self.merge(state)
 
     # ---- pytest hooks ----
+    def pytest_sessionstart(self) -> None:
+        self.started = time.time()
+
+    @pytest.hookimpl(tryfirst=True)  # before the JUnit XML is written: its coverage properties
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.finished = time.time()
         workeroutput = getattr(session.config, "workeroutput", None)
         if workeroutput is not None:  # an xdist worker: the controller reports
             workeroutput[_WORKER_KEY] = self.worker_state()
             return
+        xml = session.config.stash.get(xml_key, None)
+        if xml is not None and self.targets:
+            xml.add_global_property("contract_coverage", self.coverage_line())
+            xml.add_global_property("contract_coverage_share", f"{share(self.coverage()):.3f}")
+        if self.verdict != "holds" and session.exitstatus == pytest.ExitCode.OK:
+            # a violation of a set-up many tests depend on (recorded once, the tests skipped), or too
+            # little covered
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if self.report_dir is None:
             return
         self.report_dir.mkdir(parents=True, exist_ok=True)
@@ -204,27 +508,42 @@ class ContractReport:
                 terminalreporter.section(f"contract {level}s: {len(found)}", sep="-", yellow=True)
                 for violation, count in found:
                     terminalreporter.write_line(f"{violation.lines()[0]}  (x{count})")
-        if self.entries:
-            terminalreporter.section(
-                f"contract violations: {len(self.entries)}", sep="=", bold=True, red=True
-            )
-            for entry in self.entries:
-                for line in entry.violation.lines():
+        grouped = self.grouped()
+        if grouped:
+            terminalreporter.section(f"contract violations: {len(grouped)}", sep="=", bold=True, red=True)
+            for finding in grouped:
+                for line in finding.violation.lines():
                     terminalreporter.write_line(line)
-                terminalreporter.write_line(f"    test:      {entry.nodeid}")
-                terminalreporter.write_line(f"    replay:    {entry.replay}")
+                for entry in finding.observations:
+                    terminalreporter.write_line(f"    test:      {entry.nodeid}")
+                    terminalreporter.write_line(f"    replay:    {entry.replay}")
                 terminalreporter.write_line("")
+        if self.errors:
+            terminalreporter.section(
+                f"suite errors (the suite failed, not the target): {len(self.errors)}", sep="=", red=True
+            )
+            for error in self.errors:
+                terminalreporter.write_line(f"{error.nodeid} ({error.when}): {error.error}")
+        not_checked: dict[str, int] = {}
+        for _, reason in self.skipped_tests:
+            not_checked[reason] = not_checked.get(reason, 0) + 1
+        if not_checked:
+            terminalreporter.section(f"contract: {len(self.skipped_tests)} tests not checked", sep="-")
+            for reason, count in not_checked.items():
+                terminalreporter.write_line(f"{count:>3} x {reason}")
+        for run in self.targets:
+            terminalreporter.write_line(f"contract target {run.line()}")
         if self.report_dir is not None:
             terminalreporter.write_line(f"contract reports: {self.report_dir}/report.md, report.json")
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("`", "'").replace("\n", " ")[:120]
+def _cell(text: str, width: int = 120) -> str:
+    return text.replace("|", "\\|").replace("`", "'").replace("\n", " ")[:width]
 
 
-def _items(found: list[tuple[Violation, int, Entry | None]]) -> list[str]:
+def _items(found: list[tuple[Violation, int, Finding | None]]) -> list[str]:
     lines: list[str] = []
-    for number, (v, count, entry) in enumerate(found, 1):
+    for number, (v, count, finding) in enumerate(found, 1):
         status = "no response" if v.status is None else f"HTTP {v.status}"
         times = f" (x{count})" if count > 1 else ""
         lines += [
@@ -237,7 +556,8 @@ def _items(found: list[tuple[Violation, int, Entry | None]]) -> list[str]:
         ]
         if v.reproducer:
             lines += [f"- reproducer: `{v.reproducer}`"]
-        if entry is not None:
-            lines += [f"- test: `{entry.nodeid}`", f"- replay: `{entry.replay}`"]
+        for entry in finding.observations if finding is not None else ():
+            received = _cell(entry.violation.received)
+            lines += [f"- seen by `{entry.nodeid}`: `{received}`; replay: `{entry.replay}`"]
         lines.append("")
     return lines

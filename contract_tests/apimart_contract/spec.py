@@ -22,6 +22,7 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from apimart_mj import SPEC_PATH
 
+from .registry import SCHEMA
 from .violations import ContractViolation, Violation, json_path
 
 __all__ = [
@@ -176,7 +177,7 @@ def check_response(response: httpx.Response, *, target: str, reproducer: str) ->
 
     def violation(field: str, expected: str, received: str) -> ContractViolation:
         return ContractViolation(
-            Violation("schema", label, response.status_code, field, expected, received, reproducer, target)
+            Violation(SCHEMA.name, label, response.status_code, field, expected, received, reproducer, target)
         )
 
     if operation is None:

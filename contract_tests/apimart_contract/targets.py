@@ -29,6 +29,7 @@ import apimart
 
 from .checks import Observer
 from .pacing import Pacer, SpendBudget, TimeSource, WallClock, WallTimeBudget
+from .registry import Check
 from .violations import Findings
 
 REDIS_SUFFIX = "-redis"
@@ -217,11 +218,11 @@ class Target(ABC):
         if not self.white_box:
             pytest.skip(f"{self.name}: {why} needs the in-process mock (white box)")
 
-    def require_checked_keys(self, check_name: str) -> None:
+    def require_checked_keys(self, check: Check) -> None:
         if self.accepts_any_key:
             reason = f"{self.name}: our mock accepting any token (started without --api-key)"
-            self.findings.skip(check_name, reason)
-            pytest.skip(f"{check_name}: {reason}")
+            self.findings.skip(check, reason)
+            pytest.skip(f"{check.name}: {reason}")
 
     def require_time(self) -> None:
         if self.wall.used_up:

@@ -3,6 +3,10 @@
 A violation names the operation, the HTTP status received, the field (a JSON path into the response),
 what the contract expected and what the target sent, and a reproducer (a curl line). It subclasses
 `AssertionError` so pytest reports it as a failure and Hypothesis shrinks towards it.
+
+`suite_error` tells a failure of the suite itself (a Hypothesis internal error, a bug in a check, a
+spend budget overrun) from a finding about the target: only assertions and the target's transport
+failures are findings.
 """
 
 from __future__ import annotations
@@ -10,9 +14,20 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .registry import Level, check
+import httpx
+import pytest
 
-__all__ = ["ContractViolation", "Findings", "Violation", "attach", "json_path", "violations_of"]
+from .registry import Check, Level, check
+
+__all__ = [
+    "ContractViolation",
+    "Findings",
+    "Violation",
+    "attach",
+    "json_path",
+    "suite_error",
+    "violations_of",
+]
 
 
 @dataclass(frozen=True)
@@ -29,6 +44,12 @@ class Violation:
     received: str
     reproducer: str = ""
     target: str = ""
+
+    @property
+    def cause(self) -> tuple[str, str, str, str, str]:
+        """What makes two observations one finding: the same check failing the same way at the same place
+        (one stuck task read by five tests, one broken field seen in every read of it)."""
+        return (self.target, self.check, self.operation, self.field, self.expected)
 
     @property
     def level(self) -> Level:
@@ -62,14 +83,23 @@ class Findings:
     entries: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     """Check name -> why it was not run against this target."""
+    judged: dict[tuple[str, str], bool] = field(default_factory=dict)
+    """(check, operation) -> whether every judgement of it passed: the rules this run exercised."""
+    raised: list[Violation] = field(default_factory=list)
+    """Every violation a check raised, in order (kept when Hypothesis loses one, see the lifecycle)."""
+
+    def judge(self, judging: Check, operation: str, passed: bool = True) -> None:
+        """A check judged an exchange of `operation` (a failure stays a failure)."""
+        rule = (judging.name, operation)
+        self.judged[rule] = self.judged.get(rule, True) and passed
 
     def note(self, violation: Violation, key: str) -> None:
         entry = self.entries.setdefault((violation.check, key), [violation, 0])
         entry[1] += 1
+        self.judge(check(violation.check), violation.operation, passed=False)
 
-    def skip(self, check_name: str, reason: str) -> None:
-        check(check_name)  # a registered check
-        self.skipped[check_name] = reason
+    def skip(self, skipped: Check, reason: str) -> None:
+        self.skipped[skipped.name] = reason
 
     def of_level(self, level: Level) -> list[tuple[Violation, int]]:
         return [(v, n) for v, n in self.entries.values() if v.level is level]
@@ -111,3 +141,13 @@ def violations_of(exc: BaseException) -> list[Violation]:
     if not found and exc.__cause__ is not None:
         found = violations_of(exc.__cause__)
     return found
+
+
+def suite_error(exc: BaseException) -> bool:
+    """Whether `exc` is a failure of the suite itself, never a finding about the target: anything but an
+    assertion (a violation, a test's own `assert`, `pytest.fail`) or the target's transport failing (a
+    refused connection, a timeout). So a Hypothesis internal error (`FlakyStrategyDefinition`), a
+    `TypeError` in a check or `BudgetExceeded` are suite errors; in an exception group, any of its own."""
+    if isinstance(exc, BaseExceptionGroup):
+        return any(suite_error(inner) for inner in exc.exceptions)
+    return not isinstance(exc, (AssertionError, httpx.TransportError, pytest.fail.Exception))

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["BREAKS", "Broken"]
+__all__ = ["BREAKS", "Broken", "image_urls_a_string", "request_id_on_errors", "served"]
 
 Environ = dict[str, Any]
 Rewrite = Callable[[Environ, Any], Any]
@@ -165,6 +167,17 @@ def foreign_task_readable(first_key: str) -> dict[str, Any]:
     return _another_key(first_key, "GET")
 
 
+def request_id_on_errors() -> dict[str, Any]:
+    """Not a break: every error envelope carries one more field than the spec names (a request id)."""
+
+    def answer(environ: Environ, got: int, body: Any) -> tuple[int, Any]:
+        if got >= 400 and isinstance(body, dict):
+            body["request_id"] = "req_01KV52C0TEJSYZMCG0NCS4YWKK"
+        return got, body
+
+    return {"answer": answer}
+
+
 def foreign_follow_up_accepted(first_key: str) -> dict[str, Any]:
     """Follow-ups of another account are accepted (reads still answer 403)."""
     return _another_key(first_key, "POST")
@@ -241,6 +254,17 @@ def results_missing() -> dict[str, Any]:
     def rewrite(_: str, body: dict[str, Any]) -> None:
         if body.get("status") == "SUCCESS":
             body.pop("image_urls", None)
+
+    return _mj(rewrite)
+
+
+def image_urls_a_string() -> dict[str, Any]:
+    """A finished task's `image_urls` is one comma-separated string instead of an array (a schema break
+    every check of a finished task depends on)."""
+
+    def rewrite(_: str, body: dict[str, Any]) -> None:
+        if isinstance(body.get("image_urls"), list):
+            body["image_urls"] = ",".join(body["image_urls"])
 
     return _mj(rewrite)
 
@@ -396,3 +420,23 @@ BREAKS: dict[str, Callable[..., dict[str, Any]]] = {
 }
 """Registered check -> the break that must trigger it (functions taking the first key take it as an
 argument). `test-failed` has its own self-check: a test failing with a plain assertion."""
+
+
+@contextmanager
+def served(break_: dict[str, Any], config: Any) -> Iterator[str]:
+    """The mock (`apimart_mock.MockConfig` `config`) behind `Broken(**break_)`, served over HTTP on a free
+    loopback port; its base URL."""
+    from werkzeug.serving import make_server
+
+    from apimart_mock import create_app
+    from apimart_mock.testing import free_port
+
+    port = free_port()
+    server = make_server("127.0.0.1", port, Broken(create_app(config), **break_), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)

@@ -27,13 +27,23 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
 )
 
+from .. import oracle
+from ..lifecycle import ACTION_PATHS
 from ..probe import Probe
 from ..profiles import settings_for
-from ..registry import Level
+from ..registry import (
+    ALLOW_HEADER,
+    AUTO_MATCHING,
+    BAD_KEY_ACCEPTED,
+    CONFORMANCE,
+    REQUEST_REFUSED,
+    UNDECLARED_METHOD,
+    Level,
+)
 from ..spec import SPEC_PATH, operation_for
 from ..strategies import A_PNG
 from ..targets import Target
-from ..violations import Violation, attach, json_path
+from ..violations import ContractViolation, Violation, attach, json_path
 
 SCHEMA = schemathesis.openapi.from_path(SPEC_PATH)
 # Cases carry no credentials of their own: the suite sends the target's key, and the `ignored_auth` check
@@ -53,6 +63,9 @@ SCHEMA.config.phases.stateful.checks.positive_data_acceptance = PositiveDataAcce
 SCHEMA.config.phases.stateful.generation.update(modes=[GenerationMode.POSITIVE])
 
 
+FOLLOW_UP_ACTIONS = {path: action for action, path in ACTION_PATHS.items()}
+"""The follow-up endpoints (a button's action each) whose 400s the stateful phase judges."""
+
 NOT_JUDGED = {"uploadImage": [positive_data_acceptance]}
 """Checks that cannot judge an operation. An upload's `file` is binary in the spec, which cannot say the
 bytes must be an image; schemathesis's schema-valid files are random bytes, which the service rightly
@@ -60,9 +73,9 @@ refuses (400). `test_a_real_image_upload_is_accepted` checks the acceptance inst
 
 
 REGISTERED = {
-    UnsupportedMethodResponse: "undeclared-method",
-    AllowHeaderMismatch: "allow-header",
-    IgnoredAuth: "bad-key-accepted",
+    UnsupportedMethodResponse: UNDECLARED_METHOD,
+    AllowHeaderMismatch: ALLOW_HEADER,
+    IgnoredAuth: BAD_KEY_ACCEPTED,
 }
 """schemathesis failures with a check of their own in the registry; every other one is `conformance`."""
 
@@ -87,8 +100,9 @@ def _violations(
             message = failure.message.strip().splitlines()[0][:200] if failure.message.strip() else ""
             found.append(
                 Violation(
-                    check=REGISTERED.get(type(failure))
-                    or ("undeclared-method" if undeclared else "conformance"),
+                    check=(
+                        REGISTERED.get(type(failure)) or (UNDECLARED_METHOD if undeclared else CONFORMANCE)
+                    ).name,
                     operation=failure.operation or f"{case.method} {case.path}",
                     status=status,
                     field=json_path(getattr(failure, "instance_path", None) or []),
@@ -119,12 +133,53 @@ def _judge(exc: BaseExceptionGroup[Any], case: Case[Any], status: int | None, ta
         raise attach(exc, failing) from None
 
 
+def _judged(case: Case[Any], target: Target) -> None:
+    """The rules schemathesis's checks judge with this case (coverage; failures come as violations)."""
+    operation = f"{case.operation.method.upper()} {case.operation.path}"
+    data = case.meta.phase.data if case.meta is not None else None
+    if getattr(data, "scenario", None) == CoverageScenario.UNSPECIFIED_HTTP_METHOD:
+        judged = [UNDECLARED_METHOD, ALLOW_HEADER]
+    else:
+        judged = [CONFORMANCE, *([] if target.accepts_any_key else [BAD_KEY_ACCEPTED])]
+    for check in judged:
+        target.findings.judge(check, operation)
+
+
+def _judge_refusal(case: Case[Any], response: Any, target: Target) -> None:
+    """The stateful phase accepts a 400 to a follow-up (a linked parent may not have finished), but only
+    for a reason the reference gives (`oracle.refusal_allowed`): a refused high variation on a grid is a
+    violation here as anywhere."""
+    action = FOLLOW_UP_ACTIONS.get(case.formatted_path)
+    if response.status_code != 400 or action is None:
+        return
+    target.findings.judge(AUTO_MATCHING, f"{case.method} {case.formatted_path}")
+    try:
+        message = str(response.json()["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        message = response.text
+    body = case.body if isinstance(case.body, dict) else {}
+    if not oracle.refusal_allowed(action, message, by_custom_id="custom_id" in body):
+        curl = case.as_curl_command().replace("[Filtered]", f"Bearer {target.key_reference(0)}")
+        found = Violation(
+            AUTO_MATCHING.name,
+            f"{case.method} {case.operation.path}",
+            400,
+            "$.error.message",
+            f"HTTP 200 creating a {action} task, or a 400 the reference gives (parent not finished, ...)",
+            message[:200],
+            curl,
+            target.name,
+        )
+        target.findings.raised.append(found)
+        raise ContractViolation(found)
+
+
 def _excluded(case: Case[Any], target: Target) -> list[Any]:
     """Checks that cannot judge this case: `NOT_JUDGED`, and `ignored_auth` against our mock accepting
     any token (as it documents; the skip is in the report)."""
     excluded: list[Any] = [*NOT_JUDGED.get(case.operation.definition.raw["operationId"], [])]
     if target.accepts_any_key:
-        target.findings.skip("bad-key-accepted", f"{target.name}: our mock accepting any token")
+        target.findings.skip(BAD_KEY_ACCEPTED, f"{target.name}: our mock accepting any token")
         excluded.append(ignored_auth)
     return excluded
 
@@ -157,6 +212,7 @@ def _call_and_validate(case: Case[Any], target: Target) -> None:
     finally:
         if spends:
             target.budget.settle(response is not None and 200 <= response.status_code < 300)
+    _judged(case, target)
     try:
         # The same transport for the checks' own requests (ignored_auth re-sends without credentials).
         case.validate_response(
@@ -221,6 +277,8 @@ def test_links_conform(target: Target) -> None:
         def validate_response(
             self, response: Any, case: Case[Any], additional_checks: Any = None, **kwargs: Any
         ) -> None:
+            _judged(case, target)
+            _judge_refusal(case, response, target)
             try:
                 case.validate_response(
                     response,
@@ -244,6 +302,4 @@ def test_a_real_image_upload_is_accepted(target: Target) -> None:
     probe = Probe(target)
     exchange = probe.request("POST", "/v1/uploads/images", files={"file": ("pixel.png", A_PNG, "image/png")})
     if exchange.status != 200 or not exchange.body.get("url"):
-        raise probe.violation(
-            exchange, "request-refused", "$", "HTTP 200 with the image's url", exchange.body
-        )
+        raise probe.violation(exchange, REQUEST_REFUSED, "$", "HTTP 200 with the image's url", exchange.body)

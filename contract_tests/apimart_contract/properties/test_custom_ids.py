@@ -16,6 +16,7 @@ from ..checks import check_error
 from ..lifecycle import ACTION_PATHS, _inputs, pressable
 from ..probe import Exchange, Probe
 from ..profiles import settings_for
+from ..registry import AUTO_MATCHING, CHILD_ACTION, REQUEST_REFUSED, Check
 from ..targets import Target
 
 
@@ -27,12 +28,13 @@ def test_every_button_matches_its_label_and_names_its_job(
         probe.mj(task["id"])  # the Observer judges the buttons of every read
 
 
-def _child_action(probe: Probe, submitted: Exchange, expected: str, refused: str = "request-refused") -> None:
+def _child_action(probe: Probe, submitted: Exchange, expected: str, refused: Check = REQUEST_REFUSED) -> None:
     if submitted.status != 200:
         raise probe.violation(submitted, refused, "$", f"HTTP 200 creating a {expected} task", submitted.body)
     child = probe.mj(submitted.body["data"][0]["task_id"])
+    probe.judged(CHILD_ACTION, submitted)
     if child.status != 200 or child.body.get("action") != expected:
-        raise probe.violation(child, "child-action", "$.action", expected, child.body)
+        raise probe.violation(child, CHILD_ACTION, "$.action", expected, child.body)
 
 
 def test_pressing_a_button_gives_a_child_of_its_action(
@@ -74,8 +76,8 @@ def test_auto_matching_agrees_with_the_reference(target: Target, finished: list[
         submitted = probe.submit(ACTION_PATHS[action], {"task_id": task["id"], **inputs})
         labels = [str(b.get("label", "")) for b in task["buttons"]]
         if oracle.expected_press(action, labels, inputs, upscaled=upscaled) is None:
-            check_error(probe, submitted, 400, "invalid_request_error", "auto-matching")
+            check_error(probe, submitted, 400, "invalid_request_error", AUTO_MATCHING)
             return
-        _child_action(probe, submitted, action, "auto-matching")  # the child has the endpoint's action
+        _child_action(probe, submitted, action, AUTO_MATCHING)  # the child has the endpoint's action
 
     resolve()

@@ -18,6 +18,7 @@ import apimart
 
 from ..checks import check_error, check_forbidden
 from ..probe import Probe
+from ..registry import AUTO_MATCHING, BAD_KEY_ACCEPTED, FOREIGN_TASK_READABLE, TASK_NOT_FOUND
 from ..strategies import spec_body
 from ..targets import Target
 
@@ -50,18 +51,18 @@ def test_every_spec_error_envelope_decodes_into_its_typed_error(
 
 
 def test_bad_key_is_an_authentication_error(target: Target) -> None:
-    target.require_checked_keys("bad-key-accepted")
+    target.require_checked_keys(BAD_KEY_ACCEPTED)
     probe = Probe(target)
     bad = {"Authorization": "Bearer sk-contract-not-a-key"}
     for path in ("/v1/tasks/task_contract_any", "/v1/midjourney/task_contract_any"):
         exchange = probe.request("GET", path, headers=bad)
-        check_error(probe, exchange, 401, "authentication_error", "bad-key-accepted")
+        check_error(probe, exchange, 401, "authentication_error", BAD_KEY_ACCEPTED)
 
 
 def test_unknown_task_is_not_found(target: Target) -> None:
     probe = Probe(target)
     for exchange in (probe.mj("task_contract_never_existed"), probe.unified("task_contract_never_existed")):
-        check_error(probe, exchange, 404, "not_found_error", "task-not-found")
+        check_error(probe, exchange, 404, "not_found_error", TASK_NOT_FOUND)
 
 
 def test_other_accounts_task_is_permission_denied(target: Target, finished: list[dict[str, Any]]) -> None:
@@ -69,7 +70,7 @@ def test_other_accounts_task_is_permission_denied(target: Target, finished: list
     probe = Probe(target)
     task = finished[0]
     for exchange in (probe.mj(task["id"], account=1), probe.unified(task["id"], account=1)):
-        check_forbidden(probe, exchange, task, "foreign-task-readable")
+        check_forbidden(probe, exchange, task, FOREIGN_TASK_READABLE)
 
 
 def test_impossible_action_is_a_bad_request(target: Target, finished: list[dict[str, Any]]) -> None:
@@ -81,7 +82,7 @@ def test_impossible_action_is_a_bad_request(target: Target, finished: list[dict[
     probe = Probe(target)
     spent = target.budget.spent
     exchange = probe.submit("/v1/midjourney/generations/zoom", {"task_id": grids[0]["id"], "zoom_ratio": 2})
-    check_error(probe, exchange, 400, "invalid_request_error", "auto-matching")
+    check_error(probe, exchange, 400, "invalid_request_error", AUTO_MATCHING)
     assert target.budget.spent == spent
 
 
