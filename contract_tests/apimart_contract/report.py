@@ -163,7 +163,9 @@ class TargetRun:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TargetRun:
-        return cls(**{**data, **{k: tuple(map(tuple, data[k])) for k in ("keys", "judged", "skipped")}})
+        fields: dict[str, Any] = {**data, "keys": tuple(data["keys"])}
+        fields.update({k: tuple(map(tuple, data[k])) for k in ("judged", "skipped") if k in data})
+        return cls(**fields)
 
     def to_json(self) -> dict[str, Any]:
         found = asdict(self)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -146,3 +147,12 @@ def test_coverage_says_what_was_exercised_and_min_coverage_fails_below_it() -> N
     assert report.verdict == "too-little-covered" and "--min-coverage 50%: below" in report.coverage_line()
     report.min_coverage = 0.001
     assert report.verdict == "holds"
+
+
+def test_a_target_run_survives_the_trip_from_an_xdist_worker() -> None:
+    """`make test` runs on xdist: each worker hands its target runs to the controller as JSON-able data,
+    keys (digests) and rows alike, and the controller's report names the keys as the worker's did."""
+    judged = (("status-backwards", "GET /v1/tasks/{task_id}", True),)
+    run = TargetRun("served", "http://127.0.0.1:1", (digest("sk-a"), digest("sk-b")), 1, 6, judged=judged)
+    back = TargetRun.from_json(json.loads(json.dumps(dataclasses.asdict(run))))
+    assert back == run and back.line() == run.line()
