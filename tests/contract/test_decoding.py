@@ -17,7 +17,7 @@ from apimart_mj_client import AuthenticatedClient
 from apimart_mj_client.api.midjourney import get_midjourney_task, imagine
 from apimart_mj_client.api.tasks import get_task
 from apimart_mj_client.models import ImagineRequest, MidjourneyTask, SubmitResponse, TaskEnvelope
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 
 import apimart
 from apimart_contract.strategies import drifted_mj_task, spec_body
@@ -58,6 +58,9 @@ def test_unified_task_decodes_and_round_trips(body: dict[str, Any]) -> None:
 
 
 @given(spec_body("SubmitResponse"))
+# hypothesis-jsonschema draws the task ids' pattern by filtering: with some seeds (the ci profile's
+# derandomized one among them) 50 draws go before 10 fit, which is no fault of the test's own.
+@settings(suppress_health_check=[HealthCheck.filter_too_much])
 def test_submit_response_decodes_and_round_trips(body: dict[str, Any]) -> None:
     with serving(body):
         parsed = imagine.sync(client=GENERATED, body=ImagineRequest(prompt="a lighthouse"))
