@@ -20,6 +20,8 @@ from pathlib import Path
 
 import httpx
 
+from apimart_mj import __version__
+
 from .registry import CHECKS
 
 __all__ = ["main"]
@@ -71,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
             ]
         ),
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     for option, env, text, metavar in OPTIONS:
         if metavar is None:
             parser.add_argument(option, action="store_true", help=f"{text} (env {env})")
