@@ -74,7 +74,7 @@ from ._models import BalanceResponse, MidjourneyTask, SubmittedTask, TaskError, 
 from ._requests import json_text, request_fields
 from ._types import Task, WaitOptions
 
-__all__ = ["EXIT_CODES", "exit_code_for_status", "main"]
+__all__ = ["EXIT_CODES", "exit_code_for_status", "main", "quiet_on_closed_pipe"]
 
 _BAR_WIDTH = 30
 _QUIET_LINE_EVERY = 30.0
@@ -107,9 +107,17 @@ class _Parser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None, *, client_options: Mapping[str, Any] | None = None) -> int:
     """Run the CLI; returns the exit status. `client_options` go to `Client` (tests pass a transport)."""
+    return quiet_on_closed_pipe(
+        lambda: _run(list(sys.argv[1:] if argv is None else argv), client_options or {})
+    )
+
+
+def quiet_on_closed_pipe(run: Callable[[], int]) -> int:
+    """`run()`'s exit status; when the output's reader has gone (`... | head`), 141 and no traceback, as
+    `git log | head` ends (also `apimart-mock`'s)."""
     try:
         try:
-            return _run(list(sys.argv[1:] if argv is None else argv), client_options or {})
+            return run()
         finally:  # also after --help and --version: a closed pipe is seen here, not at exit
             sys.stdout.flush()
     except BrokenPipeError:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from apimart.cli import quiet_on_closed_pipe
 from apimart_mj import __version__
 from apimart_mj._extras import require_extra
 
@@ -216,6 +217,11 @@ def _served_hosts(args: argparse.Namespace) -> frozenset[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run `apimart-mock`; the exit status (141, quietly, when the output's reader has gone)."""
+    return quiet_on_closed_pipe(lambda: _run(argv))
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.command != "serve":
         return remote.run(args)
