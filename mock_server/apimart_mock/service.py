@@ -55,7 +55,7 @@ from .domain.errors import (
     Rejected,
     StorageFull,
 )
-from .domain.inputs import Inputs, prompt_of
+from .domain.inputs import Inputs, input_images, prompt_of
 from .domain.journal import JournalPage, RequestMatcher
 from .domain.lifecycle import (
     MODAL_TIMING,
@@ -697,6 +697,7 @@ class MockService:
             version=version,
             scope=scope,
             button=None if pressed is None or parent is None else _label(parent, pressed),
+            input_images=input_images(inputs),
         )
 
 

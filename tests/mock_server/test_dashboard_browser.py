@@ -431,7 +431,9 @@ def test_the_page_is_one_self_contained_file_that_renders_data_as_text() -> None
     assert page.count("fetch(") == 1
 
 
-def test_a_blend_shows_the_uploaded_images_it_was_made_from(browser: object) -> None:
+def test_a_task_shows_the_uploaded_images_it_was_given(browser: object) -> None:
+    """A blend's two uploads and an imagine's uploaded reference image show on their cards; another
+    site's URL is kept by the control API but not loaded by the page."""
     from selenium.webdriver.remote.webdriver import WebDriver
 
     from apimart_mock.media import png_for
@@ -462,5 +464,18 @@ def test_a_blend_shows_the_uploaded_images_it_was_made_from(browser: object) -> 
             f"return [...document.querySelectorAll('{card} .inputs img')].map(i => [i.src, i.alt])"
         )
         assert shown == [[url, f"input {n} of {blend}"] for n, url in enumerate(urls, 1)]
+        elsewhere = "https://images.example/ref.png"
+        body = {"prompt": "a lighthouse", "image_urls": [urls[0], elsewhere, "data:image/png;base64,AAAA"]}
+        imagined = _api(mock.url, "/v1/midjourney/generations/imagine", body)
+        listed = httpx.get(f"{mock.url}/__mock/tasks", params={"action": "IMAGINE"}, timeout=10).json()
+        assert listed["tasks"][0]["input_images"] == [urls[0], elsewhere]  # no data URI kept
+        card = f'#tasks li[data-task-id="{imagined}"]'
+        page.until(
+            lambda: page.js(
+                f"const imgs = [...document.querySelectorAll('{card} .inputs img')];"
+                "return imgs.length === 1 && imgs[0].complete && imgs[0].naturalWidth > 0"
+            ),
+            "the imagine's uploaded reference image loads",
+        )
         problems = [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "WARNING")]
         assert problems == [], problems

@@ -10,9 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-__all__ = ["Inputs", "prompt_of"]
+__all__ = ["INPUT_URL_CHARS", "Inputs", "input_images", "prompt_of"]
 
 _BLEND_RATIOS = {"SQUARE": "1:1", "PORTRAIT": "2:3", "LANDSCAPE": "3:2"}
+INPUT_URL_CHARS = 2048
+"""The longest image URL a task keeps (a submit may send one of `Limits.image_url_chars`)."""
 
 
 @dataclass(frozen=True)
@@ -53,3 +55,13 @@ def prompt_of(action: str, inputs: Inputs) -> str:
     ]
     ratio = inputs.size or _BLEND_RATIOS[inputs.dimensions or "SQUARE"]
     return " ".join([*images, f"--ar {ratio}"])
+
+
+def input_images(inputs: Inputs) -> tuple[str, ...]:
+    """The image URLs a task keeps of what it was given: `http(s)` ones of at most `INPUT_URL_CHARS`
+    (a data URI, or a longer URL, is the request's alone: the journal keeps its first bytes)."""
+    return tuple(
+        url
+        for url in inputs.image_urls
+        if url.startswith(("http://", "https://")) and len(url) <= INPUT_URL_CHARS
+    )

@@ -86,6 +86,9 @@ class Task:
     """The scope it lives in (`domain.scopes`): it runs on that scope's clock and is found only there."""
     button: str | None = None
     """The label of the parent's button pressed to make it (`U2`, `Zoom Out 2x`; None: none pressed)."""
+    input_images: tuple[str, ...] = ()
+    """The image URLs it was given (`image_urls`), for the control API and the dashboard
+    (`inputs.input_images`: URLs only, bounded; a data URI is not kept)."""
 
     @property
     def buttons(self) -> tuple[Button, ...]:

@@ -166,6 +166,7 @@ def _summary(task: Any, now: float, base: str) -> dict[str, Any]:
         "account": task.account,
         "parent_id": task.parent_id,
         "button": task.button,
+        "input_images": list(task.input_images),
         "job_hash": task.job_hash,
         "age": round(now - task.created_at, 3),
     }

@@ -268,6 +268,7 @@ def load_task(text: str) -> Task:
     data["timing"] = Timing(**data["timing"])
     data["outcome"] = Outcome(data["outcome"])
     data["tiles"] = tuple(data["tiles"])
+    data["input_images"] = tuple(data.get("input_images", ()))  # stored before they were kept: none
     return Task(**data)
 
 
