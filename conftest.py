@@ -157,3 +157,33 @@ def make_venv(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
         return venv / "bin" / "python"
 
     return make
+
+
+ClosedPipeRun = Callable[..., tuple[int, str]]
+
+
+@pytest.fixture(scope="session")
+def closed_pipe_run() -> ClosedPipeRun:
+    """`closed_pipe_run("apimart", [...], env, stderr_too=False)`: this virtualenv's console script with
+    stdout (and with `stderr_too` stderr, as `2>&1 | head` does) on a pipe whose reader has gone before
+    the command writes a byte: every write fails with EPIPE, no race. Its exit status and stderr."""
+
+    def run(
+        script: str, argv: list[str], env: dict[str, str], *, stderr_too: bool = False
+    ) -> tuple[int, str]:
+        read_end, write_end = os.pipe()
+        os.close(read_end)
+        try:
+            done = subprocess.run(
+                [str(Path(sys.executable).with_name(script)), *argv],
+                stdout=write_end,
+                stderr=write_end if stderr_too else subprocess.PIPE,
+                env=env,
+                timeout=60,
+                check=False,
+            )
+        finally:
+            os.close(write_end)
+        return done.returncode, (done.stderr or b"").decode()
+
+    return run

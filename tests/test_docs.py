@@ -272,9 +272,11 @@ def mock(served_mock: str) -> str:
 def environment(base_url: str | None, **more: str) -> dict[str, str]:
     """What a block sees: the mock and sk-test, this virtualenv's bin first on PATH, and little else."""
     kept = {name: os.environ[name] for name in _KEPT_ENVIRONMENT if name in os.environ}
-    mock = {} if base_url is None else {"APIMART_BASE_URL": base_url, "APIMART_API_KEY": KEY}
-    if base_url is not None:  # `apimart-mock`'s control commands name the mock by its own variable
-        mock["APIMART_MOCK_URL"] = base_url
+    mock = (  # `apimart-mock`'s control commands name the mock by a variable of their own
+        {}
+        if base_url is None
+        else {"APIMART_BASE_URL": base_url, "APIMART_MOCK_URL": base_url, "APIMART_API_KEY": KEY}
+    )
     return {**kept, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **mock, **more}
 
 

@@ -79,29 +79,27 @@ def add_commands(commands: Any) -> None:
         help=f"seconds per request (default {DEFAULT_TIMEOUT:g})",
     )
 
-    def command(name: str, text: str, call: Callable[[argparse.Namespace], Call], show: Show) -> Any:
-        parser = commands.add_parser(name, parents=[common], help=text, description=text)
-        parser.set_defaults(call=call, show=show)
-        return parser
-
     def group(name: str, text: str) -> Any:
         parser = commands.add_parser(name, help=text, description=text)
         return parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    def in_group(
+    def command(
         sub: Any, name: str, text: str, call: Callable[[argparse.Namespace], Call], show: Show
     ) -> Any:
+        """One control call, as `apimart-mock NAME` (`sub`: the top level) or `apimart-mock GROUP NAME`."""
         parser = sub.add_parser(name, parents=[common], help=text, description=text)
         parser.set_defaults(call=call, show=show)
         return parser
 
     command(
+        commands,
         "reset",
         "forget every task, fault, counter and journal entry",
         lambda a: Call("POST", "reset", body={}),
         _done,
     )
     command(
+        commands,
         "health",
         "is the mock up, and its store writable (GET /healthz)",
         lambda a: Call("GET", "/healthz"),
@@ -109,30 +107,30 @@ def add_commands(commands: Any) -> None:
     )
 
     clock = group("clock", "show, freeze, resume or advance the mock's clock")
-    in_group(
+    command(
         clock,
         "show",
         "the clock's time, whether it is frozen, its speed",
         lambda a: Call("GET", "clock"),
         _clock,
     )
-    freeze = in_group(clock, "freeze", "stop the clock (at its time now, or --at)", _freeze, _clock)
+    freeze = command(clock, "freeze", "stop the clock (at its time now, or --at)", _freeze, _clock)
     freeze.add_argument("--at", type=float, metavar="UNIX_S", help="freeze at this time (default: now)")
-    in_group(
+    command(
         clock,
         "resume",
         "let a frozen clock run again",
         lambda a: Call("POST", "clock/resume", body={}),
         _clock,
     )
-    advance = in_group(clock, "advance", "move the clock forward", _advance, _clock)
+    advance = command(clock, "advance", "move the clock forward", _advance, _clock)
     advance.add_argument("seconds", type=float, metavar="SECONDS", help="how far")
 
     faults = group("faults", "list, add or clear injected faults")
-    in_group(
+    command(
         faults, "list", "the active faults, with their counters", lambda a: Call("GET", "faults"), _faults
     )
-    add = in_group(faults, "add", "inject a fault", _add_fault, _fault)
+    add = command(faults, "add", "inject a fault", _add_fault, _fault)
     add.add_argument("kind", choices=FAULT_KINDS, help="what goes wrong")
     add.add_argument(
         "--count", type=int, help="how many requests it hits, then it is gone (default: until cleared)"
@@ -143,19 +141,19 @@ def add_commands(commands: Any) -> None:
     add.add_argument("--latency-ms", type=int, help="with kind latency: the delay (default: the server's)")
     add.add_argument("--retry-after", type=int, help="with kind 429: the Retry-After seconds")
     add.add_argument("--drift", choices=("status", "action", "field"), help="with kind drift: what drifts")
-    in_group(faults, "clear", "remove every fault", lambda a: Call("DELETE", "faults", body={}), _faults)
+    command(faults, "clear", "remove every fault", lambda a: Call("DELETE", "faults", body={}), _faults)
 
     tasks = group("tasks", "list, show or create tasks")
-    listing = in_group(tasks, "list", "tasks in creation order, one page", _list_tasks, _tasks)
+    listing = command(tasks, "list", "tasks in creation order, one page", _list_tasks, _tasks)
     listing.add_argument("--status", choices=STATUSES, help="only tasks in this status")
     listing.add_argument("--account", help="only this account's tasks (a bearer token or an account id)")
     _add_page(listing)
-    show = in_group(tasks, "show", "one task's view", _show_task, _json_lines)
+    show = command(tasks, "show", "one task's view", _show_task, _json_lines)
     show.add_argument("task_id", metavar="TASK_ID", help="the task's id")
     show.add_argument(
         "--view", choices=("midjourney", "unified"), default="midjourney", help="(default midjourney)"
     )
-    create = in_group(tasks, "create", "create a task directly, in a chosen status", _create_task, _task)
+    create = command(tasks, "create", "create a task directly, in a chosen status", _create_task, _task)
     create.add_argument("--account", required=True, help="its owner: a bearer token or an account id")
     create.add_argument("--status", choices=STATUSES, help="its status now (default: a fresh NOT_START)")
     create.add_argument("--action", help="IMAGINE by default (INPAINT for MODAL)")
@@ -164,16 +162,16 @@ def add_commands(commands: Any) -> None:
     create.add_argument("--fail-reason", help="with --status FAILURE: the reason")
 
     requests = group("requests", "list or count the journaled requests")
-    journal = in_group(requests, "list", "a page of the journal, oldest first", _list_requests, _requests)
+    journal = command(requests, "list", "a page of the journal, oldest first", _list_requests, _requests)
     _add_matcher(journal)
     _add_page(journal)
-    count = in_group(requests, "count", "how many journaled requests match", _count_requests, _count)
+    count = command(requests, "count", "how many journaled requests match", _count_requests, _count)
     _add_matcher(count)
 
     balance = group("balance", "show or set an account's balance")
-    shown = in_group(balance, "show", "an account's balance now", _show_balance, _balance)
+    shown = command(balance, "show", "an account's balance now", _show_balance, _balance)
     shown.add_argument("account", metavar="ACCOUNT", help="a bearer token or an account id")
-    setting = in_group(balance, "set", "an account's starting balance from now on", _set_balance, _balance)
+    setting = command(balance, "set", "an account's starting balance from now on", _set_balance, _balance)
     setting.add_argument("account", metavar="ACCOUNT", help="a bearer token or an account id")
     setting.add_argument(
         "amount", metavar="AMOUNT", help="a number >= 0, `unlimited`, or `default` (the server's --balance)"

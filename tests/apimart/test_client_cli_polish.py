@@ -7,7 +7,6 @@ import argparse
 import inspect
 import json
 import logging
-import os
 import re
 import subprocess
 import sys
@@ -92,32 +91,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str,
     mock.close()
 
 
-def _closed_pipe_run(argv: list[str], env: dict[str, str], *, stderr_too: bool = False) -> tuple[int, str]:
-    """`apimart ARGV` with stdout (and with `stderr_too` stderr, as `2>&1 | head` does) on a pipe whose
-    reader has gone before the CLI writes a byte: every write fails with EPIPE, no race."""
-    read_end, write_end = os.pipe()
-    os.close(read_end)
-    try:
-        done = subprocess.run(
-            [str(Path(sys.executable).with_name("apimart")), *argv],
-            stdout=write_end,
-            stderr=write_end if stderr_too else subprocess.PIPE,
-            env=env,
-            timeout=60,
-            check=False,
-        )
-    finally:
-        os.close(write_end)
-    return done.returncode, (done.stderr or b"").decode()
-
-
 @pytest.mark.http
 @pytest.mark.parametrize("command", [*_commands(), "--help"])
-def test_output_to_a_closed_pipe_ends_quietly(served: Any, command: str) -> None:
+def test_output_to_a_closed_pipe_ends_quietly(served: Any, command: str, closed_pipe_run: Any) -> None:
     """`apimart get ID | head -1` as `git log | head`, for every subcommand (each prints, and a new one
     fails here until `_argv` runs it): no traceback, the status a shell gives a process SIGPIPE ends."""
     env, argv = served
-    code, err = _closed_pipe_run(argv[command] if command in _commands() else [command], env)
+    code, err = closed_pipe_run("apimart", argv[command] if command in _commands() else [command], env)
     assert code == EXIT_CODES["closed_pipe"] == 141
     assert _complaints(err) == []
 
@@ -132,22 +112,24 @@ def _complaints(stderr: str) -> list[str]:
 @pytest.mark.http
 @pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
 @pytest.mark.parametrize("argv", [["get"], ["--version"], ["get", "--help"]])
-def test_a_closed_pipe_is_quiet_buffered_or_not(served: Any, argv: list[str], buffered: bool) -> None:
+def test_a_closed_pipe_is_quiet_buffered_or_not(
+    served: Any, argv: list[str], buffered: bool, closed_pipe_run: Any
+) -> None:
     """The write that fails is a print (unbuffered) or the flush after the command, --help and
     --version included (buffered: otherwise Python's own flush at exit would complain)."""
     env, commands = served
     env = env if buffered else {**env, "PYTHONUNBUFFERED": "1"}
-    code, err = _closed_pipe_run(commands.get(argv[0], argv), env)
+    code, err = closed_pipe_run("apimart", commands.get(argv[0], argv), env)
     assert code in (0, 141) and _complaints(err) == []  # argparse ignores a failed write of --help itself
 
 
 @pytest.mark.http
 @pytest.mark.parametrize("command", ["wait", "imagine"])
-def test_stderr_on_the_closed_pipe_too(served: Any, command: str) -> None:
+def test_stderr_on_the_closed_pipe_too(served: Any, command: str, closed_pipe_run: Any) -> None:
     """`apimart wait ID 2>&1 | head`: the progress line fails first; no traceback (that would exit 1)."""
     env, argv = served
     extra = ["--wait", "--timeout", "0"] if command == "imagine" else []
-    assert _closed_pipe_run(argv[command] + extra, env, stderr_too=True)[0] == 141
+    assert closed_pipe_run("apimart", argv[command] + extra, env, stderr_too=True)[0] == 141
 
 
 # ---- plain output ----
