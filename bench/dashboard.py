@@ -49,9 +49,9 @@ class DashboardResult:
 
 
 def measure_dashboard() -> DashboardResult:
-    from apimart_mock.clock import ClockState
+    from apimart_mock.backend.service import MockService
     from apimart_mock.config import Limits
-    from apimart_mock.service import MockService
+    from apimart_mock.domain.clock import ClockState
     from apimart_mock.store import open_store
 
     store_path = RUN_DIR / "dashboard-tasks.sqlite"

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 import apimart
-from apimart_mock.pytest_plugin import harness_from_options
+from apimart_mock.testing.pytest_plugin import harness_from_options
 
 from .inprocess import InProcessResult, measure_in_process
 

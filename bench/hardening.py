@@ -97,7 +97,7 @@ def _mock(name: str, checkout: Path, store: Path) -> AbstractContextManager[Runn
     issue 21 the package was the top-level `mock_server`; since, it is `apimart_mock` inside that folder."""
     port = free_port()
     nested = (checkout / "mock_server" / "apimart_mock").is_dir()
-    module = "apimart_mock.cli" if nested else "mock_server.cli"
+    module = "apimart_mock.serve.cli" if nested else "mock_server.cli"
     command = [sys.executable, "-m", module, "serve", "--host", HOST, "--port", str(port)]
     log = RUN_DIR / f"hardening-{name}.log"
     path = [checkout / "mock_server", checkout] if nested else [checkout]
@@ -129,10 +129,10 @@ def _page_ms(url: str) -> float:
 
 def _tasks_page_at_scale() -> tuple[float, int]:
     """100k tasks written straight into a store (the service's own create), then served."""
-    from apimart_mock.clock import ClockState
+    from apimart_mock.backend.service import MockService
     from apimart_mock.config import Limits
+    from apimart_mock.domain.clock import ClockState
     from apimart_mock.domain.scopes import GLOBAL
-    from apimart_mock.service import MockService
     from apimart_mock.store import open_store
 
     store_path = RUN_DIR / "hardening-tasks.sqlite"

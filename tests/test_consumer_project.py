@@ -162,7 +162,7 @@ def test_installing_registers_only_the_mock_fixture(consumer_python: Path, consu
         check=True,
         timeout=60,
     )
-    assert plugins.stdout.strip() == "['apimart_mock.pytest_plugin']"
+    assert plugins.stdout.strip() == "['apimart_mock.testing.pytest_plugin']"
     fixtures = _pytest(consumer_python, consumer_project, "--fixtures", "tests")
     assert fixtures.returncode == 0, fixtures.stdout[-3000:]
     ours = {line.split()[0] for line in fixtures.stdout.splitlines() if "apimart" in line.split(" ")[0]}

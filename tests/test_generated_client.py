@@ -31,7 +31,7 @@ from apimart_mj_client.models import (
 )
 from apimart_mj_client.types import Unset
 
-from apimart_mock.spec import load_spec
+from apimart_mock.http.spec import load_spec
 
 BASE_URL = "https://api.apimart.ai"
 TASK_ID = "task_01KV52C0TEJSYZMCG0NCS4YWKK"

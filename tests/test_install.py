@@ -41,7 +41,11 @@ def test_wheel_holds_every_package_and_the_spec(project_wheel: Path) -> None:
     metadata = next(wheel.read(n).decode() for n in names if n.endswith("entry_points.txt"))
     assert "apimart-contract = apimart_contract.__main__:main" in metadata
     pytest11 = metadata.split("[pytest11]")[1].split("[")[0].split()
-    assert pytest11 == ["apimart_mock", "=", "apimart_mock.pytest_plugin"]  # the contract plugin: on request
+    assert pytest11 == [
+        "apimart_mock",
+        "=",
+        "apimart_mock.testing.pytest_plugin",
+    ]  # the contract plugin: on request
     # The suite's own tests of itself (a self-check against broken servers, the decoding of spec bodies)
     # import the mock and respx: they judge this toolkit, and stay out of the wheel.
     self_tests = ("test_self_check.py", "broken.py", "test_decoding.py")

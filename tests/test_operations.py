@@ -15,7 +15,7 @@ from apimart_mj_client import models
 
 import apimart
 from apimart_mj import OPERATIONS, Kind, Parent, Result, Selector, by_action, by_name, submits
-from apimart_mock.spec import load_spec
+from apimart_mock.http.spec import load_spec
 
 SPEC = load_spec()
 

@@ -12,7 +12,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from apimart_mj import OPERATIONS, Kind, Operation, Parent, Result, Selector, submits
-from apimart_mock.spec import load_spec
+from apimart_mock.http.spec import load_spec
 
 SPEC_URI = "urn:apimart:openapi"
 

@@ -2,7 +2,7 @@
 
 `create_app(MockConfig(...))` builds one isolated mock (a Flask app); `apimart-mock serve` serves it
 with granian, all workers sharing one SQLite store. The pytest fixture `apimart_mock`
-(`apimart_mock.pytest_plugin`) gives each test its own mock in-process.
+(`apimart_mock.testing.pytest_plugin`) gives each test its own mock in-process.
 
 `create_app` is imported on first use, so that the pytest plugin the package registers loads (and
 says what to install) where the `[mock]` extra, Flask, is not installed.

@@ -16,7 +16,7 @@ from client_helpers import BASE, TASK_ID, FakeClock, envelope, mj_task
 
 import apimart
 from apimart.cli import EXIT_CODES, main
-from apimart_mock.harness import MockHarness
+from apimart_mock.testing.harness import MockHarness
 
 MJ = f"/v1/midjourney/{TASK_ID}"
 

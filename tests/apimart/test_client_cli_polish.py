@@ -25,7 +25,7 @@ from apimart import WSGITransport
 from apimart._requests import request_fields
 from apimart.cli import EXIT_CODES, _parser, _verbose, main
 from apimart_mj import OPERATIONS, Kind, Operation, Result
-from apimart_mock.harness import BASE_URL, MockHarness
+from apimart_mock.testing.harness import BASE_URL, MockHarness
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from deployments import deploy
 
-from apimart_mock.serving import BODY_READ_TIMEOUT_S
+from apimart_mock.serve.server import BODY_READ_TIMEOUT_S
 from apimart_mock.testing import probe_polls, trickling_clients, until_closed
 
 pytestmark = [pytest.mark.http, pytest.mark.slow]

@@ -15,7 +15,7 @@ from werkzeug.test import EnvironBuilder, TestResponse
 from werkzeug.wrappers import Request
 
 from apimart_mock import MockConfig, create_app
-from apimart_mock.spec import load_spec
+from apimart_mock.http.spec import load_spec
 
 T0 = 1_700_000_000.0
 KEY_A, KEY_B = "sk-alice", "sk-bob"

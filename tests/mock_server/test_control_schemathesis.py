@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 from mock_helpers import make_app
 from openapi_spec_validator import validate
 
-from apimart_mock.spec import load_control_spec
+from apimart_mock.http.spec import load_control_spec
 
 _STORE = tempfile.TemporaryDirectory(prefix="apimart-mock-control-schemathesis-")
 APP = make_app(Path(_STORE.name), control_from_anywhere=True)  # its WSGI calls name no client address

@@ -403,7 +403,7 @@ def test_a_search_reads_on_past_the_part_one_call_examines(browser: object) -> N
     find a match further back."""
     from selenium.webdriver.remote.webdriver import WebDriver
 
-    from apimart_mock.service import SCANNED_PER_PAGE
+    from apimart_mock.backend.service import SCANNED_PER_PAGE
 
     assert isinstance(browser, WebDriver)
     with serve("--frozen", workers=1) as mock, httpx.Client(base_url=mock.url) as http:
@@ -422,7 +422,7 @@ def test_a_search_reads_on_past_the_part_one_call_examines(browser: object) -> N
 def test_the_page_is_one_self_contained_file_that_renders_data_as_text() -> None:
     """No markup from data (no innerHTML and the like), no external asset, one fetch wrapper (so a
     header every control call needs is added in one place)."""
-    from apimart_mock.spec import DASHBOARD_PATH
+    from apimart_mock.http.spec import DASHBOARD_PATH
 
     page = DASHBOARD_PATH.read_text()
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
@@ -436,7 +436,7 @@ def test_a_task_shows_the_uploaded_images_it_was_given(browser: object) -> None:
     site's URL is kept by the control API but not loaded by the page."""
     from selenium.webdriver.remote.webdriver import WebDriver
 
-    from apimart_mock.media import png_for
+    from apimart_mock.domain.media import png_for
 
     assert isinstance(browser, WebDriver)
     with serve("--frozen", workers=1) as mock:

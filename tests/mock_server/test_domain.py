@@ -7,10 +7,11 @@ import random
 import pytest
 
 from apimart_mj import CustomId
-from apimart_mock.clock import ClockState
 from apimart_mock.domain.accounts import account_id, account_named, authenticate, price
 from apimart_mock.domain.buttons import buttons_for
+from apimart_mock.domain.clock import ClockState
 from apimart_mock.domain.errors import Unauthenticated
+from apimart_mock.domain.faults import Drift, Fault, FaultKind, drifted
 from apimart_mock.domain.lifecycle import (
     GRID_TIMING,
     INSTANT,
@@ -22,7 +23,6 @@ from apimart_mock.domain.lifecycle import (
 )
 from apimart_mock.domain.shapes import Shape
 from apimart_mock.domain.task import MODAL_CANCELLED, Task, new_job_hash, new_task_id
-from apimart_mock.faults import Drift, Fault, FaultKind, drifted
 
 HASH = "3eaa7c0c-9825-4110-9c89-02c4e463a8d0"
 

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from apimart_mock.http.connections import ConnectionGuard
-from apimart_mock.serving import ACCOUNT_QUEUE, HEADER_READ_TIMEOUT_MS, IDLE_TIMEOUT_S
+from apimart_mock.serve.server import ACCOUNT_QUEUE, HEADER_READ_TIMEOUT_MS, IDLE_TIMEOUT_S
 from apimart_mock.testing import ServedMock, free_port, probe_polls, serve, trickling_clients, until_closed
 
 pytestmark = pytest.mark.http

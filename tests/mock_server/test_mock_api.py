@@ -10,7 +10,7 @@ from mock_helpers import KEY_A, KEY_B, T0, Api, error_of, make_app
 
 from apimart_mj import parse_progress, to_unified
 from apimart_mock import ViewShape
-from apimart_mock.spec import load_spec
+from apimart_mock.http.spec import load_spec
 
 
 def test_imagine_walks_the_status_flow_and_both_views_agree(api: Api) -> None:

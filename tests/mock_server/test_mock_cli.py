@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from apimart.cli import EXIT_CODES
-from apimart_mock.cli import main
+from apimart_mock.serve.cli import main
 from apimart_mock.testing import ServedMock, free_port, serve
 
 pytestmark = pytest.mark.http

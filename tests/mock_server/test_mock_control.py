@@ -322,7 +322,7 @@ def test_a_filtered_task_page_examines_a_bounded_number_of_tasks(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Past `SCANNED_PER_PAGE` tasks without filling the page, the page ends early with a cursor."""
-    from apimart_mock import service
+    from apimart_mock.backend import service
 
     monkeypatch.setattr(service, "SCANNED_PER_PAGE", 2)
     monkeypatch.setattr(service, "_SCAN_BATCH", 2)

@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from apimart_mock.clock import ClockState
 from apimart_mock.domain.accounts import account_id
+from apimart_mock.domain.clock import ClockState
 from apimart_mock.store.sqlite import SqliteStore
 from apimart_mock.testing import serve
 

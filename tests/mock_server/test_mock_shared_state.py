@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from apimart_mock.domain.media import png_for
 from apimart_mock.domain.uploads import MAX_UPLOAD_BYTES
-from apimart_mock.media import png_for
 from apimart_mock.testing import serve
 
 pytestmark = pytest.mark.http

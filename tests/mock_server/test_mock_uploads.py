@@ -8,9 +8,9 @@ import io
 import pytest
 from mock_helpers import Api, error_of
 
-from apimart_mock.clock import ClockState
+from apimart_mock.domain.clock import ClockState
+from apimart_mock.domain.media import png_for
 from apimart_mock.domain.uploads import MAX_UPLOAD_BYTES, Upload, new_upload
-from apimart_mock.media import png_for
 from apimart_mock.store import Write, open_store
 
 PNG = png_for("3eaa7c0c-9825-4110-9c89-02c4e463a8d0_0.png")
@@ -126,7 +126,7 @@ def test_an_upload_past_the_room_of_all_accounts_is_a_storage_error(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The cap of all uploads (256 MiB), made small: the account past it gets 503 `storage_error`."""
-    monkeypatch.setattr("apimart_mock.service.KEPT_UPLOAD_BYTES", 2 * len(PNG))
+    monkeypatch.setattr("apimart_mock.backend.service.KEPT_UPLOAD_BYTES", 2 * len(PNG))
     assert upload(api, PNG)[0] == upload(api, PNG)[0] == 200
     refused = api.request(
         "POST",

@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from apimart_mock.serving import HEADER_READ_TIMEOUT_MS
+from apimart_mock.serve.server import HEADER_READ_TIMEOUT_MS
 from apimart_mock.testing import probe_polls, serve, trickling_clients, until_closed
 
 pytestmark = pytest.mark.http
@@ -25,7 +25,16 @@ PROBE_TIMEOUT_S = 5.0
 
 
 def _serve_on(port: int) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "apimart_mock.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "apimart_mock.serve.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
 
 

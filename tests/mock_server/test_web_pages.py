@@ -239,7 +239,7 @@ def test_a_control_call_that_changes_state_needs_a_json_object(
 def _start(*options: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     """Run `apimart-mock serve` with these options on a free port; its exit code and stderr. A server
     that starts anyway is stopped after a bounded wait (and the test fails on its exit code)."""
-    command = [sys.executable, "-m", "apimart_mock.cli", "serve", "--port", str(free_port()), *options]
+    command = [sys.executable, "-m", "apimart_mock.serve.cli", "serve", "--port", str(free_port()), *options]
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, start_new_session=True
     )

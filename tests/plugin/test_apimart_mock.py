@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 import apimart
-from apimart_mock.harness import MockHarness
+from apimart_mock.testing.harness import MockHarness
 
 
 def test_a_flow_takes_milliseconds_and_advances_the_clock(apimart_mock: MockHarness) -> None:
@@ -196,7 +196,7 @@ def test_the_plugin_loads_without_the_mock_extra() -> None:
     """pytest loads every registered plugin: without Flask, ours must load and only the fixture fail."""
     probe = (
         "import sys; sys.modules['flask'] = None\n"
-        "import pytest, apimart_mock.pytest_plugin as plugin\n"
+        "import pytest, apimart_mock.testing.pytest_plugin as plugin\n"
         "try:\n"
         "    plugin.harness_from_options({})\n"
         "except pytest.UsageError as exc:\n"

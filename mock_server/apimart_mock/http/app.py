@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from ..clock import ClockState
+from ..backend.service import MockService
 from ..config import MockConfig
-from ..service import MockService
+from ..domain.clock import ClockState
 from ..store import open_store
 from . import account, browsers, control, errors, pipeline, public, submits, tasks, uploads
 from .context import EXTENSION, MockState

@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import Response, current_app, g, request
 
+from ..backend.service import MockService
 from ..config import MockConfig
-from ..service import MockService
 from .validation import BodyValidators
 
 __all__ = [

@@ -15,15 +15,15 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 
-from ..clock import ClockState, ScopedClock
+from ..backend.service import EXPIRED
 from ..domain.accounts import account_named
+from ..domain.clock import ClockState, ScopedClock
 from ..domain.errors import InvalidRequest, NotFound
 from ..domain.journal import DEFAULT_PAGE, MAX_PAGE, RequestMatcher
 from ..domain.values import MAX_SECONDS, number
-from ..service import EXPIRED
-from ..spec import DASHBOARD_PATH, control_spec_json
 from .browsers import refuse_cross_site
 from .context import json_response, media_url, mock, scope
+from .spec import DASHBOARD_PATH, control_spec_json
 from .validation import check_task_id, read_json_object
 from .views import balance_view, midjourney_view, unified_view
 

@@ -24,9 +24,9 @@ from apimart_mj import OPERATIONS
 from ..config import Limits
 from ..domain.accounts import authenticate
 from ..domain.errors import BadGateway, Forbidden, RateLimited, ServerError, Unauthenticated
+from ..domain.faults import Fault, FaultKind, drifted
 from ..domain.journal import RESPONSE_EXCERPT_BYTES
 from ..domain.scopes import GLOBAL
-from ..faults import Fault, FaultKind, drifted
 from ..store import JournalEntry
 from .context import mock
 from .validation import BODY_KEY

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from ..domain.errors import STORAGE_FULL, NotFound, StorageFull
-from ..media import IMAGE_NAME, VIDEO_NAME, png_for, video_bytes
-from ..spec import spec_json
+from ..domain.media import IMAGE_NAME, VIDEO_NAME, png_for, video_bytes
 from .context import mock
 from .errors import error_response
 from .pipeline import HEALTH_PATH
+from .spec import spec_json
 
 __all__ = ["blueprint"]
 

@@ -20,7 +20,7 @@ from referencing.jsonschema import DRAFT202012
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..domain.errors import InvalidRequest
-from ..spec import load_spec
+from .spec import load_spec
 
 __all__ = [
     "BODY_KEY",

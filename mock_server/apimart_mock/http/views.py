@@ -14,9 +14,9 @@ from apimart_mj import format_progress, to_unified
 from ..config import ViewShape
 from ..domain.accounts import Balance
 from ..domain.buttons import Button
+from ..domain.media import grid_image_path, tile_image_path, video_path
 from ..domain.shapes import Shape, describe_text
 from ..domain.task import Task, TaskState
-from ..media import grid_image_path, tile_image_path, video_path
 
 __all__ = ["URL_LIFETIME", "balance_view", "error_body", "midjourney_view", "submitted", "unified_view"]
 

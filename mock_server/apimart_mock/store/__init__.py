@@ -23,14 +23,14 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Protocol
 
-from ..clock import FOLLOWING, ClockState, ScopedClock
+from ..domain.clock import FOLLOWING, ClockState, ScopedClock
 from ..domain.errors import InvalidRequest
+from ..domain.faults import Drift, Fault, FaultKind
 from ..domain.journal import JournalEntry, JournalPage, RequestMatcher
 from ..domain.lifecycle import Outcome, Timing
 from ..domain.shapes import Shape
 from ..domain.task import Task
 from ..domain.uploads import Upload
-from ..faults import Drift, Fault, FaultKind
 
 __all__ = [
     "MIN_ROOM",

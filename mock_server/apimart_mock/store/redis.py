@@ -39,13 +39,13 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import redis
 
-from ..clock import FOLLOWING, ClockState
+from ..domain.clock import FOLLOWING, ClockState
 from ..domain.errors import InvalidRequest
+from ..domain.faults import Fault
 from ..domain.journal import RESPONSE_EXCERPT_BYTES
 from ..domain.scopes import GLOBAL
 from ..domain.task import Task
 from ..domain.uploads import Upload
-from ..faults import Fault
 from . import (
     MIN_ROOM,
     JournalEntry,

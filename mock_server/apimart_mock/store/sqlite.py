@@ -28,11 +28,11 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
-from ..clock import ClockState
+from ..domain.clock import ClockState
+from ..domain.faults import Fault
 from ..domain.scopes import GLOBAL
 from ..domain.task import Task
 from ..domain.uploads import Upload
-from ..faults import Fault
 from . import (
     MIN_ROOM,
     JournalEntry,

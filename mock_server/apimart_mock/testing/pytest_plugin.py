@@ -7,7 +7,7 @@ def test_upscale(apimart_mock):
     assert apimart_mock.requests(method="POST")[0].body == {"prompt": "a cat"}
 ```
 
-Each test gets a fresh `MockHarness` (mock_server/apimart_mock/harness.py). Its options come from the
+Each test gets a fresh `MockHarness` (`apimart_mock.testing.harness`). Its options come from the
 `apimart_mock_options` fixture (override it in a conftest or module for everyone there), then from an
 indirect parametrization (`@pytest.mark.parametrize("apimart_mock", [{...}], indirect=True)`), then
 from the closest `@pytest.mark.apimart_mock(...)` marker (on the test, its class or `pytestmark`): the
@@ -76,7 +76,7 @@ def harness_from_options(options: dict[str, Any], apps: dict[Any, list[Any]] | N
     """A `MockHarness` from the fixture's options; unknown options are a usage error naming the known.
     An app of `apps` made for the same config is reset and used (and taken out), else a new one."""
     try:
-        from .config import MockConfig, ViewShape
+        from ..config import MockConfig, ViewShape
         from .harness import DEFAULT_API_KEY, MockHarness
     except ImportError as exc:  # only without the extra
         raise pytest.UsageError(

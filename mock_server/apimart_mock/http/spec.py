@@ -22,8 +22,8 @@ __all__ = [
     "spec_json",
 ]
 
-CONTROL_SPEC_PATH = Path(__file__).parent / "assets" / "control-openapi.yaml"
-DASHBOARD_PATH = Path(__file__).parent / "assets" / "dashboard.html"
+CONTROL_SPEC_PATH = Path(__file__).parent.parent / "assets" / "control-openapi.yaml"
+DASHBOARD_PATH = Path(__file__).parent.parent / "assets" / "dashboard.html"
 
 
 @cache

@@ -19,8 +19,7 @@ from apimart.cli import quiet_on_closed_pipe
 from apimart_mj import __version__
 from apimart_mj._extras import require_extra
 
-from . import remote
-from .config import (
+from ..config import (
     ACCOUNT_SHARE,
     BODY_READ_TIMEOUT_S,
     DEFAULT_RETENTION,
@@ -31,7 +30,8 @@ from .config import (
     MockConfig,
     ViewShape,
 )
-from .domain.lifecycle import SCENARIO_HELP
+from ..domain.lifecycle import SCENARIO_HELP
+from . import remote
 
 __all__ = ["main"]
 
@@ -226,7 +226,7 @@ def _run(argv: Sequence[str] | None) -> int:
     if args.command != "serve":
         return remote.run(args)
     require_extra("apimart-mock serve", "mock")
-    from . import serving
+    from . import server
 
     refusal = _refusal(args)
     if refusal is not None:
@@ -253,7 +253,7 @@ def _run(argv: Sequence[str] | None) -> int:
         allowed_hosts=_served_hosts(args),
     )
     try:
-        serving.serve(
+        server.serve(
             config,
             host=args.host,
             port=args.port,
@@ -264,7 +264,7 @@ def _run(argv: Sequence[str] | None) -> int:
             account_share=args.account_share,
             access_log=args.access_log,
         )
-    except serving.PortTaken as error:
+    except server.PortTaken as error:
         print(f"apimart-mock: {error}", file=sys.stderr)
         return 1
     finally:

@@ -26,11 +26,11 @@ import socket
 import sys
 from functools import partial
 
-from .config import ACCOUNT_SHARE, BODY_READ_TIMEOUT_S, MAX_CONNECTIONS, MockConfig
-from .http.app import create_app
-from .http.connections import ConnectionGuard
-from .http.fairness import AccountShare
-from .http.rsgi import RsgiApp
+from ..config import ACCOUNT_SHARE, BODY_READ_TIMEOUT_S, MAX_CONNECTIONS, MockConfig
+from ..http.app import create_app
+from ..http.connections import ConnectionGuard
+from ..http.fairness import AccountShare
+from ..http.rsgi import RsgiApp
 
 __all__ = [
     "BODY_READ_TIMEOUT_S",

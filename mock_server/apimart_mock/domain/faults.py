@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from .domain.errors import InvalidRequest
-from .domain.values import number
+from .errors import InvalidRequest
+from .values import number
 
 __all__ = ["DRIFT_FIELD", "Drift", "Fault", "FaultKind", "drifted"]
 

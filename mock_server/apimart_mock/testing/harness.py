@@ -27,16 +27,16 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 import apimart
 from apimart import AsyncWSGITransport, WSGITransport
 
-from .config import MockConfig
-from .domain.accounts import authenticate
-from .domain.errors import MockError
-from .domain.lifecycle import Scenario
-from .domain.scopes import GLOBAL
-from .http.app import create_app
-from .http.context import EXTENSION, MockState
-from .http.pipeline import CONTROL_PREFIX, DROP_KEY
-from .http.submits import FAIL_REASON_HEADER, SCENARIO_HEADER
-from .testing import free_port
+from ..config import MockConfig
+from ..domain.accounts import authenticate
+from ..domain.errors import MockError
+from ..domain.lifecycle import Scenario
+from ..domain.scopes import GLOBAL
+from ..http.app import create_app
+from ..http.context import EXTENSION, MockState
+from ..http.pipeline import CONTROL_PREFIX, DROP_KEY
+from ..http.submits import FAIL_REASON_HEADER, SCENARIO_HEADER
+from .served import free_port
 
 __all__ = ["BASE_URL", "DEFAULT_API_KEY", "MockHarness", "RecordedRequest", "ScenarioChoice", "Served"]
 

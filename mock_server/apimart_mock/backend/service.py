@@ -44,9 +44,9 @@ from apimart_mj import (
     version_of,
 )
 
-from .clock import FOLLOWING, ClockState, ScopedClock
-from .domain.accounts import INSUFFICIENT_BALANCE, Balance, account_named, price
-from .domain.errors import (
+from ..domain.accounts import INSUFFICIENT_BALANCE, Balance, account_named, price
+from ..domain.clock import FOLLOWING, ClockState, ScopedClock
+from ..domain.errors import (
     Forbidden,
     InvalidRequest,
     NotFound,
@@ -55,9 +55,10 @@ from .domain.errors import (
     Rejected,
     StorageFull,
 )
-from .domain.inputs import Inputs, input_images, prompt_of
-from .domain.journal import JournalPage, RequestMatcher
-from .domain.lifecycle import (
+from ..domain.faults import Fault
+from ..domain.inputs import Inputs, input_images, prompt_of
+from ..domain.journal import JournalPage, RequestMatcher
+from ..domain.lifecycle import (
     MODAL_TIMING,
     TIMEOUT_AFTER,
     Outcome,
@@ -66,13 +67,12 @@ from .domain.lifecycle import (
     normal_timing,
     timing_reaching,
 )
-from .domain.scopes import GLOBAL, owner_by_name, scope_named
-from .domain.shapes import Shape
-from .domain.task import Task, new_job_hash, new_task_id
-from .domain.uploads import Upload, new_upload
-from .domain.values import MAX_SECONDS, number
-from .faults import Fault
-from .store import JournalEntry, Settings, Store, Write, task_cursor
+from ..domain.scopes import GLOBAL, owner_by_name, scope_named
+from ..domain.shapes import Shape
+from ..domain.task import Task, new_job_hash, new_task_id
+from ..domain.uploads import Upload, new_upload
+from ..domain.values import MAX_SECONDS, number
+from ..store import JournalEntry, Settings, Store, Write, task_cursor
 
 __all__ = ["DEFAULT_FAIL_REASON", "MockService", "Submission"]
 

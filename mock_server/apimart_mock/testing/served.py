@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .serving import raise_file_limit
+from ..serve.server import raise_file_limit
 
 __all__ = [
     "ServedMock",
@@ -69,7 +69,16 @@ def serve(*options: str, workers: int | None = None, threads: int | None = None)
     it lingers. Raises `RuntimeError` with the server's log when it does not start.
     """
     port = free_port()
-    command = [sys.executable, "-m", "apimart_mock.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "apimart_mock.serve.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     if workers is not None:
         command += ["--workers", str(workers)]
     if threads is not None:
