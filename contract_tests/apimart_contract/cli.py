@@ -85,7 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--min-coverage",
         metavar="SHARE",
-        help="exit 1 when the run exercises less than this share of the rules (0.4 or 40%%)",
+        help="exit 1 when the run exercises less than this share of the rules (0.4 or 40%%) or, with "
+        "--baseline, less than the baseline run did (--min-coverage 0: only a fall)",
     )
     parser.add_argument(
         "--only",

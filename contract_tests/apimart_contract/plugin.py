@@ -52,7 +52,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         type=_share,
         metavar="SHARE",
-        help="fail the run when it exercises less than this share of the rules (0.4 or 40%%)",
+        help="fail the run when it exercises less than this share of the rules (0.4 or 40%%), or, with "
+        "--baseline, less than the baseline run did",
     )
     group.addoption(
         "--only",

@@ -22,6 +22,7 @@ import time
 from collections.abc import Generator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -209,7 +210,7 @@ class ContractReport:
     finished: float | None = None
     targets: list[TargetRun] = field(default_factory=list)
     min_coverage: float | None = None
-    """`--min-coverage`: the share of rules a run must exercise."""
+    """`--min-coverage`: the share of rules a run must exercise (and, with a baseline, no less than it)."""
     only: str | None = None
     """`--only CHECK`: the one check this run judges (a reproducer's run)."""
     entries: list[Entry] = field(default_factory=list)
@@ -290,9 +291,24 @@ class ContractReport:
             rows += table(run.name, judged, failed, dict(run.skipped), limits)
         return rows
 
+    @cached_property
+    def previous(self) -> dict[str, Any] | None:
+        """The baseline `report.json`, read once (None without `--baseline`)."""
+        return None if self.baseline is None else json.loads(self.baseline.read_text(encoding="utf-8"))
+
+    def previous_share(self) -> float | None:
+        """The share of rules the baseline run exercised."""
+        if self.previous is None:
+            return None
+        return share([Row(**row) for row in self.previous["coverage_table"]])
+
     @property
     def too_little_covered(self) -> bool:
-        return self.min_coverage is not None and share(self.coverage()) < self.min_coverage
+        """With `--min-coverage`: exercised less than that share, or less than the baseline did."""
+        if self.min_coverage is None:
+            return False
+        now, before = share(self.coverage()), self.previous_share()
+        return now < self.min_coverage or (before is not None and now < before)
 
     @property
     def verdict(self) -> str:
@@ -328,11 +344,8 @@ class ContractReport:
             ],
             "coverage_table": [asdict(row) for row in self.coverage()],
         }
-        if self.baseline is not None:
-            found["since_baseline"] = {
-                "baseline": str(self.baseline),
-                **_since(json.loads(self.baseline.read_text(encoding="utf-8")), found),
-            }
+        if self.previous is not None:
+            found["since_baseline"] = {"baseline": str(self.baseline), **_since(self.previous, found)}
         return found
 
     def context(self) -> dict[str, Any]:
@@ -358,9 +371,10 @@ class ContractReport:
         rows = self.coverage()
         line = f"{summary(rows)} ({share(rows):.0%} exercised)"
         if self.min_coverage is not None:
-            line += f"; --min-coverage {self.min_coverage:.0%}" + (
-                ": below" if self.too_little_covered else ""
-            )
+            before = self.previous_share()
+            line += f"; --min-coverage {self.min_coverage:.0%}"
+            line += "" if before is None else f" or the baseline's {before:.0%}"
+            line += ": below" if self.too_little_covered else ""
         return line
 
     def _header(self) -> list[str]:

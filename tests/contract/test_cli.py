@@ -110,6 +110,21 @@ def test_a_run_below_min_coverage_fails_and_says_how_much_was_covered(tmp_path: 
     assert 'name="contract_coverage" value="holds for ' in (tmp_path / "reports" / "junit.xml").read_text()
 
 
+def test_min_coverage_fails_a_run_that_covered_less_than_its_baseline(tmp_path: Path) -> None:
+    """Yesterday's run also ran the lifecycle's free rules (balances, uploads); today's only reads unknown
+    tasks: with `--min-coverage 0` and yesterday's report as the baseline, the fall alone fails the run."""
+    yesterday, today = tmp_path / "yesterday", tmp_path / "today"
+    yesterday.mkdir(), today.mkdir()
+    with served({}, FROZEN) as url:
+        assert run_cli(yesterday, url, "--", "-k", "not_found or lifecycle").returncode == 0
+        baseline = str(yesterday / "reports" / "report.json")
+        result = run_cli(today, url, "--baseline", baseline, "--min-coverage", "0", "--", "-k", "not_found")
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]
+    report = report_of(today)
+    assert report["verdict"] == "too-little-covered" and report["violations"] == []
+    assert "--min-coverage 0% or the baseline's " in report["coverage"], report["coverage"]
+
+
 def test_a_findings_printed_reproducer_finds_it_again_from_another_folder(tmp_path: Path) -> None:
     """The command a finding carries (everything but the keys, which come from the same variables) runs
     as printed, from another folder, and finds the same break, judging only its check."""

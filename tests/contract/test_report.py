@@ -156,3 +156,25 @@ def test_a_target_run_survives_the_trip_from_an_xdist_worker() -> None:
     run = TargetRun("served", "http://127.0.0.1:1", (digest("sk-a"), digest("sk-b")), 1, 6, judged=judged)
     back = TargetRun.from_json(json.loads(json.dumps(dataclasses.asdict(run))))
     assert back == run and back.line() == run.line()
+
+
+def test_min_coverage_fails_a_run_whose_coverage_fell_since_the_baseline(tmp_path: Path) -> None:
+    """Above the share asked for, but below what yesterday's run exercised: too little covered."""
+    both = (
+        ("task-not-found", "GET /v1/tasks/{task_id}", True),
+        ("schema", "GET /v1/tasks/{task_id}", True),
+    )
+    yesterday = ContractReport()
+    yesterday.targets.append(TargetRun("live", "http://x", (), 0, 0, judged=both))
+    baseline = tmp_path / "report.json"
+    baseline.write_text(json.dumps(yesterday.to_json()))
+    today = ContractReport(baseline=baseline, min_coverage=0.0)
+    today.targets.append(TargetRun("live", "http://x", (), 0, 0, judged=both[:1]))
+    assert today.verdict == "too-little-covered"
+    line = today.coverage_line()
+    assert "; --min-coverage 0% or the baseline's " in line and line.endswith(": below"), line
+    today.targets[0] = TargetRun("live", "http://x", (), 0, 0, judged=both)
+    assert today.verdict == "holds" and not today.coverage_line().endswith("below")
+    without = ContractReport(baseline=baseline)  # no --min-coverage: a fall is reported, not failed
+    without.targets.append(TargetRun("live", "http://x", (), 0, 0, judged=both[:1]))
+    assert without.verdict == "holds"
