@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
                 "exit codes: 0 the contract holds (warnings and drift notices allowed), 1 violations,",
                 "            2 the suite could not run (configuration, target unreachable) or failed",
                 "            itself (a suite error: a Hypothesis internal error, a bug in a check).",
-                "reports: DIR/junit.xml, DIR/report.md, DIR/report.json (--report-dir, default reports/).",
+                "reports: DIR/junit.xml, DIR/report.md, .json, .html (--report-dir, default reports/).",
             ]
         ),
     )

@@ -45,7 +45,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--report-dir",
         default=None,
-        help="write the contract report (report.md, report.json) into this folder",
+        help="write the contract report (report.md, report.json, report.html) into this folder",
     )
     group.addoption(
         "--min-coverage",

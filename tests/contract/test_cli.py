@@ -16,6 +16,7 @@ from apimart_contract.coverage import rules
 from apimart_mock import MockConfig
 
 from .broken import image_urls_a_string, served
+from .test_report import Page, assert_opens_offline
 
 FROZEN = MockConfig(frozen_at=1_763_000_000.0, seed=0)
 
@@ -86,6 +87,9 @@ def test_a_broken_field_is_one_finding_and_what_depends_on_it_is_not_checked(tmp
         .read_text()
         .startswith(f"# Contract report\n\n| | |\n|---|---|\n| target | live at {url}")
     )
+    page = Page((tmp_path / "reports" / "report.html").read_text(encoding="utf-8"))
+    assert_opens_offline(page)
+    assert f"live at {url}" in page.words and finding["replay"] in page.words
     rows = {(row["check"], row["operation"]): row["status"] for row in report["coverage_table"]}
     assert len(rows) == len(report["coverage_table"]) == len(rules())
     assert rows[("schema", "GET /v1/midjourney/{task_id}")] == "fail"
