@@ -47,6 +47,7 @@ OPTIONS: tuple[tuple[str, str, str, str | None], ...] = (
     ("--no-mock-clock", "APIMART_USE_MOCK_CLOCK", "never advance a mock's clock, wait in real time", None),
     ("--strict-warnings", "APIMART_STRICT_WARNINGS", "warnings (HTTP hygiene) fail the run", None),
     ("--profile", "HYPOTHESIS_PROFILE", "Hypothesis profile: live (default), ci, dev, nightly", "NAME"),
+    ("--case", "APIMART_CASE", "the seed of the run's Hypothesis examples (default 0)", "SEED"),
 )
 KEYS = (
     ("APIMART_API_KEY", "the first account's key (required)"),
@@ -117,6 +118,7 @@ def _environment(args: argparse.Namespace) -> None:
         elif metavar is None and value:
             os.environ[env] = "0" if option == "--no-mock-clock" else "1"
     os.environ.setdefault("HYPOTHESIS_PROFILE", "live")
+    os.environ.setdefault("APIMART_CASE", "0")
 
 
 _OUR_KEYS = ("sk-contract-first", "sk-contract-second")
@@ -192,6 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "--disable-plugin-autoload",
             *("-p", "_hypothesis_pytestplugin", "-p", "schemathesis.pytest.plugin"),
             *("-p", "apimart_contract.plugin"),  # never registered by the install: only runs that ask
+            f"--hypothesis-seed={os.environ['APIMART_CASE']}",  # the case: every example drawn from it
             *("-p", "no:cacheprovider"),
             *("-c", os.path.join(package, "pytest.ini")),  # the suite's own settings, not the folder's
             f"--rootdir={os.path.dirname(package)}",  # tests named apimart_contract/..., wherever installed

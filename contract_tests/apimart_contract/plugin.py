@@ -70,9 +70,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from .profiles import register_profiles
+    from .profiles import draw_from, register_profiles
 
     register_profiles()
+    seed = config.getoption("hypothesis_seed", None)  # Hypothesis's own option, when its plugin runs
+    if seed is not None:
+        if not str(seed).isdigit():
+            raise pytest.UsageError(f"--hypothesis-seed (apimart-contract --case): a whole number: {seed}")
+        draw_from(int(seed))
     report_dir, baseline = config.getoption("--report-dir"), config.getoption("--baseline")
     report = ContractReport(Path(report_dir) if report_dir else None, Path(baseline) if baseline else None)
     report.min_coverage, report.only = config.getoption("--min-coverage"), config.getoption("--only")
@@ -118,10 +123,12 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
             pytest.skip(settings)
         built = LiveApi(settings)
     built.strict_warnings = bool(request.config.getoption("--strict-warnings"))
+    report = _report(request.config)
+    report.running[built.name] = built
     try:
         yield built
     finally:
-        report = _report(request.config)
+        del report.running[built.name]
         report.findings.append(built.findings)
         report.targets.append(TargetRun.of(built))
         built.close()

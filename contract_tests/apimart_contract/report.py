@@ -43,6 +43,8 @@ __all__ = ["ContractReport", "Entry", "Finding", "SuiteError", "TargetRun", "dig
 
 _REPRODUCE = re.compile(r"@reproduce_failure\([^\n]*\)")
 _WORKER_KEY = "apimart_contract_report"
+_SPENDING = ("APIMART_ALLOW_SPEND", "APIMART_SPEND_BUDGET")
+"""The options a reproducer names only when its finding needed a submit."""
 _VERDICTS = {
     "suite-error": ("the suite", "failed", " (suite errors: no verdict on the contract)"),
     "violations": ("the contract is", "broken", ""),
@@ -111,12 +113,14 @@ def short_name(nodeid: str) -> str:
     return f"{path.rsplit('/', 1)[-1].removesuffix('.py')}::{test}" if test else nodeid
 
 
-def reproducer(nodeid: str, check: str, exc: BaseException | None = None) -> str:
-    """One command that runs the test that saw a finding again, judging only its check. Against the live
-    target: `apimart-contract` with this run's options, everything but the keys (read from the same
-    variables), from any folder; against this repository's own targets: pytest with the suite's plugin.
-    Under a derandomized profile (`live`, `ci`) the test draws the same examples again; a Hypothesis
-    `@reproduce_failure` blob, when printed, pins the very example."""
+def reproducer(nodeid: str, check: str, exc: BaseException | None, *, spends: bool) -> str:
+    """One command that runs the test that saw a finding again, judging only its check.
+
+    Against the live target: `apimart-contract` with this run's options, everything but the keys (read
+    from the same variables), from any folder. Its case (`--case SEED`: every example of the run was
+    drawn from that seed) draws the same examples again; `--allow-spend` and the budget only when the
+    finding needed a submit (`spends`). Against this repository's own targets: pytest with the suite's
+    plugin; a Hypothesis `@reproduce_failure` blob, when printed, pins the very example."""
     test = short_name(nodeid)
     target = test.rsplit("[", 1)[-1].removesuffix("]")
     if target == "live":
@@ -127,15 +131,16 @@ def reproducer(nodeid: str, check: str, exc: BaseException | None = None) -> str
             value = os.environ.get(env)
             if value is None or (env == "HYPOTHESIS_PROFILE" and value == "live"):
                 continue
+            if env in _SPENDING and not spends:
+                continue
             if metavar is not None:
                 options += [option, value]
             elif value == ("0" if option == "--no-mock-clock" else "1"):
                 options.append(option)
-        command = shlex.join(["apimart-contract", *options, "--only", check, "--test", test])
-    else:
-        profile = os.environ.get("HYPOTHESIS_PROFILE", "dev")
-        command = f"HYPOTHESIS_PROFILE={profile} pytest -p apimart_contract.plugin --target={target} "
-        command += shlex.quote(nodeid)
+        return shlex.join(["apimart-contract", *options, "--only", check, "--test", test])
+    profile = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+    command = f"HYPOTHESIS_PROFILE={profile} pytest -p apimart_contract.plugin --target={target} "
+    command += shlex.quote(nodeid)
     blob = _REPRODUCE.search("\n".join(getattr(exc, "__notes__", [])))
     return f"{command}  (or add {blob.group(0)})" if blob else command
 
@@ -231,6 +236,26 @@ class ContractReport:
     findings: list[Findings] = field(default_factory=list)
     skipped_tests: list[tuple[str, str]] = field(default_factory=list)
     outcomes: dict[str, int] = field(default_factory=dict)
+    running: dict[str, Target] = field(default_factory=dict)
+    """This process's targets, by name, while they run (the plugin adds each it builds)."""
+    _test: tuple[dict[str, int], bool] = ({}, False)
+    """At the start of the running test: what each target had spent, and whether it needs finished tasks."""
+
+    @pytest.hookimpl(tryfirst=True)  # before the test's fixtures: what they spend is the test's
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        spent = {name: target.budget.spent for name, target in self.running.items()}
+        self._test = (spent, "finished" in getattr(item, "fixturenames", ()))
+
+    def _spends(self, violation: Violation) -> bool:
+        """Whether the running test needed a submit to see `violation`: its target spent during the test,
+        or the test needs finished tasks and the run got them by submitting (no task ids given)."""
+        spent, needs_finished = self._test
+        ran = self.running.get(violation.target)
+        return any(
+            target.budget.spent > spent.get(name, 0) or (needs_finished and not target.task_ids)
+            for name, target in self.running.items()
+            if target is ran or ran is None
+        )
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(
@@ -263,9 +288,8 @@ class ContractReport:
         """One more observation of `violation` by the test `nodeid` (a set-up that failed for every test
         depending on it: once, by the first of them). With `--only CHECK`, only that check's."""
         if self.only is None or violation.check == self.only:
-            self.entries.append(
-                Entry(short_name(nodeid), violation, reproducer(nodeid, violation.check, exc))
-            )
+            replay = reproducer(nodeid, violation.check, exc, spends=self._spends(violation))
+            self.entries.append(Entry(short_name(nodeid), violation, replay))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "call" or report.outcome != "passed":
