@@ -9,8 +9,8 @@ Where things go (a new test goes in the first folder that fits):
 
 Shared pieces are modules of this package, one job each: `registry` (every check: name, level, what it
 verifies), `oracle` (the documented tables as data), `spec` (the contract, loaded once), `targets`
-(what the suite talks to), `probe` (checked HTTP calls), `checks` (the invariants, the `Observer` of every
-read, drift notices), `strategies`, `pacing` (rate limit, poll spacing, spend budget, wall time),
-`report` (the terminal summary and report files), `plugin` (the pytest plugin) and `cli`
-(`apimart-contract`). See `docs/contract-suite.md`.
+(what the suite talks to), `probe` (checked HTTP calls), `session` (judges exchanges, whoever made them),
+`checks` (the invariants, the `Observer` of every read, drift notices), `strategies`, `pacing` (rate
+limit, poll spacing, spend budget, wall time), `report` (the terminal summary and report files), `plugin`
+(the pytest plugin) and `cli` (`apimart-contract`). See `docs/contract-suite.md`.
 """

@@ -47,6 +47,7 @@ OPTIONS: tuple[tuple[str, str, str, str | None], ...] = (
     ("--no-mock-clock", "APIMART_USE_MOCK_CLOCK", "never advance a mock's clock, wait in real time", None),
     ("--strict-warnings", "APIMART_STRICT_WARNINGS", "warnings (HTTP hygiene) fail the run", None),
     ("--profile", "HYPOTHESIS_PROFILE", "Hypothesis profile: live (default), ci, dev, nightly", "NAME"),
+    ("--case", "APIMART_CASE", "the seed of the run's Hypothesis examples (default 0)", "SEED"),
 )
 KEYS = (
     ("APIMART_API_KEY", "the first account's key (required)"),
@@ -69,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
                 "exit codes: 0 the contract holds (warnings and drift notices allowed), 1 violations,",
                 "            2 the suite could not run (configuration, target unreachable) or failed",
                 "            itself (a suite error: a Hypothesis internal error, a bug in a check).",
-                "reports: DIR/junit.xml, DIR/report.md, DIR/report.json (--report-dir, default reports/).",
+                "reports: DIR/junit.xml, DIR/report.md, .json, .html (--report-dir, default reports/).",
             ]
         ),
     )
@@ -85,7 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--min-coverage",
         metavar="SHARE",
-        help="exit 1 when the run exercises less than this share of the rules (0.4 or 40%%)",
+        help="exit 1 when the run exercises less than this share of the rules (0.4 or 40%%) or, with "
+        "--baseline, less than the baseline run did (--min-coverage 0: only a fall)",
     )
     parser.add_argument(
         "--only",
@@ -116,6 +118,7 @@ def _environment(args: argparse.Namespace) -> None:
         elif metavar is None and value:
             os.environ[env] = "0" if option == "--no-mock-clock" else "1"
     os.environ.setdefault("HYPOTHESIS_PROFILE", "live")
+    os.environ.setdefault("APIMART_CASE", "0")
 
 
 _OUR_KEYS = ("sk-contract-first", "sk-contract-second")
@@ -191,6 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "--disable-plugin-autoload",
             *("-p", "_hypothesis_pytestplugin", "-p", "schemathesis.pytest.plugin"),
             *("-p", "apimart_contract.plugin"),  # never registered by the install: only runs that ask
+            f"--hypothesis-seed={os.environ['APIMART_CASE']}",  # the case: every example drawn from it
             *("-p", "no:cacheprovider"),
             *("-c", os.path.join(package, "pytest.ini")),  # the suite's own settings, not the folder's
             f"--rootdir={os.path.dirname(package)}",  # tests named apimart_contract/..., wherever installed

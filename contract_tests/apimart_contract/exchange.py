@@ -1,7 +1,8 @@
 """What the checks judge and what they report through, apart from who made the exchange: `Exchange`
 (one request and its response) and `Judge` (the protocol a check reports through: a violation to raise,
-a notice, a rule judged). `probe.Probe` is the suite's judge; `checks` needs only this module, so the
-checks, the probe and the targets import one another in one direction only.
+a notice, a rule judged). `session.Session` is the suite's judge (exchanges from a `probe.Probe`, or
+recorded ones); `checks` needs only this module, so the checks, the session, the probe and the targets
+import one another in one direction only.
 """
 
 from __future__ import annotations

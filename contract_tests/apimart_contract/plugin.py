@@ -45,14 +45,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--report-dir",
         default=None,
-        help="write the contract report (report.md, report.json) into this folder",
+        help="write the contract report (report.md, report.json, report.html) into this folder",
     )
     group.addoption(
         "--min-coverage",
         default=None,
         type=_share,
         metavar="SHARE",
-        help="fail the run when it exercises less than this share of the rules (0.4 or 40%%)",
+        help="fail the run when it exercises less than this share of the rules (0.4 or 40%%), or, with "
+        "--baseline, less than the baseline run did",
     )
     group.addoption(
         "--only",
@@ -69,9 +70,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from .profiles import register_profiles
+    from .profiles import draw_from, register_profiles
 
     register_profiles()
+    seed = config.getoption("hypothesis_seed", None)  # Hypothesis's own option, when its plugin runs
+    if seed is not None:
+        if not str(seed).isdigit():
+            raise pytest.UsageError(f"--hypothesis-seed (apimart-contract --case): a whole number: {seed}")
+        draw_from(int(seed))
     report_dir, baseline = config.getoption("--report-dir"), config.getoption("--baseline")
     report = ContractReport(Path(report_dir) if report_dir else None, Path(baseline) if baseline else None)
     report.min_coverage, report.only = config.getoption("--min-coverage"), config.getoption("--only")
@@ -117,10 +123,12 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
             pytest.skip(settings)
         built = LiveApi(settings)
     built.strict_warnings = bool(request.config.getoption("--strict-warnings"))
+    report = _report(request.config)
+    report.running[built.name] = built
     try:
         yield built
     finally:
-        report = _report(request.config)
+        del report.running[built.name]
         report.findings.append(built.findings)
         report.targets.append(TargetRun.of(built))
         built.close()

@@ -1,26 +1,40 @@
-"""Checked HTTP calls against a target: every response is validated against `openapi.yaml`, and every
-call keeps what a reproducer needs.
+"""Checked HTTP calls against a target: every exchange is judged by the run's `Session` of that target (the
+spec, drift, the `Observer`'s checks across reads), and keeps what a reproducer needs (its curl).
 
 `Probe` is the one way the suite's own checks talk to a target (schemathesis brings its own client).
 Submits go through the target's spend budget: reserved before, given back when nothing was created.
+The session belongs to the run, not to the target (`session_of`): the checks judge exchanges, wherever
+they come from (`session.judge_exchanges` judges recorded ones).
 """
 
 from __future__ import annotations
 
-import json
 import shlex
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import httpx
 
-from .checks import drift
 from .exchange import Exchange
-from .registry import REQUEST_REFUSED, SCHEMA, Check, Level
-from .spec import check_response, operation_for
+from .registry import Check
+from .session import Session
+from .spec import operation_for
 from .targets import Target
-from .violations import ContractViolation, Violation
+from .violations import ContractViolation
 
-__all__ = ["Exchange", "Probe"]
+__all__ = ["Exchange", "Probe", "session_of"]
+
+_SESSIONS: WeakKeyDictionary[Target, Session] = WeakKeyDictionary()
+
+
+def session_of(target: Target) -> Session:
+    """The run's session of `target`: one for the target's life, shared by every probe of it (reads of one
+    task by different tests are judged against each other), its findings the target's."""
+    if target not in _SESSIONS:
+        _SESSIONS[target] = Session(target.name, target.findings)
+    session = _SESSIONS[target]
+    session.strict_warnings = target.strict_warnings  # as the run set it, once the target was built
+    return session
 
 
 class Probe:
@@ -28,6 +42,7 @@ class Probe:
 
     def __init__(self, target: Target) -> None:
         self.target = target
+        self.session = session_of(target)
 
     def request(
         self,
@@ -39,8 +54,7 @@ class Probe:
         headers: dict[str, str] | None = None,
         files: dict[str, Any] | None = None,
     ) -> Exchange:
-        """Send, validate the response against the spec, note drift, judge task reads (`Observer`), and
-        return the exchange."""
+        """Send, have the session judge the exchange (the spec, drift, task reads), and return it."""
         operation = operation_for(method, path)
         spends = operation is not None and operation.spends
         if spends:
@@ -54,16 +68,7 @@ class Probe:
             if spends:
                 self.target.budget.settle(response is not None and response.is_success)
         exchange = Exchange(response, account, self._curl(response.request, account))
-        try:
-            check_response(response, target=self.target.name, reproducer=exchange.reproducer)
-        except ContractViolation as exc:
-            self.target.findings.raised.append(exc.violation)
-            raise
-        self.judged(SCHEMA, exchange)
-        if method == "POST" and exchange.status == 200:
-            self.judged(REQUEST_REFUSED, exchange)
-        drift(self, exchange)
-        self.target.observer.observe(self, exchange)
+        self.session.judge(exchange)
         return exchange
 
     def mj(self, task_id: str, *, account: int = 0) -> Exchange:
@@ -77,45 +82,19 @@ class Probe:
     ) -> Exchange:
         return self.request("POST", path, account=account, body=body, headers=headers)
 
+    # ---- the `Judge` protocol, for checks that judge what they asked for: the session's ----
     def judged(self, check: Check, what: Exchange | str, passed: bool = True) -> None:
-        """`check` judged an exchange (or the operation named): a rule this run exercised (coverage)."""
-        self.target.findings.judge(check, what if isinstance(what, str) else what.operation, passed)
+        self.session.judged(check, what, passed)
 
     def violation(
         self, exchange: Exchange, check: Check, field: str, expected: str, received: Any
     ) -> ContractViolation:
-        """A `ContractViolation` about `exchange` (`received` is shown as JSON), for the caller to raise."""
-        self.judged(check, exchange, passed=False)
-        found = self._finding(exchange, check, field, expected, received)
-        self.target.findings.raised.append(found)
-        return ContractViolation(found)
+        return self.session.violation(exchange, check, field, expected, received)
 
     def notice(
         self, exchange: Exchange, check: Check, field: str, expected: str, received: Any, key: str
     ) -> None:
-        """Report a warning or drift notice (counted once per `key`); a warning raises instead when the
-        target is judged with `--strict-warnings`."""
-        finding = self._finding(exchange, check, field, expected, received)
-        if finding.level is Level.VIOLATION or (
-            finding.level is Level.WARNING and self.target.strict_warnings
-        ):
-            raise ContractViolation(finding)
-        self.target.findings.note(finding, key)
-
-    def _finding(
-        self, exchange: Exchange, check: Check, field: str, expected: str, received: Any
-    ) -> Violation:
-        shown = received if isinstance(received, str) else json.dumps(received, ensure_ascii=False)
-        return Violation(
-            check=check.name,
-            operation=exchange.operation,
-            status=exchange.status,
-            field=field,
-            expected=expected,
-            received=shown[:240],
-            reproducer=exchange.reproducer,
-            target=self.target.name,
-        )
+        self.session.notice(exchange, check, field, expected, received, key)
 
     def _curl(self, request: httpx.Request, account: int) -> str:
         parts = ["curl", "-sS", "-X", request.method, str(request.url)]

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, Phase, settings
 if TYPE_CHECKING:
     from .targets import Target
 
-__all__ = ["PROFILES", "register_profiles", "settings_for"]
+__all__ = ["PROFILES", "draw_from", "register_profiles", "settings_for"]
 
 
 PROFILES = ("dev", "ci", "nightly", "live")
@@ -40,6 +40,18 @@ def register_profiles() -> None:
     settings.register_profile("live", max_examples=10, deadline=None, derandomize=True, print_blob=True)
     if os.environ.get("HYPOTHESIS_PROFILE") in PROFILES:
         settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
+
+
+def draw_from(seed: int) -> None:
+    """Draw every example of the run from `seed` (`--hypothesis-seed`; the CLI's `--case`, which each
+    finding's reproducer names): the loaded profile, not derandomized (a seed counts only then) and without
+    the example database (a run leaves nothing in the folder it starts in, and replays nothing from it);
+    schemathesis draws its cases from the same seed."""
+    from schemathesis.config import SchemathesisConfig
+
+    settings.register_profile("case", settings(settings(), derandomize=False, database=None))
+    settings.load_profile("case")
+    SchemathesisConfig.shared_seed = seed
 
 
 _CAPS = {"inprocess": (None, 30), "served": (15, 20), "live": (5, 8)}

@@ -1,5 +1,5 @@
-"""The end-of-run report: every finding, in the terminal summary, `report.md`, `report.json` and the JUnit
-XML properties.
+"""The end-of-run report: every finding, in the terminal summary, `report.md`, `report.json`, `report.html`
+and the JUnit XML properties.
 
 A pytest plugin (registered by `apimart_contract.plugin`). A failed test (setup, call or teardown) gives its
 `Violation`s, whatever raised it: a `ContractViolation`, a schemathesis failure group, a plain assertion
@@ -12,6 +12,7 @@ The targets hand over their warnings, drift notices and skipped checks when they
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import platform
@@ -19,9 +20,10 @@ import re
 import shlex
 import textwrap
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +43,20 @@ __all__ = ["ContractReport", "Entry", "Finding", "SuiteError", "TargetRun", "dig
 
 _REPRODUCE = re.compile(r"@reproduce_failure\([^\n]*\)")
 _WORKER_KEY = "apimart_contract_report"
+_SPENDING = ("APIMART_ALLOW_SPEND", "APIMART_SPEND_BUDGET")
+"""The options a reproducer names only when its finding needed a submit."""
+_VERDICTS = {
+    "suite-error": ("the suite", "failed", " (suite errors: no verdict on the contract)"),
+    "violations": ("the contract is", "broken", ""),
+    "too-little-covered": ("", "too little covered", " (below --min-coverage); no violation in what ran"),
+    "holds": ("the contract", "holds", ""),
+}
+"""Each verdict in words: (before, the word that matters, after)."""
+_SINCE = (
+    ("new_violations", "new violations"),
+    ("fixed_violations", "violations no longer seen"),
+    ("new_drift", "new drift notices"),
+)
 _SHOWN = 400
 """Characters of an error message the report shows (cut at a word)."""
 
@@ -97,12 +113,14 @@ def short_name(nodeid: str) -> str:
     return f"{path.rsplit('/', 1)[-1].removesuffix('.py')}::{test}" if test else nodeid
 
 
-def reproducer(nodeid: str, check: str, exc: BaseException | None = None) -> str:
-    """One command that runs the test that saw a finding again, judging only its check. Against the live
-    target: `apimart-contract` with this run's options, everything but the keys (read from the same
-    variables), from any folder; against this repository's own targets: pytest with the suite's plugin.
-    Under a derandomized profile (`live`, `ci`) the test draws the same examples again; a Hypothesis
-    `@reproduce_failure` blob, when printed, pins the very example."""
+def reproducer(nodeid: str, check: str, exc: BaseException | None, *, spends: bool) -> str:
+    """One command that runs the test that saw a finding again, judging only its check.
+
+    Against the live target: `apimart-contract` with this run's options, everything but the keys (read
+    from the same variables), from any folder. Its case (`--case SEED`: every example of the run was
+    drawn from that seed) draws the same examples again; `--allow-spend` and the budget only when the
+    finding needed a submit (`spends`). Against this repository's own targets: pytest with the suite's
+    plugin; a Hypothesis `@reproduce_failure` blob, when printed, pins the very example."""
     test = short_name(nodeid)
     target = test.rsplit("[", 1)[-1].removesuffix("]")
     if target == "live":
@@ -113,15 +131,16 @@ def reproducer(nodeid: str, check: str, exc: BaseException | None = None) -> str
             value = os.environ.get(env)
             if value is None or (env == "HYPOTHESIS_PROFILE" and value == "live"):
                 continue
+            if env in _SPENDING and not spends:
+                continue
             if metavar is not None:
                 options += [option, value]
             elif value == ("0" if option == "--no-mock-clock" else "1"):
                 options.append(option)
-        command = shlex.join(["apimart-contract", *options, "--only", check, "--test", test])
-    else:
-        profile = os.environ.get("HYPOTHESIS_PROFILE", "dev")
-        command = f"HYPOTHESIS_PROFILE={profile} pytest -p apimart_contract.plugin --target={target} "
-        command += shlex.quote(nodeid)
+        return shlex.join(["apimart-contract", *options, "--only", check, "--test", test])
+    profile = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+    command = f"HYPOTHESIS_PROFILE={profile} pytest -p apimart_contract.plugin --target={target} "
+    command += shlex.quote(nodeid)
     blob = _REPRODUCE.search("\n".join(getattr(exc, "__notes__", [])))
     return f"{command}  (or add {blob.group(0)})" if blob else command
 
@@ -209,7 +228,7 @@ class ContractReport:
     finished: float | None = None
     targets: list[TargetRun] = field(default_factory=list)
     min_coverage: float | None = None
-    """`--min-coverage`: the share of rules a run must exercise."""
+    """`--min-coverage`: the share of rules a run must exercise (and, with a baseline, no less than it)."""
     only: str | None = None
     """`--only CHECK`: the one check this run judges (a reproducer's run)."""
     entries: list[Entry] = field(default_factory=list)
@@ -217,6 +236,26 @@ class ContractReport:
     findings: list[Findings] = field(default_factory=list)
     skipped_tests: list[tuple[str, str]] = field(default_factory=list)
     outcomes: dict[str, int] = field(default_factory=dict)
+    running: dict[str, Target] = field(default_factory=dict)
+    """This process's targets, by name, while they run (the plugin adds each it builds)."""
+    _test: tuple[dict[str, int], bool] = ({}, False)
+    """At the start of the running test: what each target had spent, and whether it needs finished tasks."""
+
+    @pytest.hookimpl(tryfirst=True)  # before the test's fixtures: what they spend is the test's
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        spent = {name: target.budget.spent for name, target in self.running.items()}
+        self._test = (spent, "finished" in getattr(item, "fixturenames", ()))
+
+    def _spends(self, violation: Violation) -> bool:
+        """Whether the running test needed a submit to see `violation`: its target spent during the test,
+        or the test needs finished tasks and the run got them by submitting (no task ids given)."""
+        spent, needs_finished = self._test
+        ran = self.running.get(violation.target)
+        return any(
+            target.budget.spent > spent.get(name, 0) or (needs_finished and not target.task_ids)
+            for name, target in self.running.items()
+            if target is ran or ran is None
+        )
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(
@@ -249,9 +288,8 @@ class ContractReport:
         """One more observation of `violation` by the test `nodeid` (a set-up that failed for every test
         depending on it: once, by the first of them). With `--only CHECK`, only that check's."""
         if self.only is None or violation.check == self.only:
-            self.entries.append(
-                Entry(short_name(nodeid), violation, reproducer(nodeid, violation.check, exc))
-            )
+            replay = reproducer(nodeid, violation.check, exc, spends=self._spends(violation))
+            self.entries.append(Entry(short_name(nodeid), violation, replay))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "call" or report.outcome != "passed":
@@ -290,9 +328,24 @@ class ContractReport:
             rows += table(run.name, judged, failed, dict(run.skipped), limits)
         return rows
 
+    @cached_property
+    def previous(self) -> dict[str, Any] | None:
+        """The baseline `report.json`, read once (None without `--baseline`)."""
+        return None if self.baseline is None else json.loads(self.baseline.read_text(encoding="utf-8"))
+
+    def previous_share(self) -> float | None:
+        """The share of rules the baseline run exercised."""
+        if self.previous is None:
+            return None
+        return share([Row(**row) for row in self.previous["coverage_table"]])
+
     @property
     def too_little_covered(self) -> bool:
-        return self.min_coverage is not None and share(self.coverage()) < self.min_coverage
+        """With `--min-coverage`: exercised less than that share, or less than the baseline did."""
+        if self.min_coverage is None:
+            return False
+        now, before = share(self.coverage()), self.previous_share()
+        return now < self.min_coverage or (before is not None and now < before)
 
     @property
     def verdict(self) -> str:
@@ -328,11 +381,8 @@ class ContractReport:
             ],
             "coverage_table": [asdict(row) for row in self.coverage()],
         }
-        if self.baseline is not None:
-            found["since_baseline"] = {
-                "baseline": str(self.baseline),
-                **_since(json.loads(self.baseline.read_text(encoding="utf-8")), found),
-            }
+        if self.previous is not None:
+            found["since_baseline"] = {"baseline": str(self.baseline), **_since(self.previous, found)}
         return found
 
     def context(self) -> dict[str, Any]:
@@ -358,15 +408,18 @@ class ContractReport:
         rows = self.coverage()
         line = f"{summary(rows)} ({share(rows):.0%} exercised)"
         if self.min_coverage is not None:
-            line += f"; --min-coverage {self.min_coverage:.0%}" + (
-                ": below" if self.too_little_covered else ""
-            )
+            before = self.previous_share()
+            line += f"; --min-coverage {self.min_coverage:.0%}"
+            line += "" if before is None else f" or the baseline's {before:.0%}"
+            line += ": below" if self.too_little_covered else ""
         return line
 
-    def _header(self) -> list[str]:
+    def _context_rows(self) -> list[tuple[str, str]]:
+        """The report's opening table, as (name, value) rows."""
         context = self.context()
         rows = [("target", run.line()) for run in self.targets] or [("target", "none ran")]
-        rows += [
+        return [
+            *rows,
             ("started", context["started"] or "-"),
             ("duration", "-" if context["duration_s"] is None else f"{context['duration_s']} s"),
             ("coverage", context["coverage"]),
@@ -376,23 +429,26 @@ class ContractReport:
                 f"Python {context['python']}",
             ),
         ]
-        return ["| | |", "|---|---|", *[f"| {name} | {value} |" for name, value in rows], ""]
+
+    def _counts(self) -> str:
+        """`2 violations, 0 warnings, 1 drift notices, 0 suite errors (3 failed, 5 passed)`."""
+        tests = ", ".join(f"{n} {outcome}" for outcome, n in sorted(self.outcomes.items())) or "no tests"
+        return (
+            f"{len(self.grouped())} violations, {len(self.noted(Level.WARNING))} warnings, "
+            f"{len(self.noted(Level.DRIFT))} drift notices, {len(self.errors)} suite errors ({tests})"
+        )
 
     def markdown(self) -> str:
         warnings, drift, found = self.noted(Level.WARNING), self.noted(Level.DRIFT), self.grouped()
-        verdict = {
-            "suite-error": "the suite **failed** (suite errors: no verdict on the contract)",
-            "violations": "the contract is **broken**",
-            "too-little-covered": "**too little covered** (below --min-coverage); no violation in what ran",
-            "holds": "the contract **holds**",
-        }[self.verdict]
-        tests = ", ".join(f"{n} {outcome}" for outcome, n in sorted(self.outcomes.items())) or "no tests"
+        before, verdict, after = _VERDICTS[self.verdict]
         lines = [
             "# Contract report",
             "",
-            *self._header(),
-            f"Verdict: {verdict}: {len(found)} violations, {len(warnings)} warnings, "
-            f"{len(drift)} drift notices, {len(self.errors)} suite errors ({tests}). "
+            "| | |",
+            "|---|---|",
+            *[f"| {name} | {value} |" for name, value in self._context_rows()],
+            "",
+            f"Verdict: {f'{before} **{verdict}**'.lstrip()}{after}: {self._counts()}. "
             f"Coverage: {self.coverage_line()}.",
             "",
         ]
@@ -430,15 +486,59 @@ class ContractReport:
     def _since_baseline(self) -> list[str]:
         since = self.to_json()["since_baseline"]
         lines = [f"## Since the baseline ({since['baseline']})", ""]
-        for kind, title in (
-            ("new_violations", "new violations"),
-            ("fixed_violations", "violations no longer seen"),
-            ("new_drift", "new drift notices"),
-        ):
+        for kind, title in _SINCE:
             found = since[kind]
             lines.append(f"- {title}: {len(found)}")
             lines += [f"  - `{f['check']}`: {f['operation']} `{f['field']}`" for f in found]
         return [*lines, ""]
+
+    def html(self) -> str:
+        """report.html: the report as one page that opens offline (inline style, no script, nothing fetched);
+        every value from the run or the target is escaped text."""
+        found, shown = self.grouped(), self.to_json()
+        before, verdict, after = _VERDICTS[self.verdict]
+        body = [
+            "<h1>Contract report</h1>",
+            _table(["", ""], self._context_rows(), "context"),
+            f'<p class="verdict {_e(self.verdict)}">Verdict: {_e(before)} <strong>{_e(verdict)}</strong>'
+            f"{_e(after)}: {_e(self._counts())}.<br>Coverage: {_e(self.coverage_line())}.</p>",
+        ]
+        if self.errors:
+            body.append("<h2>Suite errors (the suite failed, not the target)</h2>")
+            body += [
+                f"<p><code>{_e(e.nodeid)}</code> ({_e(e.when)})</p><pre>{_e(e.error)}</pre>"
+                for e in self.errors
+            ]
+        if "since_baseline" in shown:
+            since = shown["since_baseline"]
+            body.append(f"<h2>Since the baseline ({_e(since['baseline'])})</h2><ul>")
+            for kind, title in _SINCE:
+                listed = "".join(
+                    f"<li><code>{_e(f['check'])}</code>: {_e(f['operation'])} <code>{_e(f['field'])}</code>"
+                    for f in since[kind]
+                )
+                body.append(f"<li>{_e(title)}: {len(since[kind])}<ul>{listed}</ul></li>")
+            body.append("</ul>")
+        body.append(f"<h2>Violations ({len(found)})</h2>")
+        body += [_finding_html(number, f) for number, f in enumerate(found, 1)] or ["<p>None.</p>"]
+        for level, title in ((Level.WARNING, "Warnings"), (Level.DRIFT, "Drift notices")):
+            noted = self.noted(level)
+            body.append(f"<h2>{title} ({len(noted)})</h2>")
+            rows = [(v.check, v.operation, v.field, str(n), v.received) for v, n in noted]
+            body.append(
+                _table(["check", "operation", "field", "count", "example"], rows) if rows else "<p>None.</p>"
+            )
+        rows = [(r.target, r.check, r.operation, r.status, r.reason) for r in self.coverage()]
+        body += [
+            "<h2>Coverage</h2>",
+            f"<p>{_e(self.coverage_line())}</p>",
+            _table(["target", "check", "operation", "status", "why not"], rows, "coverage"),
+            "<h2>Skipped checks</h2>",
+            _table(["check", "why"], sorted(self.skipped_checks().items())),
+            "<h2>Skipped tests</h2>",
+            _table(["test", "why"], self.skipped_tests),
+        ]
+        return _PAGE.format(title=_e(f"Contract report: {self.verdict}"), body="\n".join(body))
 
     # ---- across pytest-xdist workers: each sends what it found; the controller writes the report ----
     def worker_state(self) -> dict[str, Any]:
@@ -495,11 +595,15 @@ class ContractReport:
             # a violation of a set-up many tests depend on (recorded once, the tests skipped), or too
             # little covered
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        if self.report_dir is None:
-            return
-        self.report_dir.mkdir(parents=True, exist_ok=True)
-        (self.report_dir / "report.json").write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False))
-        (self.report_dir / "report.md").write_text(self.markdown(), encoding="utf-8")
+        if self.report_dir is not None:
+            self.write(self.report_dir)
+
+    def write(self, folder: Path) -> None:
+        """report.json, report.md and report.html, side by side in `folder`."""
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "report.json").write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False))
+        (folder / "report.md").write_text(self.markdown(), encoding="utf-8")
+        (folder / "report.html").write_text(self.html(), encoding="utf-8")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         for level, found in (
@@ -536,7 +640,9 @@ class ContractReport:
         for run in self.targets:
             terminalreporter.write_line(f"contract target {run.line()}")
         if self.report_dir is not None:
-            terminalreporter.write_line(f"contract reports: {self.report_dir}/report.md, report.json")
+            terminalreporter.write_line(
+                f"contract reports: {self.report_dir}/report.md, report.json, report.html"
+            )
 
 
 def _cell(text: str, width: int = 120) -> str:
@@ -563,3 +669,82 @@ def _items(found: list[tuple[Violation, int, Finding | None]]) -> list[str]:
             lines += [f"- seen by `{entry.nodeid}`: `{received}`; replay: `{entry.replay}`"]
         lines.append("")
     return lines
+
+
+_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 72em; padding: 0 1em; }}
+table {{ border-collapse: collapse; margin: .5em 0 1.5em; }}
+th, td {{ border: 1px solid #ccc; padding: .2em .5em; text-align: left; vertical-align: top; }}
+th {{ background: #f3f3f3; }}
+pre, code {{ font: 12px ui-monospace, monospace; background: #f6f6f6; }}
+pre {{ padding: .5em; white-space: pre-wrap; word-break: break-all; }}
+.verdict {{ font-size: 1.2em; padding: .5em; border-left: .4em solid #888; }}
+.verdict.holds {{ border-color: #2a7; }}
+.verdict.violations, .verdict.suite-error, .verdict.too-little-covered {{ border-color: #c33; }}
+.finding {{ border: 1px solid #ddd; padding: 0 1em; margin: 1em 0; }}
+td.fail {{ background: #fdd; }}
+td.pass {{ background: #dfd; }}
+</style>
+</head>
+<body>
+{body}
+</body>
+</html>
+"""
+"""report.html: one page, its style inline; nothing it shows is fetched."""
+
+
+def _e(value: object) -> str:
+    """Any value, as escaped HTML text."""
+    return html.escape(str(value), quote=True)
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[object]], css: str = "") -> str:
+    """A table of escaped text (`None.` when it has no rows). In a table of class `css` each cell of the
+    column named `status` is of the class its value names (the coverage table: `pass`, `fail`)."""
+    rows = list(rows)
+    if not rows:
+        return "<p>None.</p>"
+    styled = header.index("status") if "status" in header else -1
+    lines = [f'<table class="{_e(css)}">']
+    if any(header):
+        lines.append("<tr>" + "".join(f"<th>{_e(name)}</th>" for name in header) + "</tr>")
+    for row in rows:
+        cells = [
+            f'<td class="{_e(cell)}">{_e(cell)}</td>' if column == styled else f"<td>{_e(cell)}</td>"
+            for column, cell in enumerate(row)
+        ]
+        lines.append(f"<tr>{''.join(cells)}</tr>")
+    return "\n".join([*lines, "</table>"])
+
+
+def _finding_html(number: int, finding: Finding) -> str:
+    """One finding: what broke, how to run it again, the curl of the exchange, every observation."""
+    v = finding.violation
+    status = "no response" if v.status is None else f"HTTP {v.status}"
+    times = f" (x{len(finding.observations)})" if len(finding.observations) > 1 else ""
+    parts = [
+        '<section class="finding">',
+        f"<h3>{number}. <code>{_e(v.check)}</code>: {_e(v.operation)} -&gt; {_e(status)}{_e(times)}</h3>",
+        _table(
+            [],
+            [
+                ("target", v.target or "-"),
+                ("field", v.field),
+                ("expected", v.expected),
+                ("received", v.received),
+            ],
+        ),
+        f"<p>Run it again (keys from the same variables):</p><pre>{_e(finding.observations[0].replay)}</pre>",
+    ]
+    if v.reproducer:
+        parts.append(f"<p>The exchange:</p><pre>{_e(v.reproducer)}</pre>")
+    rows = [(entry.nodeid, entry.violation.received, entry.replay) for entry in finding.observations]
+    parts += ["<p>Seen by:</p>", _table(["test", "received", "replay"], rows), "</section>"]
+    return "\n".join(parts)

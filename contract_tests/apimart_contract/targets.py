@@ -27,7 +27,6 @@ import pytest
 
 import apimart
 
-from .checks import Observer
 from .pacing import Pacer, SpendBudget, TimeSource, WallClock, WallTimeBudget
 from .registry import Check
 from .violations import Findings
@@ -112,7 +111,6 @@ class Target(ABC):
         self._clients: dict[int, httpx.Client] = {}
         self._exit = ExitStack()
         self.findings = Findings()
-        self.observer = Observer()
 
     @abstractmethod
     def _transport(self) -> httpx.BaseTransport:

@@ -15,7 +15,8 @@ from typing import Any
 from apimart_contract.coverage import rules
 from apimart_mock import MockConfig
 
-from .broken import image_urls_a_string, served
+from .broken import image_urls_a_string, served, unknown_task_forbidden
+from .test_report import Page, assert_opens_offline
 
 FROZEN = MockConfig(frozen_at=1_763_000_000.0, seed=0)
 
@@ -86,6 +87,9 @@ def test_a_broken_field_is_one_finding_and_what_depends_on_it_is_not_checked(tmp
         .read_text()
         .startswith(f"# Contract report\n\n| | |\n|---|---|\n| target | live at {url}")
     )
+    page = Page((tmp_path / "reports" / "report.html").read_text(encoding="utf-8"))
+    assert_opens_offline(page)
+    assert f"live at {url}" in page.words and finding["replay"] in page.words
     rows = {(row["check"], row["operation"]): row["status"] for row in report["coverage_table"]}
     assert len(rows) == len(report["coverage_table"]) == len(rules())
     assert rows[("schema", "GET /v1/midjourney/{task_id}")] == "fail"
@@ -110,32 +114,100 @@ def test_a_run_below_min_coverage_fails_and_says_how_much_was_covered(tmp_path: 
     assert 'name="contract_coverage" value="holds for ' in (tmp_path / "reports" / "junit.xml").read_text()
 
 
+def test_min_coverage_fails_a_run_that_covered_less_than_its_baseline(tmp_path: Path) -> None:
+    """Yesterday's run also ran the lifecycle's free rules (balances, uploads); today's only reads unknown
+    tasks: with `--min-coverage 0` and yesterday's report as the baseline, the fall alone fails the run."""
+    yesterday, today = tmp_path / "yesterday", tmp_path / "today"
+    yesterday.mkdir(), today.mkdir()
+    with served({}, FROZEN) as url:
+        assert run_cli(yesterday, url, "--", "-k", "not_found or lifecycle").returncode == 0
+        baseline = str(yesterday / "reports" / "report.json")
+        result = run_cli(today, url, "--baseline", baseline, "--min-coverage", "0", "--", "-k", "not_found")
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]
+    report = report_of(today)
+    assert report["verdict"] == "too-little-covered" and report["violations"] == []
+    assert "--min-coverage 0% or the baseline's " in report["coverage"], report["coverage"]
+
+
 def test_a_findings_printed_reproducer_finds_it_again_from_another_folder(tmp_path: Path) -> None:
-    """The command a finding carries (everything but the keys, which come from the same variables) runs
-    as printed, from another folder, and finds the same break, judging only its check."""
-    first, second = tmp_path / "ci-job", tmp_path / "my-laptop"
-    first.mkdir(), second.mkdir()
-    with served(image_urls_a_string(), FROZEN) as url:
-        run_cli(first, url, "--allow-spend", "--spend-budget", "2", "--", "-k", "custom_ids")
-        (finding,) = report_of(first)["violations"]
-        command = finding["replay"]
-        assert command.startswith(f"apimart-contract --base-url {url} --allow-spend --spend-budget 2"), (
-            command
+    """The command each finding carries (everything but the keys, which come from the same variables) runs
+    as printed, from another folder, and finds the same break, judging only its check. It names the run's
+    case (the seed its examples were drawn from), and `--allow-spend` only when the finding needed a
+    submit: a finished task's broken field did; an unknown task answered 403 did not."""
+    ci = tmp_path / "ci-job"
+    ci.mkdir()
+    with served({**image_urls_a_string(), **unknown_task_forbidden()}, FROZEN) as url:
+        run_cli(
+            ci,
+            url,
+            "--allow-spend",
+            "--spend-budget",
+            "2",
+            "--case",
+            "7",
+            "--",
+            "-k",
+            "custom_ids or not_found",
         )
-        assert "--only schema --test 'test_custom_ids::test_" in command and "sk-" not in command
+        replays = {finding["check"]: finding["replay"] for finding in report_of(ci)["violations"]}
+        assert set(replays) == {"schema", "task-not-found"}, replays
+        paid, free = replays["schema"], replays["task-not-found"]
+        assert paid.startswith(f"apimart-contract --base-url {url} --allow-spend --spend-budget 2"), paid
+        assert "--case 7 --only schema --test 'test_custom_ids::test_" in paid and "sk-" not in paid
+        assert free == (
+            f"apimart-contract --base-url {url} --rate-limit 200 --case 7 "
+            "--only task-not-found --test 'test_errors::test_unknown_task_is_not_found[live]'"
+        ), free
         path = f"{Path(sys.executable).parent}:{os.environ['PATH']}"  # where apimart-contract is installed
-        again = subprocess.run(
-            ["bash", "-c", command],
-            cwd=second,
-            env={"PATH": path, "HOME": str(second)},
+        for check, command in replays.items():
+            laptop = tmp_path / f"laptop-{check}"
+            laptop.mkdir()
+            again = subprocess.run(
+                ["bash", "-c", command],
+                cwd=laptop,
+                env={"PATH": path, "HOME": str(laptop)},
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert again.returncode == 1, again.stdout[-3000:] + again.stderr[-2000:]
+            report = report_of(laptop)
+            assert [v["check"] for v in report["violations"]] == [check]
+            assert report["violations"][0]["replay"] == command  # the same case, found again
+            assert sum(report["tests"].values()) == 1, report["tests"]
+            assert (report["targets"][0]["spent"] > 0) == (command == paid), report["targets"]
+
+
+def test_the_case_is_the_seed_every_example_is_drawn_from(tmp_path: Path) -> None:
+    """`--case SEED` (pytest's `--hypothesis-seed`) decides the examples even under the derandomized `live`
+    profile: the same case draws the same examples, another case others, and no example database is left."""
+    (tmp_path / "test_draws.py").write_text(
+        "from hypothesis import given, strategies as st\n\n"
+        "def test_draws():\n"
+        "    drawn = []\n\n"
+        "    @given(st.integers())\n"
+        "    def draw(number):\n"
+        "        drawn.append(number)\n\n"
+        "    draw()\n"
+        "    with open('drawn.txt', 'a') as file:\n"
+        "        file.write(repr(drawn) + '\\n')\n"
+    )
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "HYPOTHESIS_PROFILE": "live"}
+    for case in ("3", "3", "4"):
+        subprocess.run(
+            [
+                *(sys.executable, "-m", "pytest", "-p", "apimart_contract.plugin", "-p", "no:cacheprovider"),
+                *("-q", f"--hypothesis-seed={case}", "test_draws.py"),
+            ],
+            cwd=tmp_path,
+            env=env,
+            check=True,
             capture_output=True,
-            text=True,
-            timeout=300,
+            timeout=120,
         )
-    assert again.returncode == 1, again.stdout[-3000:] + again.stderr[-2000:]
-    report = report_of(second)
-    assert [(v["check"], v["field"]) for v in report["violations"]] == [("schema", "$.image_urls")]
-    assert report["tests"] == {"failed": 1} or sum(report["tests"].values()) == 1, report["tests"]
+    first, again, other = (tmp_path / "drawn.txt").read_text().splitlines()
+    assert first == again != other
+    assert not (tmp_path / ".hypothesis" / "examples").exists()  # no example database
 
 
 def test_a_violation_on_a_paid_target_survives_hypothesis_replaying_it(tmp_path: Path) -> None:

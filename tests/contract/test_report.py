@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,131 @@ def test_a_target_run_survives_the_trip_from_an_xdist_worker() -> None:
     run = TargetRun("served", "http://127.0.0.1:1", (digest("sk-a"), digest("sk-b")), 1, 6, judged=judged)
     back = TargetRun.from_json(json.loads(json.dumps(dataclasses.asdict(run))))
     assert back == run and back.line() == run.line()
+
+
+def test_min_coverage_fails_a_run_whose_coverage_fell_since_the_baseline(tmp_path: Path) -> None:
+    """Above the share asked for, but below what yesterday's run exercised: too little covered."""
+    both = (
+        ("task-not-found", "GET /v1/tasks/{task_id}", True),
+        ("schema", "GET /v1/tasks/{task_id}", True),
+    )
+    yesterday = ContractReport()
+    yesterday.targets.append(TargetRun("live", "http://x", (), 0, 0, judged=both))
+    baseline = tmp_path / "report.json"
+    baseline.write_text(json.dumps(yesterday.to_json()))
+    today = ContractReport(baseline=baseline, min_coverage=0.0)
+    today.targets.append(TargetRun("live", "http://x", (), 0, 0, judged=both[:1]))
+    assert today.verdict == "too-little-covered"
+    line = today.coverage_line()
+    assert "; --min-coverage 0% or the baseline's " in line and line.endswith(": below"), line
+    today.targets[0] = TargetRun("live", "http://x", (), 0, 0, judged=both)
+    assert today.verdict == "holds" and not today.coverage_line().endswith("below")
+    without = ContractReport(baseline=baseline)  # no --min-coverage: a fall is reported, not failed
+    without.targets.append(TargetRun("live", "http://x", (), 0, 0, judged=both[:1]))
+    assert without.verdict == "holds"
+
+
+class Page(HTMLParser):
+    """What a browser would see of report.html: its tags with their attributes, its text, its style."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.style = ""
+        self._in: list[str] = []
+        self.feed(page)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._in:
+            del self._in[len(self._in) - 1 - self._in[::-1].index(tag) :]
+
+    def handle_data(self, data: str) -> None:
+        if self._in and self._in[-1] == "style":
+            self.style += data
+        else:
+            self.text.append(data)
+
+    @property
+    def words(self) -> str:
+        """The text as read (inline pieces joined), white space collapsed."""
+        return " ".join("".join(self.text).split())
+
+
+def assert_opens_offline(page: Page) -> None:
+    """Nothing on the page is fetched to show it: no script, frame, image or stylesheet, no attribute
+    naming a remote (or any) address, no `url(` or `@import` in its inline style. A URL in the text (the
+    target's, a curl line) is text, never a link."""
+    assert {tag for tag, _ in page.tags} <= {
+        "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "table", "tr", "th", "td",
+        "p", "pre", "code", "strong", "br", "ul", "li", "section",
+    }, sorted({tag for tag, _ in page.tags})  # fmt: skip
+    for tag, attributes in page.tags:
+        for name, value in attributes.items():
+            assert name not in ("src", "href", "srcset", "action", "data", "poster", "style"), (tag, name)
+            assert "//" not in (value or ""), (tag, name, value)
+    assert "url(" not in page.style and "@import" not in page.style
+
+
+def _a_broken_run(tmp_path: Path, received: str) -> ContractReport:
+    """A run with a finding seen twice, a baseline, a skipped test and rules judged."""
+    yesterday = ContractReport()
+    yesterday.observe("test_a", _violation("progress-backwards", "$.data.progress"))
+    baseline = tmp_path / "yesterday.json"
+    baseline.write_text(json.dumps(yesterday.to_json()))
+    report = ContractReport(tmp_path, baseline, started=1_763_000_000.0, finished=1_763_000_042.5)
+    judged = (("task-not-found", "GET /v1/tasks/{task_id}", True),)
+    report.targets.append(
+        TargetRun("live", "http://127.0.0.1:4010", (digest("sk-secret"),), 2, 6, judged=judged)
+    )
+    found = dataclasses.replace(_violation("results-missing", "$.image_urls"), received=received)
+    report.observe("contract_tests/x.py::test_first[live]", found)
+    report.observe("contract_tests/x.py::test_second[live]", found)
+    report.skipped_tests.append(
+        ("test_errors::test_rate_limit_is_a_rate_limit_error[live]", "no <b>limit</b>")
+    )
+    return report
+
+
+def test_the_html_report_shows_the_run_to_a_person_and_opens_offline(tmp_path: Path) -> None:
+    """report.html: the context, the verdict with its coverage line, each finding once with its command
+    and curl, the coverage table, the baseline diff; the target's data (a prompt holding a script) is
+    text on the page, never markup."""
+    prompt = '{"prompt": "a cat <script>alert(1)</script> --v 7", "image_urls": "x"}'
+    report = _a_broken_run(tmp_path, prompt)
+    page = Page(report.html())
+    assert_opens_offline(page)
+    words = page.words
+    for shown in (
+        "live at http://127.0.0.1:4010",
+        "budget used: 2 of 6 submits",
+        "42.5 s",
+        "Verdict: the contract is broken: 1 violations",
+        f"Coverage: {report.coverage_line()}.",
+        "1. results-missing: GET /v1/tasks/{task_id} -> HTTP 200 (x2)",
+        prompt,  # as text: the script is a string on the page
+        "curl x",
+        report.entries[0].replay,
+        "new violations: 1",
+        "violations no longer seen: 1",
+        "no <b>limit</b>",
+    ):
+        assert " ".join(shown.split()) in words, shown
+    assert "sk-secret" not in report.html()
+    rows = [attributes.get("class") for tag, attributes in page.tags if tag == "td" and attributes]
+    assert rows.count("pass") == 1 and len([t for t, _ in page.tags if t == "tr"]) > len(report.coverage())
+
+
+def test_the_report_files_are_written_side_by_side(tmp_path: Path) -> None:
+    report = _a_broken_run(tmp_path, "<img src=https://example.invalid/x.png>")
+    report.write(tmp_path / "reports")
+    written = {path.name for path in (tmp_path / "reports").iterdir()}
+    assert {"report.md", "report.json", "report.html"} <= written, written
+    page = Page((tmp_path / "reports" / "report.html").read_text(encoding="utf-8"))
+    assert_opens_offline(page)
+    assert "<img src=https://example.invalid/x.png>" in page.words
