@@ -39,8 +39,11 @@ WIREMOCK_OPTIONS = (
 """As WireMock's help advises for load: no request journal (it grows with every request) and no request
 logging ("useful when performance testing"); asynchronous responses on, which served it best here of
 the thread options its users' load recipes name (`--container-threads 64` too, or alone, was slower)."""
-WIREMOCK_JIT_WARMUP_S = 20
-"""Load before any measurement, so that the JVM has compiled the request path (Java's JIT)."""
+WIREMOCK_JIT_WARMUP_REQUESTS = 200_000
+WIREMOCK_JIT_WARMUP_S = 120
+"""Load before any measurement until WireMock has answered this many requests of the mix (or this many
+seconds have passed), so that the JVM has compiled the request path (Java's JIT): counted in requests,
+as a busy machine slows how many a time allows."""
 
 GUNICORN_WORKERS = 2
 GUNICORN_THREADS = 8

@@ -20,6 +20,7 @@ import base64
 import json
 import re
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,7 @@ from .settings import (
     TARGET_POLL_VS_WIREMOCK,
     TARGET_VS_WIREMOCK,
     VENV_BIN,
+    WIREMOCK_JIT_WARMUP_REQUESTS,
     WIREMOCK_JIT_WARMUP_S,
     WIREMOCK_OPTIONS,
     WIREMOCK_VERSION,
@@ -83,13 +85,19 @@ class WireMockResult:
     poll: dict[str, ServerRun]
     versions: dict[str, str]
     stubs: int
+    warm_up: int
+    """Requests WireMock answered before the measurement (the JIT warm-up)."""
     load_average: list[str]
     """The 1-minute load average before each measured round."""
 
-    def ratios(self, runs: Mapping[str, ServerRun]) -> tuple[float, float]:
-        """The mock's req/s over WireMock's, and its p99 over WireMock's (best rounds)."""
-        mock, wiremock = runs[MOCK].result, runs[WIREMOCK].result
-        return mock.rps / max(wiremock.rps, 1e-9), mock.p99_ms / max(wiremock.p99_ms, 1e-9)
+    def ratios(self, runs: Mapping[str, ServerRun]) -> tuple[float, float, float]:
+        """The mock's req/s, p99 (best rounds) and CPU per request (all rounds) over WireMock's."""
+        mock, wiremock = runs[MOCK], runs[WIREMOCK]
+        return (
+            mock.result.rps / max(wiremock.result.rps, 1e-9),
+            mock.result.p99_ms / max(wiremock.result.p99_ms, 1e-9),
+            mock.cpu_us_per_request / max(wiremock.cpu_us_per_request, 1e-9),
+        )
 
 
 def stub_mappings(mock_url: str, pools: Mapping[str, Sequence[Probe]]) -> list[dict[str, Any]]:
@@ -97,13 +105,19 @@ def stub_mappings(mock_url: str, pools: Mapping[str, Sequence[Probe]]) -> list[d
     matched as `mix.lua` sends it (same `Prefer`; the class's views; for `_BY_ID` classes their ids)."""
     mappings = []
     with httpx.Client(base_url=mock_url, timeout=10.0) as http:
-        for klass, pool in pools.items():
-            first = pool[0]
+        for priority, klass in enumerate(sorted(pools, key=_first_tried), start=1):
+            first = pools[klass][0]
             answer = http.get(first.path, headers=_headers(first))
             if answer.status_code != first.status:
                 raise RuntimeError(f"{klass}: the mock answered {answer.status_code}, not {first.status}")
-            mappings.append(_mapping(klass, pool, answer))
+            mappings.append(_mapping(klass, pools[klass], answer, priority))
     return mappings
+
+
+def _first_tried(klass: str) -> tuple[int, bool, str]:
+    """WireMock tries stubs in priority order and serves the first that matches: the mix's most frequent
+    classes first, a class told apart by its ids before the one that takes every other id."""
+    return -MIX_SHARES.get(klass, 0), klass not in _BY_ID, klass
 
 
 def check_stubs(url: str, pools: Mapping[str, Sequence[Probe]], mappings: Sequence[dict[str, Any]]) -> None:
@@ -135,7 +149,7 @@ def _headers(probe: Probe) -> dict[str, str]:
     }
 
 
-def _mapping(klass: str, pool: Sequence[Probe], answer: httpx.Response) -> dict[str, Any]:
+def _mapping(klass: str, pool: Sequence[Probe], answer: httpx.Response, priority: int) -> dict[str, Any]:
     views = sorted(
         {view for probe in pool for prefix, view in _VIEWS.items() if probe.path.startswith(prefix)}
     )
@@ -144,7 +158,7 @@ def _mapping(klass: str, pool: Sequence[Probe], answer: httpx.Response) -> dict[
         ids = "(" + "|".join(sorted({re.escape(probe.path.rpartition("/")[2]) for probe in pool})) + ")"
     return {
         "name": klass,
-        "priority": 1 if klass in _BY_ID else 5,
+        "priority": priority,
         "request": {
             "method": "GET",
             "urlPathPattern": f"/v1/({'|'.join(views)})/{ids}",
@@ -190,8 +204,7 @@ def measure_wiremock(duration: int = DURATION_S, rounds: int = ROUNDS) -> WireMo
             check_stubs(wiremock.url, pools, mappings)
             urls = {MOCK: mock.url, WIREMOCK: wiremock.url}
             groups = {MOCK: [mock.process.pid], WIREMOCK: [wiremock.process.pid]}
-            print(f"bench: WireMock JIT warm-up ({WIREMOCK_JIT_WARMUP_S} s of the mix) ...", flush=True)
-            run_wrk(wrk, wiremock.url, mix, WIREMOCK_JIT_WARMUP_S)
+            warmed = _warm_up(wrk, wiremock.url, mix)
             loads: list[str] = []
             measured = {
                 kind: _rounds(wrk, kind, urls, groups, requests, duration, rounds, loads)
@@ -210,7 +223,19 @@ def measure_wiremock(duration: int = DURATION_S, rounds: int = ROUNDS) -> WireMo
         for kind, (results, cpu) in measured.items()
     }
     versions = {"wiremock": WIREMOCK_VERSION, "java": java_version(java)}
-    return WireMockResult(runs["mix"], runs["poll"], versions, len(mappings), loads)
+    return WireMockResult(runs["mix"], runs["poll"], versions, len(mappings), warmed, loads)
+
+
+def _warm_up(wrk: str, url: str, requests: Path) -> int:
+    """Load `url` with the mix in 5 s runs until the JIT warm-up's requests are answered or its time is
+    up; returns how many were answered."""
+    print(
+        f"bench: WireMock JIT warm-up ({WIREMOCK_JIT_WARMUP_REQUESTS:,} requests of the mix) ...", flush=True
+    )
+    answered, deadline = 0, time.monotonic() + WIREMOCK_JIT_WARMUP_S
+    while answered < WIREMOCK_JIT_WARMUP_REQUESTS and time.monotonic() < deadline:
+        answered += run_wrk(wrk, url, requests, 5).requests
+    return answered
 
 
 def _rounds(
@@ -237,8 +262,8 @@ def _rounds(
 
 
 def render_wiremock(result: WireMockResult) -> str:
-    mix_rps, mix_p99 = result.ratios(result.mix)
-    poll_rps, poll_p99 = result.ratios(result.poll)
+    mix_rps, mix_p99, mix_cpu = result.ratios(result.mix)
+    poll_rps, poll_p99, poll_cpu = result.ratios(result.poll)
     checks = [
         (
             "the mix: the mock's req/s over WireMock's",
@@ -259,6 +284,8 @@ def render_wiremock(result: WireMockResult) -> str:
             poll_rps >= TARGET_POLL_VS_WIREMOCK,
         ),
         ("one poll: the mock's p99 over WireMock's", poll_p99, "(shown)", None),
+        ("the mix: the mock's CPU per request over WireMock's", mix_cpu, "(shown)", None),
+        ("one poll: the mock's CPU per request over WireMock's", poll_cpu, "(shown)", None),
     ]
     lines = [
         "## WireMock beside the mock (issue 27)",
@@ -266,9 +293,10 @@ def render_wiremock(result: WireMockResult) -> str:
         f"`python -m bench.wiremock` (bench/wiremock.py): WireMock {result.versions['wiremock']} standalone"
         f" (npm `wiremock`) on {result.versions['java']} (Debian), {result.stubs} stubs, one per request"
         " class, each the mock's own answer (status, bytes, headers) to that class's first request;"
-        f" {WIREMOCK_JIT_WARMUP_S} s of the mix against WireMock first (JIT), then both servers loaded"
-        " with the same wrk settings as above, rounds alternating, best round shown, errors over all"
-        ' rounds. "One poll" is one request over and over: GET the Midjourney view of a finished task.',
+        f" {result.warm_up:,} requests of the mix to WireMock first (its JIT warm-up), then both servers"
+        " loaded with the same wrk settings as above, rounds alternating, best round shown, errors over all"
+        ' rounds. "One poll" is one request over and over: GET the Midjourney view of a finished task.'
+        f" 1-minute load average before each round: {', '.join(result.load_average)}.",
         "",
         "| load | server | req/s | p50 ms | p99 ms | errors | µs CPU per request |",
         "|---|---|---:|---:|---:|---:|---:|",

@@ -34,8 +34,10 @@ def _state(url: str) -> BenchState:
 def test_one_stub_per_request_class_made_of_the_mocks_answer_and_checked_against_it() -> None:
     with serve(workers=1) as mock:
         pools = _state(mock.url).pools()
-        mappings = stub_mappings(mock.url, pools)
-        assert [m["name"] for m in mappings] == list(pools)
+        mappings = stub_mappings(mock.url, dict(reversed(pools.items())))  # the order is the stubs' own
+        tried = ["mj_view_200", "unified_view_200", "other_account_403", "expired_404", "unknown_404"]
+        assert [m["name"] for m in mappings] == tried
+        assert [m["priority"] for m in mappings] == [1, 2, 3, 4, 5]  # WireMock tries them in this order
         by_name = {m["name"]: m for m in mappings}
         first = pools["mj_view_200"][0]
         answer = httpx.get(
