@@ -86,7 +86,7 @@ contract: $(STAMP)
 contract-live: $(STAMP)
 	$(BIN)/apimart-contract --report-dir reports/contract-live
 
-## bench: throughput and latency against Prism and a hello-world ceiling; writes BENCHMARKS.md
+## bench: throughput and latency against Prism, WireMock and a hello-world ceiling; writes BENCHMARKS.md
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

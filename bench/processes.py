@@ -19,7 +19,7 @@ import httpx
 
 from apimart_mock.testing import free_port, stop_group
 
-from .settings import HOST, READY_TIMEOUT_S
+from .settings import HOST, READY_TIMEOUT_S, ROOT
 
 __all__ = [
     "Running",
@@ -27,6 +27,7 @@ __all__ = [
     "free_port",
     "group_cpu_seconds",
     "serving",
+    "shown",
     "stop_group",
     "terminate_on_sigterm",
 ]
@@ -119,6 +120,12 @@ def _tail(log: Path, lines: int = 20) -> str:
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
+
+
+def shown(command: Sequence[str]) -> str:
+    """A command as a reader would type it in the repo (paths relative to it)."""
+    root = str(ROOT) + "/"
+    return " ".join(part.replace(root, "") for part in command)
 
 
 def terminate_on_sigterm() -> None:

@@ -17,7 +17,6 @@ import time
 from collections.abc import Sequence
 from contextlib import ExitStack
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 
@@ -27,9 +26,9 @@ from .fixture import measure_fixture
 from .hardening import measure_hardening, render_hardening
 from .hey import RateResult, run_hey
 from .inprocess import InProcessResult, measure_in_process
-from .machine import describe_machine
+from .machine import describe_machine, load_average
 from .mix import build_mix, write_lua
-from .processes import ServerFailed, free_port, group_cpu_seconds, serving, terminate_on_sigterm
+from .processes import ServerFailed, free_port, serving, shown, terminate_on_sigterm
 from .report import (
     FLASK,
     HELLO,
@@ -75,15 +74,18 @@ from .tools import (
     ToolMissing,
     ensure_haproxy,
     ensure_hey,
+    ensure_java,
     ensure_prism,
     ensure_redis_server,
+    ensure_wiremock,
     ensure_wrk,
     package_version,
     prism_version,
     wrk_version,
 )
 from .walltime import CHECK_GENERATED, CONTRACT, MAKE_TEST, Timed, time_command
-from .wrk import WrkFailed, WrkResult, run_wrk
+from .wiremock import StubMismatch, measure_wiremock, render_wiremock
+from .wrk import WrkFailed, WrkResult, measured_load
 
 REDIS, REPLICA_2 = "redis", "mock-replica-2"
 """Processes the bench starts but does not load by themselves: Redis, and the second replica."""
@@ -96,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     terminate_on_sigterm()
     try:
         return _run(args)
-    except (ToolMissing, ServerFailed, WrkFailed) as exc:
+    except (ToolMissing, ServerFailed, WrkFailed, StubMismatch) as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -128,6 +130,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-dashboard", action="store_true", help="skip issue 25's figures (bench/dashboard.py)"
     )
+    parser.add_argument(
+        "--no-wiremock", action="store_true", help="skip issue 27's WireMock figures (bench/wiremock.py)"
+    )
     return parser
 
 
@@ -135,6 +140,9 @@ def _run(args: argparse.Namespace) -> int:
     started, t0 = datetime.now(UTC), time.perf_counter()
     wrk, hey, prism = ensure_wrk(), ensure_hey(), ensure_prism()
     redis_binary, haproxy = ensure_redis_server(), ensure_haproxy()
+    if not args.no_wiremock:  # installed before anything is measured, so that a failed install fails first
+        ensure_java()
+        ensure_wiremock()
     workers, threads = mock_serve_defaults()
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     mix_file = RUN_DIR / "mix_data.lua"
@@ -229,7 +237,7 @@ def _run(args: argparse.Namespace) -> int:
     cpu: dict[str, list[float]] = {key: [] for key, *_ in servers}
     fixed_rate: dict[str, RateResult] = {}
     slow: dict[str, list[SlowResult]] = {}
-    load_average: list[str] = []
+    loads: list[str] = []
     with ExitStack() as stack:
         stack.enter_context(redis_server(redis_binary, ports[REDIS], RUN_DIR / "redis.log"))
         urls: dict[str, str] = {}
@@ -257,9 +265,9 @@ def _run(args: argparse.Namespace) -> int:
         for n in range(args.rounds):
             order = servers if n % 2 == 0 else servers[::-1]  # alternate, so drift hits everyone alike
             for key, label, *_ in order:
-                load_average.append(_load_average())
+                loads.append(load_average())
                 name = f"{label}, round {n + 1}"
-                result, spent = _load(name, wrk, urls[key], mix_file, args.duration, groups[key])
+                result, spent = measured_load(name, wrk, urls[key], mix_file, args.duration, groups[key])
                 rounds[key].append(result)
                 cpu[key].append(spent)
         poll = state.pools()["mj_view_200"][0]
@@ -275,7 +283,7 @@ def _run(args: argparse.Namespace) -> int:
                 slow[key].append(probe_under_slow_clients(urls[key], poll, kind))
         audit = audit_state(urls[MOCK], state) + audit_state(urls[MOCK_REPLICAS], state)
     runs = {
-        key: ServerRun(label, _show(command), rounds[key], cpu[key]) for key, label, command, *_ in servers
+        key: ServerRun(label, shown(command), rounds[key], cpu[key]) for key, label, command, *_ in servers
     }
 
     print("bench: in-process calls (generated client -> WSGITransport) ...", flush=True)
@@ -293,9 +301,11 @@ def _run(args: argparse.Namespace) -> int:
     hardening = None if args.no_hardening else measure_hardening(args.duration, args.rounds)
     edge = None if args.no_edge else measure_edge()
     dashboard = None if args.no_dashboard else measure_dashboard()
+    wiremock = None if args.no_wiremock else measure_wiremock(args.duration, args.rounds)
     machine = describe_machine(
         {"prism": prism_version(), "wrk": wrk_version(wrk), "hey": "Debian 0.1.4"}
         | {name: package_version(name) for name in ("granian", "gunicorn")}
+        | ({} if wiremock is None else wiremock.versions)
     )
     results = Results(
         started=started,
@@ -311,7 +321,7 @@ def _run(args: argparse.Namespace) -> int:
         state_accounts=len(state.live),
         duration_s=args.duration,
         rounds=args.rounds,
-        load_average=load_average,
+        load_average=loads,
         fixture=fixture,
         fixed_rate=fixed_rate,
         slow=slow,
@@ -327,35 +337,11 @@ def _run(args: argparse.Namespace) -> int:
         extra = "" if hardening is None else "\n" + render_hardening(hardening)
         extra += "" if edge is None else "\n" + render_edge(edge)
         extra += "" if dashboard is None else "\n" + render_dashboard(dashboard)
+        extra += "" if wiremock is None else "\n" + render_wiremock(wiremock)
         write(REPORT, render_markdown(results, verdict_list, table) + extra)
         print(f"\nbench: wrote {REPORT.relative_to(ROOT)}")
     missed = [v for v in verdict_list if not v.passed]
     return 1 if args.strict and missed else 0
-
-
-def _load_average() -> str:
-    """The 1-minute load average just before a measurement: shows when other work shared the cores."""
-    try:
-        return Path("/proc/loadavg").read_text().split()[0]
-    except OSError:
-        return "?"
-
-
-def _load(
-    name: str, wrk: str, url: str, mix_file: Path, seconds: int, groups: list[int]
-) -> tuple[WrkResult, float]:
-    """One measured wrk run after a warm-up, and the CPU seconds the server's processes spent in it."""
-    print(f"bench: loading {name} ({WARMUP_S} s warm-up, then {seconds} s) ...", flush=True)
-    run_wrk(wrk, url, mix_file, WARMUP_S)
-    before = group_cpu_seconds(groups)
-    result = run_wrk(wrk, url, mix_file, seconds)
-    spent = group_cpu_seconds(groups) - before
-    print(
-        f"bench:   {result.rps:,.0f} req/s, p99 {result.p99_ms:.1f} ms, {result.errors} errors,"
-        f" {spent * 1e6 / max(result.requests, 1):,.0f} µs CPU per request",
-        flush=True,
-    )
-    return result, spent
 
 
 def gunicorn_command(app: str, port: int) -> list[str]:
@@ -426,9 +412,3 @@ def _workers_seen(url: str, probes: int = 40) -> int:
         if pid:
             pids.add(pid)
     return len(pids)
-
-
-def _show(command: Sequence[str]) -> str:
-    """A command as a reader would type it in the repo (paths relative to it)."""
-    root = str(ROOT) + "/"
-    return " ".join(part.replace(root, "") for part in command)

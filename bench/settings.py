@@ -20,6 +20,31 @@ PRISM_VERSION = "5.16.0"
 PRISM_PREFIX = WORK / "prism"
 PRISM_BIN = PRISM_PREFIX / "node_modules" / ".bin" / "prism"
 
+WIREMOCK_PACKAGE = "wiremock"
+WIREMOCK_VERSION = "3.13.2"
+"""The npm package ships WireMock's standalone jar; it runs on Debian's Java (`default-jre-headless`)."""
+WIREMOCK_PREFIX = WORK / "wiremock"
+WIREMOCK_JAR = (
+    WIREMOCK_PREFIX / "node_modules" / "wiremock" / "build" / f"wiremock-standalone-{WIREMOCK_VERSION}.jar"
+)
+WIREMOCK_OPTIONS = (
+    "--no-request-journal",
+    "--disable-request-logging",
+    "--disable-banner",
+    "--async-response-enabled",
+    "true",
+    "--async-response-threads",
+    "32",
+)
+"""As WireMock's help advises for load: no request journal (it grows with every request) and no request
+logging ("useful when performance testing"); asynchronous responses on, which served it best here of
+the thread options its users' load recipes name (`--container-threads 64` too, or alone, was slower)."""
+WIREMOCK_JIT_WARMUP_REQUESTS = 200_000
+WIREMOCK_JIT_WARMUP_S = 120
+"""Load before any measurement until WireMock has answered this many requests of the mix (or this many
+seconds have passed), so that the JVM has compiled the request path (Java's JIT): counted in requests,
+as a busy machine slows how many a time allows."""
+
 GUNICORN_WORKERS = 2
 GUNICORN_THREADS = 8
 """gunicorn gthread as `apimart-mock serve` ran it before granian (the candidate it was measured against)."""
@@ -79,3 +104,7 @@ TARGET_CEILING_SHARE = 0.40
 TARGET_SLOW_P99_MS = 100.0
 TARGET_INPROCESS = 2000.0
 TARGET_MAKE_TEST_S = 180.0
+TARGET_VS_WIREMOCK = 1.5
+TARGET_P99_VS_WIREMOCK = 0.5
+TARGET_POLL_VS_WIREMOCK = 2.0
+"""Issue 27: the mock's req/s over WireMock's on the mix (and on one poll), its p99 over WireMock's."""

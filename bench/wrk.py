@@ -11,9 +11,10 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .settings import CONNECTIONS, THREADS, WRK_TIMEOUT_S
+from .processes import group_cpu_seconds
+from .settings import CONNECTIONS, THREADS, WARMUP_S, WRK_TIMEOUT_S
 
-__all__ = ["ClassCount", "WrkFailed", "WrkResult", "run_wrk"]
+__all__ = ["ClassCount", "WrkFailed", "WrkResult", "measured_load", "run_wrk"]
 
 MIX_LUA = Path(__file__).with_name("mix.lua")
 _MARK = "BENCH_JSON "
@@ -87,3 +88,20 @@ def run_wrk(wrk: str, url: str, mix_file: Path, seconds: int) -> WrkResult:
         classes=classes,
         samples=list(data["samples"]),
     )
+
+
+def measured_load(
+    name: str, wrk: str, url: str, mix_file: Path, seconds: int, groups: list[int]
+) -> tuple[WrkResult, float]:
+    """One measured wrk run after a warm-up, and the CPU seconds the server's processes spent in it."""
+    print(f"bench: loading {name} ({WARMUP_S} s warm-up, then {seconds} s) ...", flush=True)
+    run_wrk(wrk, url, mix_file, WARMUP_S)
+    before = group_cpu_seconds(groups)
+    result = run_wrk(wrk, url, mix_file, seconds)
+    spent = group_cpu_seconds(groups) - before
+    print(
+        f"bench:   {result.rps:,.0f} req/s, p99 {result.p99_ms:.1f} ms, {result.errors} errors,"
+        f" {spent * 1e6 / max(result.requests, 1):,.0f} µs CPU per request",
+        flush=True,
+    )
+    return result, spent

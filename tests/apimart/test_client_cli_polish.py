@@ -205,7 +205,8 @@ def _python_names() -> set[str]:
     """The names a Python user writes (the client's functions and parameters, the request bodies'
     fields): where `--help` shows one of these, a flag was meant (`hd_upscale_id`, `custom_id`)."""
     names = {name for name in [*apimart.__all__, *apimart_mj.__all__] if _SNAKE_CASE.fullmatch(name)}
-    for method in vars(apimart.Client).values():
+    faces = [face for face in apimart.Client.__mro__ if face.__module__.startswith("apimart.")]
+    for method in [value for face in faces for value in vars(face).values()]:
         if callable(method):
             names |= set(inspect.signature(method).parameters)
     names |= {name for op in OPERATIONS if op.kind is Kind.SUBMIT for name in request_fields(op)}
