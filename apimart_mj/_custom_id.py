@@ -2,7 +2,8 @@
 
 A customId names an operation on one Midjourney job: `MJ::JOB::upsample::2::<job hash>` is "U2 of that
 grid". Every family that section 3 of the API reference lists parses into a `CustomId` and formats back
-to the identical string; anything else is rejected with `InvalidCustomId`. Which button the service
+to the identical string; anything else is rejected with `InvalidCustomId`. The `JOB` operations and the
+task action each press starts are those of the operations table's buttons; which button the service
 presses for an `index`, `direction` or `zoom_ratio` is `_matching`'s.
 """
 
@@ -11,9 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 
 from ._errors import InvalidCustomId
+from ._operations import DIRECTIONS, HD_UPSCALE_OPERATIONS, OPERATIONS, Family, Operation, keyed
 
 __all__ = [
     "DIRECTIONS",
@@ -25,62 +26,20 @@ __all__ = [
 ]
 
 
-class Family(StrEnum):
-    """The customId families, by the namespace that follows `MJ::`."""
-
-    JOB = "JOB"
-    OUTPAINT = "Outpaint"
-    INPAINT = "Inpaint"
-    CUSTOM_ZOOM = "CustomZoom"
-    BOOKMARK = "BOOKMARK"
-    PIC_READER = "Job::PicReader"
-    PICREAD_RETRY = "Picread::Retry"
-    CANCEL_JOB = "CancelJob::ByJobid"
-    PAN_MODAL = "PanModal"
-    REMIX_MODAL = "RemixModal"
-    ANIMATE_MODAL = "AnimateModal"
-
-
-DIRECTIONS = ("left", "right", "up", "down")
-HD_UPSCALE_OPERATIONS = (
-    "upsample_v5_2x",
-    "upsample_v5_4x",
-    "upsample_v6_2x_subtle",
-    "upsample_v6_2x_creative",
-    "upsample_v7_2x_subtle",
-    "upsample_v7_2x_creative",
-)
-_ANIMATE_OPERATIONS = ("animate_high", "animate_low", "animate_high_extend", "animate_low_extend")
 JOB_OPERATIONS = (
-    "upsample",
-    "variation",
-    "reroll",
-    "low_variation",
-    "high_variation",
-    *(f"pan_{direction}" for direction in DIRECTIONS),
-    *HD_UPSCALE_OPERATIONS,
-    *_ANIMATE_OPERATIONS,
+    *(job for op in OPERATIONS if op.button is not None for job in op.button.job),
     "video_virtual_upscale",
 )
-"""Operations of the `MJ::JOB::` family."""
+"""Operations of the `MJ::JOB::` family: those of the operations table's buttons, and one no endpoint
+presses."""
 
-_JOB_ACTIONS = {
-    "upsample": "UPSCALE",
-    **dict.fromkeys(HD_UPSCALE_OPERATIONS, "UPSCALE"),
-    "variation": "VARIATION",
-    "low_variation": "LOW_VARIATION",
-    "high_variation": "HIGH_VARIATION",
-    "reroll": "REROLL",
-    **{f"pan_{direction}": "PAN" for direction in DIRECTIONS},
-    **dict.fromkeys(_ANIMATE_OPERATIONS, "VIDEO"),
-}
-_FAMILY_ACTIONS = {
-    Family.OUTPAINT: "ZOOM",
-    Family.CUSTOM_ZOOM: "ZOOM",
-    Family.INPAINT: "INPAINT",
-    Family.PAN_MODAL: "PAN",
-    Family.ANIMATE_MODAL: "VIDEO",
-}
+_JOB_ACTIONS = keyed(
+    ((job, op) for op in OPERATIONS if op.button is not None for job in op.button.job), "customId operation"
+)
+_FAMILY_ACTIONS = keyed(
+    ((family, op) for op in OPERATIONS if op.button is not None for family in op.button.families),
+    "customId family",
+)
 
 _OUTPAINT_ZOOM = {50: 2.0, 75: 1.5}
 
@@ -156,9 +115,12 @@ class CustomId:
     @property
     def action(self) -> str | None:
         """The task action that pressing this button starts (`UPSCALE`, `PAN`, ...), or None."""
-        if self.family is Family.JOB:
-            return _JOB_ACTIONS.get(self.operation or "")
-        return _FAMILY_ACTIONS.get(self.family)
+        pressed: Operation | None = (
+            _JOB_ACTIONS.get(self.operation or "")
+            if self.family is Family.JOB
+            else _FAMILY_ACTIONS.get(self.family)
+        )
+        return None if pressed is None else pressed.action
 
     @property
     def direction(self) -> str | None:

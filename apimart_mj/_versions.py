@@ -4,6 +4,7 @@ A task remembers the version it was generated with (its `version` field, or a `-
 in its prompt; children inherit their parent's). A task without one counts as `DEFAULT_VERSION`. The
 rules (`docs/decisions.md`, "version rules"): pan is refused on a v8.x parent (the English pan page),
 remix needs a v8.1 or v8.2 parent, and the HD-upscale customIds a task accepts follow its version.
+Which operation needs which `Feature` is said by its row of the operations table.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+
+from ._operations import Feature, by_action
 
 __all__ = [
     "DEFAULT_VERSION",
@@ -38,6 +41,7 @@ UNSUPPORTED_VERSION_REASON = (
 PAN_REFUSED = "invalid generation request"
 """What pan on a v8.x parent answers (the English pan page)."""
 REMIX_REFUSED = "remix needs a finished v8.1 or v8.2 task"
+_REFUSALS = {Feature.PAN: PAN_REFUSED, Feature.REMIX: REMIX_REFUSED}
 
 
 @dataclass(frozen=True)
@@ -49,13 +53,17 @@ class VersionRules:
     hd_upscales: tuple[str, ...]
     """The `MJ::JOB::<operation>::1::<hash>::SOLO` HD upscales of this version, Subtle/2x first."""
 
+    def allows(self, feature: Feature) -> bool:
+        return {Feature.PAN: self.pan, Feature.REMIX: self.remix}[feature]
+
     def refusal(self, action: str) -> str | None:
-        """The 400 message for a follow-up of `action` on a task of this version, or None if allowed."""
-        if action == "PAN" and not self.pan:
-            return PAN_REFUSED
-        if action in ("REMIX_STRONG", "REMIX_SUBTLE") and not self.remix:
-            return REMIX_REFUSED
-        return None
+        """The 400 message for a follow-up of `action` on a task of this version, or None if allowed: the
+        operation's row names the `Feature` its parent's version must allow."""
+        try:
+            feature = by_action(action).feature
+        except KeyError:
+            return None
+        return None if feature is None or self.allows(feature) else _REFUSALS[feature]
 
 
 _V5 = ("upsample_v5_2x", "upsample_v5_4x")

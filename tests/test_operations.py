@@ -14,7 +14,19 @@ import pytest
 from apimart_mj_client import models
 
 import apimart
-from apimart_mj import OPERATIONS, Kind, Parent, Result, Selector, by_action, by_name, submits
+from apimart_mj import (
+    OPERATIONS,
+    CustomId,
+    Kind,
+    Operation,
+    Parent,
+    Result,
+    Selector,
+    by_action,
+    by_name,
+    submits,
+)
+from apimart_mj._operations import keyed
 from apimart_mock.http.spec import load_spec
 
 SPEC = load_spec()
@@ -95,3 +107,34 @@ def test_submits_say_what_they_act_on_and_give() -> None:
             assert not op.acts_on and not op.selects, op.name
     assert all(op.kind in (Kind.VIEW, Kind.ACCOUNT) for op in OPERATIONS if op.route.method == "GET")
     assert {op.result for op in submits()} <= set(Result)
+
+
+HASH = "3eaa7c0c-9825-4110-9c89-02c4e463a8d0"
+
+
+@pytest.mark.parametrize(
+    "operation", [op for op in OPERATIONS if op.button is not None], ids=lambda op: op.name
+)
+def test_each_button_a_row_shows_presses_that_row(operation: Operation) -> None:
+    """Every button of a row's faces is a valid customId whose press creates a task of that row."""
+    assert operation.button is not None
+    for face in operation.button.faces:
+        for custom_id, label in face.expand(HASH):
+            assert CustomId.parse(custom_id).action == operation.action, (custom_id, label)
+            assert str(CustomId.parse(custom_id)) == custom_id
+
+
+def test_auto_matching_follow_ups_have_a_button_rule() -> None:
+    """A follow-up that presses a button says how auto-matching picks it; nothing else does."""
+    for op in submits():
+        matches = op.button is not None and op.button.match is not None
+        assert matches == (op.parent is Parent.BUTTON), op.name
+
+
+def test_a_key_claimed_twice_is_refused() -> None:
+    upscale, variation = by_name("upscale"), by_name("variation")
+    with pytest.raises(ValueError, match="'upsample' is claimed by both upscale and variation"):
+        keyed(
+            [("upsample", upscale), ("variation", variation), ("upsample", variation)], "customId operation"
+        )
+    assert dict(keyed([("a", upscale), ("b", variation)], "name")) == {"a": upscale, "b": variation}

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, multiple, precondition, rule
 
-from apimart_mj import Kind, Parent, Result, by_action, by_name, of_kind, submits
+from apimart_mj import DIRECTIONS, Kind, Parent, Result, Selector, by_action, by_name, of_kind, submits
 
 from . import oracle
 from .checks import Reading, check_error, check_forbidden, reading
@@ -498,15 +498,21 @@ class TaskLifecycle(RuleBasedStateMachine):
             )
 
 
+_SELECTED: dict[Selector, tuple[bool, st.SearchStrategy[Any]]] = {
+    Selector.INDEX: (True, st.integers(1, 4)),
+    Selector.DIRECTION: (True, st.sampled_from(DIRECTIONS)),
+    Selector.ZOOM_RATIO: (False, st.sampled_from([1.5, 1.99, 2.0, 3.5])),
+}
+"""What the suite sends for each auto-matching input: (required, values)."""
+
+
 def _inputs(action: str) -> st.SearchStrategy[dict[str, Any]]:
-    """The auto-matching inputs an endpoint takes: an index, a direction or a zoom ratio."""
-    if action in ("UPSCALE", "VARIATION", "HIGH_VARIATION", "LOW_VARIATION"):
-        return st.fixed_dictionaries({"index": st.integers(1, 4)})
-    if action == "PAN":
-        return st.fixed_dictionaries({"direction": st.sampled_from(["left", "right", "up", "down"])})
-    if action == "ZOOM":
-        return st.fixed_dictionaries({}, optional={"zoom_ratio": st.sampled_from([1.5, 1.99, 2.0, 3.5])})
-    return st.just({})
+    """The auto-matching inputs an endpoint takes (its row's `selects`): an index, a direction or a zoom
+    ratio."""
+    selected = [(s, *_SELECTED[s]) for s in sorted(by_action(action).selects) if s in _SELECTED]
+    required = {str(s): values for s, needed, values in selected if needed}
+    optional = {str(s): values for s, needed, values in selected if not needed}
+    return st.fixed_dictionaries(required, optional=optional)
 
 
 def machine_for(target: Target) -> type[TaskLifecycle]:

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from apimart_mj import CustomId
+from apimart_mj import CustomId, Result, submits
 from apimart_mock.domain.accounts import account_id, account_named, authenticate, price
 from apimart_mock.domain.buttons import buttons_for
 from apimart_mock.domain.clock import ClockState
@@ -16,8 +16,10 @@ from apimart_mock.domain.lifecycle import (
     GRID_TIMING,
     INSTANT,
     MODAL_TIMEOUT,
+    RESULT_TIMING,
     Outcome,
     Timing,
+    normal_timing,
     phase_at,
     timing_reaching,
 )
@@ -62,6 +64,14 @@ def test_failure_stuck_and_instant_outcomes() -> None:
     assert phase_at(GRID_TIMING, Outcome.FAILURE, 10, 0).status == "FAILURE"
     assert phase_at(GRID_TIMING, Outcome.STUCK, 10**9, 0).status == "SUBMITTED"
     assert phase_at(INSTANT, Outcome.SUCCESS, 0, 5.0).status == "SUCCESS"
+
+
+def test_every_kind_of_result_has_a_timing() -> None:
+    """A task's timing follows the result its row gives: a new kind of result without one fails here."""
+    assert set(RESULT_TIMING) == set(Result)
+    for op in submits():
+        assert normal_timing(str(op.action)) is RESULT_TIMING[Result(op.result)], op.name
+    assert normal_timing("UPSCALE") is INSTANT and normal_timing("UPSCALE", hd=True) is GRID_TIMING
 
 
 @pytest.mark.parametrize("status", ["NOT_START", "SUBMITTED", "IN_PROGRESS", "SUCCESS"])

@@ -1,4 +1,5 @@
-"""The buttons a finished task carries, built from its job hash with the shared `CustomId` constructors.
+"""The buttons a finished task carries: those each row of the operations table shows (`ButtonRule.faces`)
+on the task's result, for its job hash.
 
 Two sets exist (section 3.3 of the API reference and docs/decisions.md): the 15 buttons APIMart shows on
 a grid, and Midjourney's single-image set behind an upscaled image, whose HD upscales follow the task's
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from apimart_mj import DIRECTIONS, CustomId, rules_for
+from apimart_mj import OPERATIONS, CustomId, Face, Result, rules_for
 
 from .shapes import Shape
 
@@ -20,8 +21,6 @@ __all__ = ["Button", "buttons_for"]
 
 DISCORD_SECONDARY = 2
 DISCORD_BUTTON = 2
-_GRID_ARROWS = {"left": "⬅", "right": "➡", "up": "⬆", "down": "⬇"}
-_SINGLE_ARROWS = {"left": "⬅️", "right": "➡️", "up": "⬆️", "down": "⬇️"}
 
 
 @dataclass(frozen=True)
@@ -34,21 +33,6 @@ class Button:
     type: int = DISCORD_BUTTON
 
 
-def _button(custom_id: CustomId, label: str) -> Button:
-    return Button(str(custom_id), label)
-
-
-def _grid(job_hash: str) -> tuple[Button, ...]:
-    return (
-        *(_button(CustomId.job("upsample", i, job_hash), f"U{i}") for i in range(1, 5)),
-        _button(CustomId.job("reroll", 0, job_hash, solo=True), "\U0001f504"),
-        *(_button(CustomId.job("variation", i, job_hash), f"V{i}") for i in range(1, 5)),
-        *(_button(CustomId.job(f"pan_{d}", 0, job_hash, solo=True), _GRID_ARROWS[d]) for d in DIRECTIONS),
-        _button(CustomId.outpaint(job_hash), "Zoom Out 1.5×"),
-        _button(CustomId.inpaint(job_hash), "Vary (Region)"),
-    )
-
-
 _HD_LABELS = {
     "upsample_v5_2x": "Upscale (2x)",
     "upsample_v5_4x": "Upscale (4x)",
@@ -59,25 +43,26 @@ _HD_LABELS = {
 }
 
 
-def _single(job_hash: str, version: str | None) -> tuple[Button, ...]:
-    return (
-        *(
-            _button(CustomId.job(operation, 1, job_hash, solo=True), _HD_LABELS[operation])
-            for operation in rules_for(version).hd_upscales
-        ),
-        _button(CustomId.job("low_variation", 1, job_hash, solo=True), "Vary (Subtle)"),
-        _button(CustomId.job("high_variation", 1, job_hash, solo=True), "Vary (Strong)"),
-        _button(CustomId.inpaint(job_hash), "Vary (Region)"),
-        _button(CustomId.outpaint(job_hash, percent=50), "Zoom Out 2x"),
-        _button(CustomId.outpaint(job_hash, percent=75), "Zoom Out 1.5x"),
-        _button(CustomId.custom_zoom(job_hash), "Custom Zoom"),
-        *(_button(CustomId.job(f"pan_{d}", 1, job_hash, solo=True), _SINGLE_ARROWS[d]) for d in DIRECTIONS),
+def _faces(result: Result) -> tuple[Face, ...]:
+    """The buttons of every row of the operations table on a finished task of `result`, in set order."""
+    faces = (face for op in OPERATIONS if op.button is not None for face in op.button.faces)
+    return tuple(sorted((face for face in faces if face.on is result), key=lambda face: face.place))
+
+
+_SHOWN = {Shape.GRID: _faces(Result.GRID), Shape.SINGLE: _faces(Result.SINGLE)}
+
+
+def _hd_upscales(job_hash: str, version: str | None) -> tuple[Button, ...]:
+    """A single image's HD upscales, first in its set: those of its version."""
+    return tuple(
+        Button(str(CustomId.job(operation, 1, job_hash, solo=True)), _HD_LABELS[operation])
+        for operation in rules_for(version).hd_upscales
     )
 
 
 @lru_cache(maxsize=4096)
 def buttons_for(shape: Shape, job_hash: str, version: str | None = None) -> tuple[Button, ...]:
     """The full button set of a finished task of `shape` (cached: polling reads it on every GET)."""
-    if shape is Shape.GRID:
-        return _grid(job_hash)
-    return _single(job_hash, version) if shape is Shape.SINGLE else ()
+    faces = _SHOWN.get(shape, ())
+    shown = tuple(Button(custom_id, label) for face in faces for custom_id, label in face.expand(job_hash))
+    return (*_hd_upscales(job_hash, version), *shown) if shape is Shape.SINGLE else shown

@@ -7,8 +7,12 @@ never changes state, so a frozen clock gives the same answer on every read and e
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
+
+from apimart_mj import Result, by_action
 
 __all__ = [
     "DESCRIBE_TIMING",
@@ -16,6 +20,7 @@ __all__ = [
     "INSTANT",
     "MODAL_TIMEOUT",
     "MODAL_TIMING",
+    "RESULT_TIMING",
     "SCENARIO_HELP",
     "TIMEOUT_AFTER",
     "Outcome",
@@ -93,12 +98,24 @@ MODAL_TIMING = Timing(0.0, GRID_TIMING.submitted, GRID_TIMING.in_progress)
 DESCRIBE_TIMING = Timing(not_start=0.2, submitted=0.3, in_progress=1.5)
 """A describe: "1-3 s but still async" (the describe page)."""
 
+RESULT_TIMING: Mapping[Result, Timing] = MappingProxyType(
+    {
+        Result.GRID: GRID_TIMING,
+        Result.SINGLE: INSTANT,
+        Result.MODAL: GRID_TIMING,
+        Result.TEXT: DESCRIBE_TIMING,
+        Result.VIDEO: GRID_TIMING,
+    }
+)
+"""How long a task takes by the result its operation's row gives (a MODAL task: once /modal is called)."""
+
 
 def normal_timing(action: str, *, hd: bool = False) -> Timing:
     """How long a task of `action` takes when nothing goes wrong (an HD upscale renders like a grid)."""
-    if action == "UPSCALE" and not hd:
-        return INSTANT
-    return DESCRIBE_TIMING if action == "DESCRIBE" else GRID_TIMING
+    result = by_action(action).result
+    if result is None or (hd and result is Result.SINGLE):
+        return GRID_TIMING
+    return RESULT_TIMING[result]
 
 
 _SUBMITTED_PROGRESS = 5

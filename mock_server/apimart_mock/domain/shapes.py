@@ -2,8 +2,8 @@
 
 A grid holds four tiles (one fewer after moderation) and the grid's buttons; a single upscaled image
 one tile and the single-image buttons; a describe result four prompts as text; a video result one to
-four videos. Adding a kind of result
-is adding a member here, its buttons (`buttons.py`) and how the views show it (`http/views.py`).
+four videos. Adding a kind of result is adding a member here, its timing (`lifecycle.RESULT_TIMING`)
+and how the views show it (`http/views.py`); its buttons are the faces of the operations table's rows.
 """
 
 from __future__ import annotations

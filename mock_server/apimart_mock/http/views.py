@@ -36,8 +36,8 @@ def midjourney_view(task: Task, state: TaskState, media: str, shape: ViewShape) 
         "progress": format_progress(state.progress),
         "quota": state.quota,
     }
-    if task.shape is Shape.TEXT:  # a describe: its result is the prompt (docs/decisions.md)
-        view["mode"] = "DESCRIBE"
+    if task.shape is Shape.TEXT:  # a text result is the prompt (describe, docs/decisions.md)
+        view["mode"] = task.action
         if state.succeeded:
             view["prompt"] = view["description"] = describe_text(task.job_hash)
     else:
