@@ -145,6 +145,12 @@ def _openapi(base_url: str) -> OpenAPI:
     return OpenAPI.from_dict(spec)
 
 
+def prepare(base_url: str) -> None:
+    """Build the validator of responses from `base_url` now (it takes a second or two), not at the first
+    response."""
+    _openapi(str(httpx.URL(base_url).copy_with(path="/", query=None)).rstrip("/"))
+
+
 class _Request:
     """An `httpx.Request` as openapi-core's request protocol."""
 

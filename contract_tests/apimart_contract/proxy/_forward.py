@@ -51,6 +51,8 @@ class Handoff:
     def __init__(self, consume: Callable[[Recorded], None], *, size: int = 4096) -> None:
         self.dropped = 0
         self.failures = 0
+        self.received = 0
+        self.done = 0
         self._consume = consume
         self._queue: queue.Queue[Recorded | None] = queue.Queue(size)
         self._thread = threading.Thread(target=self._run, name="apimart-proxy-judge", daemon=True)
@@ -59,8 +61,14 @@ class Handoff:
     def put(self, exchange: Recorded) -> None:
         try:
             self._queue.put_nowait(exchange)
+            self.received += 1
         except queue.Full:
             self.dropped += 1
+
+    @property
+    def pending(self) -> int:
+        """Exchanges handed off and not yet consumed."""
+        return self.received - self.done
 
     def close(self, timeout: float = 30.0) -> None:
         """Let the consumer finish what is queued (at most `timeout` seconds), then stop it."""
@@ -73,6 +81,7 @@ class Handoff:
                 self._consume(exchange)
             except Exception:  # a bug in a check must not stop the judging of what follows
                 self.failures += 1
+            self.done += 1
 
 
 class Forwarder:

@@ -1,0 +1,236 @@
+"""`apimart-proxy` judging live traffic and `apimart-contract --cassettes` judging its recording, as a team
+runs them: the installed commands, over real HTTP on loopback, in front of the mock and of the
+self-check's broken servers (each breaking one rule)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from apimart_contract.proxy._judging import judge_folder
+from apimart_contract.proxy._watch import Watch
+from apimart_contract.proxy.cli import _parser
+from apimart_mock import MockConfig
+from apimart_mock.testing import free_port
+
+from .broken import BREAKS, served
+
+KEY_A, KEY_B = "sk-proxy-first-0123456789", "sk-proxy-second-987654321"
+BIN = Path(sys.executable).parent
+
+
+@contextmanager
+def proxy(upstream: str, folder: Path, *options: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """`apimart-proxy` in front of `upstream`, recording into folder/cassettes, reporting into
+    folder/reports; yields its URL and, once it stopped (SIGTERM), its exit code and stderr."""
+    port = free_port()
+    command = [str(BIN / "apimart-proxy"), "--upstream", upstream, "--port", str(port)]
+    command += ["--record", str(folder / "cassettes"), "--report-dir", str(folder / "reports"), *options]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=folder)
+    url = f"http://127.0.0.1:{port}"
+    stopped: dict[str, Any] = {}
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{url}/__proxy/report", timeout=1)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.communicate()[1]
+                time.sleep(0.05)
+        yield url, stopped
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stopped["stderr"] = process.communicate(timeout=120)
+        stopped["code"] = process.returncode
+
+
+def _flow(proxy_url: str, upstream: str) -> None:
+    """What a client does: imagine and poll both views to the end, upscale a tile and vary another and
+    poll them, read the task as another account, read the balance. The upstream's clock is moved
+    directly (not through the proxy)."""
+
+    def auth(key: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key}"}
+
+    def until_done(client: httpx.Client, task_id: str) -> None:
+        """Poll both views a second apart (on the upstream's clock) to the end, and once more after it."""
+        for _ in range(120):
+            httpx.post(f"{upstream}/__mock/clock/advance", json={"seconds": 1}, headers=auth(KEY_A))
+            mj = client.get(f"/v1/midjourney/{task_id}", headers=auth(KEY_A)).json()
+            client.get(f"/v1/tasks/{task_id}", headers=auth(KEY_A))
+            if mj.get("status") in ("SUCCESS", "FAILURE") or "error" in mj:
+                break
+        client.get(f"/v1/midjourney/{task_id}", headers=auth(KEY_A))
+
+    with httpx.Client(base_url=proxy_url, timeout=30) as client:
+        grid = client.post("/v1/midjourney/generations", json={"prompt": "a red fox"}, headers=auth(KEY_A))
+        grid_id = grid.json()["data"][0]["task_id"]
+        until_done(client, grid_id)
+        upscale = client.post(
+            "/v1/midjourney/generations/upscale", json={"task_id": grid_id, "index": 1}, headers=auth(KEY_A)
+        )
+        if upscale.status_code == 200:
+            until_done(client, upscale.json()["data"][0]["task_id"])
+        variation = client.post(
+            "/v1/midjourney/generations/variation", json={"task_id": grid_id, "index": 2}, headers=auth(KEY_A)
+        )
+        if variation.status_code == 200:
+            until_done(client, variation.json()["data"][0]["task_id"])
+        client.get(f"/v1/tasks/{grid_id}", headers=auth(KEY_B))
+        client.get("/v1/balance", headers=auth(KEY_A))
+
+
+def _judged(url: str) -> dict[str, Any]:
+    """The proxy's live report once it has judged everything handed to it (judging runs behind)."""
+    for _ in range(600):
+        status: dict[str, Any] = httpx.get(f"{url}/__proxy/report").json()
+        if status["pending"] == 0:
+            return status
+        time.sleep(0.05)
+    raise AssertionError(f"the proxy is still judging after 30 s: {status}")
+
+
+def _config() -> MockConfig:
+    return MockConfig(frozen_at=1_763_000_000.0, seed=0, api_keys=frozenset({KEY_A, KEY_B}))
+
+
+def _contract(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    command = [str(BIN / "apimart-contract"), *args]
+    return subprocess.run(command, capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def test_in_front_of_the_mock_nothing_is_reported(tmp_path: Path) -> None:
+    with served({}, _config()) as upstream, proxy(upstream, tmp_path) as (url, stopped):
+        _flow(url, upstream)
+        live = _judged(url)
+    assert live["violations"] == [], live["violations"]
+    assert live["exchanges"] >= 8 and live["dropped"] == 0
+    assert stopped["code"] == 0, stopped["stderr"]
+    report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    assert report["verdict"] == "holds"
+    assert (tmp_path / "reports" / "junit.xml").exists()
+    # The recording judged again, offline: the same verdict.
+    again = _contract("--cassettes", str(tmp_path / "cassettes"), "--report-dir", "again", cwd=tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_a_break_fails_the_proxy_and_its_cassette(tmp_path: Path) -> None:
+    """The written report and exit code of a proxy in front of a broken upstream, and the offline verdict
+    on what it recorded."""
+    with served(BREAKS["schema"](), _config()) as upstream, proxy(upstream, tmp_path) as (url, stopped):
+        _flow(url, upstream)
+        _judged(url)
+    assert stopped["code"] == 1, stopped["stderr"]
+    assert "apimart-proxy: schema: GET /v1/tasks/{task_id} -> HTTP 200: $.data.progress" in stopped["stderr"]
+    report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    assert report["verdict"] == "violations"
+    assert {finding["check"] for finding in report["violations"]} == {"schema"}
+    offline = _contract("--cassettes", str(tmp_path / "cassettes"), "--report-dir", "again", cwd=tmp_path)
+    assert offline.returncode == 1, offline.stdout + offline.stderr
+    assert "schema" in (tmp_path / "again" / "report.md").read_text()
+
+
+@contextmanager
+def watching(upstream: str, folder: Path) -> Iterator[tuple[str, Watch]]:
+    """The proxy in this process (what `apimart-proxy` runs, without the report at the end)."""
+    args = _parser().parse_args(["--upstream", upstream, "--port", "0", "--record", str(folder)])
+    watch = Watch.start(args)
+    thread = threading.Thread(target=watch.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield watch.url, watch
+    finally:
+        watch.server.shutdown()
+        watch.server.server_close()
+        watch.handoff.close()
+        watch.recorder.close()
+
+
+LIVE_BREAKS = [
+    "schema",
+    "status-backwards",
+    "terminal-changed",
+    "progress-backwards",
+    "views-disagree",
+    "results-missing",
+    "button-job-hash",
+    "child-action",
+    "foreign-task-readable",
+    "unknown-field",
+]
+
+
+@pytest.mark.parametrize("check", LIVE_BREAKS)
+def test_each_break_is_reported_live_and_from_its_cassette(
+    tmp_path: Path, check: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make = BREAKS[check]
+    break_ = make(KEY_A) if make.__code__.co_argcount else make()
+    with served(break_, _config()) as upstream, watching(upstream, tmp_path) as (url, _):
+        _flow(url, upstream)
+        live = _judged(url)
+    violated = {v["check"] for v in live["violations"]}
+    assert check in violated | {v["check"] for v in live["notices"]}, live
+    if check in violated:  # logged on one line as it happened
+        assert f"apimart-proxy: {check}: " in capsys.readouterr().err
+    recorded = judge_folder(tmp_path)
+    found = {v.check for task in recorded.by_task.values() for v in task}
+    noted = {v.check for v, _ in recorded.judgement.findings.entries.values()}
+    assert check in found | noted
+
+
+def test_a_malformed_cassette_exits_2_naming_its_file_and_line(tmp_path: Path) -> None:
+    folder = tmp_path / "cassettes"
+    folder.mkdir()
+    (folder / "one.har").write_text('{"log": {"version": "1.2", "entries": [{"request": 1}]}}')
+    run = _contract("--cassettes", str(folder), cwd=tmp_path)
+    assert run.returncode == 2
+    assert "one.har:1: not a HAR entry" in run.stdout + run.stderr
+    assert _contract("--cassettes", str(tmp_path / "none"), cwd=tmp_path).returncode == 2
+
+
+def test_the_proxy_keeps_forwarding_when_the_disk_is_full(tmp_path: Path) -> None:
+    """A recording that cannot be written (RLIMIT_FSIZE: 'file too large') stops recording, not the
+    proxy: every answer still comes, and the proxy says what it could not record."""
+    import resource
+
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    port = free_port()
+    with served({}, _config()) as upstream:
+        command = [str(BIN / "apimart-proxy"), "--upstream", upstream, "--port", str(port)]
+        command += ["--record", str(tmp_path / "c"), "--report-dir", str(tmp_path / "r")]
+        process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, preexec_fn=small_files)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            for _ in range(600):
+                try:
+                    httpx.get(f"{url}/__proxy/report", timeout=1)
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.05)
+            answers = [
+                httpx.get(f"{url}/v1/balance", headers={"Authorization": f"Bearer {KEY_A}"})
+                for _ in range(40)
+            ]
+            assert {answer.status_code for answer in answers} == {200}
+            status = _judged(url)
+            assert status["recording"]["failed"] and status["recording"]["lost"] > 0
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = process.communicate(timeout=120)
+    assert "recording stopped" in stderr
