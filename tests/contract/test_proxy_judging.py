@@ -8,7 +8,6 @@ import json
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,14 +18,11 @@ import httpx
 import pytest
 
 from apimart_contract.proxy._judging import judge_folder
-from apimart_contract.proxy._watch import Watch
-from apimart_contract.proxy.cli import _parser
-from apimart_mock import MockConfig
 from apimart_mock.testing import free_port
 
 from .broken import BREAKS, served
+from .proxying import KEY_A, flow, judged, mock_config, watching
 
-KEY_A, KEY_B = "sk-proxy-first-0123456789", "sk-proxy-second-987654321"
 BIN = Path(sys.executable).parent
 
 
@@ -56,65 +52,15 @@ def proxy(upstream: str, folder: Path, *options: str) -> Iterator[tuple[str, dic
         stopped["code"] = process.returncode
 
 
-def _flow(proxy_url: str, upstream: str) -> None:
-    """What a client does: imagine and poll both views to the end, upscale a tile and vary another and
-    poll them, read the task as another account, read the balance. The upstream's clock is moved
-    directly (not through the proxy)."""
-
-    def auth(key: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {key}"}
-
-    def until_done(client: httpx.Client, task_id: str) -> None:
-        """Poll both views a second apart (on the upstream's clock) to the end, and once more after it."""
-        for _ in range(120):
-            httpx.post(f"{upstream}/__mock/clock/advance", json={"seconds": 1}, headers=auth(KEY_A))
-            mj = client.get(f"/v1/midjourney/{task_id}", headers=auth(KEY_A)).json()
-            client.get(f"/v1/tasks/{task_id}", headers=auth(KEY_A))
-            if mj.get("status") in ("SUCCESS", "FAILURE") or "error" in mj:
-                break
-        client.get(f"/v1/midjourney/{task_id}", headers=auth(KEY_A))
-
-    with httpx.Client(base_url=proxy_url, timeout=30) as client:
-        grid = client.post("/v1/midjourney/generations", json={"prompt": "a red fox"}, headers=auth(KEY_A))
-        grid_id = grid.json()["data"][0]["task_id"]
-        until_done(client, grid_id)
-        upscale = client.post(
-            "/v1/midjourney/generations/upscale", json={"task_id": grid_id, "index": 1}, headers=auth(KEY_A)
-        )
-        if upscale.status_code == 200:
-            until_done(client, upscale.json()["data"][0]["task_id"])
-        variation = client.post(
-            "/v1/midjourney/generations/variation", json={"task_id": grid_id, "index": 2}, headers=auth(KEY_A)
-        )
-        if variation.status_code == 200:
-            until_done(client, variation.json()["data"][0]["task_id"])
-        client.get(f"/v1/tasks/{grid_id}", headers=auth(KEY_B))
-        client.get("/v1/balance", headers=auth(KEY_A))
-
-
-def _judged(url: str) -> dict[str, Any]:
-    """The proxy's live report once it has judged everything handed to it (judging runs behind)."""
-    for _ in range(600):
-        status: dict[str, Any] = httpx.get(f"{url}/__proxy/report").json()
-        if status["pending"] == 0:
-            return status
-        time.sleep(0.05)
-    raise AssertionError(f"the proxy is still judging after 30 s: {status}")
-
-
-def _config() -> MockConfig:
-    return MockConfig(frozen_at=1_763_000_000.0, seed=0, api_keys=frozenset({KEY_A, KEY_B}))
-
-
 def _contract(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     command = [str(BIN / "apimart-contract"), *args]
     return subprocess.run(command, capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
 def test_in_front_of_the_mock_nothing_is_reported(tmp_path: Path) -> None:
-    with served({}, _config()) as upstream, proxy(upstream, tmp_path) as (url, stopped):
-        _flow(url, upstream)
-        live = _judged(url)
+    with served({}, mock_config()) as upstream, proxy(upstream, tmp_path) as (url, stopped):
+        flow(url, upstream)
+        live = judged(url)
     assert live["violations"] == [], live["violations"]
     assert live["exchanges"] >= 8 and live["dropped"] == 0
     assert stopped["code"] == 0, stopped["stderr"]
@@ -129,9 +75,9 @@ def test_in_front_of_the_mock_nothing_is_reported(tmp_path: Path) -> None:
 def test_a_break_fails_the_proxy_and_its_cassette(tmp_path: Path) -> None:
     """The written report and exit code of a proxy in front of a broken upstream, and the offline verdict
     on what it recorded."""
-    with served(BREAKS["schema"](), _config()) as upstream, proxy(upstream, tmp_path) as (url, stopped):
-        _flow(url, upstream)
-        _judged(url)
+    with served(BREAKS["schema"](), mock_config()) as upstream, proxy(upstream, tmp_path) as (url, stopped):
+        flow(url, upstream)
+        judged(url)
     assert stopped["code"] == 1, stopped["stderr"]
     assert "apimart-proxy: schema: GET /v1/tasks/{task_id} -> HTTP 200: $.data.progress" in stopped["stderr"]
     report = json.loads((tmp_path / "reports" / "report.json").read_text())
@@ -140,22 +86,6 @@ def test_a_break_fails_the_proxy_and_its_cassette(tmp_path: Path) -> None:
     offline = _contract("--cassettes", str(tmp_path / "cassettes"), "--report-dir", "again", cwd=tmp_path)
     assert offline.returncode == 1, offline.stdout + offline.stderr
     assert "schema" in (tmp_path / "again" / "report.md").read_text()
-
-
-@contextmanager
-def watching(upstream: str, folder: Path) -> Iterator[tuple[str, Watch]]:
-    """The proxy in this process (what `apimart-proxy` runs, without the report at the end)."""
-    args = _parser().parse_args(["--upstream", upstream, "--port", "0", "--record", str(folder)])
-    watch = Watch.start(args)
-    thread = threading.Thread(target=watch.server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield watch.url, watch
-    finally:
-        watch.server.shutdown()
-        watch.server.server_close()
-        watch.handoff.close()
-        watch.recorder.close()
 
 
 LIVE_BREAKS = [
@@ -178,9 +108,9 @@ def test_each_break_is_reported_live_and_from_its_cassette(
 ) -> None:
     make = BREAKS[check]
     break_ = make(KEY_A) if make.__code__.co_argcount else make()
-    with served(break_, _config()) as upstream, watching(upstream, tmp_path) as (url, _):
-        _flow(url, upstream)
-        live = _judged(url)
+    with served(break_, mock_config()) as upstream, watching(upstream, tmp_path) as (url, _):
+        flow(url, upstream)
+        live = judged(url)
     violated = {v["check"] for v in live["violations"]}
     assert check in violated | {v["check"] for v in live["notices"]}, live
     if check in violated:  # logged on one line as it happened
@@ -211,7 +141,7 @@ def test_the_proxy_keeps_forwarding_when_the_disk_is_full(tmp_path: Path) -> Non
         resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
 
     port = free_port()
-    with served({}, _config()) as upstream:
+    with served({}, mock_config()) as upstream:
         command = [str(BIN / "apimart-proxy"), "--upstream", upstream, "--port", str(port)]
         command += ["--record", str(tmp_path / "c"), "--report-dir", str(tmp_path / "r")]
         process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, preexec_fn=small_files)
@@ -228,7 +158,7 @@ def test_the_proxy_keeps_forwarding_when_the_disk_is_full(tmp_path: Path) -> Non
                 for _ in range(40)
             ]
             assert {answer.status_code for answer in answers} == {200}
-            status = _judged(url)
+            status = judged(url)
             assert status["recording"]["failed"] and status["recording"]["lost"] > 0
         finally:
             process.send_signal(signal.SIGTERM)
