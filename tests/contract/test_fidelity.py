@@ -6,15 +6,18 @@ each closed by `--shape docs`."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from apimart_mock.testing import serve
-from apimart_mock.testing.fidelity import measure, read
+from apimart_mock.testing.cassettes import read, seeds
+from apimart_mock.testing.fidelity import measure
 
 from .proxying import KEY_A, KEY_B, flow, judged, watching
 
@@ -82,3 +85,34 @@ def test_the_command_reports_and_exits_by_what_it_found(live_shape: Path, docs_s
     finally:
         broken.unlink()
     assert bad.returncode == 2 and re.search(r"broken\.har:1: not a HAR entry", bad.stderr)
+
+
+def test_recorded_tasks_seed_a_scope_of_their_own(live_shape: Path) -> None:
+    """`apimart-mock tasks seed DIR --scope NAME` makes each recorded task again, as last read, owned by
+    the scope's key; another team's view of the mock gets none of them."""
+    recorded = seeds(read(live_shape))
+    assert len(recorded) == 3
+    command = [str(Path(sys.executable).parent / "apimart-mock"), "tasks", "seed", str(live_shape)]
+    with serve("--frozen") as mock:
+        env = {**os.environ, "APIMART_API_KEY": "sk-team-repro", "APIMART_MOCK_URL": mock.url}
+        refused = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+        assert refused.returncode == 2 and "--scope" in refused.stderr
+        seeded = subprocess.run(
+            [*command, "--scope", "repro"], capture_output=True, text=True, env=env, timeout=60
+        )
+        assert seeded.returncode == 0, seeded.stderr
+        made = dict(line.split(" -> ")[0:2] for line in seeded.stdout.splitlines())
+        assert made.keys() == recorded.keys()
+        headers = {"Authorization": "Bearer sk-team-repro", "X-Mock-Scope": "repro"}
+        for old, line in made.items():
+            new = line.split()[0]
+            task = httpx.get(f"{mock.url}/v1/midjourney/{new}", headers=headers).json()
+            assert (task["status"], task["action"], task["prompt_en"]) == (
+                recorded[old]["status"],
+                recorded[old]["action"],
+                recorded[old]["prompt"],
+            )
+            elsewhere = httpx.get(
+                f"{mock.url}/v1/midjourney/{new}", headers={"Authorization": "Bearer sk-other"}
+            )
+            assert elsewhere.status_code in (403, 404)

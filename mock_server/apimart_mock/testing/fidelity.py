@@ -1,6 +1,7 @@
 """The mock's fidelity, measured: `apimart-mock fidelity DIR` replays recorded traffic (the HAR cassettes
 of `apimart-proxy --record`) against a fresh in-process mock, its clock moved to each recorded request's
-time (or, for a recorded mock whose client drove its clock, by the recorded control calls), and lists where the mock's answers differ from the recorded ones in shape:
+time (or, for a recorded mock whose client drove its clock, by the recorded control calls), and lists
+where the mock's answers differ from the recorded ones in shape:
 
 - `status`: another HTTP status for the same request;
 - `missing` / `extra`: a field the recording has and the mock's answer lacks, or the other way round;
@@ -23,7 +24,6 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
-from pathlib import Path
 from typing import Any
 
 from apimart_mj import CustomId, InvalidCustomId
@@ -289,10 +289,3 @@ def _json(body: bytes) -> Any:
         return json.loads(body)
     except ValueError:
         return None
-
-
-def read(folder: Path) -> list[Any]:
-    """The exchanges of the cassettes under `folder` (needs the `[contract]` extra, which reads them)."""
-    from apimart_contract.proxy import read_cassettes
-
-    return [exchange for _, _, exchange in read_cassettes(folder)]
