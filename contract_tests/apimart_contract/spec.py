@@ -59,8 +59,13 @@ class Operation:
         return self.method == "POST" and self.operation_id != "uploadImage"
 
     def matches(self, method: str, path: str) -> bool:
-        pattern = re.sub(r"\\{[^}]+\\}", r"[^/]+", re.escape(self.path))
-        return method.upper() == self.method and re.fullmatch(pattern, path) is not None
+        return method.upper() == self.method and _pattern(self.path).fullmatch(path) is not None
+
+
+@cache
+def _pattern(template: str) -> re.Pattern[str]:
+    """`/v1/tasks/{task_id}` as a regular expression of the paths it names."""
+    return re.compile(re.sub(r"\\{[^}]+\\}", r"[^/]+", re.escape(template)))
 
 
 @cache

@@ -3,6 +3,7 @@ once judged, and the keys and mock they use."""
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -80,6 +81,5 @@ def watching(upstream: str, folder: Path) -> Iterator[tuple[str, Watch]]:
         yield watch.url, watch
     finally:
         watch.server.shutdown()
-        watch.server.server_close()
-        watch.handoff.close()
-        watch.recorder.close()
+        watch.stop()
+        shutil.rmtree(watch.state, ignore_errors=True)

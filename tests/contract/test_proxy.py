@@ -13,7 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from apimart_contract.proxy._cassette import CassetteError, Recorder, Redactor, read_cassettes
-from apimart_contract.proxy._forward import Forwarder, Handoff
+from apimart_contract.proxy._forward import Forwarder
 from apimart_mock.testing import serve
 
 KEY_A, KEY_B = "sk-proxy-team-a-0123456789", "sk-proxy-team-b-9876543210"
@@ -26,8 +26,9 @@ def mock() -> Iterator[str]:
 
 
 def _proxy(upstream: str, recorder: Recorder) -> Iterator[str]:
-    handoff = Handoff(recorder.write)
-    server = make_server("127.0.0.1", 0, Forwarder(upstream, handoff, dict), threaded=True)
+    """The forwarding app, recording each exchange as it is handed over (`apimart-proxy` hands it to
+    another process instead: tests/contract/test_proxy_judging.py)."""
+    server = make_server("127.0.0.1", 0, Forwarder(upstream, recorder.write, dict), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -35,7 +36,6 @@ def _proxy(upstream: str, recorder: Recorder) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-        handoff.close()
         recorder.close()
 
 

@@ -104,7 +104,7 @@ LIVE_BREAKS = [
 
 @pytest.mark.parametrize("check", LIVE_BREAKS)
 def test_each_break_is_reported_live_and_from_its_cassette(
-    tmp_path: Path, check: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, check: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
     make = BREAKS[check]
     break_ = make(KEY_A) if make.__code__.co_argcount else make()
@@ -114,7 +114,7 @@ def test_each_break_is_reported_live_and_from_its_cassette(
     violated = {v["check"] for v in live["violations"]}
     assert check in violated | {v["check"] for v in live["notices"]}, live
     if check in violated:  # logged on one line as it happened
-        assert f"apimart-proxy: {check}: " in capsys.readouterr().err
+        assert f"apimart-proxy: {check}: " in capfd.readouterr().err
     recorded = judge_folder(tmp_path)
     found = {v.check for task in recorded.by_task.values() for v in task}
     noted = {v.check for v, _ in recorded.judgement.findings.entries.values()}

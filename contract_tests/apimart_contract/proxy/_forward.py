@@ -1,7 +1,7 @@
 """The forwarding path: a WSGI app that sends each request on to the upstream unchanged (but for `Host`
-and hop-by-hop headers) and streams the answer back as it comes, then hands a copy of the exchange to a
-bounded queue. Judging and recording run on another thread, off the answer's path; when the queue is
-full the copy is dropped and counted, never the answer.
+and hop-by-hop headers) and streams the answer back as it comes, then hands a copy of the exchange on
+(`handoff`: in `apimart-proxy`, a bounded queue to the judging process, which drops and counts what does
+not fit, never the answer).
 
 The proxy never makes a request of its own: every upstream request is one a client sent.
 """
@@ -9,8 +9,6 @@ The proxy never makes a request of its own: every upstream request is one a clie
 from __future__ import annotations
 
 import json
-import queue
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -19,7 +17,7 @@ import httpx
 
 from ._cassette import Recorded
 
-__all__ = ["HOP_BY_HOP", "REPORT_PATH", "Forwarder", "Handoff"]
+__all__ = ["HOP_BY_HOP", "REPORT_PATH", "Forwarder"]
 
 REPORT_PATH = "/__proxy/report"
 """Served by the proxy itself (never forwarded): the violations so far, as JSON."""
@@ -45,52 +43,13 @@ _RECORDED_BODY = 8 << 20
 """An answer larger than this is streamed on but not handed off (nothing judges a download)."""
 
 
-class Handoff:
-    """A bounded queue from the forwarding path to one consumer thread (`consume`)."""
-
-    def __init__(self, consume: Callable[[Recorded], None], *, size: int = 4096) -> None:
-        self.dropped = 0
-        self.failures = 0
-        self.received = 0
-        self.done = 0
-        self._consume = consume
-        self._queue: queue.Queue[Recorded | None] = queue.Queue(size)
-        self._thread = threading.Thread(target=self._run, name="apimart-proxy-judge", daemon=True)
-        self._thread.start()
-
-    def put(self, exchange: Recorded) -> None:
-        try:
-            self._queue.put_nowait(exchange)
-            self.received += 1
-        except queue.Full:
-            self.dropped += 1
-
-    @property
-    def pending(self) -> int:
-        """Exchanges handed off and not yet consumed."""
-        return self.received - self.done
-
-    def close(self, timeout: float = 30.0) -> None:
-        """Let the consumer finish what is queued (at most `timeout` seconds), then stop it."""
-        self._queue.put(None, timeout=timeout)
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while (exchange := self._queue.get()) is not None:
-            try:
-                self._consume(exchange)
-            except Exception:  # a bug in a check must not stop the judging of what follows
-                self.failures += 1
-            self.done += 1
-
-
 class Forwarder:
     """The proxy's WSGI app."""
 
     def __init__(
         self,
         upstream: str,
-        handoff: Handoff,
+        handoff: Callable[[Recorded], None],
         report: Callable[[], dict[str, Any]],
         *,
         client: httpx.Client | None = None,
@@ -156,7 +115,7 @@ class Forwarder:
         finally:
             answer.close()
             if complete and size <= _RECORDED_BODY:
-                self.handoff.put(
+                self.handoff(
                     Recorded(
                         started=started,
                         elapsed_ms=(time.time() - started) * 1000,
