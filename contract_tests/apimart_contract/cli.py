@@ -34,6 +34,8 @@ SUITE = (
     "apimart_contract.stateful.test_task_lifecycle",
 )
 """The tests that judge a target (the decoding and self-check tests judge this toolkit instead)."""
+CASSETTES = "apimart_contract.recorded.test_cassettes"
+"""The test that judges recorded traffic (`--cassettes`)."""
 
 OPTIONS: tuple[tuple[str, str, str, str | None], ...] = (
     # option, environment variable, help, metavar (None: a flag)
@@ -105,6 +107,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="a previous run's report.json: list new and fixed violations and new drift notices",
     )
+    parser.add_argument(
+        "--cassettes",
+        metavar="DIR",
+        help="judge recorded traffic (apimart-proxy --record DIR) instead of a target: no network, no keys",
+    )
     parser.add_argument("pytest_args", nargs="*", help="after --: extra pytest arguments (e.g. -k errors)")
     return parser
 
@@ -152,6 +159,12 @@ def _test_path(package: str, name: str) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _environment(args)
+    if args.cassettes is not None:
+        if not os.path.exists(args.cassettes):
+            print(f"apimart-contract: --cassettes: no such folder {args.cassettes}", file=sys.stderr)
+            return COULD_NOT_RUN
+        cassettes = f"--cassettes={os.path.abspath(args.cassettes)}"
+        return _run(args, ["--pyargs", CASSETTES, cassettes], plugins=("-p", "_hypothesis_pytestplugin"))
     _keys_for_our_mock()
     from .targets import TargetSettings
 
@@ -168,6 +181,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except httpx.HTTPError as exc:
         print(f"apimart-contract: cannot reach {settings.base_url}: {exc}", file=sys.stderr)
         return COULD_NOT_RUN
+    package = os.path.dirname(os.path.abspath(__file__))
+    tests = ["--pyargs", *SUITE] if args.test is None else _test_path(package, args.test)
+    if not tests:
+        print(f"apimart-contract: no test {args.test} in the suite", file=sys.stderr)
+        return COULD_NOT_RUN
+    return _run(args, [*tests, "--target=live"])
+
+
+_PLUGINS = ("-p", "_hypothesis_pytestplugin", "-p", "schemathesis.pytest.plugin")
+
+
+def _run(args: argparse.Namespace, tests: list[str], plugins: tuple[str, ...] = _PLUGINS) -> int:
+    """Run the suite's `tests` under its own settings and plugins; the exit code from its verdict."""
     import pytest
 
     package = os.path.dirname(os.path.abspath(__file__))
@@ -175,24 +201,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     report_options = [f"--baseline={os.path.abspath(args.baseline)}"] if args.baseline else []
     report_options += [f"--min-coverage={args.min_coverage}"] if args.min_coverage else []
     report_options += [f"--only={args.only}"] if args.only else []
-    tests = ["--pyargs", *SUITE] if args.test is None else _test_path(package, args.test)
-    if not tests:
-        print(f"apimart-contract: no test {args.test} in the suite", file=sys.stderr)
-        return COULD_NOT_RUN
     report = os.path.join(report_dir, "report.json")
     if os.path.exists(report):
         os.remove(report)  # a report left from an earlier run is no verdict on this one
     code = pytest.main(
         [
             *tests,
-            "--target=live",
             f"--report-dir={report_dir}",
             f"--junitxml={os.path.join(report_dir, 'junit.xml')}",
             *report_options,
             # Exactly the plugins the suite needs, whatever else the environment has installed (and
             # none imported before pytest could rewrite its assertions).
             "--disable-plugin-autoload",
-            *("-p", "_hypothesis_pytestplugin", "-p", "schemathesis.pytest.plugin"),
+            *plugins,
             *("-p", "apimart_contract.plugin"),  # never registered by the install: only runs that ask
             f"--hypothesis-seed={os.environ['APIMART_CASE']}",  # the case: every example drawn from it
             *("-p", "no:cacheprovider"),

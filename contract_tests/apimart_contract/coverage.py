@@ -64,6 +64,8 @@ class Limits:
     budget: int
     spent: int
     out_of_time: bool
+    recorded: bool = False
+    """Judged from recorded traffic (`--cassettes`): what was not judged is not in the recording."""
 
 
 def table(
@@ -86,6 +88,8 @@ def table(
 def _why_not(check: str, skipped: dict[str, str], limits: Limits) -> str:
     if check in skipped:
         return f"skipped: {skipped[check]}"
+    if limits.recorded:
+        return "not reached: nothing recorded that it judges"
     if limits.budget == 0:
         return "budget: spending not allowed (and no task of the run to follow)"
     if limits.spent >= limits.budget:

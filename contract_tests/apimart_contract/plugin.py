@@ -62,6 +62,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="report only this check's violations (what a finding's reproducer runs)",
     )
     group.addoption(
+        "--cassettes",
+        default=None,
+        metavar="DIR",
+        help="judge the HAR cassettes in DIR (apimart-proxy --record) instead of a target",
+    )
+    group.addoption(
         "--baseline",
         default=None,
         metavar="FILE",

@@ -164,6 +164,8 @@ class TargetRun:
     """(check, operation, passed): the rules the run exercised."""
     skipped: tuple[tuple[str, str], ...] = ()
     """(check, why): the checks skipped against this target."""
+    recorded: bool = False
+    """Judged from recorded traffic (`--cassettes`), not by requests of the suite."""
 
     @classmethod
     def of(cls, target: Target) -> TargetRun:
@@ -192,6 +194,8 @@ class TargetRun:
         return found
 
     def line(self) -> str:
+        if self.recorded:
+            return f"{self.name}: recorded traffic of {self.base_url}; accounts {', '.join(self.keys)}"
         budget = (
             f"{self.spent} of {self.budget} submits" if self.budget else "0 submits (spending not allowed)"
         )
@@ -324,7 +328,7 @@ class ContractReport:
                 if e.violation.target == run.name
             ]
             judged = {(check, operation): passed for check, operation, passed in run.judged}
-            limits = Limits(run.budget, run.spent, run.out_of_time)
+            limits = Limits(run.budget, run.spent, run.out_of_time, run.recorded)
             rows += table(run.name, judged, failed, dict(run.skipped), limits)
         return rows
 

@@ -59,8 +59,13 @@ class Operation:
         return self.method == "POST" and self.operation_id != "uploadImage"
 
     def matches(self, method: str, path: str) -> bool:
-        pattern = re.sub(r"\\{[^}]+\\}", r"[^/]+", re.escape(self.path))
-        return method.upper() == self.method and re.fullmatch(pattern, path) is not None
+        return method.upper() == self.method and _pattern(self.path).fullmatch(path) is not None
+
+
+@cache
+def _pattern(template: str) -> re.Pattern[str]:
+    """`/v1/tasks/{task_id}` as a regular expression of the paths it names."""
+    return re.compile(re.sub(r"\\{[^}]+\\}", r"[^/]+", re.escape(template)))
 
 
 @cache
@@ -143,6 +148,12 @@ def _openapi(base_url: str) -> OpenAPI:
     spec = copy.deepcopy(load_spec())
     spec["servers"] = [{"url": base_url.rstrip("/")}]
     return OpenAPI.from_dict(spec)
+
+
+def prepare(base_url: str) -> None:
+    """Build the validator of responses from `base_url` now (it takes a second or two), not at the first
+    response."""
+    _openapi(str(httpx.URL(base_url).copy_with(path="/", query=None)).rstrip("/"))
 
 
 class _Request:

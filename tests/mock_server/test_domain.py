@@ -80,6 +80,19 @@ def test_timing_reaching_puts_a_task_of_any_age_in_the_wanted_status(status: str
     assert phase_at(timing_reaching(status, age, GRID_TIMING), Outcome.SUCCESS, age, 0).status == status
 
 
+@pytest.mark.parametrize("status", ["IN_PROGRESS", "SUCCESS"])
+def test_timing_reaching_holds_on_a_clock_that_rounds(status: str) -> None:
+    """A task made `age` seconds before `now` is read `now - (now - age)` seconds old: on a real clock
+    (1.8e9) that is `age` give or take rounding, and it must still be in the status asked for."""
+    rng = random.Random(7)
+    for _ in range(2_000):
+        now, age = 1.7965e9 + rng.random() * 1e6, rng.random() * 60
+        elapsed = now - (now - age)
+        assert (
+            phase_at(timing_reaching(status, age, GRID_TIMING), Outcome.SUCCESS, elapsed, 0).status == status
+        )
+
+
 def test_failed_task_is_refunded_and_explains_itself() -> None:
     task = make_task(outcome=Outcome.FAILURE, fail_reason="No available upstream")
     running, failed = task.at(101.0), task.at(200.0)

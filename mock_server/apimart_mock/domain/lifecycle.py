@@ -148,6 +148,9 @@ def phase_at(timing: Timing, outcome: Outcome, elapsed: float, started_at: float
     return Phase(status, 100, started_at + timing.total)
 
 
+_FINISHED_BEFORE_NOW = 1e-3
+
+
 def timing_reaching(status: str, age: float, normal: Timing) -> Timing:
     """A timing under which a flow started `age` seconds ago is in `status` now (the control API's
     "create a task in any state at any age"); the rest of the current phase keeps its normal length.
@@ -158,4 +161,5 @@ def timing_reaching(status: str, age: float, normal: Timing) -> Timing:
         return Timing(0.0, age + normal.submitted, normal.in_progress)
     if status == "IN_PROGRESS":
         return Timing(0.0, 0.0, age + normal.in_progress)
-    return Timing(0.0, 0.0, min(age, normal.total))
+    # Over a millisecond before now: `now - (now - age)` is `age` give or take the clock's rounding.
+    return Timing(0.0, 0.0, max(0.0, min(age, normal.total) - _FINISHED_BEFORE_NOW))

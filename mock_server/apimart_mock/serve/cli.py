@@ -6,6 +6,7 @@ Only `serve` needs the [mock] extra: the control subcommands speak HTTP with htt
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import shutil
@@ -13,6 +14,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from apimart.cli import quiet_on_closed_pipe
@@ -135,6 +138,7 @@ def _parser() -> argparse.ArgumentParser:
         help="answer 400 to a body field the spec does not name (default: ignore it, as the service does)",
     )
     remote.add_commands(commands)
+    _add_fidelity(commands)
     return parser
 
 
@@ -200,6 +204,40 @@ def _allowed_host(text: str) -> str:
     return name
 
 
+def _add_fidelity(commands: Any) -> None:
+    fidelity = commands.add_parser(
+        "fidelity",
+        help="replay recorded traffic against a fresh mock: where its answers differ in shape",
+        description="Replay HAR cassettes (apimart-proxy --record DIR) against a fresh in-process mock, its"
+        " clock moved to each recorded request's time, and list where its answers differ from the recorded"
+        " ones in shape, with the option that closes each difference. Exit 0: no difference, 1: some.",
+    )
+    fidelity.add_argument("cassettes", metavar="DIR", help="folder of .har files (or one file)")
+    fidelity.add_argument(
+        "--shape", choices=[s.value for s in ViewShape], default="live", help="the mock's shape"
+    )
+    fidelity.add_argument("--seed", type=int, default=0, help="the mock's seed (default 0)")
+    fidelity.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def _fidelity(args: argparse.Namespace) -> int:
+    require_extra("apimart-mock fidelity", "mock")
+    require_extra("apimart-mock fidelity", "contract")  # reads the cassettes
+    from apimart_contract.proxy import CassetteError
+
+    from ..testing.cassettes import read
+    from ..testing.fidelity import measure
+
+    try:
+        exchanges = read(Path(args.cassettes))
+    except CassetteError as error:
+        print(f"apimart-mock fidelity: {error}", file=sys.stderr)
+        return 2
+    found = measure(exchanges, MockConfig(shape=ViewShape(args.shape), seed=args.seed))
+    print(json.dumps(found.to_json(), indent=2) if args.json else found.markdown())
+    return 1 if found.seen else 0
+
+
 def _refusal(args: argparse.Namespace) -> str | None:
     """Why these options must not serve (one line), or None."""
     token = args.admin_token
@@ -223,6 +261,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "fidelity":
+        return _fidelity(args)
     if args.command != "serve":
         return remote.run(args)
     require_extra("apimart-mock serve", "mock")

@@ -24,11 +24,13 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from apimart.cli import EXIT_CODES, exit_code_for_status
+from apimart_mj._extras import require_extra
 
 __all__ = ["ADMIN_TOKEN_VARIABLE", "URL_VARIABLE", "add_commands", "run"]
 
@@ -50,6 +52,8 @@ class Call:
     path: str
     params: dict[str, Any] | None = None
     body: dict[str, Any] | None = None
+    label: str | None = None
+    """Printed before the answer's lines (`task_recorded -> `), when one command makes several calls."""
 
 
 Show = Callable[[Any], list[str]]
@@ -84,7 +88,7 @@ def add_commands(commands: Any) -> None:
         return parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     def command(
-        sub: Any, name: str, text: str, call: Callable[[argparse.Namespace], Call], show: Show
+        sub: Any, name: str, text: str, call: Callable[[argparse.Namespace], Call | list[Call]], show: Show
     ) -> Any:
         """One control call, as `apimart-mock NAME` (`sub`: the top level) or `apimart-mock GROUP NAME`."""
         parser = sub.add_parser(name, parents=[common], help=text, description=text)
@@ -160,6 +164,14 @@ def add_commands(commands: Any) -> None:
     create.add_argument("--age", type=float, metavar="SECONDS", help="how old it is (default 0)")
     create.add_argument("--prompt", help="its prompt")
     create.add_argument("--fail-reason", help="with --status FAILURE: the reason")
+    seed = command(
+        tasks,
+        "seed",
+        "create the tasks recorded cassettes show (apimart-proxy --record), each as last read, in --scope",
+        _seed_tasks,
+        _task,
+    )
+    seed.add_argument("cassettes", metavar="DIR", help="folder of .har files (or one file)")
 
     requests = group("requests", "list or count the journaled requests")
     journal = command(requests, "list", "a page of the journal, oldest first", _list_requests, _requests)
@@ -225,6 +237,27 @@ def _create_task(args: argparse.Namespace) -> Call:
     return Call(
         "POST", "tasks", body=_fields(args, "account", "status", "action", "age", "prompt", "fail_reason")
     )
+
+
+def _seed_tasks(args: argparse.Namespace) -> list[Call]:
+    """One create-task call per recorded task, owned by the scope's key: seeded tasks go into a scope of
+    their own, so a team's other tasks never mix with them."""
+    require_extra("apimart-mock tasks seed", "contract")  # reads the cassettes
+    from apimart_contract.proxy import CassetteError
+
+    from ..testing.cassettes import read, seeds
+
+    if not args.scope:
+        raise _Usage("tasks seed puts the tasks in a scope of their own: give --scope NAME")
+    try:
+        recorded = seeds(read(Path(args.cassettes)))
+    except CassetteError as error:
+        raise _Usage(str(error)) from None
+    owner = os.environ.get(KEY_VARIABLE, "")
+    return [
+        Call("POST", "tasks", body={**fields, "account": owner}, label=task)
+        for task, fields in recorded.items()
+    ]
 
 
 _MATCHER = ("method", "path", "path_pattern", "account", "status", "since")
@@ -328,13 +361,13 @@ def _json_lines(answer: Any) -> list[str]:
 
 # ---- sending ----
 def run(args: argparse.Namespace) -> int:
-    """Send the subcommand's call, print the answer; the exit status."""
+    """Send the subcommand's call (or calls, stopping at the first refused), print the answers; the exit
+    status."""
     try:
-        call: Call = args.call(args)
+        made: Call | list[Call] = args.call(args)
     except _Usage as exc:
         return _fail(EXIT_CODES["usage"], f"apimart-mock: error: {exc}", "usage_error", args.json)
     base = args.url.rstrip("/")
-    url = base + call.path if call.path.startswith("/") else f"{base}/__mock/{call.path}"
     headers = {"Accept": "application/json"}
     if args.scope:
         key = os.environ.get(KEY_VARIABLE)
@@ -344,6 +377,15 @@ def run(args: argparse.Namespace) -> int:
         headers.update({"Authorization": f"Bearer {key}", "X-Mock-Scope": args.scope})
     elif token := os.environ.get(ADMIN_TOKEN_VARIABLE):
         headers["X-Mock-Admin-Token"] = token
+    for call in made if isinstance(made, list) else [made]:
+        code = _send(args, base, call, headers)
+        if code != EXIT_CODES["success"]:
+            return code
+    return EXIT_CODES["success"]
+
+
+def _send(args: argparse.Namespace, base: str, call: Call, headers: dict[str, str]) -> int:
+    url = base + call.path if call.path.startswith("/") else f"{base}/__mock/{call.path}"
     try:
         response = httpx.request(
             call.method, url, params=call.params, json=call.body, headers=headers, timeout=args.timeout
@@ -364,7 +406,7 @@ def run(args: argparse.Namespace) -> int:
         answer = None
     if response.is_success and answer is not None:
         for line in _json_lines(answer) if args.json else args.show(answer):
-            print(line)
+            print(f"{call.label} -> {line}" if call.label and not args.json else line)
         return EXIT_CODES["success"]
     error = answer.get("error") if isinstance(answer, dict) else None
     if isinstance(error, dict):

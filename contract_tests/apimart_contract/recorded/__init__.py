@@ -1,0 +1,1 @@
+"""Recorded traffic judged offline: `apimart-contract --cassettes DIR`."""
