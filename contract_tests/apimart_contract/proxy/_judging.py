@@ -19,6 +19,7 @@ import shlex
 import threading
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,12 @@ import httpx
 
 from apimart_mj import OPERATIONS
 
-from ..checks import Observer, check_forbidden, drift
+from ..checks import check_forbidden
 from ..exchange import Exchange
-from ..registry import CHILD_ACTION, FOREIGN_TASK_READABLE, REQUEST_REFUSED, SCHEMA, Check, Level
-from ..spec import check_response, operation_for
-from ..violations import ContractViolation, Findings, Violation
+from ..registry import CHILD_ACTION, FOREIGN_TASK_READABLE
+from ..session import Session
+from ..spec import operation_for
+from ..violations import ContractViolation, Violation
 from ._cassette import Recorded, account_digest, read_cassettes
 
 __all__ = ["NO_TASK", "Judged", "Judgement", "judge_folder"]
@@ -44,17 +46,17 @@ _ACTIONS = {route.operation_id: op.action for op in OPERATIONS for route in op.r
 """Submit operation id -> the action of the task it creates; with a `custom_id`, the button decides."""
 
 
-class Judgement:
-    """The findings of one stream of exchanges; `add` is safe to call from one thread at a time."""
+class Judgement(Session):
+    """The findings of one stream of exchanges: a `Session` (the schema, drift, the `Observer`) and what
+    only a whole stream shows (who submitted a task, what its submit asked for). `add` is safe to call
+    from one thread at a time."""
 
     def __init__(self, target: str, on_violation: Callable[[str], None] | None = None) -> None:
-        self.target = target
-        self.findings = Findings()
+        super().__init__(target)
         self.exchanges = 0
-        self._on_violation = on_violation
-        self._observer = Observer()
         self.accounts: dict[str | None, int] = {}
         """Account digest -> the account number its exchanges carry."""
+        self._on_violation = on_violation
         self._submitted_by: dict[str, int] = {}
         self._asked: dict[str, str] = {}
         """Task id -> the action its submit asked for (a follow-up's child, judged at its first read)."""
@@ -71,11 +73,10 @@ class Judgement:
         with self._lock:
             self.exchanges += 1
             before = len(self.findings.raised)
-            for step in (self._schema, self._ownership, self._submit, self._child, self._task):
-                try:
+            for step in (self.judge, self._ownership, self._submit, self._child, self._remember):
+                # Every violation is in `findings.raised` (the `Judge` methods put it there).
+                with suppress(ContractViolation):
                     step(exchange)
-                except ContractViolation as exc:
-                    self.findings.raised.append(exc.violation)
             found = self.findings.raised[before:]
         if self._on_violation is not None:
             for violation in found:
@@ -85,20 +86,13 @@ class Judgement:
     def summary(self) -> dict[str, Any]:
         with self._lock:
             return {
-                "target": self.target,
+                "target": self.name,
                 "exchanges": self.exchanges,
                 "violations": [violation.to_json() for violation in self.findings.raised],
                 "notices": [v.to_json() | {"count": n} for v, n in self.findings.entries.values()],
             }
 
-    # The steps, in order; each raises a `ContractViolation` or returns.
-
-    def _schema(self, exchange: Exchange) -> None:
-        check_response(exchange.response, target=self.target, reproducer=exchange.reproducer)
-        self.judged(SCHEMA, exchange)
-        if exchange.response.request.method == "POST" and exchange.status == 200:
-            self.judged(REQUEST_REFUSED, exchange)
-        drift(self, exchange)
+    # The steps after the session's own, in order; each raises a `ContractViolation` or returns.
 
     def _ownership(self, exchange: Exchange) -> None:
         task_id = _read_task_id(exchange)
@@ -141,52 +135,15 @@ class Judgement:
         if action != asked:
             raise self.violation(exchange, CHILD_ACTION, "$.action", asked, action)
 
-    def _task(self, exchange: Exchange) -> None:
+    def _remember(self, exchange: Exchange) -> None:
+        """What its owner last read of a task: the data another account's answer must not show."""
         task_id = _read_task_id(exchange)
-        if (
-            exchange.status == 200
-            and task_id is not None
-            and exchange.account == self._submitted_by.get(task_id)
-        ):
-            body = exchange.body
-            task = body.get("data") if exchange.operation == "GET /v1/tasks/{task_id}" else body
-            if isinstance(task, dict):
-                self._tasks[task_id] = {**self._tasks.get(task_id, {}), **task}
-        self._observer.observe(self, exchange)
-
-    # The `Judge` protocol (exchange.py): how the checks report.
-
-    def violation(
-        self, exchange: Exchange, check: Check, field: str, expected: str, received: Any
-    ) -> ContractViolation:
-        self.judged(check, exchange, passed=False)
-        return ContractViolation(self._finding(exchange, check, field, expected, received))
-
-    def notice(
-        self, exchange: Exchange, check: Check, field: str, expected: str, received: Any, key: str
-    ) -> None:
-        finding = self._finding(exchange, check, field, expected, received)
-        if finding.level is Level.VIOLATION:
-            raise ContractViolation(finding)
-        self.findings.note(finding, key)
-
-    def judged(self, check: Check, what: Exchange | str, passed: bool = True) -> None:
-        self.findings.judge(check, what if isinstance(what, str) else what.operation, passed)
-
-    def _finding(
-        self, exchange: Exchange, check: Check, field: str, expected: str, received: Any
-    ) -> Violation:
-        shown = received if isinstance(received, str) else json.dumps(received, ensure_ascii=False)
-        return Violation(
-            check.name,
-            exchange.operation,
-            exchange.status,
-            field,
-            expected,
-            shown[:240],
-            exchange.reproducer,
-            self.target,
-        )
+        if exchange.status != 200 or task_id is None or exchange.account != self._submitted_by.get(task_id):
+            return
+        body = exchange.body
+        task = body.get("data") if exchange.operation == "GET /v1/tasks/{task_id}" else body
+        if isinstance(task, dict):
+            self._tasks[task_id] = {**self._tasks.get(task_id, {}), **task}
 
     def _account(self, digest: str | None) -> int:
         return self.accounts.setdefault(digest, len(self.accounts))
