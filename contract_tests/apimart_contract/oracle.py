@@ -96,6 +96,16 @@ class Holds:
     videos: bool = False
     """`video_url` and `video_urls`: one per video asked for (`batch_of`)."""
 
+    def __str__(self) -> str:
+        low, high = min(self.images), max(self.images)
+        parts = [
+            *([f"{low if low == high else f'{low}-{high}'} image_urls"] if high else []),
+            *(["a grid_image_url"] if self.grid else []),
+            *(["four prompts in description"] if self.prompts else []),
+            *(["video_url and video_urls"] if self.videos else []),
+        ]
+        return " and ".join(parts)
+
 
 _GRID = Holds(images=(4,), grid=True)
 RESULTS: dict[str, Holds] = {
