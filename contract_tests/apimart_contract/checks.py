@@ -22,15 +22,24 @@ from .registry import (
     BUTTON_FAMILY,
     BUTTON_JOB_HASH,
     BUTTON_LABEL_MISMATCH,
+    CHILD_ACTION,
+    CUSTOM_ID_WINS,
+    DESCRIBE_PROMPTS,
     ERROR_WITHOUT_CODE,
+    GRID_TILES,
+    MODAL_FLOW,
     PROGRESS_BACKWARDS,
     RESULTS_MISSING,
     STATUS_BACKWARDS,
     TERMINAL_CHANGED,
     UNKNOWN_ENUM,
     UNKNOWN_FIELD,
+    VARY_ACCEPTED,
+    VERSION_RULES,
+    VIDEO_BATCH,
     VIEWS_DISAGREE,
     WRONG_TASK,
+    ZOOM_RATIO,
     Check,
 )
 from .spec import enum_of, request_properties
@@ -38,9 +47,12 @@ from .spec import enum_of, request_properties
 __all__ = [
     "Observer",
     "Reading",
+    "check_child_action",
     "check_error",
+    "check_follow_up_answer",
     "check_forbidden",
     "drift",
+    "judge_finished",
     "reading",
 ]
 
@@ -191,36 +203,160 @@ def check_buttons(judge: Judge, exchange: Exchange, owners: dict[str, str]) -> N
 
 
 def check_results(judge: Judge, mj: Exchange) -> None:
-    """A SUCCESS task of a known action holds what the action gives (`oracle.RESULTS`)."""
+    """A SUCCESS task of a known action holds what the action gives (`oracle.RESULTS`): its images (a
+    grid's distinct tiles), its four numbered prompts, its videos."""
     task: dict[str, Any] = mj.body
-    shape = oracle.RESULTS.get(str(task.get("action")))
-    images, videos = task.get("image_urls") or [], task.get("video_urls") or []
-    expected = {
-        oracle.GRID: (
-            "$.image_urls",
-            3 <= len(images) <= 4 and bool(task.get("grid_image_url")),
-            "3-4 images",
-        ),
-        oracle.SINGLE: ("$.image_urls", len(images) == 1, "one image URL"),
-        oracle.TEXT: (
-            "$.description",
-            len(str(task.get("description") or task.get("prompt") or "").splitlines()) == 4,
-            "four prompts",
-        ),
-        oracle.VIDEO: (
-            "$.video_urls",
-            bool(videos) and task.get("video_url") == videos[0],
-            "video_url and video_urls",
-        ),
-    }
-    if shape is None:
-        return
-    field, ok, wanted = expected[shape]
+    holds = oracle.RESULTS.get(str(task.get("action")))
     kind = operation_of_action(str(task.get("action")))
-    if kind is not None:
-        judge.judged(RESULTS_MISSING, kind, ok)
-    if not ok:
-        raise judge.violation(mj, RESULTS_MISSING, field, f"a finished {task['action']} task: {wanted}", task)
+    if holds is None or kind is None:
+        return
+    images, videos = task.get("image_urls") or [], task.get("video_urls") or []
+    missing = [
+        *([] if len(images) in oracle.images_allowed(holds) else ["$.image_urls"]),
+        *(["$.grid_image_url"] if holds.grid and not task.get("grid_image_url") else []),
+        *(["$.description"] if holds.prompts and not (task.get("description") or task.get("prompt")) else []),
+        *(["$.video_urls"] if holds.videos and not (videos and task.get("video_url")) else []),
+    ]
+    judge.judged(RESULTS_MISSING, kind, not missing)
+    if missing:
+        raise judge.violation(
+            mj, RESULTS_MISSING, missing[0], f"a finished {task['action']} task: {holds}", task
+        )
+    if holds.grid:
+        _check_tiles(judge, mj, kind)
+    if holds.prompts:
+        _check_prompts(judge, mj, kind)
+
+
+def _check_tiles(judge: Judge, mj: Exchange, kind: str) -> None:
+    """The tiles of a grid: distinct, and none the composite itself (reference 2.2, "the cropped tiles")."""
+    task: dict[str, Any] = mj.body
+    tiles = list(task.get("image_urls") or [])
+    distinct = len(set(tiles)) == len(tiles) and task.get("grid_image_url") not in tiles
+    judge.judged(GRID_TILES, kind, distinct)
+    if not distinct:
+        raise judge.violation(
+            mj, GRID_TILES, "$.image_urls", "distinct tile URLs, none the grid_image_url", tiles
+        )
+
+
+def _check_prompts(judge: Judge, mj: Exchange, kind: str) -> None:
+    """A describe: four prompts numbered 1️⃣ to 4️⃣, `prompt` the same text when present, and no images
+    (reference 2.2, the describe example)."""
+    task: dict[str, Any] = mj.body
+    text = str(task.get("description") or task.get("prompt"))
+    lines = text.splitlines()
+    numbered = len(lines) == 4 and all(
+        line.startswith(n) for line, n in zip(lines, oracle.NUMBERS, strict=False)
+    )
+    same = task.get("prompt") in (None, "", text)
+    images = [key for key in ("image_urls", "grid_image_url") if task.get(key)]
+    field = (
+        "$.description" if not numbered else "$.prompt" if not same else f"$.{images[0]}" if images else ""
+    )
+    judge.judged(DESCRIBE_PROMPTS, kind, not field)
+    if field:
+        raise judge.violation(
+            mj, DESCRIBE_PROMPTS, field, "four prompts 1️⃣-4️⃣ in description (prompt the same), no images", task
+        )
+
+
+def judge_finished(judge: Judge, mj: Exchange, action: str, inputs: dict[str, Any]) -> None:
+    """Judge a finished task's Midjourney view (`mj`, a 200 read) by the submit that made it: `action`
+    (the endpoint's, `apimart_mj`'s: `IMAGINE`, `UPSCALE`, `MODAL`, ...) and the `inputs` it was sent.
+
+    Its action (the endpoint's, a pressed customId's, `custom_id` winning over index), `/modal` keeping
+    the inpaint task's id, what the result holds (`check_results`, also judged on every read), and a
+    video's count per `batch_size`. A FAILURE is judged for its action only."""
+    task: dict[str, Any] = mj.body
+    check_child_action(judge, mj, action, inputs)
+    if action == "MODAL":
+        judge.judged(MODAL_FLOW, mj, task["id"] == inputs.get("task_id"))
+        if task["id"] != inputs.get("task_id"):
+            raise judge.violation(
+                mj, MODAL_FLOW, "$.id", f"the inpaint task {inputs.get('task_id')}", task["id"]
+            )
+    if task.get("status") != "SUCCESS":
+        return
+    check_results(judge, mj)
+    if action == "VIDEO":
+        videos, wanted = list(task.get("video_urls") or []), oracle.batch_of(inputs)
+        ok = len(videos) == wanted and task.get("video_url") == videos[0]
+        judge.judged(VIDEO_BATCH, mj, ok)
+        if not ok:
+            raise judge.violation(
+                mj, VIDEO_BATCH, "$.video_urls", f"{wanted} videos (batch_size), video_url the first", task
+            )
+
+
+def check_child_action(judge: Judge, mj: Exchange, action: str, inputs: dict[str, Any]) -> None:
+    """A task read (any status) has the action its submit gives (`oracle.child_action`): `custom-id-wins`
+    judges a follow-up sent a custom_id beside auto-matching inputs, `child-action` any other."""
+    expected = oracle.child_action(action, inputs)
+    received = mj.body.get("action")
+    kind = operation_of_action(action if action != "MODAL" else "INPAINT")
+    if expected is None or kind is None or received not in enum_of("TaskAction"):
+        return  # an action the spec does not name is drift (`drift` notes it), not a wrong one
+    both = "custom_id" in inputs and any(key in inputs for key in oracle.AUTO_INPUTS)
+    check = CUSTOM_ID_WINS if both else CHILD_ACTION
+    judge.judged(check, kind, received == expected)
+    if received != expected:
+        raise judge.violation(mj, check, "$.action", expected, received)
+
+
+def check_follow_up_answer(
+    judge: Judge,
+    submitted: Exchange,
+    action: str,
+    inputs: dict[str, Any],
+    parent: dict[str, Any],
+    version: str | None = None,
+) -> bool:
+    """The rules that say whether a follow-up of `action` (its endpoint's) with `inputs` on the finished
+    task `parent` (its Midjourney view) is taken or refused: the version rules (`version`: the parent's,
+    when the suite made it, `oracle.version_of_request`; else its prompt's flag, and without one they are
+    not judged), the zoom ratios, high/low variation on a grid or an
+    upscale. Only the rules that decide the answer are judged; a 402 or 429 says nothing of them.
+
+    True when a rule refuses it (and the answer is that rule's 400): nothing was created."""
+    if submitted.status not in (200, 400):
+        return False
+    pressed = oracle.child_action(action, inputs)
+    by_custom_id = "custom_id" in inputs
+    upscaled = parent.get("action") == "UPSCALE"
+    holds = oracle.RESULTS.get(str(parent.get("action")))
+    grid = holds is not None and holds.grid
+    version = version or oracle.version_of_task(parent)  # unknown: the version rules are not judged
+    rules: list[tuple[Check, bool, str]] = []
+    allows = None if version is None else oracle.version_allows(str(pressed), version)
+    takeable = (
+        (by_custom_id or upscaled)  # pan by direction needs an upscaled parent
+        if pressed == "PAN"
+        else grid and not upscaled and inputs.get("index") in (1, 2, 3, 4)  # remix: one image of a grid
+    )
+    if allows is False or (allows and takeable):
+        rules.append(
+            (VERSION_RULES, allows, f"{str(pressed).lower()} on a v{version} {parent.get('action')} task")
+        )
+    if action == "ZOOM" and not by_custom_id:
+        ratio = inputs.get("zoom_ratio")
+        valid = oracle.zoom_ratio_valid(ratio)
+        if upscaled or not valid:
+            rules.append((ZOOM_RATIO, valid, f"zoom_ratio {ratio} on a {parent.get('action')} task"))
+    varies = action in oracle.VARIES_ANY and not by_custom_id and inputs.get("index") in (1, 2, 3, 4)
+    if varies and (upscaled or grid):
+        rules.append((VARY_ACCEPTED, True, f"index {inputs['index']} on a {parent.get('action')} task"))
+    refused = submitted.status == 400
+    for check, allowed, why in rules:
+        judge.judged(check, submitted, allowed != refused)
+        if allowed == refused:
+            expected = f"HTTP 200 ({why})" if allowed else f"HTTP 400 invalid_request_error ({why})"
+            raise judge.violation(
+                submitted, check, "$", expected, f"HTTP {submitted.status}: {submitted.body}"
+            )
+        if not allowed:
+            check_error(judge, submitted, 400, "invalid_request_error", check)
+    return refused and not all(allowed for _, allowed, _ in rules)
 
 
 def check_result_urls(judge: Judge, unified: Exchange, mj_task: dict[str, Any]) -> None:

@@ -1,6 +1,7 @@
 """Getting finished tasks out of a target: the ones given (`APIMART_TASK_IDS`), or, where spending is
 allowed, an imagine and one upscale of it, waited for as a client would (paced polls of both views; on a
-target whose clock the suite owns, the clock is advanced instead of waiting).
+target whose clock the suite owns, the clock is advanced instead of waiting) and judged by the submit
+that made them (`checks.judge_finished`).
 
 Every wait is bounded: by `_MAX_POLLS` and by the run's wall time. A task that does not reach a terminal
 status the contract names ends as a `task-stuck` violation naming it and what it last said.
@@ -11,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import oracle
-from .probe import Probe
+from .checks import judge_finished
+from .probe import Exchange, Probe
 from .registry import TASK_STUCK
 from .targets import Target
 
@@ -25,6 +27,12 @@ _STEP = 2.0
 def wait_until_done(probe: Probe, task_id: str) -> dict[str, Any]:
     """The Midjourney view of `task_id` once it is SUCCESS or FAILURE. Each poll reads both views, so
     the `Observer` judges them against each other at the poll spacing."""
+    body: dict[str, Any] = _finished(probe, task_id).body
+    return body
+
+
+def _finished(probe: Probe, task_id: str) -> Exchange:
+    """The read of `task_id` that found it SUCCESS or FAILURE (`wait_until_done`)."""
     last = probe.mj(task_id)  # past the wall time already, the pacer skips the test here
     for _ in range(_MAX_POLLS):
         if last.status != 200:
@@ -33,8 +41,7 @@ def wait_until_done(probe: Probe, task_id: str) -> dict[str, Any]:
             )
         if last.body["status"] in oracle.MJ_TERMINAL:
             probe.judged(TASK_STUCK, last)
-            body: dict[str, Any] = last.body
-            return body
+            return last
         if probe.target.wall.used_up:
             break
         probe.unified(task_id)
@@ -59,14 +66,22 @@ def finished_tasks(target: Target) -> list[dict[str, Any]]:
     probe = Probe(target)
     found = [wait_until_done(probe, task_id) for task_id in target.task_ids]
     if target.budget.remaining >= 2:
-        submitted = probe.submit("/v1/midjourney/generations", {"prompt": "a lighthouse at dusk"})
-        if submitted.status == 200:
-            grid = wait_until_done(probe, submitted.body["data"][0]["task_id"])
-            found.append(grid)
-            if grid["status"] == "SUCCESS":
-                upscale = probe.submit(
-                    "/v1/midjourney/generations/upscale", {"task_id": grid["id"], "index": 1}
-                )
-                if upscale.status == 200:
-                    found.append(wait_until_done(probe, upscale.body["data"][0]["task_id"]))
+        grid = _made(probe, "IMAGINE", "/v1/midjourney/generations", {"prompt": "a lighthouse at dusk"})
+        found.extend([grid] if grid else [])
+        if grid and grid["status"] == "SUCCESS":
+            inputs = {"task_id": grid["id"], "index": 1}
+            upscale = _made(probe, "UPSCALE", "/v1/midjourney/generations/upscale", inputs)
+            found.extend([upscale] if upscale else [])
     return [task for task in found if task["status"] == "SUCCESS"]
+
+
+def _made(probe: Probe, action: str, path: str, inputs: dict[str, Any]) -> dict[str, Any] | None:
+    """A task of `action` submitted with `inputs`, waited for and judged by that submit
+    (`judge_finished`); None when the submit was not taken."""
+    submitted = probe.submit(path, inputs)
+    if submitted.status != 200:
+        return None
+    finished = _finished(probe, submitted.body["data"][0]["task_id"])
+    judge_finished(probe, finished, action, inputs)
+    body: dict[str, Any] = finished.body
+    return body

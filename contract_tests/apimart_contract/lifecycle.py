@@ -23,14 +23,20 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, multi
 from apimart_mj import DIRECTIONS, Kind, Parent, Result, Selector, by_action, by_name, of_kind, submits
 
 from . import oracle
-from .checks import Reading, check_error, check_forbidden, reading
-from .coverage import operation_of_action
+from .checks import (
+    Reading,
+    check_child_action,
+    check_error,
+    check_follow_up_answer,
+    check_forbidden,
+    judge_finished,
+    reading,
+)
 from .flows import wait_until_done
 from .probe import Exchange, Probe
 from .registry import (
     AUTO_MATCHING,
     BALANCE,
-    CHILD_ACTION,
     FOREIGN_FOLLOW_UP_ACCEPTED,
     FOREIGN_TASK_READABLE,
     MODAL_FLOW,
@@ -38,7 +44,6 @@ from .registry import (
     TASK_NOT_FOUND,
     TASK_STUCK,
     UPLOAD_SERVED,
-    VERSION_RULES,
     VIEWS_DISAGREE,
 )
 from .spec import example_body, request_properties
@@ -54,10 +59,6 @@ STARTS = sorted((op for op in submits() if op.parent in (Parent.NONE, Parent.FRA
 """Operations that start a task from nothing (a video from a first frame too)."""
 PICKS = sorted((op for op in submits() if op.parent in (Parent.INDEX, Parent.FRAME)), key=lambda op: op.name)
 """Operations that take one image of a finished grid by index."""
-REMIX_VERSIONS = frozenset({"8.1", "8.2"})
-"""Remix needs a v8.1 or v8.2 parent (the remix pages): any other answers 400."""
-PAN_REFUSED_VERSIONS = frozenset({"8", "8.1", "8.2"})
-"""Pan was removed from v8 (the English pan page): a v8.x parent answers 400."""
 VERSIONS = (None, "8.1", "6.1", "8.2")
 
 _MARGIN = 120.0
@@ -75,13 +76,17 @@ class Tracked:
     expected_action: str | None = None
     result: Result | None = None
     version: str | None = None
-    """The version it was made with, as far as the suite knows (the field it sent, or its parent's)."""
+    """The version it was made with (`oracle.version_of_request` of what the suite sent, or its parent's;
+    a given task's prompt flag), None when the suite cannot know it."""
     created: float | None = None
     """Server clock time of the submit (targets with a clock only)."""
     mj: Reading | None = None
     unified: Reading | None = None
     body: dict[str, Any] | None = None
     """The last Midjourney view."""
+    submitted: tuple[str, dict[str, Any]] | None = None
+    """The action of the endpoint it was submitted to and the inputs sent (None: a task given by id)."""
+    finished_judged: bool = False
 
     def expired(self, now: float | None) -> bool | None:
         """True/False when the model can tell, None near the boundary or without a clock."""
@@ -168,7 +173,8 @@ class TaskLifecycle(RuleBasedStateMachine):
                 f"HTTP 200 for the spec's own {operation.name} example",
                 exchange.body,
             )
-        task_id = self._track(exchange, operation.action, operation.result, body.get("version"))
+        version = oracle.version_of_request(body)
+        task_id = self._track(exchange, str(operation.action), body, operation.result, version)
         if self.starts == 1:  # the run's first grid is waited for, so follow-ups have a parent early
             wait_until_done(self.probe, task_id)
             self.now = self.target.clock_now() if self.target.has_clock else None
@@ -176,10 +182,23 @@ class TaskLifecycle(RuleBasedStateMachine):
         return task_id
 
     def _track(
-        self, exchange: Exchange, action: str | None, result: Result | None = None, version: str | None = None
+        self,
+        exchange: Exchange,
+        action: str,
+        inputs: dict[str, Any],
+        result: Result | None = None,
+        version: str | None = None,
     ) -> str:
+        """Track the task a submit of `action` with `inputs` created (its child's action: the oracle's)."""
         task_id: str = exchange.body["data"][0]["task_id"]
-        self.model[task_id] = Tracked(task_id, action, result, version, created=self.now)
+        self.model[task_id] = Tracked(
+            task_id,
+            oracle.child_action(action, inputs),
+            result,
+            version,
+            created=self.now,
+            submitted=(action, inputs),
+        )
         return task_id
 
     # ---- reading ----
@@ -203,16 +222,17 @@ class TaskLifecycle(RuleBasedStateMachine):
                 unified, VIEWS_DISAGREE, "$", "HTTP 200, as the MJ view answered", unified.body
             )
         second = self.probe.mj(task)
-        action = second.body.get("action")
-        kind = operation_of_action(tracked.expected_action) if tracked.expected_action else None
-        if kind is not None and action is not None:
-            self.probe.judged(CHILD_ACTION, kind, action == tracked.expected_action)
-        if tracked.expected_action and action is not None and action != tracked.expected_action:
-            raise self.probe.violation(second, CHILD_ACTION, "$.action", tracked.expected_action, action)
+        if tracked.submitted is not None:  # judged by the submit that made it; once finished, in full
+            endpoint, inputs = tracked.submitted
+            if second.body.get("status") in oracle.MJ_TERMINAL and not tracked.finished_judged:
+                tracked.finished_judged = True
+                judge_finished(self.probe, second, endpoint, inputs)
+            else:
+                check_child_action(self.probe, second, endpoint, inputs)
         tracked.mj, tracked.unified = reading(second, "mj"), reading(unified, "unified")
         tracked.body = second.body
         if tracked.version is None:  # a task given by id says its version in its prompt only
-            tracked.version = oracle.version_of_prompt(second.body.get("prompt"))
+            tracked.version = oracle.version_of_task(second.body)
         self.polls += 1
 
     def _expect_gone(self, task: str, first: Exchange) -> None:
@@ -306,17 +326,21 @@ class TaskLifecycle(RuleBasedStateMachine):
         by_custom_id = data.draw(st.booleans(), label="by custom_id") if buttons else False
         if by_custom_id:
             button, pressed = data.draw(st.sampled_from(buttons), label="button")
-            return self._press(parent, pressed, {"custom_id": button["customId"]}, expected=pressed)
+            # Sometimes beside another endpoint's auto-matching inputs: custom_id wins (decisions).
+            if data.draw(st.integers(0, 2), label="custom_id beside inputs") == 0:
+                beside = data.draw(_inputs(action), label="inputs")
+                return self._press(parent, action, {"custom_id": button["customId"], **beside})
+            return self._press(parent, pressed, {"custom_id": button["customId"]})
         inputs = data.draw(_inputs(action), label="inputs")
         upscaled = parent.body.get("action") == "UPSCALE"
         if upscaled and not parent.body.get("buttons"):
             # The live shape lists no buttons on an upscaled task, yet the service matches hidden ones:
             # nothing to predict from, so any documented answer is accepted.
-            return self._press(parent, action, inputs, expected=None)
+            return self._press(parent, action, inputs)
         labels = [str(b.get("label", "")) for b in parent.body.get("buttons") or []]
         if oracle.expected_press(action, labels, inputs, upscaled=upscaled) is None:
             return self._rejected(parent, action, inputs, upscaled)
-        return self._press(parent, action, inputs, expected=action)  # auto-matched: the endpoint's action
+        return self._press(parent, action, inputs)  # auto-matched: the endpoint's action
 
     @precondition(
         lambda self: (
@@ -329,14 +353,19 @@ class TaskLifecycle(RuleBasedStateMachine):
         grids = sorted((t for t in self._finished() if t.result is Result.GRID), key=lambda t: t.task_id)
         operation = data.draw(st.sampled_from(PICKS), label="op")
         remix = operation.action in ("REMIX_STRONG", "REMIX_SUBTLE")
-        fitting = [t for t in grids if t.version in REMIX_VERSIONS] if remix else grids
+        fitting = [t for t in grids if t.version in oracle.REMIX_VERSIONS] if remix else grids
         anywhere = not fitting or data.draw(st.integers(0, 3), label="any grid") == 0
         parent = data.draw(st.sampled_from(grids if anywhere else fitting), label="grid")
         index = request_properties(str(operation.request))["index"]
         chosen = data.draw(st.integers(index["minimum"], index["maximum"]), label="index")
-        exchange = self.probe.submit(operation.route.path, {"task_id": parent.task_id, "index": chosen})
-        if remix and parent.version not in REMIX_VERSIONS:
-            check_error(self.probe, exchange, 400, "invalid_request_error", VERSION_RULES)
+        inputs: dict[str, Any] = {"task_id": parent.task_id, "index": chosen}
+        if not remix:  # a video asks for 1, 2 or 4 videos; any other batch_size counts as 1
+            batch = data.draw(st.sampled_from([None, 1, 2, 4, 3]), label="batch_size")
+            inputs.update({} if batch is None else {"batch_size": batch})
+        exchange = self.probe.submit(operation.route.path, inputs)
+        assert parent.body is not None
+        action = str(operation.action)
+        if check_follow_up_answer(self.probe, exchange, action, inputs, parent.body, parent.version):
             return multiple()
         if exchange.status != 200:
             raise self.probe.violation(
@@ -346,7 +375,7 @@ class TaskLifecycle(RuleBasedStateMachine):
                 f"HTTP 200 creating a {operation.action} task",
                 exchange.body,
             )
-        return self._track(exchange, operation.action, operation.result, parent.version)
+        return self._track(exchange, action, inputs, operation.result, parent.version)
 
     # ---- the account ----
     # Once per run; again only where the machine can have no task (none given, nothing to spend) and its
@@ -390,31 +419,39 @@ class TaskLifecycle(RuleBasedStateMachine):
             )
         self.probe.judged(UPLOAD_SERVED, exchange)
 
-    def _press(self, parent: Tracked, action: str, inputs: dict[str, Any], expected: str | None) -> Any:
+    def _press(self, parent: Tracked, action: str, inputs: dict[str, Any]) -> Any:
+        """A follow-up the oracle says is taken: by `custom_id`, or auto-matched where the parent lists
+        its buttons; on a parent that lists none (the live shape's upscale) a 400 is accepted too."""
+        assert parent.body is not None
         exchange = self.probe.submit(ACTION_PATHS[action], {"task_id": parent.task_id, **inputs})
-        if expected is None and exchange.status == 400:
+        if check_follow_up_answer(self.probe, exchange, action, inputs, parent.body, parent.version):
             return multiple()
-        if (expected or action) == "PAN" and parent.version in PAN_REFUSED_VERSIONS:
-            check_error(self.probe, exchange, 400, "invalid_request_error", VERSION_RULES)
+        predicted = "custom_id" in inputs or bool(parent.body.get("buttons"))
+        if not predicted and exchange.status == 400:
             return multiple()
+        child = oracle.child_action(action, inputs) or action
         if exchange.status != 200:
             raise self.probe.violation(
-                exchange,
-                REQUEST_REFUSED,
-                "$",
-                f"HTTP 200 creating a {expected or action} task",
-                exchange.body,
+                exchange, REQUEST_REFUSED, "$", f"HTTP 200 creating a {child} task", exchange.body
             )
-        if "custom_id" not in inputs and expected is not None:
+        if "custom_id" not in inputs and predicted:
             self.probe.judged(AUTO_MATCHING, exchange)  # matched, as the reference predicted
-        child = expected or action
         result = by_action(child).result
-        return self._track(exchange, child, Result.GRID if result is Result.MODAL else result, parent.version)
+        return self._track(
+            exchange,
+            action,
+            {"task_id": parent.task_id, **inputs},
+            Result.GRID if result is Result.MODAL else result,
+            parent.version,
+        )
 
     def _rejected(self, parent: Tracked, action: str, inputs: dict[str, Any], upscaled: bool) -> Any:
         """No button matches (`oracle.expected_press`): 400, saying so for a grid where an upscaled task
         is needed."""
         exchange = self.probe.submit(ACTION_PATHS[action], {"task_id": parent.task_id, **inputs})
+        assert parent.body is not None
+        if check_follow_up_answer(self.probe, exchange, action, inputs, parent.body, parent.version):
+            return multiple()
         check_error(self.probe, exchange, 400, "invalid_request_error", AUTO_MATCHING)
         received = exchange.body["error"]["message"]
         needs_upscaled, _ = oracle.AUTO_MATCH[action]
@@ -459,7 +496,10 @@ class TaskLifecycle(RuleBasedStateMachine):
                 f"HTTP 200 naming the same task {waiting}",
                 exchange.body,
             )
-        self.model[waiting] = Tracked(waiting, "INPAINT", Result.GRID, grid.version, created=self.now)
+        modal_inputs = {"task_id": waiting, "prompt": prompt}
+        self.model[waiting] = Tracked(
+            waiting, "INPAINT", Result.GRID, grid.version, created=self.now, submitted=("MODAL", modal_inputs)
+        )
         return multiple(upscaled, waiting)
 
     def _submitted(self, exchange: Exchange) -> str:
@@ -488,6 +528,7 @@ class TaskLifecycle(RuleBasedStateMachine):
             return  # past (or at) retention the task answers 404, as poll() has just checked
         exchange = self.probe.submit(f"{_GENERATIONS}/modal", {"task_id": task, "prompt": prompt})
         self.probe.judged(MODAL_FLOW, exchange)
+        tracked.submitted = ("MODAL", {"task_id": task, "prompt": prompt})
         if exchange.status != 200 or exchange.body["data"][0]["task_id"] != task:
             raise self.probe.violation(
                 exchange,
@@ -501,7 +542,7 @@ class TaskLifecycle(RuleBasedStateMachine):
 _SELECTED: dict[Selector, tuple[bool, st.SearchStrategy[Any]]] = {
     Selector.INDEX: (True, st.integers(1, 4)),
     Selector.DIRECTION: (True, st.sampled_from(DIRECTIONS)),
-    Selector.ZOOM_RATIO: (False, st.sampled_from([1.5, 1.99, 2.0, 3.5])),
+    Selector.ZOOM_RATIO: (False, st.sampled_from([1.5, 1.99, 2.0, 3.5, 1.0, 0.5])),  # <= 1: 400 (decisions)
 }
 """What the suite sends for each auto-matching input: (required, values)."""
 

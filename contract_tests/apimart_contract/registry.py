@@ -28,9 +28,12 @@ __all__ = [
     "CHECKS",
     "CHILD_ACTION",
     "CONFORMANCE",
+    "CUSTOM_ID_WINS",
+    "DESCRIBE_PROMPTS",
     "ERROR_WITHOUT_CODE",
     "FOREIGN_FOLLOW_UP_ACCEPTED",
     "FOREIGN_TASK_READABLE",
+    "GRID_TILES",
     "MODAL_FLOW",
     "PROGRESS_BACKWARDS",
     "REQUEST_REFUSED",
@@ -45,9 +48,12 @@ __all__ = [
     "UNKNOWN_ENUM",
     "UNKNOWN_FIELD",
     "UPLOAD_SERVED",
+    "VARY_ACCEPTED",
     "VERSION_RULES",
+    "VIDEO_BATCH",
     "VIEWS_DISAGREE",
     "WRONG_TASK",
+    "ZOOM_RATIO",
     "Check",
     "Level",
     "check",
@@ -63,6 +69,8 @@ BY_INDEX = ("video", "remixStrong", "remixSubtle")
 TASK_KINDS = STARTS + BY_BUTTON + BY_INDEX
 """Every kind of task (its submit operation): what a finished one must hold."""
 FOLLOW_UPS = BY_BUTTON + BY_INDEX
+GRIDS = tuple(kind for kind in TASK_KINDS if kind not in ("describe", "upscale", "video"))
+"""The kinds of task whose result is a grid (reference 2.2, 4.2; the inpaint task finished by /modal)."""
 SUBMITS = ("createGeneration", *TASK_KINDS, "modal", "uploadImage")
 
 
@@ -154,8 +162,32 @@ RESULTS_MISSING = _register(
     Check(
         "results-missing",
         _V,
-        "a finished task holds what its action gives (images, text, videos)",
+        "a finished task holds what its action gives (images, grid, prompts, videos: reference 2.2)",
         TASK_KINDS,
+    )
+)
+GRID_TILES = _register(
+    Check(
+        "grid-tiles",
+        _V,
+        "a finished grid's image_urls are its distinct tiles, none the grid_image_url (reference 2.2)",
+        GRIDS,
+    )
+)
+DESCRIBE_PROMPTS = _register(
+    Check(
+        "describe-prompts",
+        _V,
+        "a describe gives four prompts numbered 1️⃣-4️⃣ (description = prompt), no images (reference 2.2)",
+        ("describe",),
+    )
+)
+VIDEO_BATCH = _register(
+    Check(
+        "video-batch",
+        _V,
+        "a video gives batch_size videos (1, 2, 4; else 1), video_url the first (reference 2.2, 8.3)",
+        ("video",),
     )
 )
 
@@ -180,7 +212,20 @@ REQUEST_REFUSED = _register(
     )
 )
 CHILD_ACTION = _register(
-    Check("child-action", _V, "a follow-up creates a task of the action asked for", FOLLOW_UPS)
+    Check(
+        "child-action",
+        _V,
+        "a submit creates a task of its action; a follow-up's child the action pressed (reference 2.4)",
+        TASK_KINDS,
+    )
+)
+CUSTOM_ID_WINS = _register(
+    Check(
+        "custom-id-wins",
+        _V,
+        "sent with index, direction or zoom_ratio, custom_id wins: the child is its button's action",
+        BY_BUTTON,
+    )
 )
 AUTO_MATCHING = _register(
     Check("auto-matching", _V, "follow-ups without custom_id match a button as the reference says", BY_BUTTON)
@@ -189,8 +234,24 @@ VERSION_RULES = _register(
     Check(
         "version-rules",
         _V,
-        "pan on v8.x and remix on other than v8.1/v8.2 answer 400",
+        "pan on v8.x and remix on other than v8.1/v8.2 answer 400; on other versions they are taken",
         ("pan", "remixStrong", "remixSubtle"),
+    )
+)
+ZOOM_RATIO = _register(
+    Check(
+        "zoom-ratio",
+        _V,
+        "zoom takes any zoom_ratio above 1 (above 2 too) and answers 400 to 1 or less (reference 8.3)",
+        ("zoom",),
+    )
+)
+VARY_ACCEPTED = _register(
+    Check(
+        "vary-accepted",
+        _V,
+        "high/low variation by index is taken on a grid (its V{index}) and on an upscale (reference 8.3)",
+        ("highVariation", "lowVariation"),
     )
 )
 MODAL_FLOW = _register(

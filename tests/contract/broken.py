@@ -8,6 +8,7 @@ and JSON body of any answer, `headers` the response headers.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import threading
@@ -126,6 +127,53 @@ def _another_key(first_key: str, method: str) -> dict[str, Any]:
             environ["HTTP_AUTHORIZATION"] = f"Bearer {first_key}"
 
     return {"before": before}
+
+
+def _sent(environ: Environ) -> dict[str, Any]:
+    """The JSON body of a request (read once, kept in the environ, given back to the app unread)."""
+    if "broken.sent" not in environ:
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(size) if size else b""
+        try:
+            parsed = json.loads(raw) if raw else {}
+        except ValueError:
+            parsed = {}
+        environ["broken.sent"] = parsed if isinstance(parsed, dict) else {}
+        _resend(environ, raw)
+    sent: dict[str, Any] = environ["broken.sent"]
+    return sent
+
+
+def _resend(environ: Environ, raw: bytes) -> None:
+    environ["wsgi.input"] = io.BytesIO(raw)
+    environ["CONTENT_LENGTH"] = str(len(raw))
+
+
+def _refuse(
+    path: re.Pattern[str], message: str, when: Callable[[dict[str, Any]], bool] | None = None
+) -> dict[str, Any]:
+    """Submits to paths matching `path` (whose body `when` holds for) answer 400 `message`."""
+
+    def before(environ: Environ) -> None:
+        if environ["REQUEST_METHOD"] == "POST" and path.search(environ["PATH_INFO"]):
+            _sent(environ)
+
+    def answer(environ: Environ, got: int, body: Any) -> tuple[int, Any]:
+        if "broken.sent" in environ and (when is None or when(environ["broken.sent"])):
+            return 400, {"error": {"code": 400, "message": message, "type": "invalid_request_error"}}
+        return got, body
+
+    return {"before": before, "answer": answer}
+
+
+def _success(action: str | None, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """A rewrite of SUCCESS reads of tasks of `action` (None: any)."""
+
+    def rewrite(_: str, body: dict[str, Any]) -> None:
+        if body.get("status") == "SUCCESS" and action in (None, body.get("action")):
+            change(body)
+
+    return _mj(rewrite)
 
 
 # ---- one break per registered check ----
@@ -388,6 +436,98 @@ def error_without_code() -> dict[str, Any]:
     return {"answer": answer}
 
 
+def foreign_task_in_a_403(first_key: str) -> dict[str, Any]:
+    """Another account's read answers 403 permission_error, but the envelope carries the task."""
+    own = _another_key(first_key, "GET")["before"]
+
+    def before(environ: Environ) -> None:
+        asked = environ.get("HTTP_AUTHORIZATION", "")
+        own(environ)
+        environ["broken.foreign"] = environ.get("HTTP_AUTHORIZATION", "") != asked
+
+    def answer(environ: Environ, got: int, body: Any) -> tuple[int, Any]:
+        if environ.get("broken.foreign") and got == 200:
+            error = {"code": 403, "message": "not your task", "type": "permission_error"}
+            return 403, {"error": error, "task": body}
+        return got, body
+
+    return {"before": before, "answer": answer}
+
+
+def started_of_another_action() -> dict[str, Any]:
+    """A blend reads as an IMAGINE (both are grids)."""
+    return _mj(lambda _, body: body.update(action="IMAGINE") if body.get("action") == "BLEND" else None)
+
+
+def tiles_repeated() -> dict[str, Any]:
+    """A finished grid's `image_urls` are its first tile four times."""
+    return _success(
+        None,
+        lambda body: (
+            body.update(image_urls=[body["image_urls"][0]] * 4)
+            if body.get("grid_image_url") and body.get("image_urls")
+            else None
+        ),
+    )
+
+
+def describe_unnumbered() -> dict[str, Any]:
+    """A describe numbers its prompts `1.` to `4.` instead of 1️⃣ to 4️⃣."""
+
+    def change(body: dict[str, Any]) -> None:
+        for key in ("prompt", "description"):
+            if isinstance(body.get(key), str):
+                body[key] = re.sub("([1-4])\ufe0f\u20e3", r"\1.", body[key])
+
+    return _success("DESCRIBE", change)
+
+
+def one_video_per_batch() -> dict[str, Any]:
+    """A video asked for 2 or 4 videos gives one."""
+    return _success("VIDEO", lambda body: body.update(video_urls=body["video_urls"][:1]))
+
+
+def index_beats_custom_id() -> dict[str, Any]:
+    """A follow-up sent `custom_id` and `index` presses by index: the custom_id is dropped."""
+
+    def before(environ: Environ) -> None:
+        if environ["REQUEST_METHOD"] == "POST" and "/generations/" in environ["PATH_INFO"]:
+            sent = _sent(environ)
+            if "custom_id" in sent and "index" in sent:
+                del sent["custom_id"]
+                _resend(environ, json.dumps(sent).encode())
+
+    return {"before": before}
+
+
+def zoom_above_two_refused() -> dict[str, Any]:
+    """Zoom refuses a `zoom_ratio` above 2 (the zoom page says it is valid)."""
+    return _refuse(
+        re.compile(r"/generations/zoom$"),
+        "invalid zoom_ratio: at most 2",
+        lambda sent: isinstance(sent.get("zoom_ratio"), int | float) and sent["zoom_ratio"] > 2,
+    )
+
+
+def vary_needs_an_upscale() -> dict[str, Any]:
+    """High and low variation answer 400 `This action requires an upscaled task.`, grids or not."""
+    return _refuse(
+        re.compile(r"/generations/(high|low)-variation$"), "This action requires an upscaled task."
+    )
+
+
+def pan_refused_on_every_version() -> dict[str, Any]:
+    """Pan answers 400 `invalid generation request` on every parent, v7 ones too."""
+    return _refuse(re.compile(r"/generations/pan$"), "invalid generation request")
+
+
+def remix_refused_on_every_version() -> dict[str, Any]:
+    """Remix answers 400 on every parent, v8.1 ones too."""
+    return _refuse(
+        re.compile(r"/generations/remix-(strong|subtle)$"), "remix needs a finished v8.1 or v8.2 task"
+    )
+
+
 BREAKS: dict[str, Callable[..., dict[str, Any]]] = {
     "schema": wrong_type,
     "conformance": wrong_type,
@@ -417,9 +557,20 @@ BREAKS: dict[str, Callable[..., dict[str, Any]]] = {
     "unknown-enum": unknown_action,
     "button-family": unknown_button_family,
     "error-without-code": error_without_code,
+    "foreign-task-readable (task data in a 403)": foreign_task_in_a_403,
+    "child-action (a started task)": started_of_another_action,
+    "grid-tiles": tiles_repeated,
+    "describe-prompts": describe_unnumbered,
+    "video-batch": one_video_per_batch,
+    "custom-id-wins": index_beats_custom_id,
+    "zoom-ratio": zoom_above_two_refused,
+    "vary-accepted": vary_needs_an_upscale,
+    "version-rules (pan on v7)": pan_refused_on_every_version,
+    "version-rules (remix on v8.1)": remix_refused_on_every_version,
 }
 """Registered check -> the break that must trigger it (functions taking the first key take it as an
-argument). `test-failed` has its own self-check: a test failing with a plain assertion."""
+argument); `check (case)` names another break of the same check. `test-failed` has its own
+self-check: a test failing with a plain assertion."""
 
 
 @contextmanager

@@ -23,13 +23,14 @@ from hypothesis.stateful import run_state_machine_as_test
 from schemathesis import GenerationMode
 from schemathesis.generation.meta import CoverageScenario
 
-from apimart_contract.flows import finished_tasks
+from apimart_contract.checks import check_follow_up_answer, judge_finished
+from apimart_contract.flows import finished_tasks, wait_until_done
 from apimart_contract.lifecycle import machine_for
 from apimart_contract.oracle import MJ_RANK
 from apimart_contract.probe import Probe
 from apimart_contract.properties import test_errors
 from apimart_contract.properties.test_conformance import SCHEMA, _call_and_validate
-from apimart_contract.registry import CHECKS, Level
+from apimart_contract.registry import CHECKS, REQUEST_REFUSED, Level
 from apimart_contract.report import ContractReport, Entry
 from apimart_contract.targets import InProcessMock, Target
 from apimart_contract.violations import ContractViolation, Findings, Violation, violations_of
@@ -100,6 +101,58 @@ def undeclared_methods(target: Target) -> None:
             _call_and_validate(case, target)
 
 
+def each_kind(target: Target) -> None:
+    """What a run that submits every kind of task does: each once, its answer judged by the rules that
+    say it is taken or refused (`check_follow_up_answer`), the finished task by the submit that made it
+    (`judge_finished`)."""
+    probe = Probe(target)
+    generations = "/v1/midjourney/generations"
+
+    def submit(action: str, inputs: dict[str, Any], parent: dict[str, Any] | None = None) -> dict[str, Any]:
+        path = f"{generations}/{action.lower().replace('_', '-')}"
+        exchange = probe.submit(path, inputs)
+        if parent is not None and check_follow_up_answer(probe, exchange, action, inputs, parent):
+            return {}
+        if exchange.status != 200:
+            raise probe.violation(
+                exchange, REQUEST_REFUSED, "$", f"HTTP 200 creating a {action}", exchange.body
+            )
+        task_id = exchange.body["data"][0]["task_id"]
+        if action == "INPAINT":
+            return submit("MODAL", {"task_id": task_id, "prompt": "a red balloon"})
+        wait_until_done(probe, task_id)
+        finished = probe.mj(task_id)
+        judge_finished(probe, finished, action, inputs)
+        body: dict[str, Any] = finished.body
+        return body
+
+    grid = submit("IMAGINE", {"prompt": "a lighthouse at dusk --v 7"})
+    v81 = submit("IMAGINE", {"prompt": "a castle at dawn --v 8.1"})
+    for action, inputs in (
+        ("BLEND", {"image_urls": ["https://example.com/a.png", "https://example.com/b.png"]}),
+        ("DESCRIBE", {"image_urls": ["https://example.com/photo.png"]}),
+        ("EDITS", {"prompt": "make the sky a sunset", "image_urls": ["https://example.com/photo.png"]}),
+    ):
+        submit(action, inputs)
+    submit("VIDEO", {"task_id": grid["id"], "index": 0, "batch_size": 2}, grid)
+    v2 = next(b["customId"] for b in grid["buttons"] if b["label"] == "V2")
+    submit("UPSCALE", {"task_id": grid["id"], "custom_id": v2, "index": 1}, grid)
+    submit("HIGH_VARIATION", {"task_id": grid["id"], "index": 1}, grid)
+    upscaled = submit("UPSCALE", {"task_id": grid["id"], "index": 1}, grid)
+    for action, inputs in (
+        ("LOW_VARIATION", {"index": 1}),
+        ("ZOOM", {"zoom_ratio": 3.5}),
+        ("ZOOM", {"zoom_ratio": 1.0}),
+        ("PAN", {"direction": "left"}),
+        ("INPAINT", {}),
+    ):
+        submit(action, {"task_id": upscaled["id"], **inputs}, upscaled)
+    submit("REMIX_STRONG", {"task_id": v81["id"], "index": 1}, v81)
+    submit("REMIX_SUBTLE", {"task_id": grid["id"], "index": 2}, grid)
+    v81_upscaled = submit("UPSCALE", {"task_id": v81["id"], "index": 2}, v81)
+    submit("PAN", {"task_id": v81_upscaled["id"], "direction": "up"}, v81_upscaled)
+
+
 RUNS: dict[str, tuple[Callable[[Target], None], str]] = {
     "schema": (follow, "$.data.progress"),
     "conformance": (schemathesis_read, "$.data.progress"),
@@ -132,8 +185,27 @@ RUNS: dict[str, tuple[Callable[[Target], None], str]] = {
     "unknown-enum": (follow, "$.action"),
     "button-family": (follow, "$.buttons[15]"),
     "error-without-code": (test_errors.test_unknown_task_is_not_found, "$.error.code"),
+    "foreign-task-readable (task data in a 403)": (
+        with_finished(test_errors.test_other_accounts_task_is_permission_denied),
+        "$",
+    ),
+    "child-action (a started task)": (each_kind, "$.action"),
+    "grid-tiles": (follow, "$.image_urls"),
+    "describe-prompts": (each_kind, "$.description"),
+    "video-batch": (each_kind, "$.video_urls"),
+    "custom-id-wins": (each_kind, "$.action"),
+    "zoom-ratio": (each_kind, "$"),
+    "vary-accepted": (each_kind, "$"),
+    "version-rules (pan on v7)": (each_kind, "$"),
+    "version-rules (remix on v8.1)": (each_kind, "$"),
 }
-"""Registered check -> the suite code that must report its break, and the field it must name."""
+"""Registered check (or `check (case)`, another break of it) -> the suite code that must report its
+break, and the field it must name."""
+
+
+def check_of(name: str) -> str:
+    """The check a break of `RUNS` triggers: `version-rules (pan on v7)` -> `version-rules`."""
+    return name.split(" (")[0]
 
 
 def reported(name: str, strict: bool = False) -> list[Violation]:
@@ -155,19 +227,20 @@ def reported(name: str, strict: bool = False) -> list[Violation]:
 @pytest.mark.parametrize("name", sorted(RUNS))
 def test_every_check_reports_its_break(name: str) -> None:
     found = reported(name)
-    ours = [v for v in found if v.check == name]
+    check = check_of(name)
+    ours = [v for v in found if v.check == check]
     assert ours, f"{name} not reported; found {[(v.check, v.field) for v in found]}"
     _, field = RUNS[name]
     assert any(v.field == field for v in ours), [v.field for v in ours]
-    assert all(v.level is CHECKS[name].level for v in ours)
+    assert all(v.level is CHECKS[check].level for v in ours)
     assert all(v.target == "inprocess" and v.reproducer.startswith("curl ") for v in ours), ours
-    if CHECKS[name].level is not Level.VIOLATION:  # quiet otherwise: nothing that would fail the run
+    if CHECKS[check].level is not Level.VIOLATION:  # quiet otherwise: nothing that would fail the run
         assert [v for v in found if v.level is Level.VIOLATION] == []
 
 
 def test_every_registered_check_has_a_broken_server() -> None:
     """The meta-test: a check without a break proven to trigger it is a check that may never fail."""
-    proven = set(RUNS) | {"test-failed"}  # test-failed: test_a_plain_failure_is_reported
+    proven = {check_of(name) for name in RUNS} | {"test-failed"}  # test_a_plain_failure_is_reported
     assert sorted(set(CHECKS) - proven) == [], "registered checks without a broken server"
     assert set(RUNS) == set(BREAKS)
 
@@ -204,6 +277,7 @@ def test_the_unbroken_mock_passes_without_a_finding() -> None:
     target = broken_target({})
     try:
         follow(target)
+        each_kind(target)
     finally:
         target.close()
     assert target.findings.entries == {}

@@ -27,8 +27,9 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
 )
 
+from apimart_mj import Parent, submits
+
 from .. import oracle
-from ..lifecycle import ACTION_PATHS
 from ..probe import Probe
 from ..profiles import settings_for
 from ..registry import (
@@ -38,6 +39,8 @@ from ..registry import (
     CONFORMANCE,
     REQUEST_REFUSED,
     UNDECLARED_METHOD,
+    VARY_ACCEPTED,
+    VERSION_RULES,
     Level,
 )
 from ..spec import SPEC_PATH, operation_for
@@ -63,8 +66,10 @@ SCHEMA.config.phases.stateful.checks.positive_data_acceptance = PositiveDataAcce
 SCHEMA.config.phases.stateful.generation.update(modes=[GenerationMode.POSITIVE])
 
 
-FOLLOW_UP_ACTIONS = {path: action for action, path in ACTION_PATHS.items()}
-"""The follow-up endpoints (a button's action each) whose 400s the stateful phase judges."""
+FOLLOW_UP_ACTIONS = {
+    op.route.path: str(op.action) for op in submits() if op.parent in (Parent.BUTTON, Parent.INDEX)
+}
+"""The follow-up endpoints (a button's or an image's action each) whose 400s the stateful phase judges."""
 
 NOT_JUDGED = {"uploadImage": [positive_data_acceptance]}
 """Checks that cannot judge an operation. An upload's `file` is binary in the spec, which cannot say the
@@ -148,20 +153,27 @@ def _judged(case: Case[Any], target: Target) -> None:
 def _judge_refusal(case: Case[Any], response: Any, target: Target) -> None:
     """The stateful phase accepts a 400 to a follow-up (a linked parent may not have finished), but only
     for a reason the reference gives (`oracle.refusal_allowed`): a refused high variation on a grid is a
-    violation here as anywhere."""
+    violation here as anywhere, and so is a pan or remix refused on a parent whose version allows it (the
+    parent is read for those)."""
     action = FOLLOW_UP_ACTIONS.get(case.formatted_path)
     if response.status_code != 400 or action is None:
         return
-    target.findings.judge(AUTO_MATCHING, f"{case.method} {case.formatted_path}")
     try:
         message = str(response.json()["error"]["message"])
     except (ValueError, KeyError, TypeError):
         message = response.text
     body = case.body if isinstance(case.body, dict) else {}
-    if not oracle.refusal_allowed(action, message, by_custom_id="custom_id" in body):
+    by_custom_id = "custom_id" in body
+    parent = None
+    if oracle.needs_parent(action, message, by_custom_id=by_custom_id):
+        read = Probe(target).mj(str(body.get("task_id")))
+        parent = read.body if read.status == 200 else None
+    check = VERSION_RULES if parent else VARY_ACCEPTED if action in oracle.VARIES_ANY else AUTO_MATCHING
+    target.findings.judge(check, f"{case.method} {case.formatted_path}")
+    if not oracle.refusal_allowed(action, message, by_custom_id=by_custom_id, parent=parent):
         curl = case.as_curl_command().replace("[Filtered]", f"Bearer {target.key_reference(0)}")
         found = Violation(
-            AUTO_MATCHING.name,
+            check.name,
             f"{case.method} {case.operation.path}",
             400,
             "$.error.message",
