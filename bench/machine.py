@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["Machine", "describe_machine"]
+__all__ = ["Machine", "describe_machine", "load_average"]
 
 
 @dataclass(frozen=True)
@@ -69,3 +69,11 @@ def _output(command: list[str]) -> str:
         return subprocess.run(command, capture_output=True, text=True, timeout=30).stdout.strip() or "unknown"
     except (OSError, subprocess.TimeoutExpired):
         return "unknown"
+
+
+def load_average() -> str:
+    """The 1-minute load average just before a measurement: shows when other work shared the cores."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"

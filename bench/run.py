@@ -49,6 +49,7 @@ from .report import (
     verdicts,
     write,
 )
+from .scaleout import measure_scaleout, render_scaleout
 from .settings import (
     DURATION_S,
     FIXED_RATE_S,
@@ -127,6 +128,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--no-dashboard", action="store_true", help="skip issue 25's figures (bench/dashboard.py)"
+    )
+    parser.add_argument(
+        "--no-scaleout", action="store_true", help="skip issue 27's scale-out figures (bench/scaleout.py)"
     )
     return parser
 
@@ -293,6 +297,7 @@ def _run(args: argparse.Namespace) -> int:
     hardening = None if args.no_hardening else measure_hardening(args.duration, args.rounds)
     edge = None if args.no_edge else measure_edge()
     dashboard = None if args.no_dashboard else measure_dashboard()
+    scaleout = None if args.no_scaleout else measure_scaleout(args.duration, args.rounds)
     machine = describe_machine(
         {"prism": prism_version(), "wrk": wrk_version(wrk), "hey": "Debian 0.1.4"}
         | {name: package_version(name) for name in ("granian", "gunicorn")}
@@ -327,6 +332,7 @@ def _run(args: argparse.Namespace) -> int:
         extra = "" if hardening is None else "\n" + render_hardening(hardening)
         extra += "" if edge is None else "\n" + render_edge(edge)
         extra += "" if dashboard is None else "\n" + render_dashboard(dashboard)
+        extra += "" if scaleout is None else "\n" + render_scaleout(scaleout)
         write(REPORT, render_markdown(results, verdict_list, table) + extra)
         print(f"\nbench: wrote {REPORT.relative_to(ROOT)}")
     missed = [v for v in verdict_list if not v.passed]
