@@ -130,8 +130,8 @@ class Round:
         return sum(w.rps for w in self.loads)
 
     @property
-    def replica_core_share(self) -> float:
-        """How much of its core a replica got to spend, on average: the rest went to other processes."""
+    def replica_busy(self) -> float:
+        """The share of the time a replica kept its core busy, on average (the rest it waited its turn)."""
         seconds = max(w.seconds for w in self.loads)
         return self.replicas_cpu_s / (seconds * len(self.loads)) if seconds else 0.0
 
@@ -178,8 +178,8 @@ class Point:
         return statistics.median(redis_share(r.redis_cpu_s, r.replicas_cpu_s) for r in self.rounds)
 
     @property
-    def replica_core_share(self) -> float:
-        return statistics.median(r.replica_core_share for r in self.rounds)
+    def replica_busy(self) -> float:
+        return statistics.median(r.replica_busy for r in self.rounds)
 
 
 @dataclass(frozen=True)
@@ -353,7 +353,7 @@ def _bytes_per_task(client: redis.Redis, store_url: str) -> float:
 def render_scaleout(result: ScaleOutResult) -> str:
     rows = [
         f"| {p.replicas} | {_cores(p.placement)} | {p.rps:,.0f} | **{p.rps_per_replica:,.0f}** "
-        f"| {p.p99_ms:.1f} | {p.errors} / {p.requests:,} | {p.replica_us:,.0f} | {p.replica_core_share:.0%} "
+        f"| {p.p99_ms:.1f} | {p.errors} / {p.requests:,} | {p.replica_us:,.0f} | {p.replica_busy:.0%} "
         f"| {p.redis_us:,.0f} "
         f"| **{p.redis_share:.0%}** | {', '.join(r.load_average for r in p.rounds)} |"
         for p in result.points
@@ -382,7 +382,7 @@ def render_scaleout(result: ScaleOutResult) -> str:
             "## Scale-out over Redis (issue 27)",
             "",
             "| replicas | cores (Redis · replicas · wrk) | req/s, all | req/s per replica | p99 ms "
-            "| errors | replica µs CPU / request | of its core a replica got | Redis µs CPU / request "
+            "| errors | replica µs CPU / request | its core busy | Redis µs CPU / request "
             "| Redis share of the CPU | load average per round |",
             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
             *rows,
@@ -393,8 +393,9 @@ def render_scaleout(result: ScaleOutResult) -> str:
             f" {max((len(p.rounds) for p in result.points), default=0)} rounds, the order of N alternating."
             " CPU is each process's utime + stime from /proc over the measured seconds; the Redis share is"
             " Redis's part of what Redis and the replicas spent. Pinning keeps the bench's processes apart,"
-            " not the machine's other load: where a replica got less than all of its core, the rest went"
-            " to other processes, and its req/s is that much lower than a core of its own would give.",
+            " not the machine's other load: where a replica's core was busy less than all the time, it"
+            " waited its turn (for its core, or for Redis's) and served that much less than a core of its"
+            " own gives.",
             "",
             f"Redis memory per task: **{result.bytes_per_task:,.0f} bytes** (`INFO memory` used_memory"
             f" before and after creating {MEMORY_TASKS:,} finished grids); the journal adds at most"
