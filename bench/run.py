@@ -48,6 +48,7 @@ from .report import (
     verdicts,
     write,
 )
+from .scaleout import measure_scaleout, render_scaleout
 from .settings import (
     DURATION_S,
     FIXED_RATE_S,
@@ -132,6 +133,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--no-wiremock", action="store_true", help="skip issue 27's WireMock figures (bench/wiremock.py)"
+    )
+    parser.add_argument(
+        "--no-scaleout", action="store_true", help="skip issue 27's scale-out figures (bench/scaleout.py)"
     )
     return parser
 
@@ -302,6 +306,7 @@ def _run(args: argparse.Namespace) -> int:
     edge = None if args.no_edge else measure_edge()
     dashboard = None if args.no_dashboard else measure_dashboard()
     wiremock = None if args.no_wiremock else measure_wiremock(args.duration, args.rounds)
+    scaleout = None if args.no_scaleout else measure_scaleout(args.duration, args.rounds)
     machine = describe_machine(
         {"prism": prism_version(), "wrk": wrk_version(wrk), "hey": "Debian 0.1.4"}
         | {name: package_version(name) for name in ("granian", "gunicorn")}
@@ -338,6 +343,7 @@ def _run(args: argparse.Namespace) -> int:
         extra += "" if edge is None else "\n" + render_edge(edge)
         extra += "" if dashboard is None else "\n" + render_dashboard(dashboard)
         extra += "" if wiremock is None else "\n" + render_wiremock(wiremock)
+        extra += "" if scaleout is None else "\n" + render_scaleout(scaleout)
         write(REPORT, render_markdown(results, verdict_list, table) + extra)
         print(f"\nbench: wrote {REPORT.relative_to(ROOT)}")
     missed = [v for v in verdict_list if not v.passed]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,14 +29,16 @@ _START_TIMEOUT_S = 20.0
 
 
 @contextmanager
-def redis_server(binary: str, port: int, log: Path) -> Iterator[str]:
-    """A redis-server on HOST:`port` until the block ends; yields its URL."""
+def redis_server(binary: str, port: int, log: Path, pin: Sequence[str] = ()) -> Iterator[str]:
+    """A redis-server on HOST:`port` until the block ends, in a process group of its own (whose CPU
+    `group_cpu_seconds` reads), run through `pin` (e.g. `taskset -c 0`) when given; yields its URL."""
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no"],
+            [*pin, binary, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no"],
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=log.parent,
+            start_new_session=True,
         )
         try:
             deadline = time.monotonic() + _START_TIMEOUT_S
