@@ -29,6 +29,7 @@ from .inprocess import InProcessResult, measure_in_process
 from .machine import describe_machine, load_average
 from .mix import build_mix, write_lua
 from .processes import ServerFailed, free_port, serving, shown, terminate_on_sigterm
+from .proxy import measure_proxy, render_proxy
 from .report import (
     FLASK,
     HELLO,
@@ -136,6 +137,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--no-scaleout", action="store_true", help="skip issue 27's scale-out figures (bench/scaleout.py)"
+    )
+    parser.add_argument(
+        "--no-proxy", action="store_true", help="skip issue 26's proxy figures (bench/proxy.py)"
     )
     return parser
 
@@ -307,6 +311,7 @@ def _run(args: argparse.Namespace) -> int:
     dashboard = None if args.no_dashboard else measure_dashboard()
     wiremock = None if args.no_wiremock else measure_wiremock(args.duration, args.rounds)
     scaleout = None if args.no_scaleout else measure_scaleout(args.duration, args.rounds)
+    proxy = None if args.no_proxy else measure_proxy()
     machine = describe_machine(
         {"prism": prism_version(), "wrk": wrk_version(wrk), "hey": "Debian 0.1.4"}
         | {name: package_version(name) for name in ("granian", "gunicorn")}
@@ -344,6 +349,7 @@ def _run(args: argparse.Namespace) -> int:
         extra += "" if dashboard is None else "\n" + render_dashboard(dashboard)
         extra += "" if wiremock is None else "\n" + render_wiremock(wiremock)
         extra += "" if scaleout is None else "\n" + render_scaleout(scaleout)
+        extra += "" if proxy is None else "\n" + render_proxy(proxy)
         write(REPORT, render_markdown(results, verdict_list, table) + extra)
         print(f"\nbench: wrote {REPORT.relative_to(ROOT)}")
     missed = [v for v in verdict_list if not v.passed]
