@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from apimart_contract.proxy._cassette import Recorded, Recorder, Redactor
 from apimart_contract.proxy._judging import judge_folder
 from apimart_mock.testing import free_port
 
@@ -129,6 +130,20 @@ def test_a_malformed_cassette_exits_2_naming_its_file_and_line(tmp_path: Path) -
     assert run.returncode == 2
     assert "one.har:1: not a HAR entry" in run.stdout + run.stderr
     assert _contract("--cassettes", str(tmp_path / "none"), cwd=tmp_path).returncode == 2
+    # A recording cut in the middle of an exchange (a full disk, say): the line it was cut in.
+    cut = tmp_path / "cut"
+    recorder = Recorder(cut, Redactor())
+    for path in ("/v1/balance", "/v1/tasks/task_nope"):
+        recorder.write(
+            Recorded(1.8e9, 1.0, "GET", f"http://127.0.0.1{path}", [], b"", 401, [], b'{"error": {}}')
+        )
+    recorder.close()
+    (recorded,) = cut.glob("*.har")
+    text = recorded.read_text()
+    recorded.write_text(text[: text.rindex('"response"')])
+    run = _contract("--cassettes", str(cut), cwd=tmp_path)
+    assert run.returncode == 2
+    assert f"{recorded.name}:3: not a JSON entry" in run.stdout + run.stderr
 
 
 def test_the_proxy_keeps_forwarding_when_the_disk_is_full(tmp_path: Path) -> None:
