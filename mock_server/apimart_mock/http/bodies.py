@@ -5,7 +5,8 @@
   every number the control API takes has a ceiling here.
 - A submit's body against the server's `Limits` (`check_submit`), before anything else looks at it (a
   body nested 500 deep must never reach code that recurses).
-- The control API's bodies: a fault (`fault_of`), a task created directly (`direct_task_of`).
+- The control API's bodies: a fault (`fault_of`), a task created directly (`direct_task_of`), a matcher
+  of journaled requests (`matcher_of`, from JSON fields or query parameters).
 """
 
 from __future__ import annotations
@@ -18,13 +19,17 @@ from typing import Any
 
 from ..backend.values import DirectTask
 from ..config import Limits
+from ..domain.accounts import account_named
 from ..domain.errors import InvalidRequest
 from ..domain.faults import Drift, Fault, FaultKind
+from ..domain.journal import RequestMatcher
+from ..domain.patterns import PathPattern
 
-__all__ = ["MAX_SECONDS", "check_submit", "depth_of", "direct_task_of", "fault_of", "number"]
+__all__ = ["MAX_SECONDS", "check_submit", "depth_of", "direct_task_of", "fault_of", "matcher_of", "number"]
 
 MAX_SECONDS = 10 * 365.25 * 24 * 3600
 """The longest span of clock time the control API takes at once (ten years)."""
+_PATTERN_LIMIT = 500
 
 
 def number(value: Any, name: str, *, minimum: float, maximum: float, integer: bool = False) -> float:
@@ -118,6 +123,63 @@ def direct_task_of(body: Mapping[str, Any]) -> DirectTask:
     if not isinstance(prompt, str):
         raise InvalidRequest("prompt must be a string")
     return replace(task, age=age, prompt=prompt, fail_reason=_optional_text(body, "fail_reason") or None)
+
+
+def matcher_of(fields: Mapping[str, Any]) -> RequestMatcher:
+    """A matcher from JSON fields or query parameters (strings); 400 naming the bad one. Its `account`
+    may name the account by a token or by its id."""
+    unknown = set(fields) - {"method", "path", "path_pattern", "account", "status", "since", "body"}
+    if unknown:
+        raise InvalidRequest(f"unknown matcher field: {', '.join(sorted(unknown))}"[:200])
+    method = _text(fields, "method")
+    pattern = _text(fields, "path_pattern")
+    if pattern is not None and len(pattern) > _PATTERN_LIMIT:
+        raise InvalidRequest(f"path_pattern must be at most {_PATTERN_LIMIT} characters")
+    account = _text(fields, "account")
+    body = fields.get("body", {})
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            body = None
+    if not isinstance(body, dict):
+        raise InvalidRequest("body must be a JSON object of fields to match")
+    return RequestMatcher(
+        method=None if method is None else method.upper(),
+        path=_text(fields, "path"),
+        path_pattern=None if pattern is None else PathPattern(pattern),
+        account=None if account is None else account_named(account),
+        status=_matched_number(fields, "status", int, 999),
+        since=_matched_number(fields, "since", float, 1e10),
+        body=body,
+    )
+
+
+def _text(fields: Mapping[str, Any], name: str) -> str | None:
+    value = fields.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise InvalidRequest(f"{name} must be a non-empty string")
+    return value
+
+
+def _matched_number(
+    fields: Mapping[str, Any], name: str, kind: type[int] | type[float], maximum: float
+) -> Any:
+    """A matcher's number: JSON's, or a query parameter's text."""
+    value = fields.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or (kind is int and isinstance(value, float) and not value.is_integer()):
+        raise InvalidRequest(f"{name} must be a {'whole ' if kind is int else ''}number")
+    try:
+        number = kind(value)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidRequest(f"{name} must be a number") from None
+    if not 0 <= number <= maximum:  # NaN too
+        raise InvalidRequest(f"{name} must be from 0 to {maximum:g}")
+    return number
 
 
 def _number_or(

@@ -20,7 +20,7 @@ from ..domain.accounts import account_named
 from ..domain.clock import ClockState, ScopedClock
 from ..domain.errors import InvalidRequest, NotFound
 from ..domain.journal import DEFAULT_PAGE, MAX_PAGE, RequestMatcher
-from .bodies import MAX_SECONDS, direct_task_of, fault_of, number
+from .bodies import MAX_SECONDS, direct_task_of, fault_of, matcher_of, number
 from .browsers import refuse_cross_site
 from .context import json_response, media_url, mock, scope
 from .spec import DASHBOARD_PATH, control_spec_json
@@ -248,7 +248,7 @@ def journal() -> Response:
     fields select; `dropped` counts the entries the cap has dropped."""
     limit, cursor = _page()
     fields = {k: v for k, v in request.args.items() if k not in ("limit", "cursor", "order")}
-    matcher = _in_scope(RequestMatcher.from_fields(fields, account_named))
+    matcher = _in_scope(matcher_of(fields))
     if _newest_first():  # the dashboard's recent requests: the newest page only (no cursor)
         page = mock().service.store.newest_requests(matcher, limit=limit)
     else:
@@ -265,7 +265,7 @@ def journal() -> Response:
 @blueprint.post("/requests/count")
 def count_requests() -> Response:
     """How many journaled requests the JSON matcher selects (WireMock's request verification)."""
-    matcher = _in_scope(RequestMatcher.from_fields(_json(), account_named))
+    matcher = _in_scope(matcher_of(_json()))
     return json_response({"count": mock().service.store.count_requests(matcher)})
 
 
