@@ -11,7 +11,6 @@ request pipeline (`http/pipeline.py`) leaves a poll alone and lends it its parts
 from __future__ import annotations
 
 import json
-import logging
 import os
 from functools import lru_cache
 from typing import Any
@@ -20,10 +19,11 @@ from werkzeug.wrappers import Request
 
 from ..config import ViewShape
 from ..domain.accounts import authenticate
-from ..domain.errors import MockError, RateLimited, ServerError
+from ..domain.errors import MockError, RateLimited
 from ..domain.scopes import GLOBAL, scope_named
 from ..domain.task import Task, TaskState
 from .context import MockState
+from .errors import unexpected
 from .pipeline import DROP_KEY, SCOPE_HEADER, WORKER_HEADER, altered, guard, journal_entry
 from .validation import TASK_ID, check_language, check_task_id
 from .views import error_body, midjourney_view, unified_view
@@ -36,8 +36,6 @@ Answer = tuple[int, list[tuple[str, str]], bytes]
 _VIEWS = {"/v1/tasks/": "unified", "/v1/midjourney/": "mj"}
 """The path of each view of a task, up to its id."""
 _SCOPE_KEY = "HTTP_" + SCOPE_HEADER.upper().replace("-", "_")
-_LOG = logging.getLogger("apimart_mock")
-_SERVER_ERROR = "Internal server error, please try again later"
 
 RENDERED = 1024
 """How many rendered bodies each process keeps. A view is a pure function of the task, its state at
@@ -82,7 +80,7 @@ def answer_poll(
         settings, stored = service.store.settings(scope), None
     now = settings.now(state.real_time())
     fault = None
-    headers: list[tuple[str, str]] = []
+    retry_after: int | None = None
     try:
         if refusal is not None:
             raise refusal
@@ -102,17 +100,16 @@ def answer_poll(
     except MockError as error:
         status, data = error.status, _error(error)
         if isinstance(error, RateLimited):
-            headers.append(("Retry-After", str(error.retry_after)))
+            retry_after = error.retry_after
     except Exception as error:
         if not may_wait:
             return None
-        answered: MockError | None = service.storage_error(error)
-        if answered is None:
-            _LOG.exception("unexpected error", exc_info=error)
-            answered = ServerError(_SERVER_ERROR)
+        answered = unexpected(service, error)
         status, data = answered.status, _error(answered)
-    data = altered(fault, data, status, is_json=True) or data
-    dropped = bool(environ.get(DROP_KEY))  # the connection closes without an answer (http/pipeline.py)
+    dropped = False
+    if fault is not None:
+        data = altered(fault, data, status, is_json=True) or data
+        dropped = bool(environ.get(DROP_KEY))  # the connection closes without an answer (pipeline.py)
     entry = journal_entry(
         environ,
         now,
@@ -123,11 +120,13 @@ def answer_poll(
         b"" if dropped else data,
     )
     service.record(entry)
-    headers += [
+    headers = [
         ("Content-Type", "application/json"),
         ("Content-Length", str(len(data))),
         (WORKER_HEADER, str(os.getpid())),
     ]
+    if retry_after is not None:
+        headers.append(("Retry-After", str(retry_after)))
     return status, headers, data
 
 
