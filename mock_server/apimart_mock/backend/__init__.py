@@ -1,7 +1,7 @@
 """The backend: `MockService` holds the mock's rules over a store; the HTTP layer hands it typed values
 (`values`)."""
 
-from .service import EXPIRED, MockService
-from .values import DirectTask, Submission
+from .service import MockService
+from .values import EXPIRED, DirectTask, Submission, TaskFilter
 
-__all__ = ["EXPIRED", "DirectTask", "MockService", "Submission"]
+__all__ = ["EXPIRED", "DirectTask", "MockService", "Submission", "TaskFilter"]

@@ -70,7 +70,7 @@ from ..domain.shapes import Shape
 from ..domain.task import Task, new_job_hash, new_task_id
 from ..domain.uploads import Upload, new_upload
 from ..store import JournalEntry, Settings, Store, Write, task_cursor
-from .values import STATUSES, DirectTask, Submission
+from .values import EXPIRED, DirectTask, Submission, TaskFilter
 
 __all__ = ["DEFAULT_FAIL_REASON", "EXPIRED", "MockService"]
 
@@ -85,8 +85,6 @@ UPLOADS_FULL = (
     f"The mock's storage for uploads is full ({KEPT_UPLOAD_BYTES >> 20} MiB for all accounts); try again"
     " after a reset"
 )
-EXPIRED = "EXPIRED"
-"""How the control API lists a task past retention (the API answers 404 for it)."""
 _TRIES = 3
 """Attempts of a submit whose new id was taken (drawn twice by chance; a reset keeps the sequence)."""
 
@@ -94,7 +92,6 @@ _TRIES = 3
 SCANNED_PER_PAGE = 1_000
 """The most tasks one filtered page of the control API's listing examines (a bounded cost per call)."""
 _SCAN_BATCH = 500
-_FILTER_CHARS = 200
 
 
 class _IdTaken(Exception):
@@ -431,47 +428,36 @@ class MockService:
         self,
         scope: str,
         real: float,
+        kept: TaskFilter,
         *,
-        account: str | None = None,
-        status: str | None = None,
-        action: str | None = None,
-        search: str | None = None,
-        parent: str | None = None,
         limit: int,
         cursor: str | None,
         newest: bool = False,
     ) -> tuple[list[Task], str | None]:
-        """A page of the scope's tasks (`GLOBAL`: every scope's) in creation order, or `newest` first, and
-        the cursor of the next page (None: the last). Each task is judged on its scope's clock at
-        wall-clock time `real`. Filters: an account, a status (EXPIRED past retention), an action, `search`
-        (a part of the id or of the prompt, any case), the children of task `parent`. A filtered page
-        examines at most `SCANNED_PER_PAGE` tasks, so it may hold fewer than `limit` with a next cursor."""
-        if status is not None and status not in (*STATUSES, EXPIRED):
-            raise InvalidRequest(f"status must be one of {', '.join((*STATUSES, EXPIRED))}")
-        for name, value in (("account", account), ("action", action), ("search", search), ("parent", parent)):
-            if value is not None and not 0 < len(value) <= _FILTER_CHARS:
-                raise InvalidRequest(f"{name} must be 1 to {_FILTER_CHARS} characters")
-        owner = None if account is None else account_named(account)
+        """A page of the scope's tasks (`GLOBAL`: every scope's) that `kept` keeps, in creation order, or
+        `newest` first, and the cursor of the next page (None: the last). Each task is judged on its
+        scope's clock at wall-clock time `real`. A narrowed page examines at most `SCANNED_PER_PAGE`
+        tasks, so it may hold fewer than `limit` with a next cursor."""
+        owner = None if kept.account is None else account_named(kept.account)
         now_of = self.clocks(real)
-        if parent is not None:  # its children are its account's, created after it
-            root = self.task(parent, real, scope)
+        if kept.parent is not None:  # its children are its account's, created after it
+            root = self.task(kept.parent, real, scope)
             if owner not in (None, root.account):
                 return [], None
             owner = root.account
             if cursor is None and not newest:
                 cursor = task_cursor(root)
-        needle = None if search is None else search.lower()
+        needle = None if kept.search is None else kept.search.lower()
 
         def wanted(task: Task) -> bool:
             return (
-                (action is None or task.action == action)
-                and (parent is None or task.parent_id == parent)
+                (kept.action is None or task.action == kept.action)
+                and (kept.parent is None or task.parent_id == kept.parent)
                 and (needle is None or needle in task.id.lower() or needle in task.prompt.lower())
-                and (status is None or self.status_of(task, now_of(task)) == status)
+                and (kept.status is None or self.status_of(task, now_of(task)) == kept.status)
             )
 
-        filtered = status is not None or action is not None or search is not None or parent is not None
-        batch_size = max(limit + 1, _SCAN_BATCH) if filtered else limit + 1
+        batch_size = max(limit + 1, _SCAN_BATCH) if kept.narrows else limit + 1
         found: list[Task] = []
         scanned = 0
         while True:

@@ -11,10 +11,13 @@ from apimart_mj import Operation, Parent, submits
 from ..domain.errors import InvalidRequest
 from ..domain.lifecycle import Scenario
 
-__all__ = ["STATUSES", "DirectTask", "Submission", "creatable"]
+__all__ = ["EXPIRED", "STATUSES", "DirectTask", "Submission", "TaskFilter", "creatable"]
 
 STATUSES = ("NOT_START", "SUBMITTED", "IN_PROGRESS", "MODAL", "SUCCESS", "FAILURE")
 """Every status a task passes through (as the MJ view names them)."""
+EXPIRED = "EXPIRED"
+"""How the control API lists a task past retention (the API answers 404 for it)."""
+_FILTER_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,32 @@ class DirectTask:
             raise InvalidRequest(
                 f"action must be one of {', '.join(map(str, actions))}; MODAL goes with INPAINT"
             )
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """Which tasks a listing of the control API keeps (None: any): an account (a token or an account
+    id), a status (EXPIRED past retention), an action, `search` (a part of the id or of the prompt, any
+    case), the children of task `parent`."""
+
+    account: str | None = None
+    status: str | None = None
+    action: str | None = None
+    search: str | None = None
+    parent: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.status is not None and self.status not in (*STATUSES, EXPIRED):
+            raise InvalidRequest(f"status must be one of {', '.join((*STATUSES, EXPIRED))}")
+        for name in ("account", "action", "search", "parent"):
+            value = getattr(self, name)
+            if value is not None and not 0 < len(value) <= _FILTER_CHARS:
+                raise InvalidRequest(f"{name} must be 1 to {_FILTER_CHARS} characters")
+
+    @property
+    def narrows(self) -> bool:
+        """Whether it keeps fewer tasks than the account's (or the scope's) all."""
+        return any(value is not None for value in (self.status, self.action, self.search, self.parent))
 
 
 def creatable() -> list[Operation]:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
 from flask import Blueprint, Response, g, request
 
-from ..backend.service import EXPIRED
+from ..backend.values import EXPIRED, TaskFilter
 from ..domain.accounts import account_named
 from ..domain.clock import ClockState, ScopedClock
 from ..domain.errors import InvalidRequest, NotFound
@@ -123,18 +123,9 @@ def list_tasks() -> Response:
     args = request.args
     state = mock()
     real = state.real_time()
-    tasks, next_cursor = state.service.tasks(
-        scope(),
-        real,
-        account=args.get("account"),
-        status=args.get("status"),
-        action=args.get("action"),
-        search=args.get("search"),
-        parent=args.get("parent"),
-        limit=limit,
-        cursor=cursor,
-        newest=_newest_first(),
-    )
+    newest = _newest_first()
+    kept = TaskFilter(**{field.name: args.get(field.name) for field in fields(TaskFilter)})
+    tasks, next_cursor = state.service.tasks(scope(), real, kept, limit=limit, cursor=cursor, newest=newest)
     now_of = state.service.clocks(real)
     charged = round(sum(task.at(now_of(task)).quota for task in tasks), 6)
     summaries = [_summary(task, now_of(task), media_url()) for task in tasks]
