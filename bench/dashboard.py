@@ -49,9 +49,10 @@ class DashboardResult:
 
 
 def measure_dashboard() -> DashboardResult:
-    from apimart_mock.backend.service import MockService
+    from apimart_mock.backend import DirectTask, MockService
     from apimart_mock.config import Limits
     from apimart_mock.domain.clock import ClockState
+    from apimart_mock.domain.scopes import GLOBAL
     from apimart_mock.store import open_store
 
     store_path = RUN_DIR / "dashboard-tasks.sqlite"
@@ -64,14 +65,14 @@ def measure_dashboard() -> DashboardResult:
     print(f"bench: dashboard: writing {TASKS:,} tasks ...", flush=True)
     for n in range(TASKS):
         status = _STATUSES[n % len(_STATUSES)]
-        body = {
-            "account": f"sk-scale-{n % 50}",
-            "age": (TASKS - n) * 2.0 if status in ("SUCCESS", "FAILURE") else 1.0,
-            "status": status,
-            "action": _ACTIONS[n % len(_ACTIONS)],
-            "prompt": f"{_SUBJECTS[n % len(_SUBJECTS)]}, number {n}",
-        }
-        service.create_directly(now, body)
+        task = DirectTask(
+            account=f"sk-scale-{n % 50}",
+            age=(TASKS - n) * 2.0 if status in ("SUCCESS", "FAILURE") else 1.0,
+            status=status,
+            action=_ACTIONS[n % len(_ACTIONS)],
+            prompt=f"{_SUBJECTS[n % len(_SUBJECTS)]}, number {n}",
+        )
+        service.create_directly(GLOBAL, now, task)
     return DashboardResult(
         TASKS, {name: _cold_and_warm(store_path, query) for name, query in QUERIES.items()}
     )

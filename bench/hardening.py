@@ -129,7 +129,7 @@ def _page_ms(url: str) -> float:
 
 def _tasks_page_at_scale() -> tuple[float, int]:
     """100k tasks written straight into a store (the service's own create), then served."""
-    from apimart_mock.backend.service import MockService
+    from apimart_mock.backend import DirectTask, MockService
     from apimart_mock.config import Limits
     from apimart_mock.domain.clock import ClockState
     from apimart_mock.domain.scopes import GLOBAL
@@ -142,7 +142,7 @@ def _tasks_page_at_scale() -> tuple[float, int]:
     store.initialize(ClockState.start(now), None)
     service = MockService(store, seed=SEED, retention=3 * 86400.0)
     for n in range(TASKS_AT_SCALE):
-        service.create_directly(GLOBAL, now, {"account": f"sk-scale-{n % 50}", "age": n % 86400})
+        service.create_directly(GLOBAL, now, DirectTask(f"sk-scale-{n % 50}", age=n % 86400))
     with _mock("tasks", ROOT, store_path) as mock:
         return _page_ms(f"{mock.url}/__mock/tasks"), TASKS_AT_SCALE
 

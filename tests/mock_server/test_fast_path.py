@@ -7,10 +7,12 @@ from flask.testing import FlaskClient
 from werkzeug.test import Client
 
 from apimart_mock.config import MockConfig, ViewShape
+from apimart_mock.domain.accounts import account_id
 from apimart_mock.http.app import create_app
 from apimart_mock.http.fast import FastTaskGets
 
 OWNER, OTHER = "sk-owner", "sk-other"
+OWNER_ID = account_id(OWNER)
 
 
 def _pair(store: str, **config: object) -> tuple[FlaskClient, Client, Client]:
@@ -76,3 +78,27 @@ def test_faults_and_rate_limits_go_through_flask(store: str) -> None:
     auth = {"Authorization": f"Bearer {OWNER}"}
     statuses = [app.get(f"/v1/tasks/{task_id}", headers=auth).status_code for _ in range(3)]
     assert 429 in statuses
+
+
+def test_a_poll_is_answered_and_journaled_once_whichever_way_it_comes(store: str) -> None:
+    """The WSGI function, Flask's view (a HEAD; a poll with faults on) and the RSGI loop all answer
+    through `answer_poll`; the request pipeline leaves a poll alone, so nothing is done twice."""
+    app, _, _ = _pair(store)
+    task_id = _tasks(app)[0]
+    app.delete("/__mock/requests")
+    auth = {"Authorization": f"Bearer {OWNER}"}
+    path = f"/v1/midjourney/{task_id}"
+    app.get(path, headers=auth)  # the WSGI function
+    app.head(path, headers=auth)  # Flask's view
+    app.post("/__mock/faults", json={"kind": "truncate", "count": 1})
+    truncated = app.get(path, headers=auth)  # Flask's view: a fault is on
+    answered = app.get(path, headers=auth).get_data()  # the fault is used up: the WSGI function again
+    assert truncated.get_data() == answered[: len(answered) // 2]
+    journal = app.get("/__mock/requests").get_json()["requests"]
+    polls = [(e["method"], e["status"], e["account"]) for e in journal if e["path"] == path]
+    assert polls == [
+        ("GET", 200, OWNER_ID),
+        ("HEAD", 200, OWNER_ID),
+        ("GET", 200, OWNER_ID),
+        ("GET", 200, OWNER_ID),
+    ]

@@ -15,6 +15,7 @@ PACKAGE = Path(apimart_mock.__file__).parent
 # Each layer, and what it must never import: the layers above it and the libraries of other concerns.
 FORBIDDEN = {
     "domain": {
+        "config",
         "flask",
         "werkzeug",
         "sqlite3",

@@ -1,5 +1,7 @@
-"""The backend: `MockService` holds the mock's rules over a store; the HTTP layer hands it typed values."""
+"""The backend: `MockService` holds the mock's rules over a store; the HTTP layer hands it typed values
+(`values`)."""
 
-from .service import EXPIRED, MockService, Submission
+from .service import MockService
+from .values import EXPIRED, DirectTask, Submission, TaskFilter
 
-__all__ = ["EXPIRED", "MockService", "Submission"]
+__all__ = ["EXPIRED", "DirectTask", "MockService", "Submission", "TaskFilter"]

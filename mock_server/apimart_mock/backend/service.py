@@ -23,8 +23,7 @@ import contextlib
 import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 from apimart_mj import (
     HD_UPSCALE_OPERATIONS,
@@ -40,7 +39,6 @@ from apimart_mj import (
     by_action,
     match_button,
     rules_for,
-    submits,
     version_of,
 )
 
@@ -57,7 +55,7 @@ from ..domain.errors import (
 )
 from ..domain.faults import Fault
 from ..domain.inputs import Inputs, input_images, prompt_of
-from ..domain.journal import JournalPage, RequestMatcher
+from ..domain.journal import RequestMatcher
 from ..domain.lifecycle import (
     MODAL_TIMING,
     TIMEOUT_AFTER,
@@ -71,10 +69,10 @@ from ..domain.scopes import GLOBAL, owner_by_name, scope_named
 from ..domain.shapes import Shape
 from ..domain.task import Task, new_job_hash, new_task_id
 from ..domain.uploads import Upload, new_upload
-from ..domain.values import MAX_SECONDS, number
 from ..store import JournalEntry, Settings, Store, Write, task_cursor
+from .values import EXPIRED, DirectTask, Submission, TaskFilter
 
-__all__ = ["DEFAULT_FAIL_REASON", "MockService", "Submission"]
+__all__ = ["DEFAULT_FAIL_REASON", "EXPIRED", "MockService"]
 
 DEFAULT_FAIL_REASON = "No available upstream"
 UNSUPPORTED_IMAGE = "Unsupported image format: send a JPEG, PNG, WebP or GIF file"
@@ -87,9 +85,6 @@ UPLOADS_FULL = (
     f"The mock's storage for uploads is full ({KEPT_UPLOAD_BYTES >> 20} MiB for all accounts); try again"
     " after a reset"
 )
-_STATUSES = ("NOT_START", "SUBMITTED", "IN_PROGRESS", "MODAL", "SUCCESS", "FAILURE")
-EXPIRED = "EXPIRED"
-"""How the control API lists a task past retention (the API answers 404 for it)."""
 _TRIES = 3
 """Attempts of a submit whose new id was taken (drawn twice by chance; a reset keeps the sequence)."""
 
@@ -97,22 +92,10 @@ _TRIES = 3
 SCANNED_PER_PAGE = 1_000
 """The most tasks one filtered page of the control API's listing examines (a bounded cost per call)."""
 _SCAN_BATCH = 500
-_FILTER_CHARS = 200
 
 
 class _IdTaken(Exception):
     """The id drawn for a new record is taken: draw again."""
-
-
-@dataclass(frozen=True)
-class Submission:
-    """How the caller wants a submitted task to end (`X-Mock-Scenario`, `X-Mock-Fail-Reason`).
-
-    `scenario` None means "not chosen": success, or for /modal whatever the inpaint call chose.
-    """
-
-    scenario: Scenario | None = None
-    fail_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +104,22 @@ class _Plan:
     outcome: Outcome
     fail_reason: str | None
     tiles: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class TaskDraft:
+    """A task a rule has decided on, before its dice are cast (`_new_task` draws its id and hash): whose,
+    where, made when, doing what, from which `parent` and `pressed` button, if any."""
+
+    account: str
+    scope: str
+    created_at: float
+    action: str
+    prompt: str
+    version: str | None
+    inputs: Inputs = field(default_factory=Inputs)
+    parent: Task | None = None
+    pressed: CustomId | None = None
 
 
 class MockService:
@@ -138,9 +137,14 @@ class MockService:
         """The scope an API request of `account` naming `name` (`X-Mock-Scope`; None: the account's own)
         is in; a named scope no one used yet becomes the account's."""
         scope = scope_named(name, account)
-        if owner_by_name(scope) is None and self.store.settings(scope).scope.owner is None:
-            self.store.claim_scope(scope, account)
+        if owner_by_name(scope) is None:
+            self.claim(scope, account, self.store.settings(scope))
         return scope
+
+    def claim(self, scope: str, account: str, settings: Settings) -> None:
+        """Make `scope` (its `settings` as read) `account`'s when no one used it yet (see `scope`)."""
+        if owner_by_name(scope) is None and settings.scope.owner is None:
+            self.store.claim_scope(scope, account)
 
     def controlled_scope(self, account: str, name: str | None) -> str:
         """The scope a control call of `account` naming `name` acts on; 403 when it is another's."""
@@ -151,14 +155,6 @@ class MockService:
         return scope
 
     # ---- reads ----
-    def settings(self, scope: str) -> Settings:
-        """What every request reads first: the clocks and which optional checks are on."""
-        return self.store.settings(scope)
-
-    def poll(self, scope: str, task_id: str) -> tuple[Settings, Task | None]:
-        """A poll's one read: the settings and the stored task (`owned` then judges the task)."""
-        return self.store.poll(scope, task_id)
-
     def task(self, task_id: str, real: float, scope: str) -> Task:
         """Any account's task in `scope` (`GLOBAL`: in any scope; control API); 404 when unknown or past
         retention on its scope's clock at wall-clock time `real`."""
@@ -249,12 +245,9 @@ class MockService:
         version = version_of(inputs.version, inputs.prompt, hd=inputs.hd)
         if version is not None and version not in SUPPORTED_VERSIONS and submission.scenario is None:
             submission = Submission(Scenario.FAILURE, UNSUPPORTED_VERSION_REASON)
-        rng = self._rng()
-        shape = Shape.of(operation.result)
-        plan = self._plan(submission, normal_timing(action), shape.tiles_for(inputs.batch_size), rng)
-        prompt = prompt_of(action, inputs)
-        task = self._new_task(account, scope, now, rng, action, shape, prompt, plan, inputs, version)
-        return self._charged(task, now)
+        draft = TaskDraft(account, scope, now, action, prompt_of(action, inputs), version, inputs)
+        tiles = Shape.of(operation.result).tiles_for(inputs.batch_size)
+        return self._submitted(draft, submission, normal_timing(action), tiles)
 
     def _press(
         self,
@@ -274,25 +267,9 @@ class MockService:
         pressed, action = self._pressed(parent, operation, inputs)
         _check_version(parent, action)
         hd = pressed.operation in HD_UPSCALE_OPERATIONS
-        child = by_action(action)
-        shape = Shape.of(child.result)
-        rng = self._rng()
-        plan = self._plan(submission, normal_timing(action, hd=hd), shape.tiles, rng)
-        task = self._new_task(
-            account,
-            scope,
-            now,
-            rng,
-            action,
-            shape,
-            parent.prompt,
-            plan,
-            inputs,
-            parent.version,
-            pressed,
-            parent,
-        )
-        return self._charged(task, now)
+        draft = TaskDraft(account, scope, now, action, parent.prompt, parent.version, inputs, parent, pressed)
+        tiles = Shape.of(by_action(action).result).tiles
+        return self._submitted(draft, submission, normal_timing(action, hd=hd), tiles)
 
     def _pick(
         self,
@@ -309,14 +286,18 @@ class MockService:
         if parent.shape is not Shape.GRID:
             raise InvalidRequest(f"{operation.cli_name} needs a grid: task {parent.id} is not one")
         _check_version(parent, action)
-        rng = self._rng()
-        shape = Shape.of(operation.result)
-        plan = self._plan(submission, normal_timing(action), shape.tiles_for(inputs.batch_size), rng)
         prompt = inputs.prompt or parent.prompt
-        task = self._new_task(
-            account, scope, now, rng, action, shape, prompt, plan, inputs, parent.version, None, parent
-        )
-        return self._charged(task, now)
+        draft = TaskDraft(account, scope, now, action, prompt, parent.version, inputs, parent)
+        tiles = Shape.of(operation.result).tiles_for(inputs.batch_size)
+        return self._submitted(draft, submission, normal_timing(action), tiles)
+
+    def _submitted(
+        self, draft: TaskDraft, submission: Submission, normal: Timing, tiles: tuple[int, ...]
+    ) -> Task:
+        """The task `draft` as `submission` wants it to end, stored and charged."""
+        rng = self._rng()
+        task = self._new_task(draft, self._plan(submission, normal, tiles, rng), rng)
+        return self._charged(task, draft.created_at)
 
     def _modal(self, account: str, scope: str, now: float, inputs: Inputs, submission: Submission) -> Task:
         """Complete a task waiting in MODAL: the same task goes on to SUBMITTED now and is billed now."""
@@ -405,9 +386,6 @@ class MockService:
         return upload
 
     # ---- control ----
-    def clock(self, scope: str) -> ScopedClock:
-        return self.store.settings(scope).scoped_clock
-
     def change_clock(
         self, scope: str, change: Callable[[ClockState, float], ClockState], real: float
     ) -> ScopedClock:
@@ -426,41 +404,22 @@ class MockService:
         else:
             self.store.reset(scope, FOLLOWING, None)
 
-    def create_directly(self, scope: str, real: float, body: dict[str, Any]) -> Task:
-        """A task for any account (a token or an account id), in any status, `age` seconds old on its
-        scope's clock at wall-clock time `real` (control API), in `scope` (`GLOBAL`: the account's own)."""
-        return _retried(lambda: self._create_directly(scope, real, body))
+    def create_directly(self, scope: str, real: float, direct: DirectTask) -> Task:
+        """The task `direct` asks for, `age` seconds old on its scope's clock at wall-clock time `real`
+        (control API), in `scope` (`GLOBAL`: the account's own)."""
+        return _retried(lambda: self._create_directly(scope, real, direct))
 
-    def _create_directly(self, scope: str, real: float, body: dict[str, Any]) -> Task:
-        account, status, action, age = (body.get(k) for k in ("account", "status", "action", "age"))
-        status = "SUCCESS" if status is None else status
-        action = ("INPAINT" if status == "MODAL" else "IMAGINE") if action is None else action
-        age = 0 if age is None else age
-        actions = [op.action for op in _creatable()]
-        if not isinstance(account, str) or not account:
-            raise InvalidRequest("account is required")
-        if status not in _STATUSES:
-            raise InvalidRequest(f"status must be one of {', '.join(_STATUSES)}")
-        if action not in actions or (status == "MODAL") != (action == "INPAINT"):
-            raise InvalidRequest(
-                f"action must be one of {', '.join(map(str, actions))}; MODAL goes with INPAINT"
-            )
-        age = number(age, "age", minimum=0, maximum=MAX_SECONDS)
-        prompt = body.get("prompt", "a cat sitting on a windowsill")
-        if not isinstance(prompt, str):
-            raise InvalidRequest("prompt must be a string")
-        if not isinstance(body.get("fail_reason", ""), str | None):
-            raise InvalidRequest("fail_reason must be a string")
-        shape = Shape.of(by_action(action).result)
-        outcome = Outcome.FAILURE if status == "FAILURE" else Outcome.SUCCESS
-        reason = str(body.get("fail_reason") or DEFAULT_FAIL_REASON) if outcome is Outcome.FAILURE else None
-        tiles = shape.tiles
+    def _create_directly(self, scope: str, real: float, direct: DirectTask) -> Task:
+        outcome = Outcome.FAILURE if direct.status == "FAILURE" else Outcome.SUCCESS
+        reason = (direct.fail_reason or DEFAULT_FAIL_REASON) if outcome is Outcome.FAILURE else None
         normal = normal_timing("IMAGINE")  # long enough phases for any status at any age
-        plan = _Plan(timing_reaching(status, age, normal), outcome, reason, tiles)
-        owner = account_named(account)
+        tiles = Shape.of(by_action(direct.action).result).tiles
+        plan = _Plan(timing_reaching(direct.status, direct.age, normal), outcome, reason, tiles)
+        owner = account_named(direct.account)
         home = scope or owner
-        created = self.store.settings(home).now(real) - age
-        task = self._new_task(owner, home, created, self._rng(), action, shape, prompt, plan, Inputs(), None)
+        created = self.store.settings(home).now(real) - direct.age
+        draft = TaskDraft(owner, home, created, direct.action, direct.prompt, None)
+        task = self._new_task(draft, plan, self._rng())
         if self.store.add_task(task) is Write.TAKEN:
             raise _IdTaken()
         return task
@@ -469,47 +428,36 @@ class MockService:
         self,
         scope: str,
         real: float,
+        kept: TaskFilter,
         *,
-        account: str | None = None,
-        status: str | None = None,
-        action: str | None = None,
-        search: str | None = None,
-        parent: str | None = None,
         limit: int,
         cursor: str | None,
         newest: bool = False,
     ) -> tuple[list[Task], str | None]:
-        """A page of the scope's tasks (`GLOBAL`: every scope's) in creation order, or `newest` first, and
-        the cursor of the next page (None: the last). Each task is judged on its scope's clock at
-        wall-clock time `real`. Filters: an account, a status (EXPIRED past retention), an action, `search`
-        (a part of the id or of the prompt, any case), the children of task `parent`. A filtered page
-        examines at most `SCANNED_PER_PAGE` tasks, so it may hold fewer than `limit` with a next cursor."""
-        if status is not None and status not in (*_STATUSES, EXPIRED):
-            raise InvalidRequest(f"status must be one of {', '.join((*_STATUSES, EXPIRED))}")
-        for name, value in (("account", account), ("action", action), ("search", search), ("parent", parent)):
-            if value is not None and not 0 < len(value) <= _FILTER_CHARS:
-                raise InvalidRequest(f"{name} must be 1 to {_FILTER_CHARS} characters")
-        owner = None if account is None else account_named(account)
+        """A page of the scope's tasks (`GLOBAL`: every scope's) that `kept` keeps, in creation order, or
+        `newest` first, and the cursor of the next page (None: the last). Each task is judged on its
+        scope's clock at wall-clock time `real`. A narrowed page examines at most `SCANNED_PER_PAGE`
+        tasks, so it may hold fewer than `limit` with a next cursor."""
+        owner = None if kept.account is None else account_named(kept.account)
         now_of = self.clocks(real)
-        if parent is not None:  # its children are its account's, created after it
-            root = self.task(parent, real, scope)
+        if kept.parent is not None:  # its children are its account's, created after it
+            root = self.task(kept.parent, real, scope)
             if owner not in (None, root.account):
                 return [], None
             owner = root.account
             if cursor is None and not newest:
                 cursor = task_cursor(root)
-        needle = None if search is None else search.lower()
+        needle = None if kept.search is None else kept.search.lower()
 
         def wanted(task: Task) -> bool:
             return (
-                (action is None or task.action == action)
-                and (parent is None or task.parent_id == parent)
+                (kept.action is None or task.action == kept.action)
+                and (kept.parent is None or task.parent_id == kept.parent)
                 and (needle is None or needle in task.id.lower() or needle in task.prompt.lower())
-                and (status is None or self.status_of(task, now_of(task)) == status)
+                and (kept.status is None or self.status_of(task, now_of(task)) == kept.status)
             )
 
-        filtered = status is not None or action is not None or search is not None or parent is not None
-        batch_size = max(limit + 1, _SCAN_BATCH) if filtered else limit + 1
+        batch_size = max(limit + 1, _SCAN_BATCH) if kept.narrows else limit + 1
         found: list[Task] = []
         scanned = 0
         while True:
@@ -530,18 +478,11 @@ class MockService:
         """A task's status as the control API lists it: EXPIRED past retention."""
         return EXPIRED if task.expired(now, self.retention) else task.at(now).status
 
-    def add_fault(self, scope: str, body: dict[str, Any]) -> Fault:
-        """A fault on the requests in `scope` (`GLOBAL`: in every scope)."""
-        fault = Fault.from_request(0, body)
+    def add_fault(self, scope: str, fault: Fault) -> Fault:
+        """`fault` on the requests in `scope` (`GLOBAL`: in every scope), stored with its id."""
         if fault.account is not None:
             fault = replace(fault, account=account_named(fault.account))
         return self.store.add_fault(scope, fault)
-
-    def faults(self, scope: str) -> list[Fault]:
-        return self.store.faults(scope)
-
-    def clear_faults(self, scope: str) -> None:
-        self.store.clear_faults(scope)
 
     def draw_fault(self, scope: str, path: str, account: str | None) -> Fault | None:
         """The injected fault that fires on this request, if any (seeded: the same run fails alike)."""
@@ -551,9 +492,6 @@ class MockService:
         """The scope's own rate limit (`GLOBAL`: the one every scope has besides its own)."""
         settings = self.store.settings(scope)
         return settings.rate_limit if scope == GLOBAL else settings.scope.rate_limit
-
-    def set_rate_limit(self, scope: str, per_second: float | None) -> None:
-        self.store.set_rate_limit(scope, per_second)
 
     def over_rate_limit(self, settings: Settings, scope: str, account: str, now: float) -> bool:
         """Count this request of `account` against the global rate limit and its scope's own (those
@@ -572,19 +510,6 @@ class MockService:
         with contextlib.suppress(OSError):
             self.store.record(entry)
 
-    def journal(self, matcher: RequestMatcher, *, limit: int, cursor: str | None) -> JournalPage:
-        return self.store.journal(matcher, limit=limit, cursor=cursor)
-
-    def newest_requests(self, matcher: RequestMatcher, *, limit: int) -> JournalPage:
-        return self.store.newest_requests(matcher, limit=limit)
-
-    def count_requests(self, matcher: RequestMatcher) -> int:
-        return self.store.count_requests(matcher)
-
-    def clear_journal(self, scope: str) -> None:
-        """`GLOBAL`: forget every journal entry. A scope: its journal starts anew (other scopes' stay)."""
-        self.store.clear_journal(scope)
-
     def in_scope(self, scope: str, matcher: RequestMatcher) -> RequestMatcher:
         """`matcher`, selecting the requests of `scope`'s journal only (`GLOBAL`: every request)."""
         if scope == GLOBAL:
@@ -596,10 +521,6 @@ class MockService:
         """What to answer for `error` when the store raised it for want of room (a full disk, a full
         Redis: 503 `storage_error`, not an injected fault's `server_error`); None for any other error."""
         return StorageFull() if self.store.no_room(error) else None
-
-    def has_room(self) -> bool:
-        """Whether the store can write now (`/healthz`)."""
-        return self.store.has_room()
 
     # ---- rules ----
     def _pressed(self, parent: Task, operation: Operation, inputs: Inputs) -> tuple[CustomId, str]:
@@ -659,45 +580,33 @@ class MockService:
     def _rng(self) -> random.Random:
         return random.Random(f"{self.seed}:{self.store.next_sequence()}")
 
-    def _new_task(
-        self,
-        account: str,
-        scope: str,
-        now: float,
-        rng: random.Random,
-        action: str,
-        shape: Shape,
-        prompt: str,
-        plan: _Plan,
-        inputs: Inputs,
-        version: str | None,
-        pressed: CustomId | None = None,
-        parent: Task | None = None,
-    ) -> Task:
+    def _new_task(self, draft: TaskDraft, plan: _Plan, rng: random.Random) -> Task:
         """The task a submit creates (not stored yet). An inpaint waits in MODAL and is billed at /modal."""
-        modal = by_action(action).result is Result.MODAL
+        action, parent, pressed = draft.action, draft.parent, draft.pressed
+        result = by_action(action).result
+        shape = Shape.of(result)
+        modal = result is Result.MODAL
+        count = len(plan.tiles) if shape is Shape.VIDEO else 1
         return Task(
-            id=new_task_id(rng, now),
-            account=account,
+            id=new_task_id(rng, draft.created_at),
+            account=draft.account,
             action=action,
             shape=shape,
             job_hash=new_job_hash(rng),
-            prompt=prompt,
-            created_at=now,
-            started_at=None if modal else now,
+            prompt=draft.prompt,
+            created_at=draft.created_at,
+            started_at=None if modal else draft.created_at,
             timing=plan.timing,
             outcome=plan.outcome,
             tiles=plan.tiles,
-            charge=0.0
-            if modal
-            else price(action, pressed, count=len(plan.tiles) if shape is Shape.VIDEO else 1),
+            charge=0.0 if modal else price(action, pressed, count=count),
             fail_reason=plan.fail_reason,
             parent_id=None if parent is None else parent.id,
-            metadata=dict(inputs.metadata),
-            version=version,
-            scope=scope,
+            metadata=dict(draft.inputs.metadata),
+            version=draft.version,
+            scope=draft.scope,
             button=None if pressed is None or parent is None else _label(parent, pressed),
-            input_images=input_images(inputs),
+            input_images=input_images(draft.inputs),
         )
 
 
@@ -712,11 +621,6 @@ def _retried(make: Callable[[], Task]) -> Task:
         return make()
     except _IdTaken:
         raise RateLimited("No free task id was drawn; please try again", 1) from None
-
-
-def _creatable() -> list[Operation]:
-    """Operations whose tasks the control API creates directly: every submit that makes a new task."""
-    return [op for op in submits() if op.parent is not Parent.MODAL]
 
 
 def _label(parent: Task, pressed: CustomId) -> str:

@@ -12,9 +12,6 @@ from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from .errors import InvalidRequest
-from .values import number
-
 __all__ = ["DRIFT_FIELD", "Drift", "Fault", "FaultKind", "drifted"]
 
 DRIFT_FIELD = "x_unknown_field"
@@ -56,34 +53,6 @@ class Fault:
     seen: int = 0
     hits: int = 0
 
-    @classmethod
-    def from_request(cls, fault_id: int, body: dict[str, Any]) -> Fault:
-        """A fault from a control-API body; raises `InvalidRequest` naming what is wrong."""
-        allowed = {"kind", "count", "fraction", "account", "path", "latency_ms", "retry_after", "drift"}
-        if unknown := set(body) - allowed:
-            raise InvalidRequest(f"unknown fault fields: {', '.join(sorted(unknown))}")
-        try:
-            kind = FaultKind(str(body.get("kind")))
-            drift = Drift(body.get("drift", Drift.STATUS))
-        except ValueError as exc:
-            raise InvalidRequest(
-                f"{exc}; kinds: {', '.join(FaultKind)}; drifts: {', '.join(Drift)}"
-            ) from None
-        count = body.get("count")
-        if count is not None:
-            count = int(number(count, "count", minimum=1, maximum=1e9, integer=True))
-        return cls(
-            id=fault_id,
-            kind=kind,
-            remaining=count,
-            fraction=_number_or(body, "fraction", 1.0, minimum=0, maximum=1, integer=False),
-            account=_optional_text(body, "account"),
-            path=_optional_text(body, "path"),
-            latency_ms=int(_number_or(body, "latency_ms", 500, minimum=0, maximum=60_000)),
-            retry_after=int(_number_or(body, "retry_after", 1, minimum=0, maximum=86_400)),
-            drift=drift,
-        )
-
     @property
     def active(self) -> bool:
         return self.remaining is None or self.remaining > 0
@@ -108,20 +77,6 @@ class Fault:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _number_or(
-    body: dict[str, Any], key: str, default: float, *, minimum: float, maximum: float, integer: bool = True
-) -> float:
-    value = body.get(key)
-    return default if value is None else number(value, key, minimum=minimum, maximum=maximum, integer=integer)
-
-
-def _optional_text(body: dict[str, Any], key: str) -> str | None:
-    value = body.get(key)
-    if value is not None and not isinstance(value, str):
-        raise InvalidRequest(f"{key} must be a string")
-    return value
 
 
 def drifted(body: Any, drift: Drift) -> Any:

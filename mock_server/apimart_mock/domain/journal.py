@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import InvalidRequest
 from .patterns import PathPattern
 
 __all__ = ["JournalEntry", "JournalPage", "RequestMatcher"]
@@ -22,7 +21,6 @@ RESPONSE_EXCERPT_BYTES = 512
 MAX_PAGE = 1000
 """The most entries (journal or tasks) one page holds."""
 DEFAULT_PAGE = 100
-_PATTERN_LIMIT = 500
 
 
 _COMPACT = json.JSONEncoder(separators=(",", ":")).encode
@@ -136,58 +134,3 @@ class RequestMatcher:
                 name in sent and sent[name] == value for name, value in self.body.items()
             )
         return True
-
-    @classmethod
-    def from_fields(cls, fields: Mapping[str, Any], account_of: Any) -> RequestMatcher:
-        """A matcher from JSON fields or query parameters (strings); 400 naming the bad one.
-
-        `account_of` turns what the caller names (a token or an account id) into the account id."""
-        unknown = set(fields) - {"method", "path", "path_pattern", "account", "status", "since", "body"}
-        if unknown:
-            raise InvalidRequest(f"unknown matcher field: {', '.join(sorted(unknown))}"[:200])
-        method = _text(fields, "method")
-        pattern = _text(fields, "path_pattern")
-        if pattern is not None and len(pattern) > _PATTERN_LIMIT:
-            raise InvalidRequest(f"path_pattern must be at most {_PATTERN_LIMIT} characters")
-        account = _text(fields, "account")
-        body = fields.get("body", {})
-        if isinstance(body, str):
-            try:
-                body = json.loads(body)
-            except ValueError:
-                body = None
-        if not isinstance(body, dict):
-            raise InvalidRequest("body must be a JSON object of fields to match")
-        return cls(
-            method=None if method is None else method.upper(),
-            path=_text(fields, "path"),
-            path_pattern=None if pattern is None else PathPattern(pattern),
-            account=None if account is None else account_of(account),
-            status=_number(fields, "status", int, 999),
-            since=_number(fields, "since", float, 1e10),
-            body=body,
-        )
-
-
-def _text(fields: Mapping[str, Any], name: str) -> str | None:
-    value = fields.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value:
-        raise InvalidRequest(f"{name} must be a non-empty string")
-    return value
-
-
-def _number(fields: Mapping[str, Any], name: str, kind: type[int] | type[float], maximum: float) -> Any:
-    value = fields.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or (kind is int and isinstance(value, float) and not value.is_integer()):
-        raise InvalidRequest(f"{name} must be a {'whole ' if kind is int else ''}number")
-    try:
-        number = kind(value)
-    except (TypeError, ValueError, OverflowError):
-        raise InvalidRequest(f"{name} must be a number") from None
-    if not 0 <= number <= maximum:  # NaN too
-        raise InvalidRequest(f"{name} must be from 0 to {maximum:g}")
-    return number

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
 from flask import Blueprint, Response, g, request
 
-from ..backend.service import EXPIRED
+from ..backend.values import EXPIRED, TaskFilter
 from ..domain.accounts import account_named
 from ..domain.clock import ClockState, ScopedClock
 from ..domain.errors import InvalidRequest, NotFound
 from ..domain.journal import DEFAULT_PAGE, MAX_PAGE, RequestMatcher
-from ..domain.values import MAX_SECONDS, number
+from .bodies import MAX_SECONDS, direct_task_of, fault_of, matcher_of, number
 from .browsers import refuse_cross_site
 from .context import json_response, media_url, mock, scope
 from .spec import DASHBOARD_PATH, control_spec_json
@@ -60,7 +60,7 @@ def openapi() -> Response:
 # ---- clock ----
 @blueprint.get("/clock")
 def clock() -> Response:
-    return _clock_response(mock().service.clock(scope()))
+    return _clock_response(mock().service.store.settings(scope()).scoped_clock)
 
 
 @blueprint.post("/clock/advance")
@@ -110,7 +110,7 @@ def reset() -> Response:
 def create_task() -> Response:
     state = mock()
     real = state.real_time()
-    task = state.service.create_directly(scope(), real, _json())
+    task = state.service.create_directly(scope(), real, direct_task_of(_json()))
     return json_response(_summary(task, state.service.clocks(real)(task), media_url()), 201)
 
 
@@ -123,18 +123,9 @@ def list_tasks() -> Response:
     args = request.args
     state = mock()
     real = state.real_time()
-    tasks, next_cursor = state.service.tasks(
-        scope(),
-        real,
-        account=args.get("account"),
-        status=args.get("status"),
-        action=args.get("action"),
-        search=args.get("search"),
-        parent=args.get("parent"),
-        limit=limit,
-        cursor=cursor,
-        newest=_newest_first(),
-    )
+    newest = _newest_first()
+    kept = TaskFilter(**{field.name: args.get(field.name) for field in fields(TaskFilter)})
+    tasks, next_cursor = state.service.tasks(scope(), real, kept, limit=limit, cursor=cursor, newest=newest)
     now_of = state.service.clocks(real)
     charged = round(sum(task.at(now_of(task)).quota for task in tasks), 6)
     summaries = [_summary(task, now_of(task), media_url()) for task in tasks]
@@ -206,24 +197,24 @@ def _balance_answer(owner: str) -> Response:
     """The account's balance now, in this request's scope (the global control: the account's own scope)."""
     state = mock()
     home = scope() or owner
-    balance = state.service.balance_of(home, owner, state.service.settings(home).now(state.real_time()))
+    balance = state.service.balance_of(home, owner, state.service.store.settings(home).now(state.real_time()))
     return json_response({"account": owner, **balance_view(balance)})
 
 
 # ---- faults and rate limit ----
 @blueprint.post("/faults")
 def add_fault() -> Response:
-    return json_response(mock().service.add_fault(scope(), _json()).to_json(), 201)
+    return json_response(mock().service.add_fault(scope(), fault_of(_json())).to_json(), 201)
 
 
 @blueprint.get("/faults")
 def list_faults() -> Response:
-    return json_response({"faults": [fault.to_json() for fault in mock().service.faults(scope())]})
+    return json_response({"faults": [fault.to_json() for fault in mock().service.store.faults(scope())]})
 
 
 @blueprint.delete("/faults")
 def clear_faults() -> Response:
-    mock().service.clear_faults(scope())
+    mock().service.store.clear_faults(scope())
     return json_response({"faults": []})
 
 
@@ -237,7 +228,7 @@ def set_rate_limit() -> Response:
     body = _json()
     limit = body.get("per_second")
     per_second = None if limit is None else number(limit, "per_second", minimum=1, maximum=1e6)
-    mock().service.set_rate_limit(scope(), per_second)
+    mock().service.store.set_rate_limit(scope(), per_second)
     return json_response({"per_second": per_second})
 
 
@@ -248,11 +239,11 @@ def journal() -> Response:
     fields select; `dropped` counts the entries the cap has dropped."""
     limit, cursor = _page()
     fields = {k: v for k, v in request.args.items() if k not in ("limit", "cursor", "order")}
-    matcher = _in_scope(RequestMatcher.from_fields(fields, account_named))
+    matcher = _in_scope(matcher_of(fields))
     if _newest_first():  # the dashboard's recent requests: the newest page only (no cursor)
-        page = mock().service.newest_requests(matcher, limit=limit)
+        page = mock().service.store.newest_requests(matcher, limit=limit)
     else:
-        page = mock().service.journal(matcher, limit=limit, cursor=cursor)
+        page = mock().service.store.journal(matcher, limit=limit, cursor=cursor)
     return json_response(
         {
             "requests": [asdict(entry) for entry in page.entries],
@@ -265,13 +256,13 @@ def journal() -> Response:
 @blueprint.post("/requests/count")
 def count_requests() -> Response:
     """How many journaled requests the JSON matcher selects (WireMock's request verification)."""
-    matcher = _in_scope(RequestMatcher.from_fields(_json(), account_named))
-    return json_response({"count": mock().service.count_requests(matcher)})
+    matcher = _in_scope(matcher_of(_json()))
+    return json_response({"count": mock().service.store.count_requests(matcher)})
 
 
 @blueprint.delete("/requests")
 def clear_journal() -> Response:
-    mock().service.clear_journal(scope())
+    mock().service.store.clear_journal(scope())
     return json_response({"requests": []})
 
 

@@ -7,14 +7,20 @@ unexpected is a 500 `server_error`, never an HTML page.
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app
+import logging
+
+from flask import Flask, Response
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 
-from ..domain.errors import MockError, RateLimited
+from ..backend.service import MockService
+from ..domain.errors import MockError, RateLimited, ServerError
 from .context import json_response, mock
 from .views import error_body
 
-__all__ = ["error_response", "init_app"]
+__all__ = ["error_response", "init_app", "unexpected"]
+
+_LOG = logging.getLogger("apimart_mock")
+"""The app's logger (`Flask("apimart_mock").logger`), also where no app context is."""
 
 
 def error_response(status: int, error_type: str, message: str) -> Response:
@@ -50,9 +56,15 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _unexpected(error: Exception) -> Response:
-    full = mock().service.storage_error(error)
+    return _mock_error(unexpected(mock().service, error))
+
+
+def unexpected(service: MockService, error: Exception) -> MockError:
+    """What to answer for an error no rule raised: 503 `storage_error` when the store is out of room,
+    else 500 `server_error`; logged either way (the app's logger)."""
+    full = service.storage_error(error)
     if full is not None:
-        current_app.logger.warning("storage full: %s", error)
-        return _mock_error(full)
-    current_app.logger.exception("unexpected error", exc_info=error)
-    return error_response(500, "server_error", "Internal server error, please try again later")
+        _LOG.warning("storage full: %s", error)
+        return full
+    _LOG.exception("unexpected error", exc_info=error)
+    return ServerError("Internal server error, please try again later")

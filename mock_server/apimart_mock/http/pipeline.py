@@ -21,13 +21,14 @@ from flask import Flask, Response, g, request
 
 from apimart_mj import OPERATIONS
 
+from ..backend.service import MockService
 from ..config import Limits
 from ..domain.accounts import authenticate
 from ..domain.errors import BadGateway, Forbidden, RateLimited, ServerError, Unauthenticated
 from ..domain.faults import Fault, FaultKind, drifted
 from ..domain.journal import RESPONSE_EXCERPT_BYTES
 from ..domain.scopes import GLOBAL
-from ..store import JournalEntry
+from ..store import JournalEntry, Settings
 from .context import mock
 from .validation import BODY_KEY
 
@@ -35,9 +36,12 @@ __all__ = [
     "API_PREFIX",
     "CONTROL_PREFIX",
     "DROP_KEY",
+    "POLLS",
     "SCOPE_HEADER",
     "WORKER_HEADER",
     "DropConnection",
+    "altered",
+    "guard",
     "init_app",
     "journal_entry",
 ]
@@ -55,6 +59,9 @@ DROP_KEY = "apimart_mock.drop"
 _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 WORKER_HEADER = "X-Mock-Worker"
 SCOPE_HEADER = "X-Mock-Scope"
+POLLS = "polls"
+"""The blueprint of the two task GETs: each answers its poll whole (`http/polls.py`), the pipeline's
+part included, so the pipeline leaves it alone."""
 _JOURNALED_HEADERS = {
     "CONTENT_TYPE": "Content-Type",
     "HTTP_USER_AGENT": "User-Agent",
@@ -78,6 +85,8 @@ def _before() -> None:
     g.account = None
     g.scope = GLOBAL
     g.fault = None
+    if request.blueprint == POLLS:  # a poll answers itself, whole (http/polls.py)
+        return
     path = request.path
     api = path.startswith(API_PREFIX) or path in API_PATHS
     try:
@@ -87,17 +96,54 @@ def _before() -> None:
             g.account = authenticate(request.headers.get("Authorization"), state.config.api_keys)
             g.scope = state.service.scope(g.account, request.headers.get(SCOPE_HEADER))
     finally:  # a refused request is journaled too: at its scope's time, or the global time
-        settings = state.service.settings(g.scope)
+        settings = state.service.store.settings(g.scope)
         g.now = settings.now(state.real_time())
         g.generation = settings.scope.journal
-    if not api:
-        return
-    if settings.checked and state.service.over_rate_limit(settings, g.scope, g.account, g.now):
+    if api:
+        g.fault = guard(state.service, settings, (g.scope, g.account, g.now), request.environ)
+
+
+def guard(
+    service: MockService, settings: Settings, caller: tuple[str, str, float], environ: dict[str, Any]
+) -> Fault | None:
+    """What an API request meets before its view, when the settings switch it on: its count against
+    the rate limits (429 past one), then an injected fault: its error, its latency, or a dropped
+    connection (`DROP_KEY`). `caller` is the request's scope, account and clock time. Returns the fault
+    drawn, whose change to the body (`altered`) comes after the view."""
+    if not settings.checked:
+        return None
+    scope, account, now = caller
+    if service.over_rate_limit(settings, scope, account, now):
         raise RateLimited("Too many requests, please try again later", retry_after=1)
-    if settings.faults_active or settings.scope.faults_active:
-        fault = state.service.draw_fault(g.scope, path, g.account)
-        if fault is not None:
-            _inject(fault)
+    if not (settings.faults_active or settings.scope.faults_active):
+        return None
+    fault = service.draw_fault(scope, environ.get("PATH_INFO", ""), account)
+    if fault is not None:
+        _inject(fault, environ)
+    return fault
+
+
+def _inject(fault: Fault, environ: dict[str, Any]) -> None:
+    match fault.kind:
+        case FaultKind.LATENCY:
+            time.sleep(fault.latency_ms / 1000)
+        case FaultKind.SERVER_ERROR:
+            raise ServerError("Internal server error, please try again later")
+        case FaultKind.BAD_GATEWAY:
+            raise BadGateway("Service rejected")
+        case FaultKind.RATE_LIMIT:
+            raise RateLimited("Too many requests, please try again later", fault.retry_after)
+        case FaultKind.DROP:
+            environ[DROP_KEY] = True
+
+
+def altered(fault: Fault | None, data: bytes, status: int, is_json: bool) -> bytes | None:
+    """The body a fault makes of `data` (truncated, or a JSON success drifted); None: unchanged."""
+    if fault is not None and fault.kind is FaultKind.TRUNCATE:
+        return data[: len(data) // 2]
+    if fault is not None and fault.kind is FaultKind.DRIFT and is_json and status < 300:
+        return json.dumps(drifted(json.loads(data), fault.drift)).encode()
+    return None
 
 
 def _guard_control() -> None:
@@ -122,33 +168,12 @@ def _guard_control() -> None:
         raise Unauthenticated("X-Mock-Admin-Token is missing or wrong")
 
 
-def _inject(fault: Fault) -> None:
-    g.fault = fault
-    match fault.kind:
-        case FaultKind.LATENCY:
-            time.sleep(fault.latency_ms / 1000)
-        case FaultKind.SERVER_ERROR:
-            raise ServerError("Internal server error, please try again later")
-        case FaultKind.BAD_GATEWAY:
-            raise BadGateway("Service rejected")
-        case FaultKind.RATE_LIMIT:
-            raise RateLimited("Too many requests, please try again later", fault.retry_after)
-        case FaultKind.DROP:
-            request.environ[DROP_KEY] = True
-
-
 def _after(response: Response) -> Response:
     fault: Fault | None = g.get("fault")
-    if fault is not None and fault.kind is FaultKind.TRUNCATE:
-        data = response.get_data()
-        response.set_data(data[: len(data) // 2])
-    elif (
-        fault is not None
-        and fault.kind is FaultKind.DRIFT
-        and response.is_json
-        and response.status_code < 300
-    ):
-        response.set_data(json.dumps(drifted(json.loads(response.get_data()), fault.drift)))
+    if fault is not None:
+        data = altered(fault, response.get_data(), response.status_code, response.is_json)
+        if data is not None:
+            response.set_data(data)
     worker = os.getpid()
     if not request.path.startswith(CONTROL_PREFIX) and request.path != HEALTH_PATH and "now" in g:
         status = 0 if request.environ.get(DROP_KEY) else response.status_code

@@ -25,7 +25,7 @@ def openapi() -> Response:
 def healthz() -> Response:
     """Cheap and unauthenticated: answering at all means the store's settings row was just read; 503
     `storage_error` while the store has no room to write (a full disk, a full Redis)."""
-    if not mock().service.has_room():
+    if not mock().service.store.has_room():
         return error_response(503, StorageFull.error_type, STORAGE_FULL)
     return Response('{"status":"ok"}', mimetype="application/json")
 

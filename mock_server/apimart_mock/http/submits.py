@@ -12,11 +12,11 @@ from flask import Blueprint, Response, request
 
 from apimart_mj import Operation, submits
 
-from ..backend.service import Submission
+from ..backend.values import Submission
 from ..domain.errors import InvalidRequest
 from ..domain.inputs import Inputs
 from ..domain.lifecycle import Scenario
-from ..domain.limits import check_submit
+from .bodies import check_submit
 from .context import account, json_response, mock, now, scope
 from .validation import read_json_object
 from .views import submitted

@@ -1,17 +1,21 @@
-"""GET /v1/tasks/{id} and GET /v1/midjourney/{id}: two views of one task at one moment."""
+"""GET /v1/tasks/{id} and GET /v1/midjourney/{id}: two views of one task at one moment.
+
+Each view hands its request to `polls.answer_poll`, which answers it whole; the WSGI middleware and the
+RSGI loop call the same function before Flask is reached (http/fast.py).
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, request
 from werkzeug.routing import BaseConverter
 
-from .context import account, json_response, media_url, mock, now, scope
-from .validation import check_language, check_task_id
-from .views import midjourney_view, unified_view
+from .context import media_url, mock
+from .pipeline import POLLS
+from .polls import answer_poll
 
 __all__ = ["blueprint", "init_app"]
 
-blueprint = Blueprint("tasks", __name__)
+blueprint = Blueprint(POLLS, __name__)
 
 
 class TaskIdSegment(BaseConverter):
@@ -27,13 +31,16 @@ def init_app(app: Flask) -> None:
 
 @blueprint.get("/v1/tasks/<task_id:task_id>")
 def get_task(task_id: str) -> Response:
-    check_language(request)
-    task = mock().service.get(account(), scope(), check_task_id(task_id), now())
-    return json_response(unified_view(task, task.at(now()), media_url()))
+    return _poll("unified", task_id)
 
 
 @blueprint.get("/v1/midjourney/<task_id:task_id>")
 def get_midjourney_task(task_id: str) -> Response:
-    state = mock()
-    task = state.service.get(account(), scope(), check_task_id(task_id), now())
-    return json_response(midjourney_view(task, task.at(now()), media_url(), state.config.shape))
+    return _poll("mj", task_id)
+
+
+def _poll(view: str, task_id: str) -> Response:
+    answer = answer_poll(mock(), request.environ, (view, task_id), media_url(), may_wait=True)
+    assert answer is not None  # it may wait: it always answers
+    status, headers, data = answer
+    return Response(data, status, headers)

@@ -49,8 +49,8 @@ def check_task_id(task_id: str) -> str:
     return task_id
 
 
-def check_language(request: Request) -> None:
-    values = request.args.getlist("language")
+def check_language(values: list[str]) -> None:
+    """400 unless the `language` query values are none, or one the spec names."""
     if len(values) > 1 or (values and values[0] not in _LANGUAGES):
         raise InvalidRequest(f"language must be one of {', '.join(_LANGUAGES)}")
 

@@ -33,6 +33,7 @@ from ..domain.errors import MockError
 from ..domain.lifecycle import Scenario
 from ..domain.scopes import GLOBAL
 from ..http.app import create_app
+from ..http.bodies import direct_task_of, fault_of
 from ..http.context import EXTENSION, MockState
 from ..http.pipeline import CONTROL_PREFIX, DROP_KEY
 from ..http.submits import FAIL_REASON_HEADER, SCENARIO_HEADER
@@ -173,7 +174,7 @@ class MockHarness:
     @property
     def now(self) -> float:
         """The mock's clock time (Unix seconds)."""
-        return self._state.service.clock(GLOBAL).now(self._state.real_time())
+        return self._state.service.store.settings(GLOBAL).now(self._state.real_time())
 
     def advance(self, seconds: float) -> float:
         """Move the mock's clock `seconds` forward; returns the new time."""
@@ -211,12 +212,12 @@ class MockHarness:
         `drop`, `truncate`, `drift`; options `count`, `fraction`, `path`, `account`, `latency_ms`,
         `retry_after`, `drift`. Returns the fault as the control API shows it."""
         try:
-            return self._state.service.add_fault(GLOBAL, {"kind": str(kind), **options}).to_json()
+            return self._state.service.add_fault(GLOBAL, fault_of({"kind": str(kind), **options})).to_json()
         except MockError as exc:
             raise ValueError(exc.message) from None
 
     def clear_faults(self) -> None:
-        self._state.service.clear_faults(GLOBAL)
+        self._state.service.store.clear_faults(GLOBAL)
 
     def create_task(
         self,
@@ -231,7 +232,8 @@ class MockHarness:
         `POST /__mock/tasks` makes it (`prompt`, `fail_reason` too); returns its id."""
         body = {"status": status, "action": action, "age": age, "account": account or self.api_key, **fields}
         try:
-            return self._state.service.create_directly(GLOBAL, self._state.real_time(), body).id
+            direct = direct_task_of(body)
+            return self._state.service.create_directly(GLOBAL, self._state.real_time(), direct).id
         except MockError as exc:
             raise ValueError(exc.message) from None
 
