@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from apimart_mock.serve.cassettes import read, seeds
+from apimart_mock.serve.fidelity import measure
 from apimart_mock.testing import serve
-from apimart_mock.testing.cassettes import read, seeds
-from apimart_mock.testing.fidelity import measure
 
 from .proxying import KEY_A, KEY_B, flow, judged, watching
 

@@ -225,8 +225,8 @@ def _fidelity(args: argparse.Namespace) -> int:
     require_extra("apimart-mock fidelity", "contract")  # reads the cassettes
     from apimart_contract.proxy import CassetteError
 
-    from ..testing.cassettes import read
-    from ..testing.fidelity import measure
+    from .cassettes import read
+    from .fidelity import measure
 
     try:
         exchanges = read(Path(args.cassettes))

@@ -245,7 +245,7 @@ def _seed_tasks(args: argparse.Namespace) -> list[Call]:
     require_extra("apimart-mock tasks seed", "contract")  # reads the cassettes
     from apimart_contract.proxy import CassetteError
 
-    from ..testing.cassettes import read, seeds
+    from .cassettes import read, seeds
 
     if not args.scope:
         raise _Usage("tasks seed puts the tasks in a scope of their own: give --scope NAME")
