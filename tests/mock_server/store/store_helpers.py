@@ -13,9 +13,9 @@ JOURNAL_BYTES = 64 * 1024 * 1024
 
 
 def make_task(number: int, *, scope: str = "s", account: str = "acct_a", **changes: object) -> Task:
-    """Task number `number`, made at T0 + `number` (ids in creation order), with `changes`."""
+    """Task number `number`, made at T0 + `number`, with `changes`."""
     task = Task(
-        id=f"task_{number:04d}",
+        id=f"task_{9999 - number:04d}",  # ids in the reverse of creation order: listings go by time
         account=account,
         action="IMAGINE",
         shape=Shape.GRID,

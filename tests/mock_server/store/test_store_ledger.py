@@ -28,8 +28,8 @@ def test_a_charge_over_the_balance_writes_nothing(opened: Store) -> None:
     assert opened.add_task(make_task(1, charge=0.05), balance=0.1, now=T0) is Write.DONE
     assert opened.add_task(make_task(2, charge=0.05), balance=0.1, now=T0) is Write.DONE  # exactly 0.1
     assert opened.add_task(make_task(3, charge=0.05), balance=0.1, now=T0) is Write.OVER_BALANCE
-    assert opened.task("task_0003") is None
-    first = opened.task("task_0001")
+    assert opened.task(make_task(3).id) is None
+    first = opened.task(make_task(1).id)
     assert first is not None
     dearer = replace(first, charge=0.2)
     assert opened.replace_task(first, dearer, balance=0.1, now=T0) is Write.OVER_BALANCE
