@@ -234,7 +234,8 @@ class JournalStore(Protocol):
 
     def count_requests(self, matcher: RequestMatcher) -> int:
         """How many entries match: from the journal's counts by request key (`store.counts`), without
-        reading the entries, unless the matcher selects by `since` or `body`."""
+        reading the entries, unless the matcher selects by `since` or `body`; 400 (`InvalidRequest`) when
+        that means reading more than `MAX_READ_KEYS` distinct keys."""
 
     def clear_journal(self, scope: str) -> None:
         """`GLOBAL`: forget every journal entry and the count of dropped ones. A scope: start its next
