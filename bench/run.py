@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from .counts import measure_counts, render_counts
 from .dashboard import measure_dashboard, render_dashboard
 from .edge import measure_edge, render_edge
 from .fixture import measure_fixture
@@ -127,6 +128,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--no-dashboard", action="store_true", help="skip issue 25's figures (bench/dashboard.py)"
+    )
+    parser.add_argument(
+        "--no-counts", action="store_true", help="skip issue 22's count figures (bench/counts.py)"
     )
     return parser
 
@@ -293,6 +297,7 @@ def _run(args: argparse.Namespace) -> int:
     hardening = None if args.no_hardening else measure_hardening(args.duration, args.rounds)
     edge = None if args.no_edge else measure_edge()
     dashboard = None if args.no_dashboard else measure_dashboard()
+    counts = None if args.no_counts else measure_counts()
     machine = describe_machine(
         {"prism": prism_version(), "wrk": wrk_version(wrk), "hey": "Debian 0.1.4"}
         | {name: package_version(name) for name in ("granian", "gunicorn")}
@@ -327,6 +332,7 @@ def _run(args: argparse.Namespace) -> int:
         extra = "" if hardening is None else "\n" + render_hardening(hardening)
         extra += "" if edge is None else "\n" + render_edge(edge)
         extra += "" if dashboard is None else "\n" + render_dashboard(dashboard)
+        extra += "" if counts is None else "\n" + render_counts(counts)
         write(REPORT, render_markdown(results, verdict_list, table) + extra)
         print(f"\nbench: wrote {REPORT.relative_to(ROOT)}")
     missed = [v for v in verdict_list if not v.passed]
