@@ -133,3 +133,18 @@ def test_a_count_reading_too_many_distinct_keys_asks_to_narrow_it(opened: Journa
     assert opened.count_requests(RequestMatcher(scope="s")) == MAX_READ_KEYS + 2  # no key read
     narrowed = RequestMatcher(scope="s", method="POST", path_pattern=PathPattern("/v1/.*"))
     assert opened.count_requests(narrowed) == 1
+
+
+def test_counts_taken_while_the_journal_grows_and_rotates(store: str) -> None:
+    """A count between appends reads only what came since (a worker keeps what it read), also across the
+    cap dropping the oldest entries meanwhile."""
+    small = open_store(store, journal_bytes=60_000)
+    entries = _entries(1500, seed=5)
+    in_t = RequestMatcher(scope="t", generation=0, path_pattern=PathPattern("/v1/.*"))
+    for start in range(0, len(entries), 100):
+        for entry in entries[start : start + 100]:
+            small.record(entry)
+        kept = _all_pages(small, EVERYTHING, 1000)
+        assert small.count_requests(EVERYTHING) == len(kept)
+        assert small.count_requests(in_t) == sum(1 for entry in kept if in_t.matches(entry))
+    assert small.journal(EVERYTHING, limit=1).dropped > 0
