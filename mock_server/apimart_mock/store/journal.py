@@ -8,9 +8,10 @@ So the journal holds at most about `max_bytes`, the newest entries kept. A write
 that no newer segment exists (one `stat`), so after a rotation or a clear every process moves on.
 
 Beside each segment, `<path>.<n>.keys` holds one request key per entry (`store.counts`), written right
-after the entry, and goes with its segment; a count reads those short lines alone (about 20 ms for 100k
-entries: counted by `collections.Counter`, matched once per distinct key), never the entries. Both files
-count against the cap.
+after the entry, and goes with its segment; a count reads those short lines alone (counted by
+`collections.Counter`, matched once per distinct key), never the entries. Both files count against the
+cap. A worker keeps what it counted and reads only the lines appended since; past `_SUMMARY_AFTER` new
+bytes it writes its counts down in `<path>.<n>.counted`, so another worker's first count starts there.
 
 A cursor is `<segment>:<offset>`: where the next page starts. A page reads only from there on, so the
 first page costs the same after 500k requests as after ten.
@@ -34,6 +35,9 @@ from .counts import count_by_keys, indexed, request_key
 __all__ = ["FileJournal"]
 
 _CHUNK = 64 * 1024
+_SUMMARY_AFTER = 512 * 1024
+"""Bytes of key lines (about 6,000 entries) one count reads before it writes down the counts so far in
+`<path>.<n>.counted`, so that another process's first count starts from there."""
 
 
 class FileJournal:
@@ -168,7 +172,7 @@ class FileJournal:
             return None
         with file:
             inode = os.fstat(file.fileno()).st_ino
-            known, offset, counts = self._counted.get(segment, (inode, 0, Counter()))
+            known, offset, counts = self._counted.get(segment) or self._summary(segment)
             if known != inode:  # a new file under the number (after a clear): read it anew
                 offset, counts = 0, Counter()
             file.seek(offset)
@@ -176,7 +180,30 @@ class FileJournal:
         complete = data.rfind(b"\n") + 1  # a line still being written waits for the next count
         counts.update(data[:complete].decode().split("\n")[:-1])
         self._counted[segment] = (inode, offset + complete, counts)
+        if complete >= _SUMMARY_AFTER:
+            self._write_summary(segment, inode, offset + complete, counts)
         return counts
+
+    def _summary(self, segment: int) -> tuple[int, int, Counter[str]]:
+        """What a count of any process last wrote down of the segment's keys: (the keys file's inode,
+        the bytes it covers, their counts); nothing read yet when there is none."""
+        try:
+            with open(self._summary_file(segment), encoding="utf-8") as file:
+                inode, offset, counts = json.load(file)
+            return int(inode), int(offset), Counter(counts)
+        except (FileNotFoundError, ValueError):  # none yet, or (a full disk) cut short: read the keys
+            return 0, 0, Counter()
+
+    def _write_summary(self, segment: int, inode: int, offset: int, counts: Counter[str]) -> None:
+        """Write down the counts so far for every process's first count (replaced whole, never half)."""
+        temporary = f"{self._summary_file(segment)}.{os.getpid()}-{threading.get_ident()}.tmp"  # no segment
+        with suppress(OSError):  # a full disk: the next count reads the keys again
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                os.write(fd, json.dumps([inode, offset, counts]).encode())
+            finally:
+                os.close(fd)
+            os.replace(temporary, self._summary_file(segment))
 
     def dropped(self) -> int:
         try:
@@ -241,10 +268,14 @@ class FileJournal:
     def _keys(self, segment: int) -> str:
         return f"{self.path}.{segment}.keys"
 
+    def _summary_file(self, segment: int) -> str:
+        return f"{self.path}.{segment}.counted"
+
     def _unlink(self, segment: int) -> None:
         os.unlink(self._file(segment))
-        with suppress(FileNotFoundError):  # a segment written before keys were kept has none
-            os.unlink(self._keys(segment))
+        for path in (self._keys(segment), self._summary_file(segment)):
+            with suppress(FileNotFoundError):  # a segment written before keys were kept has neither
+                os.unlink(path)
 
     def _segments(self) -> list[int]:
         found = []
