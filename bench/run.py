@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 import httpx
 
+from .counts import measure_counts, render_counts
 from .dashboard import measure_dashboard, render_dashboard
 from .edge import measure_edge, render_edge
 from .fixture import measure_fixture
@@ -140,6 +141,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--no-proxy", action="store_true", help="skip issue 26's proxy figures (bench/proxy.py)"
+    )
+    parser.add_argument(
+        "--no-counts", action="store_true", help="skip issue 22's count figures (bench/counts.py)"
     )
     return parser
 
@@ -312,6 +316,7 @@ def _run(args: argparse.Namespace) -> int:
     wiremock = None if args.no_wiremock else measure_wiremock(args.duration, args.rounds)
     scaleout = None if args.no_scaleout else measure_scaleout(args.duration, args.rounds)
     proxy = None if args.no_proxy else measure_proxy()
+    counts = None if args.no_counts else measure_counts()
     machine = describe_machine(
         {"prism": prism_version(), "wrk": wrk_version(wrk), "hey": "Debian 0.1.4"}
         | {name: package_version(name) for name in ("granian", "gunicorn")}
@@ -350,6 +355,7 @@ def _run(args: argparse.Namespace) -> int:
         extra += "" if wiremock is None else "\n" + render_wiremock(wiremock)
         extra += "" if scaleout is None else "\n" + render_scaleout(scaleout)
         extra += "" if proxy is None else "\n" + render_proxy(proxy)
+        extra += "" if counts is None else "\n" + render_counts(counts)
         write(REPORT, render_markdown(results, verdict_list, table) + extra)
         print(f"\nbench: wrote {REPORT.relative_to(ROOT)}")
     missed = [v for v in verdict_list if not v.passed]

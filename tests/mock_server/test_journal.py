@@ -51,3 +51,20 @@ def test_the_cap_holds_and_drops_the_oldest_counted(tmp_path: Path) -> None:
     assert _all_pages(journal, 100) == [] and journal.dropped() == 0
     journal.record(sent[0])
     assert _all_pages(journal, 100) == [sent[0]]
+
+
+def test_another_worker_counts_from_the_counts_written_down(tmp_path: Path) -> None:
+    """A count that read many key lines writes its counts down; another process's first count starts from
+    them and reads only the lines appended since, and counts the same as the entries say."""
+    first = FileJournal(str(tmp_path / "j"), 64 * 1024 * 1024)
+    entries = [_entry(n) for n in range(14_000)]  # more key lines than a count reads before writing down
+    for entry in entries[:13_900]:
+        first.record(entry)
+    assert first.count(EVERYTHING) == 13_900
+    assert (tmp_path / "j.1.counted").exists()
+    for entry in entries[13_900:]:
+        first.record(entry)
+    other = FileJournal(str(tmp_path / "j"), 64 * 1024 * 1024)  # as a worker that never counted
+    assert other.count(EVERYTHING) == len(entries)
+    first.clear()
+    assert other.count(EVERYTHING) == 0 and not list(tmp_path.glob("j.*.counted"))

@@ -283,13 +283,19 @@ class PathPattern:
     def fullmatch(self, path: str) -> bool:
         if self._cached > _CACHED_MOVES:  # between matches: one match adds at most len(path)
             self._forget()
+        if not path:
+            return _MATCH in self._closure(self._members[0], at_start=True, at_end=True)
         current = 0
         moves = self._moves
         for char in path:
             found = moves[current].get(char)
             current = self._move(current, char) if found is None else found
-        members = self._closure(self._members[current], at_start=not path, at_end=True)
-        return _MATCH in members
+        accepting = self._accepting.get(current)
+        if accepting is None:
+            accepting = self._accepting[current] = _MATCH in self._closure(
+                self._members[current], at_end=True
+            )
+        return accepting
 
     def _forget(self) -> None:
         """Start the lazy DFA again from its start set alone."""
@@ -297,6 +303,8 @@ class PathPattern:
         self._sets: dict[frozenset[int], int] = {start: 0}
         self._members: list[frozenset[int]] = [start]
         self._moves: list[dict[str, int]] = [{}]
+        self._accepting: dict[int, bool] = {}
+        """Whether a set reached by reading at least one character holds a finished match."""
         self._cached = 0
 
     def _move(self, current: int, char: str) -> int:

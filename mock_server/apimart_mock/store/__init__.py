@@ -1,17 +1,19 @@
-"""Where the mock keeps its mutable state, behind one small interface.
+"""Where the mock keeps its mutable state, behind five small role interfaces.
 
-`Store` is what the service needs of a store: the settings of the global scope and of each scope (clock,
-rate limit, whether faults are on, owner), a sequence number, tasks with what they cost (charges and
-when each is refunded, so that a balance is one sum), starting balances, uploaded files, faults, rate-
-limit counters and the request journal. The state of a scope (`domain.scopes`: its clock, faults, rate
-counters, balances and tasks) is kept under its name, so a scope's reset clears that scope only;
-`GLOBAL` names the mock owner's. Every method is one atomic step, so that many worker processes (or
-replicas) over one store never lose an update: a write that depends on what is stored (a clock change, a
-/modal call, a fault drawn, a charge against a balance) is one transaction.
+What the backend needs of a store, by role: `ControlStore` (the settings of the global scope and of each
+scope: clock, rate limit, whether faults are on, owner; a sequence number, faults, rate-limit counters,
+reset), `TaskStore` (tasks), `Ledger` (what they cost: charges and when each is refunded, so that a
+balance is one sum; starting balances), `UploadStore` (uploaded files) and `JournalStore` (the request
+journal). `Store` is all five: what `open_store` opens. The state of a scope (`domain.scopes`: its
+clock, faults, rate counters, balances and tasks) is kept under its name, so a scope's reset clears that
+scope only; `GLOBAL` names the mock owner's. Every method is one atomic step, so that many worker
+processes (or replicas) over one store never lose an update: a write that depends on what is stored (a
+clock change, a /modal call, a fault drawn, a charge against a balance) is one transaction.
 
 `SqliteStore` (`store.sqlite`) is the embedded default; `RedisStore` (`store.redis`) lets replicas on
-several machines share one state. Both implement the same methods and use `dump_task` / `load_task` for
-the task records, so both hold the same bytes.
+several machines share one state. Both implement every role (tests/mock_server/store/ runs one
+conformance suite per role against both) and use `dump_task` / `load_task` for the task records, so both
+hold the same bytes.
 """
 
 from __future__ import annotations
@@ -34,12 +36,17 @@ from ..domain.uploads import Upload
 
 __all__ = [
     "MIN_ROOM",
+    "ControlStore",
     "JournalEntry",
     "JournalPage",
+    "JournalStore",
+    "Ledger",
     "RequestMatcher",
     "ScopeSettings",
     "Settings",
     "Store",
+    "TaskStore",
+    "UploadStore",
     "Write",
     "dump_fault",
     "dump_task",
@@ -105,8 +112,9 @@ class Write(StrEnum):
     """No room for it: nothing written."""
 
 
-class Store(Protocol):
-    """All mutable state of one mock server; every method is atomic across workers."""
+class ControlStore(Protocol):
+    """The settings of every scope (clock, rate limit, owner), the id sequence, faults and rate counters,
+    reset, and whether the store has room: what the control API and each request's checks read."""
 
     def initialize(self, clock: ClockState, rate_limit: float | None) -> None:
         """Create what is missing (an existing store keeps its state)."""
@@ -123,6 +131,9 @@ class Store(Protocol):
 
     def set_rate_limit(self, scope: str, per_second: float | None) -> None: ...
 
+    def count_request(self, scope: str, account: str, window: int) -> int:
+        """Requests of `account` in `scope` in the one-second `window`, this one included."""
+
     def next_sequence(self) -> int:
         """A number no other call of any worker ever gets from this store (a reset keeps counting)."""
 
@@ -132,6 +143,29 @@ class Store(Protocol):
         limit and clear its journal (keeping its owner). One step: a request running meanwhile sees the
         state before it or after it, never a mix."""
 
+    def add_fault(self, scope: str, fault: Fault) -> Fault:
+        """Store `fault` in `scope` under its next fault id and return it with that id."""
+
+    def faults(self, scope: str) -> list[Fault]: ...
+
+    def clear_faults(self, scope: str) -> None: ...
+
+    def draw_fault(self, scope: str, path: str, account: str | None, seed: int) -> Fault | None:
+        """Count this request against every matching fault of `GLOBAL`, then of `scope`; the first one
+        that fires, or None."""
+
+    def no_room(self, error: Exception) -> bool:
+        """Whether `error`, raised by this store, says it has no room to write (a full disk, a full
+        Redis), rather than anything else."""
+
+    def has_room(self) -> bool:
+        """Whether this store can write now (what `/healthz` reports)."""
+
+
+class TaskStore(Protocol):
+    """Tasks, each under its scope (ids unique store-wide). A write that charges is checked against the
+    account's balance in the same step (the `Ledger` reads what the tasks cost)."""
+
     def add_task(self, task: Task, *, balance: float | None = None, now: float = 0.0) -> Write:
         """Store a new task. With a `balance`, only when the account's used balance at clock time `now`
         plus the task's charge stays within it (else OVER_BALANCE); TAKEN when its id is."""
@@ -139,15 +173,6 @@ class Store(Protocol):
     def replace_task(self, old: Task, new: Task, *, balance: float | None = None, now: float = 0.0) -> Write:
         """Store `new` in place of `old` unless the task changed meanwhile (compare and swap), and, with a
         `balance`, unless the extra charge takes the account over it."""
-
-    def used_balance(self, scope: str, account: str, now: float) -> float:
-        """What the account's tasks in `scope` cost, less the refunds given back by clock time `now`."""
-
-    def starting_balance(self, scope: str, account: str) -> float | None:
-        """The account's own starting balance in `scope`, when one was set there (`inf`: unlimited)."""
-
-    def set_starting_balance(self, scope: str, account: str, amount: float | None) -> None:
-        """Set the account's starting balance in `scope` (None: back to the default)."""
 
     def task(self, task_id: str) -> Task | None:
         """The task with this id, in whichever scope it lives (ids are unique store-wide)."""
@@ -167,6 +192,24 @@ class Store(Protocol):
         """Up to `limit` tasks in creation order (`newest` first: the reverse), of one scope or all
         (None), of one account or all, from after the task whose `task_cursor` is `after`."""
 
+
+class Ledger(Protocol):
+    """Balances: what an account's tasks in a scope cost less what was refunded, and the starting
+    balances set per scope."""
+
+    def used_balance(self, scope: str, account: str, now: float) -> float:
+        """What the account's tasks in `scope` cost, less the refunds given back by clock time `now`."""
+
+    def starting_balance(self, scope: str, account: str) -> float | None:
+        """The account's own starting balance in `scope`, when one was set there (`inf`: unlimited)."""
+
+    def set_starting_balance(self, scope: str, account: str, amount: float | None) -> None:
+        """Set the account's starting balance in `scope` (None: back to the default)."""
+
+
+class UploadStore(Protocol):
+    """Uploaded files, by their secret names, within per-account and total byte budgets."""
+
     def add_upload(self, upload: Upload, *, account_bytes: int, total_bytes: int) -> Write:
         """Store an uploaded file. The account's own oldest ones go once its uploads together pass
         `account_bytes` (never another account's); FULL, and nothing changed, when all uploads together
@@ -174,19 +217,9 @@ class Store(Protocol):
 
     def upload(self, name: str) -> Upload | None: ...
 
-    def add_fault(self, scope: str, fault: Fault) -> Fault:
-        """Store `fault` in `scope` under its next fault id and return it with that id."""
 
-    def faults(self, scope: str) -> list[Fault]: ...
-
-    def clear_faults(self, scope: str) -> None: ...
-
-    def draw_fault(self, scope: str, path: str, account: str | None, seed: int) -> Fault | None:
-        """Count this request against every matching fault of `GLOBAL`, then of `scope`; the first one
-        that fires, or None."""
-
-    def count_request(self, scope: str, account: str, window: int) -> int:
-        """Requests of `account` in `scope` in the one-second `window`, this one included."""
+class JournalStore(Protocol):
+    """The request journal, bounded in bytes (the oldest entries go first, counted)."""
 
     def record(self, entry: JournalEntry) -> None:
         """Journal one request; the oldest entries go (and are counted) past the journal's cap. May
@@ -199,18 +232,19 @@ class Store(Protocol):
         """The `limit` newest matching entries, newest first, on one page (the dashboard's recent
         requests)."""
 
-    def count_requests(self, matcher: RequestMatcher) -> int: ...
+    def count_requests(self, matcher: RequestMatcher) -> int:
+        """How many entries match: from the journal's counts by request key (`store.counts`), without
+        reading the entries, unless the matcher selects by `since` or `body`; 400 (`InvalidRequest`) when
+        that means reading more than `MAX_READ_KEYS` distinct keys."""
 
     def clear_journal(self, scope: str) -> None:
         """`GLOBAL`: forget every journal entry and the count of dropped ones. A scope: start its next
         journal generation (its entries so far are no longer its journal's)."""
 
-    def no_room(self, error: Exception) -> bool:
-        """Whether `error`, raised by this store, says it has no room to write (a full disk, a full
-        Redis), rather than anything else."""
 
-    def has_room(self) -> bool:
-        """Whether this store can write now (what `/healthz` reports)."""
+class Store(ControlStore, TaskStore, Ledger, UploadStore, JournalStore, Protocol):
+    """All mutable state of one mock server, every role in one object (what `open_store` opens); every
+    method is atomic across workers."""
 
 
 MIN_ROOM = 1024 * 1024

@@ -23,7 +23,8 @@ a scope's reset deletes those keys and its tasks (ids are unique store-wide: one
 `in:<scope>:refunds:<account>` a sorted set of its refunded tasks by refund time, so a balance is one
 subtraction, not a scan of tasks.
 
-The request journal is a Redis stream (`XADD`), read back in order by `XRANGE`.
+The request journal is a Redis stream (`XADD`), read back in order by `XRANGE`, with its counts by
+request key (`store.counts`) in a hash the same script keeps.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ from . import (
     load_task,
     task_position,
 )
+from .counts import count_by_keys, indexed, key_prefix, request_key
 
 __all__ = ["RedisStore"]
 
@@ -167,6 +169,22 @@ redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], size)
 redis.call('SET', KEYS[3], total - freed + size)
 return 'done'
+"""
+
+# KEYS: the journal's stream, its counts by request key; ARGV: the entry's text, its request key, the most
+# entries kept. Appends the entry with its key and counts it; past the cap, the oldest go (exactly, so
+# that their keys' counts go down with them: an entry written before keys were kept has none).
+_RECORD = """
+redis.call('XADD', KEYS[1], '*', 'e', ARGV[1], 'k', ARGV[2])
+redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+local over = redis.call('XLEN', KEYS[1]) - tonumber(ARGV[3])
+if over > 0 then
+    for _, item in ipairs(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', over)) do
+        local key = item[2][4]
+        if key and redis.call('HINCRBY', KEYS[2], key, -1) <= 0 then redis.call('HDEL', KEYS[2], key) end
+    end
+    redis.call('XTRIM', KEYS[1], 'MAXLEN', ARGV[3])
+end
 """
 
 # KEYS: settings; ARGV: its field/value pairs. Two replicas starting together: the first one's clock wins.
@@ -521,7 +539,7 @@ class RedisStore:
         return self._journal.newest(matcher, limit)
 
     def count_requests(self, matcher: RequestMatcher) -> int:
-        return sum(1 for _ in self._journal.entries(matcher, None, reverse=False))
+        return self._journal.count(matcher)
 
     def clear_journal(self, scope: str) -> None:
         if scope == GLOBAL:
@@ -551,28 +569,42 @@ class RedisStore:
 
 
 class RedisJournal:
-    """The request journal as a Redis stream: `XADD ... MAXLEN ~ N` appends and drops the oldest in one
-    command, from every replica in one order. The cap is in entries, from the byte cap and an entry's
-    typical size; the dropped count is what the stream ever took (`entries-added`) less what it holds. A
-    cursor is a stream id: where the next page starts."""
+    """The request journal as a Redis stream: one script appends an entry with its request key, counts
+    the key in the hash `<key>-counts` and drops the oldest past the cap (uncounting theirs), from every
+    replica in one order. The cap is in entries, from the byte cap and an entry's typical size; the
+    dropped count is what the stream ever took (`entries-added`) less what it holds. A cursor is a
+    stream id: where the next page starts."""
 
-    ENTRY_BYTES = 288 + RESPONSE_EXCERPT_BYTES
-    """What an entry typically takes in Redis (its ~180 bytes of JSON with its scope and generation, the
-    response excerpt, the stream's overhead)."""
+    ENTRY_BYTES = 368 + RESPONSE_EXCERPT_BYTES
+    """What an entry typically takes in Redis (its ~180 bytes of JSON with its scope and generation, its
+    ~80 bytes of request key, the response excerpt, the stream's overhead)."""
     _CHUNK = 500
+    _SCAN = 10_000
 
     def __init__(self, client: redis.Redis, key: str, max_bytes: int) -> None:
         self._redis = client
         self.key = key
+        self.counts = key + "-counts"
         self.max_entries = max(max_bytes // self.ENTRY_BYTES, 1)
+        self._record = client.register_script(_RECORD)
 
     def record(self, entry: JournalEntry) -> None:
         """Append one entry; a Redis that cannot take it raises OSError, as a full disk does."""
-        line = entry.to_text()
         try:
-            self._redis.xadd(self.key, {"e": line}, maxlen=self.max_entries, approximate=True)
+            self._record(
+                keys=[self.key, self.counts], args=[entry.to_text(), request_key(entry), self.max_entries]
+            )
         except redis.RedisError as error:
             raise OSError(f"journal not written: {error}") from error
+
+    def count(self, matcher: RequestMatcher) -> int:
+        """How many entries match: from the counts by request key (those under the matcher's key prefix,
+        picked by Redis), unless the matcher needs the entries themselves (`since`, `body`)."""
+        if not indexed(matcher):
+            return sum(1 for _ in self.entries(matcher, None, reverse=False))
+        pattern = _GLOB_SPECIAL.sub(r"\\\g<0>", key_prefix(matcher)) + "*"
+        found = self._redis.hscan_iter(self.counts, match=pattern, count=self._SCAN)
+        return count_by_keys(matcher, {key: int(count) for key, count in found})
 
     def page(self, matcher: RequestMatcher, limit: int, cursor: str | None) -> JournalPage:
         entries: list[JournalEntry] = []
@@ -614,10 +646,12 @@ class RedisJournal:
         return int(info["entries-added"]) - int(info["length"])
 
     def clear(self) -> None:
-        self._redis.delete(self.key)
+        self._redis.delete(self.key, self.counts)
 
 
 _STREAM_ID = re.compile(r"\d{1,20}-\d{1,20}")
+_GLOB_SPECIAL = re.compile(r"[*?\[\]\\^]")
+"""What HSCAN's MATCH reads as a pattern: escaped with a backslash to match itself."""
 
 
 def _pairs(fields: Mapping[str, object]) -> list[object]:
