@@ -56,6 +56,20 @@ def test_a_turn_rests_while_another_account_is_active_and_the_other_never_waits(
     _run(scenario)
 
 
+def test_an_account_within_its_turns_never_rests() -> None:
+    """A client that waits for each answer before its next request, alternating two accounts (as a test
+    suite switching keys does): neither account ever has a request waiting, so none rests."""
+
+    async def scenario(share: AccountShare) -> None:
+        for _ in range(3):
+            for account in ["sk-a", "sk-b"]:
+                share.seen(account)
+                assert await asyncio.wait_for(share.enter(account), COST_S)
+                share.leave(account, COST_S)
+
+    _run(scenario)
+
+
 def test_another_account_is_active_only_within_the_window() -> None:
     async def scenario(share: AccountShare) -> None:
         share.seen("sk-b")

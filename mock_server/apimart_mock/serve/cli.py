@@ -91,8 +91,8 @@ def _parser() -> argparse.ArgumentParser:
         "--account-rest",
         type=_amount,
         default=ACCOUNT_REST,
-        help="while other accounts are active, an account's turn rests this many times the CPU time its"
-        f" request took; 0: no rest (default {ACCOUNT_REST:g})",
+        help="while other accounts are active, an account with requests waiting for its turns rests each"
+        f" turn this many times the CPU time its request took; 0: no rest (default {ACCOUNT_REST:g})",
     )
     add("--access-log", action="store_true", help="log every request to stdout (default: off)")
     add(

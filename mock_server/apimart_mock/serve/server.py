@@ -9,8 +9,9 @@ granian's RSGI interface (`http.rsgi.RsgiApp`). That is what keeps slow clients 
 - a request body is read on the worker's event loop before any app code runs, and must arrive within
   `body_timeout` seconds (else 408), so a client trickling its body holds a coroutine, never a thread;
 - polls are answered on the loop; the Flask app runs in a pool of at most `threads` threads per worker,
-  at most `account_share` of them for one account at once, and while other accounts are active each
-  of its turns rests `account_rest` times the CPU time its request took (`http.fairness.AccountShare`);
+  at most `account_share` of them for one account at once, and while other accounts are active an
+  account over them rests each turn `account_rest` times the CPU time its request took
+  (`http.fairness.AccountShare`);
 - a connection that sends and receives nothing for `IDLE_TIMEOUT_S` with no request in flight is
   closed, and so are the idlest past `max_connections` in a worker (`http.connections.ConnectionGuard`):
   granian alone holds such connections for ever and then stops accepting (bench/FINDINGS.md).
@@ -77,7 +78,7 @@ def serve(
     `body_timeout` how long a request's body may take to arrive; `max_connections` the connections a
     worker keeps (lowered to what the open-files limit allows); `account_share` the app requests of one
     account a worker runs at once (0: no share), `account_rest` how long, in CPU times of its request,
-    an account's turn rests while other accounts are active (0: never).
+    the turn of an account over its share rests while other accounts are active (0: never).
 
     Raises `PortTaken` before starting anything when `host:port` cannot be bound. Prints the
     `apimart-mock on http://...` line to stderr once the socket is bound.
