@@ -6,11 +6,11 @@
   served), costing a coroutine each, and past `queue` waiting ones it is answered 429 at once;
 - while another account is active in the worker (has sent any request, polls included, within the
   last `window` seconds: `seen`), an account over its turns (with requests waiting in line for
-  them) rests each turn after its request, `rest` times the CPU time the
-  request took (`cpu_timed`), before it passes on: a flood then keeps the worker's CPU, and the GIL
-  that the others' polls need, busy at most `1 / (1 + rest)` of its turns' time. An account alone,
-  or one sending no more requests at once than its turns (a client waiting for each answer before
-  the next, say), never rests (the share is work-conserving): it still gets the whole server.
+  them) rests each turn after its request, `rest` times the CPU time the request took
+  (`cpu_timed`), before it passes on: a flood then keeps the worker's CPU, and the GIL that the
+  others' polls need, busy at most `1 / (1 + rest)` of its turns' time. An account alone, or one
+  sending no more requests at once than its turns (a client waiting for each answer before the
+  next, say), never rests (the share is work-conserving): it still gets the whole server.
 
 Requests of other accounts never wait for its turns. Waiting (not refusing) is what keeps a flood
 cheap: its clients wait for their answers instead of sending more. Refusing the excess at once was
