@@ -4,8 +4,10 @@
   `IDLE_CONNECTIONS` connections that never send a byte and `SLOW_HEADER_CLIENTS` trickling their
   headers are held (each one the server closes is opened again). Target: p99 <= 250 ms.
 - **Fairness.** Another account's polls, quiet, then while one account submits tasks for `FLOOD_S`
-  seconds, `FLOOD_CONCURRENCY` at a time (hey): with the default account share and with `--account-share 0`,
-  side by side. Target: the flood's p99 within 2x of the quiet p99, with the share.
+  seconds, `FLOOD_CONCURRENCY` at a time (hey), `FLOOD_ROUNDS` times in turn (so that the quiet and
+  the flooded polls meet the same noise of a shared machine): with the default account share (turns
+  and rests), with its turns alone (`--account-rest 0`) and with none (`--account-share 0`), side by
+  side. Target: the flood's p99 within 2x of the quiet p99, with the default share.
 
 Polls are raw HTTP/1.1 on a socket (`Connection: close`, the answer read to the end), so the prober's own
 CPU stays small next to the server's. An unanswered poll (or one with a wrong status) counts as slower
@@ -20,6 +22,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,11 +41,14 @@ __all__ = ["EdgeResult", "main", "measure_edge", "render_edge"]
 IDLE_CONNECTIONS = 1_500
 SLOW_HEADER_CLIENTS = 1_000
 FLOOD_CONCURRENCY = 64
-FLOOD_S = 10
-"""The flood goes on this long (the issue's 4,000 submits took a few seconds: too few polls for a p99)."""
+FLOOD_S = 5
+"""Each flood goes on this long (the issue's 4,000 submits took a few seconds)."""
+FLOOD_ROUNDS = 3
+"""Quiet polls and a flood, in turn, this many times: together enough polls for a p99."""
 POLL_EVERY_S = 0.02
 """Polls start this far apart (or right after the one before, when that took longer)."""
 QUIET_S = 6.0
+"""Quiet polls on their own (the edge), or in all the fairness rounds together."""
 HELD_S = 15.0
 """How long the polls go on while the idle and slow connections are held: longer than the idle timeout,
 so the server closes them (and they are opened again) meanwhile."""
@@ -58,6 +64,7 @@ class Fairness:
     quiet: SlowResult
     flood: SlowResult
     flood_seconds: float
+    """All the rounds' floods together."""
     flood_statuses: dict[int, int]
 
     @property
@@ -91,24 +98,39 @@ def measure_edge() -> EdgeResult:
     return EdgeResult(quiet, held, *closed, fairness)
 
 
-_SHARES = [("the default share", ()), ("no share (`--account-share 0`)", ("--account-share", "0"))]
+_SHARES = [
+    ("the default share (turns and rests)", ()),
+    ("turns, no rests (`--account-rest 0`)", ("--account-rest", "0")),
+    ("no share (`--account-share 0`)", ("--account-share", "0")),
+]
 
 
 def _fairness(hey: str, label: str, options: tuple[str, ...]) -> Fairness:
     with _mock("fairness", *options) as mock:
         poll = _poller(mock.url)
         _polls("warm-up", poll, _for(1.0))
-        quiet = _polls("quiet", poll, _for(QUIET_S))
-        with _flood(hey, mock.url) as flood:
-            loud = _polls("flood", poll, lambda: flood.process.poll() is None)
-        statuses = flood.statuses()
-        result = Fairness(label, quiet, loud, flood.seconds, statuses)
+        quiet: list[SlowResult] = []
+        loud: list[SlowResult] = []
+        seconds = 0.0
+        statuses: Counter[int] = Counter()
+        for _ in range(FLOOD_ROUNDS):
+            quiet.append(_polls("quiet", poll, _for(QUIET_S / FLOOD_ROUNDS)))
+            with _flood(hey, mock.url) as flood:
+                loud.append(_polls("flood", poll, lambda: flood.process.poll() is None))
+            seconds += flood.seconds
+            statuses.update(flood.statuses())
+        result = Fairness(label, _together(quiet), _together(loud), seconds, dict(statuses))
         print(
-            f"bench: fairness, {label}: quiet {_line(quiet)}; flood {_line(loud)};"
-            f" {sum(statuses.values()):,} submits in {flood.seconds:.1f} s, {statuses}",
+            f"bench: fairness, {label}: quiet {_line(result.quiet)}; flood {_line(result.flood)};"
+            f" {statuses.total():,} submits in {seconds:.1f} s, {dict(statuses)}",
             flush=True,
         )
         return result
+
+
+def _together(results: list[SlowResult]) -> SlowResult:
+    latencies = sorted(ms for result in results for ms in result.latencies_ms)
+    return SlowResult(results[0].kind, latencies, sum(result.unanswered for result in results))
 
 
 @contextmanager
@@ -254,8 +276,9 @@ def render_edge(result: EdgeResult) -> str:
         f"The server closed {result.closed_idle:,} idle and {result.closed_slow:,} slow-header connections"
         " meanwhile (each reopened at once).",
         "",
-        f"| another account's polls while one submits {FLOOD_CONCURRENCY} at a time for {FLOOD_S} s"
-        " | quiet p50 / p99 ms | flood p50 / p99 ms | p99 flood / quiet | flood took | flood's answers |",
+        f"| another account's polls while one submits {FLOOD_CONCURRENCY} at a time"
+        f" ({FLOOD_ROUNDS} floods of {FLOOD_S} s between quiet spells)"
+        " | quiet p50 / p99 ms | flood p50 / p99 ms | p99 flood / quiet | floods took | flood's answers |",
         "|---|---:|---:|---:|---:|---|",
         *(
             f"| {f.label} | {_p50(f.quiet):.1f} / {f.quiet.p99_ms:.1f} | {_p50(f.flood):.1f} /"

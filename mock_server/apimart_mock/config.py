@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 __all__ = [
+    "ACCOUNT_REST",
     "ACCOUNT_SHARE",
     "BODY_READ_TIMEOUT_S",
     "DEFAULT_RETENTION",
@@ -27,6 +28,10 @@ MAX_CONNECTIONS = 4096
 """The connections a worker keeps; past them, the ones idle longest are closed (`ConnectionGuard`)."""
 ACCOUNT_SHARE = 2
 """Requests of one account (bearer token) a worker runs at once; its others wait in line (0: no limit)."""
+ACCOUNT_REST = 29.0
+"""While other accounts are active, an account with requests waiting for its turns rests each turn this
+many times the CPU time its request took before it passes on (a thirtieth of the turn's time busy at most;
+0: no rest)."""
 MAX_BODY_BYTES = 10 * 17_000_000 + 1_000_000
 """The spec allows ten reference images of up to 17 MB (base64) each in one imagine body."""
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})

@@ -181,6 +181,33 @@ def test_an_account_with_too_many_requests_waiting_is_answered_429_in_the_error_
         assert json.loads(body)["error"]["type"] == "rate_limit_error"
 
 
+@pytest.mark.parametrize("another_active", [True, False], ids=["another-active", "alone"])
+def test_a_flooding_account_rests_its_turns_while_another_is_active_never_alone(another_active: bool) -> None:
+    """One worker, one turn an account, and a rest of 100,000 times a request's CPU time (many seconds
+    for a submit): a rested turn does not come back within the test. While another account polls, the
+    noisy account's first submit is answered and its next two wait for the resting turn, and the other
+    account's own submit is answered meanwhile; alone, the noisy account gets all three answers."""
+    with serve("--account-share", "1", "--account-rest", "100000", workers=1) as mock:
+        task_id = _submit(mock.url) if another_active else ""
+        flood = _flood(mock.url, NOISY, 3)
+        try:
+            polls: list[int] = []
+            deadline = time.monotonic() + 3.0
+            while time.monotonic() < deadline:
+                if another_active:
+                    polls += probe_polls(mock.url, task_id, token=KEY, count=1, timeout=PROBE_TIMEOUT_S)
+                time.sleep(0.1)
+            if another_active:
+                _submit(mock.url)  # the app answers another account at once, the noisy one resting
+            answers = [_received(sock) for sock in flood]
+        finally:
+            for sock in flood:
+                sock.close()
+    answered = [answer for answer in answers if answer]
+    assert [answer[:13] for answer in answered] == [b"HTTP/1.1 200 "] * (1 if another_active else 3)
+    assert set(polls) <= {200}
+
+
 def _received(sock: socket.socket) -> bytes:
     """What the server has sent on `sock` so far."""
     sock.setblocking(False)

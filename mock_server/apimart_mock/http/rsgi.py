@@ -11,7 +11,8 @@ one byte more than `max_body_bytes` (Flask then answers 413, as before). Then it
   the worker's loop waits for: cheap on loopback, felt with a distant Redis);
 - everything else by the unchanged Flask app, on a complete in-memory body, in a bounded thread pool
   (`threads`), since a route may wait on the store's write lock or an injected latency; with a `share`,
-  in its account's turn (`fairness.AccountShare`: 429 when too many of its requests wait already).
+  in its account's turn (`fairness.AccountShare`: 429 when too many of its requests wait already;
+  every request with a token tells the share its account is active).
 
 `in_flight` tells the worker's `connections.ConnectionGuard` which connections have a request being
 answered, so that it never closes those as idle.
@@ -34,7 +35,7 @@ from typing import Any, Protocol
 from flask import Flask
 
 from .connections import address, shut_client
-from .fairness import AccountShare
+from .fairness import AccountShare, cpu_timed
 from .fast import Answer, FastTaskGets
 from .pipeline import DROP_KEY
 from .views import error_body
@@ -134,6 +135,8 @@ class RsgiApp:
             except Exception:  # granian's own error: the body broke off or was malformed
                 _refuse(proto, 400, "invalid_request_error", "the request body could not be read")
                 return
+        if self.share is not None and (account := scope.headers.get("authorization")):
+            self.share.seen(account)
         environ = _environ(scope, body)
         answer = self.fast.answer(environ) if not body else None
         if answer is None:
@@ -155,10 +158,12 @@ class RsgiApp:
         if not await self.share.enter(account):
             message = "too many requests of this account at once, please retry"
             return 429, _RETRY, _error(429, "rate_limit_error", message)
+        cost = 0.0
         try:
-            return await loop.run_in_executor(self._pool, self._call, environ)
+            answer, cost = await loop.run_in_executor(self._pool, cpu_timed, self._call, environ)
+            return answer
         finally:
-            self.share.leave(account)
+            self.share.leave(account, cost)
 
     async def _read(self, proto: _Protocol) -> bytes:
         """The body, or its first `max_body_bytes + 1` bytes (Flask answers 413 to those)."""

@@ -23,6 +23,7 @@ from apimart_mj import __version__
 from apimart_mj._extras import require_extra
 
 from ..config import (
+    ACCOUNT_REST,
     ACCOUNT_SHARE,
     BODY_READ_TIMEOUT_S,
     DEFAULT_RETENTION,
@@ -88,6 +89,13 @@ def _parser() -> argparse.ArgumentParser:
         default=ACCOUNT_SHARE,
         help="requests of one account a worker runs at once, the others wait in line; 0: no limit"
         f" (default {ACCOUNT_SHARE})",
+    )
+    add(
+        "--account-rest",
+        type=_amount,
+        default=ACCOUNT_REST,
+        help="while other accounts are active, an account with requests waiting for its turns rests each"
+        f" turn this many times the CPU time its request took; 0: no rest (default {ACCOUNT_REST:g})",
     )
     add("--access-log", action="store_true", help="log every request to stdout (default: off)")
     add(
@@ -302,6 +310,7 @@ def _run(argv: Sequence[str] | None) -> int:
             body_timeout=args.body_timeout,
             max_connections=args.max_connections,
             account_share=args.account_share,
+            account_rest=args.account_rest,
             access_log=args.access_log,
         )
     except server.PortTaken as error:

@@ -9,7 +9,9 @@ granian's RSGI interface (`http.rsgi.RsgiApp`). That is what keeps slow clients 
 - a request body is read on the worker's event loop before any app code runs, and must arrive within
   `body_timeout` seconds (else 408), so a client trickling its body holds a coroutine, never a thread;
 - polls are answered on the loop; the Flask app runs in a pool of at most `threads` threads per worker,
-  at most `account_share` of them for one account at once (`http.fairness.AccountShare`);
+  at most `account_share` of them for one account at once, and while other accounts are active an
+  account over them rests each turn `account_rest` times the CPU time its request took
+  (`http.fairness.AccountShare`);
 - a connection that sends and receives nothing for `IDLE_TIMEOUT_S` with no request in flight is
   closed, and so are the idlest past `max_connections` in a worker (`http.connections.ConnectionGuard`):
   granian alone holds such connections for ever and then stops accepting (bench/FINDINGS.md).
@@ -24,9 +26,10 @@ import errno
 import resource
 import socket
 import sys
+from collections.abc import Callable
 from functools import partial
 
-from ..config import ACCOUNT_SHARE, BODY_READ_TIMEOUT_S, MAX_CONNECTIONS, MockConfig
+from ..config import ACCOUNT_REST, ACCOUNT_SHARE, BODY_READ_TIMEOUT_S, MAX_CONNECTIONS, MockConfig
 from ..http.app import create_app
 from ..http.connections import ConnectionGuard
 from ..http.fairness import AccountShare
@@ -68,12 +71,14 @@ def serve(
     body_timeout: float = BODY_READ_TIMEOUT_S,
     max_connections: int = MAX_CONNECTIONS,
     account_share: int = ACCOUNT_SHARE,
+    account_rest: float = ACCOUNT_REST,
     access_log: bool = False,
 ) -> None:
     """Serve until SIGTERM/SIGINT. `threads` is the most app threads each worker runs at once;
     `body_timeout` how long a request's body may take to arrive; `max_connections` the connections a
     worker keeps (lowered to what the open-files limit allows); `account_share` the app requests of one
-    account a worker runs at once (0: no share).
+    account a worker runs at once (0: no share), `account_rest` how long, in CPU times of its request,
+    the turn of an account over its share rests while other accounts are active (0: never).
 
     Raises `PortTaken` before starting anything when `host:port` cannot be bound. Prints the
     `apimart-mock on http://...` line to stderr once the socket is bound.
@@ -112,12 +117,18 @@ def serve(
     )
     url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     server.on_startup(partial(_announce, f"apimart-mock on {url} (store {config.store})"))
-    load = partial(_rsgi_app, config, port, threads, body_timeout, max_connections, account_share)
+    share = partial(AccountShare, account_share, ACCOUNT_QUEUE, account_rest) if account_share else None
+    load = partial(_rsgi_app, config, port, threads, body_timeout, max_connections, share)
     server.serve(target_loader=load, wrap_loader=False)
 
 
 def _rsgi_app(
-    config: MockConfig, port: int, threads: int, body_timeout: float, max_connections: int, account_share: int
+    config: MockConfig,
+    port: int,
+    threads: int,
+    body_timeout: float,
+    max_connections: int,
+    share: Callable[[], AccountShare] | None,
 ) -> RsgiApp:
     """What each worker process serves (built in the worker, after the fork), with its guard."""
     rsgi = RsgiApp(
@@ -125,7 +136,7 @@ def _rsgi_app(
         threads=threads,
         body_timeout=body_timeout,
         max_body_bytes=config.max_body_bytes,
-        share=AccountShare(account_share, ACCOUNT_QUEUE) if account_share else None,
+        share=share() if share else None,
     )
     guard = ConnectionGuard(
         port, rsgi.in_flight.copy, idle_timeout=IDLE_TIMEOUT_S, max_connections=max_connections
