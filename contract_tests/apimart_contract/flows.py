@@ -1,6 +1,6 @@
-"""Getting finished tasks out of a target: the ones given (`APIMART_TASK_IDS`), or, where spending is
-allowed, an imagine and one upscale of it, waited for as a client would (paced polls of both views; on a
-target whose clock the suite owns, the clock is advanced instead of waiting).
+"""Getting finished tasks out of a target (the ones given, then the planned paid phase's, `runner`), and
+waiting for a task to end as a client would (paced polls of both views; on a target whose clock the
+suite owns, the clock is advanced instead of waiting).
 
 Every wait is bounded: by `_MAX_POLLS` and by the run's wall time. A task that does not reach a terminal
 status the contract names ends as a `task-stuck` violation naming it and what it last said.
@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from . import oracle
-from .probe import Probe
+from .planning import Plan, plan
+from .probe import Exchange, Probe
 from .registry import TASK_STUCK
 from .targets import Target
 
-__all__ = ["finished_tasks", "wait_until_done"]
+__all__ = ["finished_tasks", "wait_for", "wait_until_done"]
 
 _MAX_POLLS = 150
 _STEP = 2.0
@@ -23,8 +24,14 @@ _STEP = 2.0
 
 
 def wait_until_done(probe: Probe, task_id: str) -> dict[str, Any]:
-    """The Midjourney view of `task_id` once it is SUCCESS or FAILURE. Each poll reads both views, so
-    the `Observer` judges them against each other at the poll spacing."""
+    """The Midjourney view of `task_id` once it is SUCCESS or FAILURE."""
+    body: dict[str, Any] = wait_for(probe, task_id).body
+    return body
+
+
+def wait_for(probe: Probe, task_id: str) -> Exchange:
+    """The read of the Midjourney view of `task_id` that found it SUCCESS or FAILURE. Each poll reads
+    both views, so the `Observer` judges them against each other at the poll spacing."""
     last = probe.mj(task_id)  # past the wall time already, the pacer skips the test here
     for _ in range(_MAX_POLLS):
         if last.status != 200:
@@ -33,8 +40,7 @@ def wait_until_done(probe: Probe, task_id: str) -> dict[str, Any]:
             )
         if last.body["status"] in oracle.MJ_TERMINAL:
             probe.judged(TASK_STUCK, last)
-            body: dict[str, Any] = last.body
-            return body
+            return last
         if probe.target.wall.used_up:
             break
         probe.unified(task_id)
@@ -53,20 +59,12 @@ def wait_until_done(probe: Probe, task_id: str) -> dict[str, Any]:
     )
 
 
-def finished_tasks(target: Target) -> list[dict[str, Any]]:
-    """Midjourney views of finished tasks of the first account: given ones, then (if affordable) fresh
-    ones, a grid and an upscale of it, so both shapes are seen."""
+def finished_tasks(target: Target, planned: Plan | None = None) -> list[dict[str, Any]]:
+    """Midjourney views of finished tasks of the first account: the given ones (free), then those of the
+    plan (by default the plan for what is left of the budget, without a ledger)."""
+    from .runner import run_plan  # the runner waits with this module
+
     probe = Probe(target)
-    found = [wait_until_done(probe, task_id) for task_id in target.task_ids]
-    if target.budget.remaining >= 2:
-        submitted = probe.submit("/v1/midjourney/generations", {"prompt": "a lighthouse at dusk"})
-        if submitted.status == 200:
-            grid = wait_until_done(probe, submitted.body["data"][0]["task_id"])
-            found.append(grid)
-            if grid["status"] == "SUCCESS":
-                upscale = probe.submit(
-                    "/v1/midjourney/generations/upscale", {"task_id": grid["id"], "index": 1}
-                )
-                if upscale.status == 200:
-                    found.append(wait_until_done(probe, upscale.body["data"][0]["task_id"]))
-    return [task for task in found if task["status"] == "SUCCESS"]
+    found = [wait_for(probe, task_id).body for task_id in target.task_ids]
+    given = [task for task in found if task["status"] == "SUCCESS"]
+    return given + run_plan(probe, planned or plan(target.budget.remaining))

@@ -217,6 +217,8 @@ class ContractReport:
     findings: list[Findings] = field(default_factory=list)
     skipped_tests: list[tuple[str, str]] = field(default_factory=list)
     outcomes: dict[str, int] = field(default_factory=dict)
+    rotation: list[str] = field(default_factory=list)
+    """Per target, what its paid phase promises across runs (`planning.promise`)."""
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(
@@ -352,6 +354,7 @@ class ContractReport:
             "spec_version": str(load_spec()["info"]["version"]),
             "python": platform.python_version(),
             "coverage": self.coverage_line(),
+            "rotation": self.rotation,
         }
 
     def coverage_line(self) -> str:
@@ -370,6 +373,7 @@ class ContractReport:
             ("started", context["started"] or "-"),
             ("duration", "-" if context["duration_s"] is None else f"{context['duration_s']} s"),
             ("coverage", context["coverage"]),
+            *(("paid rules", line) for line in self.rotation),
             (
                 "versions",
                 f"suite {context['suite_version']}, spec {context['spec_version']}, "
@@ -394,6 +398,7 @@ class ContractReport:
             f"Verdict: {verdict}: {len(found)} violations, {len(warnings)} warnings, "
             f"{len(drift)} drift notices, {len(self.errors)} suite errors ({tests}). "
             f"Coverage: {self.coverage_line()}.",
+            *(f"Paid rules: {line}." for line in self.rotation),
             "",
         ]
         if self.errors:
@@ -455,6 +460,7 @@ class ContractReport:
             "skipped_tests": self.skipped_tests,
             "errors": [[e.nodeid, e.when, e.error] for e in self.errors],
             "targets": [asdict(run) for run in self.targets],
+            "rotation": self.rotation,
         }
 
     def merge(self, state: dict[str, Any]) -> None:
@@ -469,6 +475,7 @@ class ContractReport:
         self.skipped_tests += [(nodeid, reason) for nodeid, reason in state["skipped_tests"]]
         self.errors += [SuiteError(nodeid, when, error) for nodeid, when, error in state["errors"]]
         self.targets += [TargetRun.from_json(run) for run in state["targets"]]
+        self.rotation += state["rotation"]
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:

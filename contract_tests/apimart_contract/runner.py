@@ -1,0 +1,107 @@
+"""Takes a `planning.Plan` against a target: each step submitted through the probe (so the spend budget,
+the rate limit and the wall time hold), each task it creates polled to its end, and what it got judged:
+the answer to the submit, the child's action, auto-matching, the modal flow, the finished task's
+content (`judge_result`, the one place results are judged), and on every read what the `Observer`
+judges (the views agreeing, the status flow, the buttons).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apimart_mj import Parent, by_name
+
+from . import oracle
+from .checks import check_error, check_results
+from .flows import wait_for
+from .planning import Plan, Step
+from .probe import Exchange, Probe
+from .registry import AUTO_MATCHING, CHILD_ACTION, MODAL_FLOW, REQUEST_REFUSED
+
+__all__ = ["judge_result", "run_plan"]
+
+
+def judge_result(probe: Probe, finished: Exchange, step: Step) -> None:
+    """What a finished task of `step` holds, by its action (the step's inputs say what was asked)."""
+    if finished.body.get("status") == "SUCCESS":
+        check_results(probe, finished)
+
+
+def run_plan(probe: Probe, planned: Plan) -> list[dict[str, Any]]:
+    """Take the planned steps in order (a step whose parent did not succeed is left out); the Midjourney
+    views of the tasks that finished SUCCESS."""
+    made: dict[str, str] = {}
+    bodies: dict[str, dict[str, Any]] = {}
+    for step in planned.steps:
+        if step.parent is not None and step.parent not in made:
+            continue
+        if probe.target.budget.remaining < 1 or probe.target.wall.used_up:
+            break
+        parent = bodies.get(step.parent or "")
+        body = {**step.body, **({"task_id": made[step.parent]} if step.parent else {})}
+        if parent is not None and not _predicted(step, parent):
+            check_error(probe, probe.submit(step.route, body), 400, "invalid_request_error", AUTO_MATCHING)
+            continue
+        exchange = probe.submit(step.route, body)
+        if step.refusal is not None:
+            check_error(probe, exchange, 400, "invalid_request_error", step.refusal)
+            continue
+        task_id = _created(probe, exchange, step)
+        if step.parent is not None:
+            _check_child(probe, step, task_id, made[step.parent])
+        if not step.waits:
+            made[step.name] = task_id
+            continue
+        finished = wait_for(probe, task_id)
+        judge_result(probe, finished, step)
+        for read in (probe.unified, probe.mj, probe.unified):  # a terminal status stays, in both views
+            read(task_id)
+        if finished.body.get("status") == "SUCCESS":
+            made[step.name], bodies[step.name] = task_id, finished.body
+    return [body for name, body in bodies.items() if name in made]
+
+
+def _predicted(step: Step, parent: dict[str, Any]) -> bool:
+    """Whether the reference's auto-matching rules say the parent has the button the step presses (the
+    live shape lists no buttons on an upscaled task, so there nothing is predicted: any answer goes)."""
+    action = by_name(step.operation).action
+    if step.refusal is not None or action not in oracle.AUTO_MATCH or not parent.get("buttons"):
+        return True
+    labels = [str(button.get("label", "")) for button in parent["buttons"]]
+    upscaled = parent.get("action") == "UPSCALE"
+    return oracle.expected_press(str(action), labels, step.body, upscaled=upscaled) is not None
+
+
+def _created(probe: Probe, exchange: Exchange, step: Step) -> str:
+    action = by_name(step.operation).action
+    if exchange.status != 200:
+        raise probe.violation(
+            exchange, REQUEST_REFUSED, "$", f"HTTP 200 creating a {action} task", exchange.body
+        )
+    task_id: str = exchange.body["data"][0]["task_id"]
+    return task_id
+
+
+def _check_child(probe: Probe, step: Step, task_id: str, parent_id: str) -> None:
+    """A follow-up creates a task of the action asked for (auto-matched: the endpoint's own); an inpaint
+    waits in MODAL, and /modal continues the same task."""
+    submitted = probe.mj(task_id)
+    if step.operation == "modal":
+        probe.judged(MODAL_FLOW, step.label)
+        if task_id != parent_id:
+            raise probe.violation(
+                submitted, MODAL_FLOW, "$.id", f"the same task {parent_id} as the inpaint", task_id
+            )
+        return
+    expected = by_name(step.operation).action
+    probe.judged(CHILD_ACTION, step.label, submitted.body.get("action") == expected)
+    if submitted.body.get("action") != expected:
+        raise probe.violation(
+            submitted, CHILD_ACTION, "$.action", str(expected), submitted.body.get("action")
+        )
+    if by_name(step.operation).parent is Parent.BUTTON:
+        probe.judged(AUTO_MATCHING, step.label)  # matched, as the reference predicted
+    if step.operation == "inpaint":
+        probe.judged(MODAL_FLOW, step.label)
+        if submitted.body.get("status") != "MODAL":
+            raise probe.violation(submitted, MODAL_FLOW, "$.status", "MODAL after /inpaint", submitted.body)
