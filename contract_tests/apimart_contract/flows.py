@@ -1,5 +1,4 @@
-"""Getting finished tasks out of a target (the ones given, then the planned paid phase's, `runner`), and
-waiting for a task to end as a client would (paced polls of both views; on a target whose clock the
+"""Waiting for a task to end as a client would (paced polls of both views; on a target whose clock the
 suite owns, the clock is advanced instead of waiting).
 
 Every wait is bounded: by `_MAX_POLLS` and by the run's wall time. A task that does not reach a terminal
@@ -11,12 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from . import oracle
-from .planning import Plan, plan
 from .probe import Exchange, Probe
 from .registry import TASK_STUCK
-from .targets import Target
 
-__all__ = ["finished_tasks", "wait_for", "wait_until_done"]
+__all__ = ["wait_for", "wait_until_done"]
 
 _MAX_POLLS = 150
 _STEP = 2.0
@@ -57,14 +54,3 @@ def wait_for(probe: Probe, task_id: str) -> Exchange:
         f"task {task_id} SUCCESS or FAILURE within {_MAX_POLLS} polls and the wall time",
         f"last seen {seen}",
     )
-
-
-def finished_tasks(target: Target, planned: Plan | None = None) -> list[dict[str, Any]]:
-    """Midjourney views of finished tasks of the first account: the given ones (free), then those of the
-    plan (by default the plan for what is left of the budget, without a ledger)."""
-    from .runner import run_plan  # the runner waits with this module
-
-    probe = Probe(target)
-    found = [wait_for(probe, task_id).body for task_id in target.task_ids]
-    given = [task for task in found if task["status"] == "SUCCESS"]
-    return given + run_plan(probe, planned or plan(target.budget.remaining))

@@ -256,8 +256,8 @@ def rotation(budget: int, last: dict[Rule, int] | None = None, runs: int = 0) ->
     while wanted and budget > 0:
         runs += 1
         planned = plan(budget, last, runs - 1)
-        if not planned.steps:
-            break
+        if not wanted & planned.claims():
+            break  # no progress: never loop
         plans.append(planned)
         last.update(dict.fromkeys(planned.claims(), runs))
         wanted -= planned.claims()
@@ -269,13 +269,17 @@ def promise(budget: int, exercised: set[Rule], ledger: Ledger | None) -> str:
     no run has covered yet: the report's rotation line."""
     if budget <= 0:
         return "paid rules not exercised: spending not allowed (--allow-spend, --spend-budget)"
-    wanted = reachable(budget)
-    runs = len(rotation(budget))
+    wanted, plans = reachable(budget), rotation(budget)
+    covered = frozenset().union(*(p.claims() for p in plans))
+    every = "every rule is" if covered == wanted else f"{len(covered)} rules are"
     line = (
-        f"every rule is covered within {runs} runs at a budget of {budget} "
+        f"{every} covered within {len(plans)} runs at a budget of {budget} "
         f"({len(wanted)} rules the planned flows reach, rotating with --state); "
         f"this run covered {len(wanted & exercised)} of them"
     )
+    beyond = reachable(max(sum(s.cost for s in _path(name)) for name in STEPS)) - wanted
+    if beyond:
+        line += f"; {len(beyond)} more need a larger budget"
     if ledger is None:
         return line + "; without --state every run plans the same"
     remaining = wanted - set(ledger.last)

@@ -182,8 +182,8 @@ def paid_phase(request: pytest.FixtureRequest, target: Target) -> list[dict[str,
     given, then the plan's, `planning.plan` for the budget and the `--state` ledger), or, when getting
     them broke the contract, why (the finding is reported once). A test that spends asks for it first,
     so it spends only what the plan leaves."""
-    from .flows import finished_tasks
     from .planning import plan
+    from .runner import finished_tasks
     from .violations import ContractViolation
 
     ledger = _ledger(request.config, target)

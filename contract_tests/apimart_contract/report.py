@@ -390,6 +390,8 @@ class ContractReport:
             "too-little-covered": "**too little covered** (below --min-coverage); no violation in what ran",
             "holds": "the contract **holds**",
         }[self.verdict]
+        if any(run.budget == 0 for run in self.targets):
+            verdict += " for the free rules; paid rules were **not exercised** (spending not allowed)"
         tests = ", ".join(f"{n} {outcome}" for outcome, n in sorted(self.outcomes.items())) or "no tests"
         lines = [
             "# Contract report",

@@ -1,5 +1,7 @@
-"""Takes a `planning.Plan` against a target: each step submitted through the probe (so the spend budget,
-the rate limit and the wall time hold), each task it creates polled to its end, and what it got judged:
+"""Finished tasks of a target (`finished_tasks`: the ones given, then the paid phase's), and the paid
+phase itself: a `planning.Plan` taken against a target, each step submitted through the probe (so the
+spend budget, the rate limit and the wall time hold), each task it creates polled to its end, and what
+it got judged:
 the answer to the submit, the child's action, auto-matching, the modal flow, the finished task's
 content (`judge_result`, the one place results are judged), and on every read what the `Observer`
 judges (the views agreeing, the status flow, the buttons).
@@ -14,11 +16,21 @@ from apimart_mj import Parent, by_name
 from . import oracle
 from .checks import check_error, check_results
 from .flows import wait_for
-from .planning import Plan, Step
+from .planning import Plan, Step, plan
 from .probe import Exchange, Probe
 from .registry import AUTO_MATCHING, CHILD_ACTION, MODAL_FLOW, REQUEST_REFUSED
+from .targets import Target
 
-__all__ = ["judge_result", "run_plan"]
+__all__ = ["finished_tasks", "judge_result", "run_plan"]
+
+
+def finished_tasks(target: Target, planned: Plan | None = None) -> list[dict[str, Any]]:
+    """Midjourney views of finished tasks of the first account: the given ones (free), then those of the
+    plan (by default the plan for what is left of the budget, without a ledger)."""
+    probe = Probe(target)
+    found = [wait_for(probe, task_id).body for task_id in target.task_ids]
+    given = [task for task in found if task["status"] == "SUCCESS"]
+    return given + run_plan(probe, planned or plan(target.budget.remaining))
 
 
 def judge_result(probe: Probe, finished: Exchange, step: Step) -> None:

@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from apimart_contract import oracle
-from apimart_contract.flows import finished_tasks
 from apimart_contract.properties import test_errors
 from apimart_contract.properties.test_conformance import SCHEMA, _judge_refusal
+from apimart_contract.runner import finished_tasks
 from apimart_contract.targets import InProcessMock
 from apimart_contract.violations import ContractViolation
 

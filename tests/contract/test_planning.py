@@ -19,6 +19,14 @@ def test_the_plan_covers_the_most_new_rules_per_submit_within_the_budget() -> No
     and auto-matching to what a start gives); each step's parents are planned before it."""
     two = plan(2)
     assert two.steps[0].operation == "imagine" and two.cost == 2
+    pairs = [  # every pair of submits a run could make: two starts, or a start and a follow-up of it
+        first.claims() | second.claims()
+        for first in STEPS.values()
+        for second in STEPS.values()
+        if first.parent is None and first.cost == second.cost == 1 and second.parent in (None, first.name)
+    ]
+    paid = {rule for step in two.steps if step.cost for rule in step.claims()}
+    assert len(paid) == max(map(len, pairs))
     assert STEPS[two.steps[1].name].parent == two.steps[0].name
     six = plan(6)
     assert six.cost == 6 and len(six.claims()) > len(two.claims())

@@ -23,7 +23,6 @@ from hypothesis.stateful import run_state_machine_as_test
 from schemathesis import GenerationMode
 from schemathesis.generation.meta import CoverageScenario
 
-from apimart_contract.flows import finished_tasks
 from apimart_contract.lifecycle import machine_for
 from apimart_contract.oracle import MJ_RANK
 from apimart_contract.probe import Probe
@@ -31,6 +30,7 @@ from apimart_contract.properties import test_errors
 from apimart_contract.properties.test_conformance import SCHEMA, _call_and_validate
 from apimart_contract.registry import CHECKS, Level
 from apimart_contract.report import ContractReport, Entry
+from apimart_contract.runner import finished_tasks
 from apimart_contract.targets import InProcessMock, Target
 from apimart_contract.violations import ContractViolation, Findings, Violation, violations_of
 from apimart_mock import MockConfig, create_app
