@@ -14,14 +14,20 @@ from typing import Any
 from apimart_mj import Parent, by_name
 
 from . import oracle
-from .checks import check_error, check_results
+from .checks import check_error, check_forbidden, check_results
 from .flows import wait_for
-from .planning import Plan, Step, plan
+from .planning import STEPS, Plan, Step, plan
 from .probe import Exchange, Probe
-from .registry import AUTO_MATCHING, CHILD_ACTION, MODAL_FLOW, REQUEST_REFUSED
+from .registry import (
+    AUTO_MATCHING,
+    CHILD_ACTION,
+    FOREIGN_FOLLOW_UP_ACCEPTED,
+    MODAL_FLOW,
+    REQUEST_REFUSED,
+)
 from .targets import Target
 
-__all__ = ["finished_tasks", "judge_result", "run_plan"]
+__all__ = ["finished_tasks", "follow_ups_as_other_account", "judge_result", "run_plan"]
 
 
 def finished_tasks(target: Target, planned: Plan | None = None) -> list[dict[str, Any]]:
@@ -30,7 +36,28 @@ def finished_tasks(target: Target, planned: Plan | None = None) -> list[dict[str
     probe = Probe(target)
     found = [wait_for(probe, task_id).body for task_id in target.task_ids]
     given = [task for task in found if task["status"] == "SUCCESS"]
-    return given + run_plan(probe, planned or plan(target.budget.remaining))
+    if given:
+        follow_ups_as_other_account(probe, given[0])
+    return given + run_plan(probe, planned or plan(target.budget.remaining), foreign_checked=bool(given))
+
+
+def follow_ups_as_other_account(probe: Probe, task: dict[str, Any]) -> None:
+    """Every follow-up endpoint, asked by the second account about the first one's finished task: 403 and
+    nothing created. Free on a target that honours the contract, yet a submit: sent only where one may
+    be reserved (it is given back when refused)."""
+    if len(probe.target.api_keys) < 2:
+        return
+    for operation in sorted(
+        {step.operation: step for step in STEPS.values() if step.parent}.values(), key=_name
+    ):
+        if probe.target.budget.remaining < 1:
+            return
+        exchange = probe.submit(operation.route, {**operation.body, "task_id": task["id"]}, account=1)
+        check_forbidden(probe, exchange, task, FOREIGN_FOLLOW_UP_ACCEPTED)
+
+
+def _name(step: Step) -> str:
+    return step.name
 
 
 def judge_result(probe: Probe, finished: Exchange, step: Step) -> None:
@@ -39,9 +66,10 @@ def judge_result(probe: Probe, finished: Exchange, step: Step) -> None:
         check_results(probe, finished)
 
 
-def run_plan(probe: Probe, planned: Plan) -> list[dict[str, Any]]:
+def run_plan(probe: Probe, planned: Plan, *, foreign_checked: bool = False) -> list[dict[str, Any]]:
     """Take the planned steps in order (a step whose parent did not succeed is left out); the Midjourney
-    views of the tasks that finished SUCCESS."""
+    views of the tasks that finished SUCCESS. Unless done on a given task, the first one to finish is
+    the one the second account's follow-ups ask about, before anything more is spent."""
     made: dict[str, str] = {}
     bodies: dict[str, dict[str, Any]] = {}
     for step in planned.steps:
@@ -70,6 +98,9 @@ def run_plan(probe: Probe, planned: Plan) -> list[dict[str, Any]]:
             read(task_id)
         if finished.body.get("status") == "SUCCESS":
             made[step.name], bodies[step.name] = task_id, finished.body
+            if not foreign_checked:
+                foreign_checked = True
+                follow_ups_as_other_account(probe, finished.body)
     return [body for name, body in bodies.items() if name in made]
 
 

@@ -7,8 +7,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from apimart_contract.coverage import rules
 from apimart_contract.ledger import Ledger
 from apimart_contract.planning import STEPS, plan, reachable, rotation
+from apimart_contract.registry import FOREIGN_FOLLOW_UP_ACCEPTED
+from apimart_contract.runner import finished_tasks
+from apimart_contract.targets import InProcessMock
 
 from .broken import served
 from .test_cli import FROZEN, report_of, run_cli
@@ -98,3 +102,18 @@ def test_every_rule_is_covered_within_the_promised_runs_at_a_budget_of_6(tmp_pat
         state, url, json.loads((folder / "reports" / "report.json").read_text())["spec_version"]
     )
     assert ledger.runs == run and reachable(6) <= set(ledger.last)
+
+
+def test_another_accounts_follow_ups_are_judged_before_more_is_spent() -> None:
+    """The first finished task of the paid phase (or a given one) is asked about by the second account at
+    every follow-up endpoint: 403, nothing created; one submit spent in all, the imagine."""
+    target = InProcessMock()
+    try:
+        finished_tasks(target, plan(1))
+    finally:
+        target.close()
+    judged = {
+        operation for (check, operation) in target.findings.judged if check == FOREIGN_FOLLOW_UP_ACCEPTED.name
+    }
+    assert judged == {operation for check, operation in rules() if check == FOREIGN_FOLLOW_UP_ACCEPTED.name}
+    assert target.budget.spent == 1
