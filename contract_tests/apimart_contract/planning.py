@@ -125,8 +125,9 @@ def _label_of(operation: str) -> str:
 
 _PROMPT = "a lighthouse at dusk"
 _STEPS = (
-    Step("grid", "imagine", {"prompt": _PROMPT, "version": "6.1"}, path=_GENERATIONS),
-    Step("grid-8.1", "imagine", {"prompt": _PROMPT, "version": "8.1"}),
+    # The version in the prompt's flag, as a task given by id shows it (`oracle.version_of_prompt`).
+    Step("grid", "imagine", {"prompt": f"{_PROMPT} --v 6.1"}, path=_GENERATIONS),
+    Step("grid-8.1", "imagine", {"prompt": f"{_PROMPT} --v 8.1"}),
     Step("blend", "blend", {"image_urls": ["https://example.com/a.png", "https://example.com/b.png"]}),
     Step("describe", "describe", {"image_urls": ["https://example.com/photo.png"]}),
     Step(
