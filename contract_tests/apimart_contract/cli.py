@@ -48,6 +48,12 @@ OPTIONS: tuple[tuple[str, str, str, str | None], ...] = (
     ("--task-ids", "APIMART_TASK_IDS", "comma-separated ids of existing tasks to read and follow", "IDS"),
     ("--no-mock-clock", "APIMART_USE_MOCK_CLOCK", "never advance a mock's clock, wait in real time", None),
     ("--strict-warnings", "APIMART_STRICT_WARNINGS", "warnings (HTTP hygiene) fail the run", None),
+    (
+        "--state",
+        "APIMART_CONTRACT_STATE",
+        "a JSON ledger a CI job keeps: the rules not reached go first",
+        "FILE",
+    ),
     ("--profile", "HYPOTHESIS_PROFILE", "Hypothesis profile: live (default), ci, dev, nightly", "NAME"),
     ("--case", "APIMART_CASE", "the seed of the run's Hypothesis examples (default 0)", "SEED"),
 )

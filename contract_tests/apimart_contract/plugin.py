@@ -22,11 +22,13 @@ import pytest
 from .report import ContractReport, TargetRun
 
 if TYPE_CHECKING:
+    from .ledger import Ledger
     from .targets import Target
 
 TARGETS = ("inprocess", "served", "inprocess-redis", "served-redis", "live")
 DEFAULT_TARGETS = "inprocess,served"
 REPORT = "apimart-contract-report"
+_LEDGERS = pytest.StashKey[dict[str, "Ledger"]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -68,6 +70,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="judge the HAR cassettes in DIR (apimart-proxy --record) instead of a target",
     )
     group.addoption(
+        "--state",
+        default=os.environ.get("APIMART_CONTRACT_STATE"),
+        metavar="FILE",
+        help="a JSON ledger of when each rule was last exercised, per target URL and spec version: the "
+        "paid phase puts the rules not reached lately first (env APIMART_CONTRACT_STATE)",
+    )
+    group.addoption(
         "--baseline",
         default=None,
         metavar="FILE",
@@ -106,6 +115,20 @@ def selected_targets(config: pytest.Config) -> list[str]:
     return names
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The suite's free tests first, then the ones after the paid phase (`paid_phase`, `finished`): every
+    rule whose answer costs nothing is judged before anything is spent."""
+    paid = [item for item in items if _ours(item) and "paid_phase" in getattr(item, "fixturenames", ())]
+    if paid:
+        rest = [item for item in items if item not in paid]
+        items[:] = rest + paid
+
+
+def _ours(item: pytest.Item) -> bool:
+    module = getattr(item, "module", None)
+    return module is not None and module.__name__.startswith(__package__ + ".")
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "target" in metafunc.fixturenames and metafunc.module.__name__.startswith(__package__ + "."):
         metafunc.parametrize("target", selected_targets(metafunc.config), indirect=True, scope="session")
@@ -113,6 +136,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="session")
 def target(request: pytest.FixtureRequest) -> Iterator[Target]:
+    from .planning import promise
     from .targets import REDIS_SUFFIX, InProcessMock, LiveApi, ServedMock, TargetSettings
 
     built: Target
@@ -135,6 +159,12 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
         yield built
     finally:
         del report.running[built.name]
+        ledger = _ledger(request.config, built)
+        if ledger is not None:
+            ledger.record(set(built.findings.judged))
+            ledger.save(Path(request.config.getoption("--state")))
+        exercised = set(built.findings.judged)
+        report.rotation.append(f"{built.name}: {promise(built.budget.limit, exercised, ledger)}")
         report.findings.append(built.findings)
         report.targets.append(TargetRun.of(built))
         built.close()
@@ -146,25 +176,50 @@ def _report(config: pytest.Config) -> ContractReport:
     return report
 
 
-@pytest.fixture(scope="session")
-def finished(request: pytest.FixtureRequest, target: Target) -> list[dict[str, Any]]:
-    """Finished tasks of the first account on `target` (skips, saying what to set, when there are none).
+def _ledger(config: pytest.Config, target: Target) -> Ledger | None:
+    """The `--state` ledger of `target` (its URL and the spec's version), loaded once a session."""
+    from .ledger import Ledger
+    from .spec import load_spec
 
-    When getting them breaks the contract (a task stuck, a broken field), that is one finding, reported
-    once; every test that needs them is skipped as not checked, naming what it depends on."""
-    from .flows import finished_tasks
+    path = config.getoption("--state")
+    if path is None:
+        return None
+    loaded = config.stash.setdefault(_LEDGERS, {})
+    if target.name not in loaded:
+        loaded[target.name] = Ledger.load(Path(path), target.base_url, str(load_spec()["info"]["version"]))
+    return loaded[target.name]
+
+
+@pytest.fixture(scope="session")
+def paid_phase(request: pytest.FixtureRequest, target: Target) -> list[dict[str, Any]] | str:
+    """The planned paid phase, once a session: finished tasks of the first account on `target` (the ones
+    given, then the plan's, `planning.plan` for the budget and the `--state` ledger), or, when getting
+    them broke the contract, why (the finding is reported once). A test that spends asks for it first,
+    so it spends only what the plan leaves."""
+    from .planning import plan
+    from .runner import finished_tasks
     from .violations import ContractViolation
 
+    ledger = _ledger(request.config, target)
+    planned = plan(target.budget.remaining, *((ledger.last, ledger.runs) if ledger else ()))
     try:
-        tasks = finished_tasks(target)
+        return finished_tasks(target, planned)
     except ContractViolation as exc:
         found = exc.violation
         first = getattr(request, "_pyfuncitem", None)  # the first test that needs them: it saw the break
         _report(request.config).observe(first.nodeid if first else f"finished[{target.name}]", found, exc)
         depends_on = found.field.removeprefix("$.").removeprefix("$") or found.operation
-        pytest.skip(f"not checked: depends on {depends_on} ({found.check}, reported once)")
-    if not tasks:
+        return f"not checked: depends on {depends_on} ({found.check}, reported once)"
+
+
+@pytest.fixture(scope="session")
+def finished(target: Target, paid_phase: list[dict[str, Any]] | str) -> list[dict[str, Any]]:
+    """Finished tasks of the first account on `target` (skips, saying what to set, when there are none;
+    or naming what they depend on, when getting them broke the contract)."""
+    if isinstance(paid_phase, str):
+        pytest.skip(paid_phase)
+    if not paid_phase:
         pytest.skip(
             f"{target.name}: no finished task to inspect: set APIMART_TASK_IDS or APIMART_ALLOW_SPEND=1"
         )
-    return tasks
+    return paid_phase

@@ -261,6 +261,9 @@ class ContractReport:
             if target is ran or ran is None
         )
 
+    rotation: list[str] = field(default_factory=list)
+    """Per target, what its paid phase promises across runs (`planning.promise`)."""
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[Any]
@@ -406,6 +409,7 @@ class ContractReport:
             "spec_version": str(load_spec()["info"]["version"]),
             "python": platform.python_version(),
             "coverage": self.coverage_line(),
+            "rotation": self.rotation,
         }
 
     def coverage_line(self) -> str:
@@ -427,6 +431,7 @@ class ContractReport:
             ("started", context["started"] or "-"),
             ("duration", "-" if context["duration_s"] is None else f"{context['duration_s']} s"),
             ("coverage", context["coverage"]),
+            *(("paid rules", line) for line in self.rotation),
             (
                 "versions",
                 f"suite {context['suite_version']}, spec {context['spec_version']}, "
@@ -442,9 +447,17 @@ class ContractReport:
             f"{len(self.noted(Level.DRIFT))} drift notices, {len(self.errors)} suite errors ({tests})"
         )
 
+    def _verdict(self) -> tuple[str, str, str]:
+        """The verdict in words (before, the word that matters, after); a run that could not spend says
+        that its paid rules were not exercised."""
+        before, verdict, after = _VERDICTS[self.verdict]
+        if any(run.budget == 0 and not run.recorded for run in self.targets):
+            after += " for the free rules; paid rules were not exercised (spending not allowed)"
+        return before, verdict, after
+
     def markdown(self) -> str:
         warnings, drift, found = self.noted(Level.WARNING), self.noted(Level.DRIFT), self.grouped()
-        before, verdict, after = _VERDICTS[self.verdict]
+        before, verdict, after = self._verdict()
         lines = [
             "# Contract report",
             "",
@@ -500,7 +513,7 @@ class ContractReport:
         """report.html: the report as one page that opens offline (inline style, no script, nothing fetched);
         every value from the run or the target is escaped text."""
         found, shown = self.grouped(), self.to_json()
-        before, verdict, after = _VERDICTS[self.verdict]
+        before, verdict, after = self._verdict()
         body = [
             "<h1>Contract report</h1>",
             _table(["", ""], self._context_rows(), "context"),
@@ -559,6 +572,7 @@ class ContractReport:
             "skipped_tests": self.skipped_tests,
             "errors": [[e.nodeid, e.when, e.error] for e in self.errors],
             "targets": [asdict(run) for run in self.targets],
+            "rotation": self.rotation,
         }
 
     def merge(self, state: dict[str, Any]) -> None:
@@ -573,6 +587,7 @@ class ContractReport:
         self.skipped_tests += [(nodeid, reason) for nodeid, reason in state["skipped_tests"]]
         self.errors += [SuiteError(nodeid, when, error) for nodeid, when, error in state["errors"]]
         self.targets += [TargetRun.from_json(run) for run in state["targets"]]
+        self.rotation += state["rotation"]
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:

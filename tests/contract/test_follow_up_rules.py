@@ -9,11 +9,12 @@ import httpx
 import pytest
 
 from apimart_contract import oracle
-from apimart_contract.flows import finished_tasks, wait_until_done
+from apimart_contract.flows import wait_until_done
 from apimart_contract.lifecycle import machine_for
 from apimart_contract.probe import Probe
 from apimart_contract.properties import test_errors
 from apimart_contract.properties.test_conformance import SCHEMA, _judge_refusal
+from apimart_contract.runner import finished_tasks
 from apimart_contract.targets import InProcessMock, Target
 from apimart_contract.violations import ContractViolation
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from hypothesis.errors import FlakyStrategyDefinition
 
-from apimart_contract.flows import finished_tasks
 from apimart_contract.registry import CHECKS
 from apimart_contract.report import ContractReport, TargetRun, digest
+from apimart_contract.runner import finished_tasks
 from apimart_contract.spec import operations
 from apimart_contract.violations import ContractViolation, Findings, Violation
 

@@ -24,7 +24,7 @@ from schemathesis import GenerationMode
 from schemathesis.generation.meta import CoverageScenario
 
 from apimart_contract.checks import check_follow_up_answer, judge_finished
-from apimart_contract.flows import finished_tasks, wait_until_done
+from apimart_contract.flows import wait_until_done
 from apimart_contract.lifecycle import machine_for
 from apimart_contract.oracle import MJ_RANK
 from apimart_contract.probe import Probe
@@ -32,6 +32,7 @@ from apimart_contract.properties import test_errors
 from apimart_contract.properties.test_conformance import SCHEMA, _call_and_validate
 from apimart_contract.registry import CHECKS, REQUEST_REFUSED, Level
 from apimart_contract.report import ContractReport, Entry
+from apimart_contract.runner import finished_tasks
 from apimart_contract.targets import InProcessMock, Target
 from apimart_contract.violations import ContractViolation, Findings, Violation, violations_of
 from apimart_mock import MockConfig, create_app

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 import hypothesis
+import pytest
 import schemathesis
 from hypothesis.stateful import run_state_machine_as_test
 from schemathesis import Case, GenerationMode
@@ -75,6 +76,11 @@ NOT_JUDGED = {"uploadImage": [positive_data_acceptance]}
 """Checks that cannot judge an operation. An upload's `file` is binary in the spec, which cannot say the
 bytes must be an image; schemathesis's schema-valid files are random bytes, which the service rightly
 refuses (400). `test_a_real_image_upload_is_accepted` checks the acceptance instead."""
+
+
+SCHEMA_CASES_SHARE = 0.3
+"""The share of the wall time the per-operation cases may take, so they never crowd out the free rules
+and the paid phase after them."""
 
 
 REGISTERED = {
@@ -254,19 +260,23 @@ def test_operation_conforms(case: Case[Any], target: Target) -> None:
     spending operation (each valid one would be a billed task; the lifecycle machine and the links
     test submit valid ones within the budget)."""
     _require(case, target)
+    used = target.wall.seconds - target.wall.remaining
+    if used > SCHEMA_CASES_SHARE * target.wall.seconds:
+        pytest.skip(f"{target.name}: schema cases used their {SCHEMA_CASES_SHARE:.0%} of the wall time")
     positive = case.meta is None or case.meta.generation.mode is GenerationMode.POSITIVE
     if _spends(case) and positive and not target.free:
         return
     _call_and_validate(case, target)
 
 
-def test_links_conform(target: Target) -> None:
+def test_links_conform(target: Target, paid_phase: object) -> None:
     """The stateful phase: sequences of calls along the spec's links, with the stateful checks.
 
     Except `ensure_resource_availability`: schemathesis 4.32.5 sometimes sends a follow-up with a
     generated `task_id` instead of the one the `requestBody` link names, then reports ST302 "created
     resource not found" for it (seen on upscale and modal), a false alarm about the target. The
-    lifecycle state machine checks that every created task is readable instead."""
+    lifecycle state machine checks that every created task is readable instead. It spends what the
+    planned paid phase (`paid_phase`) leaves."""
     target.require_spend()
     target.require_time()
     _point(SCHEMA, target)

@@ -16,7 +16,7 @@ from ..checks import check_error
 from ..lifecycle import ACTION_PATHS, _inputs, pressable
 from ..probe import Exchange, Probe
 from ..profiles import settings_for
-from ..registry import AUTO_MATCHING, CHILD_ACTION, REQUEST_REFUSED, Check
+from ..registry import AUTO_MATCHING, CHILD_ACTION, REQUEST_REFUSED, VERSION_RULES, Check
 from ..targets import Target
 
 
@@ -53,6 +53,10 @@ def test_pressing_a_button_gives_a_child_of_its_action(
         submitted = probe.submit(
             ACTION_PATHS[action], {"task_id": task["id"], "custom_id": button["customId"]}
         )
+        prompt = task.get("prompt") or task.get("prompt_en")
+        if action == "PAN" and oracle.version_of_prompt(prompt) in oracle.PAN_REFUSED_VERSIONS:
+            check_error(probe, submitted, 400, "invalid_request_error", VERSION_RULES)  # listed, yet v8.x
+            return
         _child_action(probe, submitted, action)
 
     press()

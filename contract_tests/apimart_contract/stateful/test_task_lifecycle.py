@@ -14,7 +14,8 @@ from ..targets import Target
 from ..violations import ContractViolation
 
 
-def test_task_lifecycle(target: Target) -> None:
+def test_task_lifecycle(target: Target, paid_phase: object) -> None:
+    """Spends what the planned paid phase (`paid_phase`) leaves; reads and follows at random."""
     target.require_time()
     # Without tasks to follow (no ids given, no spending) the machine still runs its free rules: the
     # balances, an upload served back, an unknown task, each once; one run of it is all they need. The
