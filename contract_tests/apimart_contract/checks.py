@@ -271,7 +271,7 @@ def judge_finished(judge: Judge, mj: Exchange, action: str, inputs: dict[str, An
     task: dict[str, Any] = mj.body
     check_child_action(judge, mj, action, inputs)
     if action == "MODAL":
-        judge.judged(MODAL_FLOW, mj, task["id"] == inputs.get("task_id"))
+        judge.judged(MODAL_FLOW, operation_of_action("MODAL") or mj, task["id"] == inputs.get("task_id"))
         if task["id"] != inputs.get("task_id"):
             raise judge.violation(
                 mj, MODAL_FLOW, "$.id", f"the inpaint task {inputs.get('task_id')}", task["id"]
@@ -282,7 +282,7 @@ def judge_finished(judge: Judge, mj: Exchange, action: str, inputs: dict[str, An
     if action == "VIDEO":
         videos, wanted = list(task.get("video_urls") or []), oracle.batch_of(inputs)
         ok = len(videos) == wanted and task.get("video_url") == videos[0]
-        judge.judged(VIDEO_BATCH, mj, ok)
+        judge.judged(VIDEO_BATCH, operation_of_action("VIDEO") or mj, ok)  # the rule is the submit's
         if not ok:
             raise judge.violation(
                 mj, VIDEO_BATCH, "$.video_urls", f"{wanted} videos (batch_size), video_url the first", task

@@ -53,10 +53,12 @@ def test_pressing_a_button_gives_a_child_of_its_action(
         submitted = probe.submit(
             ACTION_PATHS[action], {"task_id": task["id"], "custom_id": button["customId"]}
         )
-        prompt = task.get("prompt") or task.get("prompt_en")
-        if action == "PAN" and oracle.version_of_prompt(prompt) in oracle.PAN_REFUSED_VERSIONS:
+        version = oracle.version_of_task(task)
+        if action == "PAN" and version in oracle.PAN_REFUSED_VERSIONS:
             check_error(probe, submitted, 400, "invalid_request_error", VERSION_RULES)  # listed, yet v8.x
             return
+        if action == "PAN" and version is None and oracle.PAN_REFUSED in str(submitted.body):
+            return  # a child whose view names no version (its parent's may be v8.x): nothing to judge
         _child_action(probe, submitted, action)
 
     press()
