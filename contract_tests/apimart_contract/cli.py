@@ -31,6 +31,7 @@ SUITE = (
     "apimart_contract.properties.test_conformance",
     "apimart_contract.properties.test_custom_ids",
     "apimart_contract.properties.test_errors",
+    "apimart_contract.properties.test_free_rules",
     "apimart_contract.stateful.test_task_lifecycle",
 )
 """The tests that judge a target (the decoding and self-check tests judge this toolkit instead)."""

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, multiple, precondition, rule
 
-from apimart_mj import DIRECTIONS, Kind, Parent, Result, Selector, by_action, by_name, of_kind, submits
+from apimart_mj import DIRECTIONS, Parent, Result, Selector, by_action, by_name, submits
 
 from . import oracle
 from .checks import (
@@ -33,21 +33,20 @@ from .checks import (
     reading,
 )
 from .flows import wait_until_done
+from .free import check_balances, check_upload
 from .probe import Exchange, Probe
 from .registry import (
     AUTO_MATCHING,
-    BALANCE,
     FOREIGN_FOLLOW_UP_ACCEPTED,
     FOREIGN_TASK_READABLE,
     MODAL_FLOW,
     REQUEST_REFUSED,
     TASK_NOT_FOUND,
     TASK_STUCK,
-    UPLOAD_SERVED,
     VIEWS_DISAGREE,
 )
 from .spec import example_body, request_properties
-from .strategies import A_PNG, prompts
+from .strategies import prompts
 from .targets import RETENTION, Target
 
 __all__ = ["ACTION_PATHS", "TaskLifecycle", "machine_for"]
@@ -385,39 +384,16 @@ class TaskLifecycle(RuleBasedStateMachine):
     )
     @rule()
     def read_balance(self) -> None:
-        """Both balances answer the documented shape; an unlimited account says `remain_balance: -1`."""
+        """Both balances, again after what was spent (`free.check_balances`)."""
         self.balance_read = True
-        for path in (route.path for op in of_kind(Kind.ACCOUNT) for route in op.routes):
-            exchange = self.probe.request("GET", path)
-            body = exchange.body
-            if exchange.status != 200:
-                raise self.probe.violation(exchange, BALANCE, "$", "HTTP 200", body)
-            if body.get("success") and body.get("unlimited_quota") and body.get("remain_balance") != -1:
-                raise self.probe.violation(
-                    exchange, BALANCE, "$.remain_balance", "-1 (unlimited_quota)", body
-                )
-            self.probe.judged(BALANCE, exchange)
+        check_balances(self.probe)
 
     @precondition(lambda self: not self.uploaded)
     @rule()
     def upload(self) -> None:
-        """An uploaded image is served, byte for byte, at the URL the answer gives."""
+        """An upload served back (`free.check_upload`)."""
         self.uploaded = True
-        exchange = self.probe.request(
-            "POST", "/v1/uploads/images", files={"file": ("pixel.png", A_PNG, "image/png")}
-        )
-        if exchange.status != 200:
-            raise self.probe.violation(exchange, REQUEST_REFUSED, "$", "HTTP 200 for a PNG", exchange.body)
-        served = self.target.fetch(exchange.body["url"])
-        if served != A_PNG:
-            raise self.probe.violation(
-                exchange,
-                UPLOAD_SERVED,
-                "$.url",
-                "the uploaded bytes at the url",
-                f"{len(served)} other bytes",
-            )
-        self.probe.judged(UPLOAD_SERVED, exchange)
+        check_upload(self.probe)
 
     def _press(self, parent: Tracked, action: str, inputs: dict[str, Any]) -> Any:
         """A follow-up the oracle says is taken: by `custom_id`, or auto-matched where the parent lists
