@@ -23,7 +23,6 @@ from apimart_mock.domain.lifecycle import (
     phase_at,
     timing_reaching,
 )
-from apimart_mock.domain.shapes import Shape
 from apimart_mock.domain.task import MODAL_CANCELLED, Task, new_job_hash, new_task_id
 
 HASH = "3eaa7c0c-9825-4110-9c89-02c4e463a8d0"
@@ -34,7 +33,7 @@ def make_task(**changes: object) -> Task:
         id="task_X",
         account="sk-a",
         action="IMAGINE",
-        shape=Shape.GRID,
+        result=Result.GRID,
         job_hash=HASH,
         prompt="a cat",
         created_at=100.0,
@@ -123,7 +122,7 @@ def test_ids_are_seeded_and_shaped_like_the_service() -> None:
 
 
 def test_grid_has_the_15_live_buttons_with_its_own_job_hash() -> None:
-    buttons = buttons_for(Shape.GRID, HASH)
+    buttons = buttons_for(Result.GRID, HASH)
     assert [b.label for b in buttons] == [
         *["U1", "U2", "U3", "U4"],
         "\U0001f504",
@@ -141,7 +140,7 @@ def test_grid_has_the_15_live_buttons_with_its_own_job_hash() -> None:
 
 
 def test_single_image_set_names_every_follow_up() -> None:
-    actions = [CustomId.parse(b.custom_id).action for b in buttons_for(Shape.SINGLE, HASH)]
+    actions = [CustomId.parse(b.custom_id).action for b in buttons_for(Result.SINGLE, HASH)]
     assert actions == [
         "UPSCALE",
         "UPSCALE",

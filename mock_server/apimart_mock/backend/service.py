@@ -42,6 +42,7 @@ from apimart_mj import (
     version_of,
 )
 
+from ..domain import results
 from ..domain.accounts import INSUFFICIENT_BALANCE, Balance, account_named, price
 from ..domain.clock import FOLLOWING, ClockState, ScopedClock
 from ..domain.errors import (
@@ -66,7 +67,6 @@ from ..domain.lifecycle import (
     timing_reaching,
 )
 from ..domain.scopes import GLOBAL, owner_by_name, scope_named
-from ..domain.shapes import Shape
 from ..domain.task import Task, new_job_hash, new_task_id
 from ..domain.uploads import Upload, new_upload
 from ..store import JournalEntry, Settings, Store, Write, task_cursor
@@ -246,7 +246,7 @@ class MockService:
         if version is not None and version not in SUPPORTED_VERSIONS and submission.scenario is None:
             submission = Submission(Scenario.FAILURE, UNSUPPORTED_VERSION_REASON)
         draft = TaskDraft(account, scope, now, action, prompt_of(action, inputs), version, inputs)
-        tiles = Shape.of(operation.result).tiles_for(inputs.batch_size)
+        tiles = results.tiles_for(results.ends_as(operation.result), inputs.batch_size)
         return self._submitted(draft, submission, normal_timing(action), tiles)
 
     def _press(
@@ -268,7 +268,7 @@ class MockService:
         _check_version(parent, action)
         hd = pressed.operation in HD_UPSCALE_OPERATIONS
         draft = TaskDraft(account, scope, now, action, parent.prompt, parent.version, inputs, parent, pressed)
-        tiles = Shape.of(by_action(action).result).tiles
+        tiles = results.tiles(results.ends_as(by_action(action).result))
         return self._submitted(draft, submission, normal_timing(action, hd=hd), tiles)
 
     def _pick(
@@ -283,12 +283,12 @@ class MockService:
         """A new task from one image (`index`) of a finished grid, no button pressed (remix, video)."""
         parent = self._finished_parent(account, scope, str(inputs.task_id), now)
         action = str(operation.action)
-        if parent.shape is not Shape.GRID:
+        if parent.result is not Result.GRID:
             raise InvalidRequest(f"{operation.cli_name} needs a grid: task {parent.id} is not one")
         _check_version(parent, action)
         prompt = inputs.prompt or parent.prompt
         draft = TaskDraft(account, scope, now, action, prompt, parent.version, inputs, parent)
-        tiles = Shape.of(operation.result).tiles_for(inputs.batch_size)
+        tiles = results.tiles_for(results.ends_as(operation.result), inputs.batch_size)
         return self._submitted(draft, submission, normal_timing(action), tiles)
 
     def _submitted(
@@ -307,7 +307,7 @@ class MockService:
         if submission.scenario is None:
             plan = _Plan(MODAL_TIMING, task.outcome, task.fail_reason, task.tiles)
         else:
-            plan = self._plan(submission, MODAL_TIMING, Shape.GRID.tiles, self._rng())
+            plan = self._plan(submission, MODAL_TIMING, results.tiles(Result.GRID), self._rng())
         continued = replace(
             task,
             started_at=now,
@@ -413,7 +413,7 @@ class MockService:
         outcome = Outcome.FAILURE if direct.status == "FAILURE" else Outcome.SUCCESS
         reason = (direct.fail_reason or DEFAULT_FAIL_REASON) if outcome is Outcome.FAILURE else None
         normal = normal_timing("IMAGINE")  # long enough phases for any status at any age
-        tiles = Shape.of(by_action(direct.action).result).tiles
+        tiles = results.tiles(results.ends_as(by_action(direct.action).result))
         plan = _Plan(timing_reaching(direct.status, direct.age, normal), outcome, reason, tiles)
         owner = account_named(direct.account)
         home = scope or owner
@@ -534,7 +534,7 @@ class MockService:
                     index=inputs.index,
                     direction=inputs.direction,
                     zoom_ratio=inputs.zoom_ratio,
-                    upscaled=parent.shape is Shape.SINGLE,
+                    upscaled=parent.result is Result.SINGLE,
                 )
             except NoMatchingButton as exc:
                 raise InvalidRequest(str(exc)) from None
@@ -571,7 +571,7 @@ class MockService:
                 return _Plan(slow.scaled(10), Outcome.SUCCESS, None, tiles)
             case Scenario.TIMEOUT:
                 return _Plan(Timing(TIMEOUT_AFTER, 0.0, 0.0), Outcome.FAILURE, "Task timeout", tiles)
-            case Scenario.MODERATED if len(tiles) == len(Shape.GRID.tiles):
+            case Scenario.MODERATED if len(tiles) == len(results.tiles(Result.GRID)):
                 removed = rng.choice(tiles)
                 return _Plan(normal, Outcome.SUCCESS, None, tuple(t for t in tiles if t != removed))
             case _:
@@ -583,15 +583,14 @@ class MockService:
     def _new_task(self, draft: TaskDraft, plan: _Plan, rng: random.Random) -> Task:
         """The task a submit creates (not stored yet). An inpaint waits in MODAL and is billed at /modal."""
         action, parent, pressed = draft.action, draft.parent, draft.pressed
-        result = by_action(action).result
-        shape = Shape.of(result)
-        modal = result is Result.MODAL
-        count = len(plan.tiles) if shape is Shape.VIDEO else 1
+        given = by_action(action).result
+        modal = given is Result.MODAL
+        count = len(plan.tiles) if given is Result.VIDEO else 1
         return Task(
             id=new_task_id(rng, draft.created_at),
             account=draft.account,
             action=action,
-            shape=shape,
+            result=results.ends_as(given),
             job_hash=new_job_hash(rng),
             prompt=draft.prompt,
             created_at=draft.created_at,

@@ -15,8 +15,6 @@ from functools import lru_cache
 
 from apimart_mj import OPERATIONS, CustomId, Face, Result, rules_for
 
-from .shapes import Shape
-
 __all__ = ["Button", "buttons_for"]
 
 DISCORD_SECONDARY = 2
@@ -49,7 +47,7 @@ def _faces(result: Result) -> tuple[Face, ...]:
     return tuple(sorted((face for face in faces if face.on is result), key=lambda face: face.place))
 
 
-_SHOWN = {Shape.GRID: _faces(Result.GRID), Shape.SINGLE: _faces(Result.SINGLE)}
+_SHOWN = {Result.GRID: _faces(Result.GRID), Result.SINGLE: _faces(Result.SINGLE)}
 
 
 def _hd_upscales(job_hash: str, version: str | None) -> tuple[Button, ...]:
@@ -61,8 +59,8 @@ def _hd_upscales(job_hash: str, version: str | None) -> tuple[Button, ...]:
 
 
 @lru_cache(maxsize=4096)
-def buttons_for(shape: Shape, job_hash: str, version: str | None = None) -> tuple[Button, ...]:
-    """The full button set of a finished task of `shape` (cached: polling reads it on every GET)."""
-    faces = _SHOWN.get(shape, ())
+def buttons_for(result: Result, job_hash: str, version: str | None = None) -> tuple[Button, ...]:
+    """The full button set of a finished task of `result` (cached: polling reads it on every GET)."""
+    faces = _SHOWN.get(result, ())
     shown = tuple(Button(custom_id, label) for face in faces for custom_id, label in face.expand(job_hash))
-    return (*_hd_upscales(job_hash, version), *shown) if shape is Shape.SINGLE else shown
+    return (*_hd_upscales(job_hash, version), *shown) if result is Result.SINGLE else shown

@@ -12,9 +12,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from apimart_mj import Result
+
 from .buttons import Button, buttons_for
 from .lifecycle import MODAL_TIMEOUT, Outcome, Phase, Timing, phase_at
-from .shapes import Shape
 
 __all__ = ["MODAL_CANCELLED", "Task", "TaskState", "new_job_hash", "new_task_id"]
 
@@ -67,7 +68,8 @@ class Task:
     id: str
     account: str
     action: str
-    shape: Shape
+    result: Result
+    """What it ends in (`results.ends_as`: a grid, a single image, text or videos)."""
     job_hash: str
     prompt: str
     created_at: float
@@ -93,7 +95,7 @@ class Task:
     @property
     def buttons(self) -> tuple[Button, ...]:
         """Every button of the finished task, including the single-image set the live view hides."""
-        return buttons_for(self.shape, self.job_hash, self.version)
+        return buttons_for(self.result, self.job_hash, self.version)
 
     def at(self, now: float) -> TaskState:
         """What the task is at clock time `now`."""

@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from apimart_mj import format_progress, to_unified
+from apimart_mj import Result, format_progress, to_unified
 
 from ..config import ViewShape
 from ..domain.accounts import Balance
 from ..domain.buttons import Button
 from ..domain.media import grid_image_path, tile_image_path, video_path
-from ..domain.shapes import Shape, describe_text
+from ..domain.results import describe_text
 from ..domain.task import Task, TaskState
 
 __all__ = ["URL_LIFETIME", "balance_view", "error_body", "midjourney_view", "submitted", "unified_view"]
@@ -36,13 +36,13 @@ def midjourney_view(task: Task, state: TaskState, media: str, shape: ViewShape) 
         "progress": format_progress(state.progress),
         "quota": state.quota,
     }
-    if task.shape is Shape.TEXT:  # a text result is the prompt (describe, docs/decisions.md)
+    if task.result is Result.TEXT:  # a text result is the prompt (describe, docs/decisions.md)
         view["mode"] = task.action
         if state.succeeded:
             view["prompt"] = view["description"] = describe_text(task.job_hash)
     else:
         view["prompt_en" if live else "prompt"] = task.prompt
-    if task.shape is Shape.VIDEO:
+    if task.result is Result.VIDEO:
         view["mode"] = "FAST"
     if live:
         view["created_at"] = int(task.created_at)
@@ -57,15 +57,15 @@ def midjourney_view(task: Task, state: TaskState, media: str, shape: ViewShape) 
 
 def _results(task: Task, media: str, live: bool) -> dict[str, Any]:
     """What a finished task shows in the MJ view, by its shape."""
-    if task.shape is Shape.VIDEO:
+    if task.result is Result.VIDEO:
         urls = _video_urls(task, media)
         return {"video_url": urls[0], "video_urls": urls}
-    if task.shape is Shape.TEXT:
+    if task.result is Result.TEXT:
         return {}
     results: dict[str, Any] = {"image_urls": _image_urls(task, media)}
-    if task.shape is Shape.GRID:
+    if task.result is Result.GRID:
         results["grid_image_url"] = media + grid_image_path(task.job_hash)
-    if task.shape is Shape.GRID or not live:
+    if task.result is Result.GRID or not live:
         results["buttons"] = [_button(button) for button in task.buttons]
     return results
 
@@ -84,9 +84,9 @@ def unified_view(task: Task, state: TaskState, media: str) -> dict[str, Any]:
         data["completed"] = finished
         data["actual_time"] = max(0, finished - int(task.created_at))
         expires = finished + URL_LIFETIME
-        if task.shape is Shape.VIDEO:
+        if task.result is Result.VIDEO:
             data["result"] = {"videos": [{"url": _video_urls(task, media), "expires_at": expires}]}
-        elif task.shape is not Shape.TEXT:
+        elif task.result is not Result.TEXT:
             data["result"] = {"images": [{"url": _image_urls(task, media), "expires_at": expires}]}
     if state.failed:
         data["error"] = {**(_CANCELLED if state.cancelled else _FAILED), "message": state.fail_reason}

@@ -25,12 +25,13 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Protocol
 
+from apimart_mj import Result
+
 from ..domain.clock import FOLLOWING, ClockState, ScopedClock
 from ..domain.errors import InvalidRequest
 from ..domain.faults import Drift, Fault, FaultKind
 from ..domain.journal import JournalEntry, JournalPage, RequestMatcher
 from ..domain.lifecycle import Outcome, Timing
-from ..domain.shapes import Shape
 from ..domain.task import Task
 from ..domain.uploads import Upload
 
@@ -298,7 +299,7 @@ bounds the memory)."""
 def load_task(text: str) -> Task:
     """The task `dump_task` wrote as `text`."""
     data = json.loads(text)
-    data["shape"] = Shape(data["shape"])
+    data["result"] = Result(data["result"])
     data["timing"] = Timing(**data["timing"])
     data["outcome"] = Outcome(data["outcome"])
     data["tiles"] = tuple(data["tiles"])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from apimart_mj import Result
 from apimart_mock.domain.lifecycle import Outcome, Timing
-from apimart_mock.domain.shapes import Shape
 from apimart_mock.domain.task import Task
 
 T0 = 1_700_000_000.0
@@ -18,7 +18,7 @@ def make_task(number: int, *, scope: str = "s", account: str = "acct_a", **chang
         id=f"task_{9999 - number:04d}",  # ids in the reverse of creation order: listings go by time
         account=account,
         action="IMAGINE",
-        shape=Shape.GRID,
+        result=Result.GRID,
         job_hash=f"hash-{number}",
         prompt=f"a cat {number}",
         created_at=T0 + number,

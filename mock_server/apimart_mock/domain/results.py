@@ -2,53 +2,40 @@
 
 A grid holds four tiles (one fewer after moderation) and the grid's buttons; a single upscaled image
 one tile and the single-image buttons; a describe result four prompts as text; a video result one to
-four videos. Adding a kind of result is adding a member here, its timing (`lifecycle.RESULT_TIMING`)
+four videos. A task remembers the result it ends in (`ends_as`: never MODAL). Adding a kind of result is
+adding a member to `apimart_mj.Result`, its tiles here, its timing (`lifecycle.RESULT_TIMING`)
 and how the views show it (`http/views.py`); its buttons are the faces of the operations table's rows.
 """
 
 from __future__ import annotations
 
 import hashlib
-from enum import StrEnum
 
 from apimart_mj import Result
 
-__all__ = ["BATCH_SIZES", "Shape", "describe_text"]
+__all__ = ["BATCH_SIZES", "describe_text", "ends_as", "tiles", "tiles_for"]
 
 
-class Shape(StrEnum):
-    GRID = "grid"
-    SINGLE = "single"
-    TEXT = "text"
-    VIDEO = "video"
-
-    @classmethod
-    def of(cls, result: Result | None) -> Shape:
-        """The shape a task of `result` ends in (a task waiting in MODAL ends as a grid)."""
-        if result is None:
-            raise ValueError("only a submit operation has a result")
-        return _OF_RESULT[result]
-
-    @property
-    def tiles(self) -> tuple[int, ...]:
-        """The images (for a video: the videos) it shows once finished, by index."""
-        return _TILES[self]
-
-    def tiles_for(self, batch_size: int | None) -> tuple[int, ...]:
-        """`tiles`, except that a video submit makes `batch_size` videos (1, 2 or 4; anything else: 1)."""
-        if self is Shape.VIDEO and batch_size in BATCH_SIZES:
-            return tuple(range(int(batch_size)))
-        return self.tiles
+def ends_as(result: Result | None) -> Result:
+    """The result a task of an operation giving `result` ends in: a task waiting in MODAL ends a grid."""
+    if result is None:
+        raise ValueError("only a submit operation has a result")
+    return Result.GRID if result is Result.MODAL else result
 
 
-_OF_RESULT = {
-    Result.GRID: Shape.GRID,
-    Result.SINGLE: Shape.SINGLE,
-    Result.MODAL: Shape.GRID,
-    Result.TEXT: Shape.TEXT,
-    Result.VIDEO: Shape.VIDEO,
-}
-_TILES = {Shape.GRID: (0, 1, 2, 3), Shape.SINGLE: (0,), Shape.TEXT: (), Shape.VIDEO: (0,)}
+def tiles(result: Result) -> tuple[int, ...]:
+    """The images (for a video: the videos) a finished task of `result` shows, by index."""
+    return _TILES[ends_as(result)]
+
+
+def tiles_for(result: Result, batch_size: int | None) -> tuple[int, ...]:
+    """`tiles`, except that a video submit makes `batch_size` videos (1, 2 or 4; anything else: 1)."""
+    if result is Result.VIDEO and batch_size in BATCH_SIZES:
+        return tuple(range(int(batch_size)))
+    return tiles(result)
+
+
+_TILES = {Result.GRID: (0, 1, 2, 3), Result.SINGLE: (0,), Result.TEXT: (), Result.VIDEO: (0,)}
 BATCH_SIZES = (1, 2, 4)
 """How many videos one video submit may ask for; any other `batch_size` counts as 1."""
 
