@@ -189,6 +189,9 @@ def test_a_flooding_account_rests_its_turns_while_another_is_active_never_alone(
     account's own submit is answered meanwhile; alone, the noisy account gets all three answers."""
     with serve("--account-share", "1", "--account-rest", "100000", workers=1) as mock:
         task_id = _submit(mock.url) if another_active else ""
+        # The first request holds the turn half a second (a latency fault), so the other two are surely
+        # waiting when it ends: only an account with requests waiting rests.
+        _inject_latency(mock, NOISY, 0.5, count=1)
         flood = _flood(mock.url, NOISY, 3)
         try:
             polls: list[int] = []
