@@ -21,11 +21,13 @@ from ._custom_id import DIRECTIONS, HD_UPSCALE_OPERATIONS, JOB_OPERATIONS, Custo
 from ._errors import ApimartError, InvalidArgumentError, InvalidCustomId, NoMatchingButton
 from ._matching import REQUIRES_UPSCALED, REROLL_LABELS, ButtonLike, match_button
 from ._operations import (
+    FINISHES,
     HD_UPSCALE_PRICE,
     OPERATIONS,
     ButtonRule,
     Face,
     Feature,
+    Finish,
     Kind,
     Match,
     Operation,
@@ -75,6 +77,7 @@ except metadata.PackageNotFoundError:  # imported from a checkout that was never
 __all__ = [
     "DEFAULT_VERSION",
     "DIRECTIONS",
+    "FINISHES",
     "HD_UPSCALE_OPERATIONS",
     "HD_UPSCALE_PRICE",
     "HD_VERSION",
@@ -100,6 +103,7 @@ __all__ = [
     "Face",
     "Family",
     "Feature",
+    "Finish",
     "InvalidArgumentError",
     "InvalidCustomId",
     "InvalidProgress",

@@ -27,6 +27,7 @@ from typing import TypeVar
 
 __all__ = [
     "DIRECTIONS",
+    "FINISHES",
     "HD_UPSCALE_OPERATIONS",
     "HD_UPSCALE_PRICE",
     "OPERATIONS",
@@ -35,6 +36,7 @@ __all__ = [
     "Face",
     "Family",
     "Feature",
+    "Finish",
     "Kind",
     "Match",
     "Operation",
@@ -97,6 +99,32 @@ class Result(StrEnum):
     """Four prompts describing an image (`prompt` and `description`); no images, no buttons."""
     VIDEO = "video"
     """`batch_size` videos (`video_url`, `video_urls`; unified `result.videos`); no buttons."""
+
+
+@dataclass(frozen=True)
+class Finish:
+    """What a task of a `Result` ends as, holds and takes: the row a kind of result adds."""
+
+    ends_as: Result
+    """The result it holds once finished (a task waiting in MODAL ends a grid)."""
+    tiles: int
+    """Its images (a video result: its videos, unless `batch_size` asks for more), 0 for text."""
+    seconds: tuple[float, float, float]
+    """How long it takes when nothing goes wrong (the mock's clock): NOT_START, SUBMITTED, IN_PROGRESS."""
+
+
+_GRID_SECONDS = (0.5, 1.0, 3.0)
+"""A whole imagine (or variation, zoom, modal...) in 4.5 clock seconds."""
+FINISHES: Mapping[Result, Finish] = MappingProxyType(
+    {
+        Result.GRID: Finish(Result.GRID, 4, _GRID_SECONDS),
+        Result.SINGLE: Finish(Result.SINGLE, 1, (0.0, 0.0, 0.0)),  # composed locally: done at once
+        Result.MODAL: Finish(Result.GRID, 4, _GRID_SECONDS),  # once /modal is called
+        Result.TEXT: Finish(Result.TEXT, 0, (0.2, 0.3, 1.5)),  # describe: "1-3 s but still async"
+        Result.VIDEO: Finish(Result.VIDEO, 1, _GRID_SECONDS),
+    }
+)
+"""Each kind of result: what its task ends as and holds, and how long it takes."""
 
 
 class Family(StrEnum):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
-from apimart_mj import Result, by_action
+from apimart_mj import FINISHES, Result, by_action
 
 __all__ = [
     "DESCRIBE_TIMING",
@@ -87,27 +87,19 @@ class Timing:
         return Timing(self.not_start * factor, self.submitted * factor, self.in_progress * factor)
 
 
-GRID_TIMING = Timing(not_start=0.5, submitted=1.0, in_progress=3.0)
-"""A whole imagine (or variation, zoom, modal...) in 4.5 clock seconds."""
-INSTANT = Timing(0.0, 0.0, 0.0)
+RESULT_TIMING: Mapping[Result, Timing] = MappingProxyType(
+    {result: Timing(*finish.seconds) for result, finish in FINISHES.items()}
+)
+"""How long a task takes by the result its operation's row gives (`apimart_mj.FINISHES`; a MODAL task:
+once /modal is called)."""
+GRID_TIMING = RESULT_TIMING[Result.GRID]
+"""A whole imagine (or variation, zoom, modal...)."""
+INSTANT = RESULT_TIMING[Result.SINGLE]
 """A plain upscale: composed locally, SUCCESS as soon as it exists."""
 MODAL_TIMING = Timing(0.0, GRID_TIMING.submitted, GRID_TIMING.in_progress)
 """A task after its /modal call: the row exists already, so it goes MODAL -> SUBMITTED directly."""
-
-
-DESCRIBE_TIMING = Timing(not_start=0.2, submitted=0.3, in_progress=1.5)
-"""A describe: "1-3 s but still async" (the describe page)."""
-
-RESULT_TIMING: Mapping[Result, Timing] = MappingProxyType(
-    {
-        Result.GRID: GRID_TIMING,
-        Result.SINGLE: INSTANT,
-        Result.MODAL: GRID_TIMING,
-        Result.TEXT: DESCRIBE_TIMING,
-        Result.VIDEO: GRID_TIMING,
-    }
-)
-"""How long a task takes by the result its operation's row gives (a MODAL task: once /modal is called)."""
+DESCRIBE_TIMING = RESULT_TIMING[Result.TEXT]
+"""A describe."""
 
 
 def normal_timing(action: str, *, hd: bool = False) -> Timing:

@@ -2,30 +2,31 @@
 
 A grid holds four tiles (one fewer after moderation) and the grid's buttons; a single upscaled image
 one tile and the single-image buttons; a describe result four prompts as text; a video result one to
-four videos. A task remembers the result it ends in (`ends_as`: never MODAL). Adding a kind of result is
-adding a member to `apimart_mj.Result`, its tiles here, its timing (`lifecycle.RESULT_TIMING`)
-and how the views show it (`http/views.py`); its buttons are the faces of the operations table's rows.
+four videos. A task remembers the result it ends in (`ends_as`: never MODAL). What a kind of result ends
+as, how many tiles it holds and how long it takes are its row of `apimart_mj.FINISHES`; adding one is a
+member of `apimart_mj.Result`, that row, and how the views show it (`http/views.py`).
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from apimart_mj import Result
+from apimart_mj import FINISHES, Result
 
 __all__ = ["BATCH_SIZES", "describe_text", "ends_as", "tiles", "tiles_for"]
 
 
 def ends_as(result: Result | None) -> Result:
-    """The result a task of an operation giving `result` ends in: a task waiting in MODAL ends a grid."""
+    """The result a task of an operation giving `result` ends in (`apimart_mj.FINISHES`: a task waiting in
+    MODAL ends a grid)."""
     if result is None:
         raise ValueError("only a submit operation has a result")
-    return Result.GRID if result is Result.MODAL else result
+    return FINISHES[result].ends_as
 
 
 def tiles(result: Result) -> tuple[int, ...]:
     """The images (for a video: the videos) a finished task of `result` shows, by index."""
-    return _TILES[ends_as(result)]
+    return tuple(range(FINISHES[result].tiles))
 
 
 def tiles_for(result: Result, batch_size: int | None) -> tuple[int, ...]:
@@ -35,7 +36,6 @@ def tiles_for(result: Result, batch_size: int | None) -> tuple[int, ...]:
     return tiles(result)
 
 
-_TILES = {Result.GRID: (0, 1, 2, 3), Result.SINGLE: (0,), Result.TEXT: (), Result.VIDEO: (0,)}
 BATCH_SIZES = (1, 2, 4)
 """How many videos one video submit may ask for; any other `batch_size` counts as 1."""
 
