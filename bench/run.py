@@ -109,6 +109,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+_SECTIONS = (
+    ("hardening", "issue 13's figures"),
+    ("edge", "issue 22's edge and fairness figures"),
+    ("dashboard", "issue 25's figures"),
+    ("wiremock", "issue 27's WireMock figures"),
+    ("scaleout", "issue 27's scale-out figures"),
+    ("proxy", "issue 26's proxy figures"),
+    ("counts", "issue 22's count figures"),
+)
+"""The report's optional sections: each has its module and a `--no-SECTION` switch."""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
@@ -124,27 +136,8 @@ def _parser() -> argparse.ArgumentParser:
         "--rounds", type=int, default=ROUNDS, help=f"rounds per server, order alternating (default {ROUNDS})"
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
-    parser.add_argument(
-        "--no-hardening", action="store_true", help="skip issue 13's figures (bench/hardening.py)"
-    )
-    parser.add_argument(
-        "--no-edge", action="store_true", help="skip issue 22's edge and fairness figures (bench/edge.py)"
-    )
-    parser.add_argument(
-        "--no-dashboard", action="store_true", help="skip issue 25's figures (bench/dashboard.py)"
-    )
-    parser.add_argument(
-        "--no-wiremock", action="store_true", help="skip issue 27's WireMock figures (bench/wiremock.py)"
-    )
-    parser.add_argument(
-        "--no-scaleout", action="store_true", help="skip issue 27's scale-out figures (bench/scaleout.py)"
-    )
-    parser.add_argument(
-        "--no-proxy", action="store_true", help="skip issue 26's proxy figures (bench/proxy.py)"
-    )
-    parser.add_argument(
-        "--no-counts", action="store_true", help="skip issue 22's count figures (bench/counts.py)"
-    )
+    for section, what in _SECTIONS:
+        parser.add_argument(f"--no-{section}", action="store_true", help=f"skip {what} (bench/{section}.py)")
     return parser
 
 

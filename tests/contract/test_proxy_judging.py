@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -28,13 +28,16 @@ BIN = Path(sys.executable).parent
 
 
 @contextmanager
-def proxy(upstream: str, folder: Path, *options: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    """`apimart-proxy` in front of `upstream`, recording into folder/cassettes, reporting into
-    folder/reports; yields its URL and, once it stopped (SIGTERM), its exit code and stderr."""
+def proxy(
+    upstream: str, folder: Path, preexec: Callable[[], None] | None = None
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """`apimart-proxy` in front of `upstream` (its process set up by `preexec`), recording into
+    folder/cassettes, reporting into folder/reports; yields its URL and, once it stopped (SIGTERM), its
+    exit code and stderr."""
     port = free_port()
     command = [str(BIN / "apimart-proxy"), "--upstream", upstream, "--port", str(port)]
-    command += ["--record", str(folder / "cassettes"), "--report-dir", str(folder / "reports"), *options]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=folder)
+    command += ["--record", str(folder / "cassettes"), "--report-dir", str(folder / "reports")]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=folder, preexec_fn=preexec)
     url = f"http://127.0.0.1:{port}"
     stopped: dict[str, Any] = {}
     try:
@@ -46,6 +49,8 @@ def proxy(upstream: str, folder: Path, *options: str) -> Iterator[tuple[str, dic
             except httpx.TransportError:
                 assert process.poll() is None, process.communicate()[1]
                 time.sleep(0.05)
+        else:
+            raise AssertionError("apimart-proxy did not answer within 30 s")
         yield url, stopped
     finally:
         process.send_signal(signal.SIGTERM)
@@ -155,27 +160,11 @@ def test_the_proxy_keeps_forwarding_when_the_disk_is_full(tmp_path: Path) -> Non
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
 
-    port = free_port()
-    with served({}, mock_config()) as upstream:
-        command = [str(BIN / "apimart-proxy"), "--upstream", upstream, "--port", str(port)]
-        command += ["--record", str(tmp_path / "c"), "--report-dir", str(tmp_path / "r")]
-        process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, preexec_fn=small_files)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            for _ in range(600):
-                try:
-                    httpx.get(f"{url}/__proxy/report", timeout=1)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.05)
-            answers = [
-                httpx.get(f"{url}/v1/balance", headers={"Authorization": f"Bearer {KEY_A}"})
-                for _ in range(40)
-            ]
-            assert {answer.status_code for answer in answers} == {200}
-            status = judged(url)
-            assert status["recording"]["failed"] and status["recording"]["lost"] > 0
-        finally:
-            process.send_signal(signal.SIGTERM)
-            _, stderr = process.communicate(timeout=120)
-    assert "recording stopped" in stderr
+    with served({}, mock_config()) as upstream, proxy(upstream, tmp_path, small_files) as (url, stopped):
+        answers = [
+            httpx.get(f"{url}/v1/balance", headers={"Authorization": f"Bearer {KEY_A}"}) for _ in range(40)
+        ]
+        assert {answer.status_code for answer in answers} == {200}
+        status = judged(url)
+        assert status["recording"]["failed"] and status["recording"]["lost"] > 0
+    assert "recording stopped" in stopped["stderr"]

@@ -138,8 +138,6 @@ class Watch:
     judging: Judging
     folder: Path
     report_dir: Path
-    keep: bool
-    """Whether the recording is the user's (`--record`) or only the run's own."""
     state: Path
 
     @property
@@ -171,7 +169,7 @@ class Watch:
             threaded=True,
             request_handler=_Quiet,
         )
-        watch = cls(server, judging, folder, args.report_dir, keep=args.record is not None, state=state)
+        watch = cls(server, judging, folder, args.report_dir, state)
         return watch
 
     def stop(self) -> dict[str, Any]:
