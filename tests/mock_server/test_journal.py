@@ -3,6 +3,7 @@ newest-first read agreeing across segment and chunk boundaries."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from apimart_mock.domain.journal import JournalEntry, RequestMatcher
@@ -68,3 +69,28 @@ def test_another_worker_counts_from_the_counts_written_down(tmp_path: Path) -> N
     assert other.count(EVERYTHING) == len(entries)
     first.clear()
     assert other.count(EVERYTHING) == 0 and not list(tmp_path.glob("j.*.counted"))
+
+
+def test_entries_appended_together_split_where_one_by_one_would(tmp_path: Path) -> None:
+    """`record_all` (one write per file for a batch) leaves the same segments, the same dropped count
+    and the same pages as `record` of each entry in turn, across rotations in the middle of a batch."""
+    cap = 40_000
+    one_by_one = FileJournal(str(tmp_path / "one"), cap)
+    together = FileJournal(str(tmp_path / "all"), cap)
+    sent = [_entry(n) for n in range(2000)]
+    for entry in sent:
+        one_by_one.record(entry)
+    start = 0
+    for size in itertools.cycle((1, 7, 60, 3)):  # batches of several segments' worth, and single entries
+        together.record_all(sent[start : start + size])
+        start += size
+        if start >= len(sent):
+            break
+    for segment in tmp_path.glob("one.[0-9]*"):
+        twin = tmp_path / segment.name.replace("one", "all", 1)
+        assert twin.read_bytes() == segment.read_bytes(), segment.name
+    assert sorted(p.name[3:] for p in tmp_path.glob("all.*")) == sorted(
+        p.name[3:] for p in tmp_path.glob("one.*")
+    )
+    assert together.dropped() == one_by_one.dropped() > 0
+    assert _all_pages(together, 100) == _all_pages(one_by_one, 100)

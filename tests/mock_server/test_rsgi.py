@@ -3,12 +3,20 @@ adapter over real HTTP: test_serve_command.py, test_mock_served.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import httpx
 import pytest
 
+from apimart_mock.config import MockConfig
+from apimart_mock.domain.journal import RequestMatcher
+from apimart_mock.http.app import create_app
 from apimart_mock.http.connections import address
-from apimart_mock.http.rsgi import _environ
+from apimart_mock.http.context import EXTENSION
+from apimart_mock.http.rsgi import RsgiApp, _environ
+from apimart_mock.store import Store
 
 
 @dataclass
@@ -77,3 +85,39 @@ def test_the_environ_of_a_request() -> None:
         "CONTENT_LENGTH": "2",
         "HTTP_X_TRACE": "a,b",
     }
+
+
+class _Sent:
+    """A protocol that records, at each answer sent, how many journal entries the store held then."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.answers: list[tuple[int, int]] = []
+
+    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.answers.append((status, self.store.count_requests(RequestMatcher())))
+
+
+def test_polls_of_one_turn_are_journaled_together_before_any_answer_leaves(tmp_path: Path) -> None:
+    """The polls answered in one turn of the event loop: their entries appended in one `record_all`,
+    and no answer sent before its entry is in the journal (so `/__mock/requests` shows a poll whose
+    answer arrived)."""
+    app = create_app(MockConfig(store=str(tmp_path / "store.sqlite")))
+    store = app.extensions[EXTENSION].service.store
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://127.0.0.1") as control:
+        task_id = control.post("/__mock/tasks", json={"account": "acct", "status": "SUCCESS"}).json()["id"]
+    journaled_before = store.count_requests(RequestMatcher())
+    batches: list[int] = []
+    record_all = store.record_all
+    store.record_all = lambda entries: (batches.append(len(entries)), record_all(entries))[1]  # type: ignore[method-assign]
+    rsgi = RsgiApp(app, threads=1, body_timeout=1.0, max_body_bytes=1024)
+    sent = _Sent(store)
+    headers = _Headers([("host", "127.0.0.1"), ("authorization", "Bearer acct")])
+    polls = [_Scope(headers, path=f"{view}{task_id}") for view in ("/v1/tasks/", "/v1/midjourney/") * 3]
+
+    async def poll_all() -> None:
+        await asyncio.gather(*(rsgi(scope, sent) for scope in polls))
+
+    asyncio.run(poll_all())
+    assert batches == [len(polls)]
+    assert sent.answers == [(200, journaled_before + len(polls))] * len(polls)

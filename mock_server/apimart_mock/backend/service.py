@@ -504,11 +504,12 @@ class MockService:
         ]
         return any(over)
 
-    def record(self, entry: JournalEntry) -> None:
-        """Journal one request. When the store cannot (a full disk), the entry is lost and the answer
-        goes out anyway: a journal is a test aid, never a reason to fail the API."""
+    def record(self, *entries: JournalEntry) -> None:
+        """Journal requests, in one append where the store can. When the store cannot (a full disk), the
+        entries are lost and the answers go out anyway: a journal is a test aid, never a reason to fail
+        the API."""
         with contextlib.suppress(OSError):
-            self.store.record(entry)
+            self.store.record_all(entries)
 
     def in_scope(self, scope: str, matcher: RequestMatcher) -> RequestMatcher:
         """`matcher`, selecting the requests of `scope`'s journal only (`GLOBAL`: every request)."""

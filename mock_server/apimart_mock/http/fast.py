@@ -10,13 +10,14 @@ switched on, an unexpected error), goes on to Flask unchanged, whose views call 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from wsgiref.types import StartResponse, WSGIApplication
 
 from flask import Flask
 from werkzeug.http import HTTP_STATUS_CODES
 
+from ..domain.journal import JournalEntry
 from .browsers import allowed_hosts, host_allowed
 from .context import EXTENSION, MockState, media_base
 from .polls import Answer, answer_poll, poll_path
@@ -45,9 +46,12 @@ class FastTaskGets:
         start_response(f"{status} {HTTP_STATUS_CODES[status].upper()}", headers)  # Werkzeug's status line
         return [data]
 
-    def answer(self, environ: dict[str, Any]) -> Answer | None:
+    def answer(
+        self, environ: dict[str, Any], record: Callable[[JournalEntry], None] | None = None
+    ) -> Answer | None:
         """The whole answer to a poll, or None for anything the Flask app must answer. Never blocks:
-        one store read, one journal append, no lock (so the RSGI adapter runs it on its event loop)."""
+        one store read, one journal append (or its entry to `record`: `answer_poll`), no lock (so the
+        RSGI adapter runs it on its event loop)."""
         poll = poll_path(environ.get("PATH_INFO", ""))
         if (
             poll is None
@@ -55,7 +59,7 @@ class FastTaskGets:
             or not host_allowed(environ, self._allowed_hosts)  # Flask answers the 403
         ):
             return None
-        return answer_poll(self.state, environ, poll, self._media_url(environ), may_wait=False)
+        return answer_poll(self.state, environ, poll, self._media_url(environ), may_wait=False, record=record)
 
     def _media_url(self, environ: dict[str, Any]) -> str:
         """context.media_url() without a request context: Werkzeug's own host_url, cached per host."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -20,6 +21,7 @@ from werkzeug.wrappers import Request
 from ..config import ViewShape
 from ..domain.accounts import authenticate
 from ..domain.errors import MockError, RateLimited
+from ..domain.journal import JournalEntry
 from ..domain.scopes import GLOBAL, scope_named
 from ..domain.task import Task, TaskState
 from .context import MockState
@@ -53,7 +55,13 @@ def poll_path(path: str) -> tuple[str, str] | None:
 
 
 def answer_poll(
-    state: MockState, environ: dict[str, Any], poll: tuple[str, str], media: str, *, may_wait: bool
+    state: MockState,
+    environ: dict[str, Any],
+    poll: tuple[str, str],
+    media: str,
+    *,
+    may_wait: bool,
+    record: Callable[[JournalEntry], None] | None = None,
 ) -> Answer | None:
     """The whole answer to the poll `environ` asks: `poll` is its view and task id (`poll_path`), `media`
     the base URL of the media it hands out.
@@ -62,6 +70,9 @@ def answer_poll(
     then returns None, having written nothing, when the poll may have to wait (a rate limit or faults
     switched on: a count to write, a latency to sleep) or something unexpected went wrong; the caller
     asks again where waiting is fine. With `may_wait` it always answers.
+
+    The journal entry goes to `record` when given (a caller that journals several answers at once, and
+    sends none before), else to the journal at once.
     """
     view, task_id = poll
     service = state.service
@@ -119,7 +130,7 @@ def answer_poll(
         state.config.limits,
         b"" if dropped else data,
     )
-    service.record(entry)
+    (record or service.record)(entry)
     headers = [
         ("Content-Type", "application/json"),
         ("Content-Length", str(len(data))),

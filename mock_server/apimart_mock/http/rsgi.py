@@ -6,9 +6,12 @@ on the worker's event loop, where a waiting client costs nothing but a coroutine
 `body_timeout` seconds (then 408 in the API's error envelope, and the connection closes) and at most
 one byte more than `max_body_bytes` (Flask then answers 413, as before). Then it answers:
 
-- a poll the fast path can answer (`FastTaskGets.answer`: one store read, one journal append, no lock)
-  right on the loop, with no thread hand-off (over the Redis store the read is one round trip, which
-  the worker's loop waits for: cheap on loopback, felt with a distant Redis);
+- a poll the fast path can answer (`FastTaskGets.answer`: one store read, no lock) right on the loop,
+  with no thread hand-off (over the Redis store the read is one round trip, which the worker's loop
+  waits for: cheap on loopback, felt with a distant Redis). The journal entries of the polls answered
+  in one turn of the loop are appended together at its end, and only then their answers sent: a
+  request's journal entry is written before its answer leaves, with one write per file for them all
+  (each system call on the loop hands the GIL to granian's thread, which wants it for every request);
 - everything else by the unchanged Flask app, on a complete in-memory body, in a bounded thread pool
   (`threads`), since a route may wait on the store's write lock or an injected latency; with a `share`,
   in its account's turn (`fairness.AccountShare`: 429 when too many of its requests wait already;
@@ -34,6 +37,7 @@ from typing import Any, Protocol
 
 from flask import Flask
 
+from ..domain.journal import JournalEntry
 from .connections import address, shut_client
 from .fairness import AccountShare, cpu_timed
 from .fast import Answer, FastTaskGets
@@ -109,6 +113,9 @@ class RsgiApp:
         """The `scope.client` of every request being answered (what `ConnectionGuard` must not shut),
         counted: an HTTP/2 connection carries several at once."""
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="apimart-mock")
+        self._entries: list[JournalEntry] = []
+        self._held: list[tuple[_Protocol, Answer, asyncio.Future[None]]] = []
+        """This turn's polls: their journal entries, their answers (to send once those are written)."""
 
     async def __call__(self, scope: _Scope, proto: _Protocol) -> None:
         if getattr(scope, "proto", "http") != "http":  # websockets: nothing here speaks them
@@ -138,16 +145,44 @@ class RsgiApp:
         if self.share is not None and (account := scope.headers.get("authorization")):
             self.share.seen(account)
         environ = _environ(scope, body)
-        answer = self.fast.answer(environ) if not body else None
-        if answer is None:
-            answer = await self._in_turn(environ, scope.headers.get("authorization"))
-            if environ.get(DROP_KEY):
-                port = int(address(scope.server)[1])
-                await asyncio.get_running_loop().run_in_executor(self._pool, shut_client, scope.client, port)
-                proto.response_empty(200, [])  # to a socket already shut: nothing reaches the client
-                return
+        answer = self.fast.answer(environ, self._entries.append) if not body else None
+        if answer is not None:
+            await self._journaled(proto, answer)
+            return
+        answer = await self._in_turn(environ, scope.headers.get("authorization"))
+        if environ.get(DROP_KEY):
+            port = int(address(scope.server)[1])
+            await asyncio.get_running_loop().run_in_executor(self._pool, shut_client, scope.client, port)
+            proto.response_empty(200, [])  # to a socket already shut: nothing reaches the client
+            return
         status, headers, data = answer
         proto.response_bytes(status, headers, data)
+
+    def _journaled(self, proto: _Protocol, answer: Answer) -> asyncio.Future[None]:
+        """Send `answer` (its journal entry is the last in `_entries`) at the end of this turn of the loop,
+        with the others of the turn, once their entries are written (`_send_held`); done when it is sent."""
+        loop = asyncio.get_running_loop()
+        if not self._held:
+            loop.call_soon(self._send_held)
+        sent = loop.create_future()
+        self._held.append((proto, answer, sent))
+        return sent
+
+    def _send_held(self) -> None:
+        """Append the journal entries of this turn's polls at once, then send their answers."""
+        entries, held = self._entries, self._held
+        self._entries, self._held = [], []
+        try:
+            self.fast.state.service.record(*entries)
+        except Exception as error:  # not journaled: no answer goes out (each request fails as it would have)
+            for _, _, sent in held:
+                if not sent.done():
+                    sent.set_exception(error)
+            return
+        for proto, (status, headers, data), sent in held:
+            if not sent.done():  # else its request was cancelled
+                proto.response_bytes(status, headers, data)
+                sent.set_result(None)
 
     async def _in_turn(self, environ: dict[str, Any], account: str | None) -> Answer:
         """The Flask app's answer, from the thread pool, in the turn of the account (the Authorization

@@ -19,7 +19,7 @@ hold the same bytes.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -225,6 +225,10 @@ class JournalStore(Protocol):
     def record(self, entry: JournalEntry) -> None:
         """Journal one request; the oldest entries go (and are counted) past the journal's cap. May
         raise OSError (a full disk): the caller decides what that means."""
+
+    def record_all(self, entries: Sequence[JournalEntry]) -> None:
+        """Journal several requests in their order, as `record` does each (at once where the journal
+        can: one write for them all)."""
 
     def journal(self, matcher: RequestMatcher, *, limit: int, cursor: str | None = None) -> JournalPage:
         """Up to `limit` matching entries, oldest first, from `cursor` (a page's `next_cursor`) on."""

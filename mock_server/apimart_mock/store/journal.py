@@ -1,10 +1,11 @@
 """`FileJournal`: the request journal as numbered JSON-lines segment files, bounded in bytes.
 
-One `write()` per request on an O_APPEND descriptor, which the kernel orders across processes without
-any lock (SQLite's write lock on every request cost whole milliseconds under load). The journal lives
+One `write()` per request (or per batch of requests: `record_all`, which the RSGI loop uses for the polls
+of one turn) on an O_APPEND descriptor, which the kernel orders across processes without any lock
+(SQLite's write lock on every request cost whole milliseconds under load). The journal lives
 in segments `<path>.<n>`: a writer appends to the newest one; when it passes half the cap, the writer
 that notices starts segment n+1 and deletes n-1 (under an flock, rare), counting the entries it drops.
-So the journal holds at most about `max_bytes`, the newest entries kept. A writer checks per request
+So the journal holds at most about `max_bytes`, the newest entries kept. A writer checks per append
 that no newer segment exists (one `stat`), so after a rotation or a clear every process moves on.
 
 Beside each segment, `<path>.<n>.keys` holds one request key per entry (`store.counts`), written right
@@ -25,7 +26,7 @@ import json
 import os
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 
 from ..domain.errors import InvalidRequest
@@ -58,8 +59,12 @@ class FileJournal:
     # ---- writing ----
     def record(self, entry: JournalEntry) -> None:
         """Append one entry (raises OSError when the disk is full: the caller decides what that means)."""
-        line = entry.to_text().encode() + b"\n"
-        key = request_key(entry).encode() + b"\n"
+        self.record_all((entry,))
+
+    def record_all(self, entries: Sequence[JournalEntry]) -> None:
+        """Append `entries` in their order, with one write per file for as many as fit in the segment
+        (each write is a system call, which also hands the GIL to any thread waiting for it)."""
+        lines = [(entry.to_text().encode() + b"\n", request_key(entry).encode() + b"\n") for entry in entries]
         with self._lock:
             opened = self._open
             if opened is None or opened[0] != os.getpid():
@@ -70,10 +75,15 @@ class FileJournal:
             if size.st_nlink == 0 or os.path.exists(self._file(segment + 1)):  # cleared, or rotated
                 segment, fd, keys = self._switch(self._newest())
                 size = os.fstat(fd)
-            if size.st_size + os.fstat(keys).st_size + len(line) + len(key) > self.segment_bytes:
-                segment, fd, keys = self._rotate(segment)
-            os.write(fd, line)
-            os.write(keys, key)
+            used = size.st_size + os.fstat(keys).st_size
+            start = 0
+            for end, (line, key) in enumerate(lines):
+                if used + len(line) + len(key) > self.segment_bytes:
+                    _append(fd, keys, lines[start:end])
+                    segment, fd, keys = self._rotate(segment)
+                    used, start = os.fstat(fd).st_size + os.fstat(keys).st_size, end
+                used += len(line) + len(key)
+            _append(fd, keys, lines[start:])
 
     def _newest(self) -> int:
         segments = self._segments()
@@ -312,6 +322,13 @@ def _parse_cursor(cursor: str | None) -> tuple[int, int]:
     if not (segment.isdigit() and offset.isdigit() and len(cursor) < 40):
         raise InvalidRequest("cursor is not one this server handed out")
     return int(segment), int(offset)
+
+
+def _append(fd: int, keys: int, lines: Sequence[tuple[bytes, bytes]]) -> None:
+    """Write entries' lines to the segment `fd`, then their keys to `keys`."""
+    if lines:
+        os.write(fd, b"".join(line for line, _ in lines))
+        os.write(keys, b"".join(key for _, key in lines))
 
 
 def _count_lines(path: str) -> int:

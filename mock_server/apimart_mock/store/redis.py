@@ -33,7 +33,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -531,6 +531,10 @@ class RedisStore:
     # ---- journal ----
     def record(self, entry: JournalEntry) -> None:
         self._journal.record(entry)
+
+    def record_all(self, entries: Sequence[JournalEntry]) -> None:
+        for entry in entries:
+            self._journal.record(entry)
 
     def journal(self, matcher: RequestMatcher, *, limit: int, cursor: str | None = None) -> JournalPage:
         return self._journal.page(matcher, limit, cursor)

@@ -23,7 +23,7 @@ import errno
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -421,6 +421,9 @@ class SqliteStore:
     # ---- journal ----
     def record(self, entry: JournalEntry) -> None:
         self._journal.record(entry)
+
+    def record_all(self, entries: Sequence[JournalEntry]) -> None:
+        self._journal.record_all(entries)
 
     def journal(self, matcher: RequestMatcher, *, limit: int, cursor: str | None = None) -> JournalPage:
         return self._journal.page(matcher, limit, cursor)
