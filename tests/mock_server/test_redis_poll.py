@@ -4,6 +4,8 @@ answers from what it read then, and one script appends the entry if that is stil
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -15,7 +17,9 @@ from flask import Flask
 from mock_helpers import Api, make_app
 from redis.connection import AbstractConnection as Connection
 
+from apimart_mock.domain.clock import ClockState
 from apimart_mock.domain.journal import RESPONSE_EXCERPT_BYTES
+from apimart_mock.store import open_store
 from apimart_mock.store import redis as redis_store
 
 
@@ -109,3 +113,49 @@ def test_a_connection_redis_closed_is_replaced_before_the_next_poll(
                 assert time.monotonic() < deadline
                 time.sleep(0.01)
         assert api.create() and api.mj(task_id)
+
+
+def test_scripts_take_as_many_connections_as_run_at_once(
+    make_redis_server: Callable[..., AbstractContextManager[str]],
+) -> None:
+    """A connection the store keeps open for its scripts is reused by whichever thread runs one next:
+    a worker's many threads, each polling in turn, open one, not one each."""
+    with make_redis_server() as url:
+        app = make_app(url)
+        task_id = Api(app.test_client()).create()
+        turn, polled, counted = threading.Lock(), threading.Barrier(21), threading.Barrier(21)
+
+        def poll() -> None:
+            with turn:
+                Api(app.test_client()).mj(task_id)
+            polled.wait(timeout=10)
+            counted.wait(timeout=10)  # every thread alive until the connections are counted
+
+        threads = [threading.Thread(target=poll) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        polled.wait(timeout=10)
+        connections = len(redis.Redis.from_url(url).client_list(_type="normal"))
+        counted.wait(timeout=10)
+        for thread in threads:
+            thread.join(timeout=10)
+        assert connections <= 3  # this one, the pool's, the scripts' one
+
+
+def test_a_forked_worker_opens_connections_of_its_own(redis_url: str) -> None:
+    """granian forks its workers after the app (and its store) exist: a connection the parent opened is
+    never used by a child, whose commands would interleave with the parent's on the same socket."""
+    store = open_store(f"{redis_url}?prefix=fork-{uuid.uuid4().hex}", journal_bytes=1 << 20)
+    store.initialize(ClockState.start(0.0), None)  # a script: the parent keeps its connection open
+    admin = redis.Redis.from_url(redis_url)
+    before = {client["id"] for client in admin.client_list(_type="normal")}
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child's outcome is its exit status: the connections it opened)
+        opened = 0
+        try:
+            store.initialize(ClockState.start(0.0), None)
+            clients = redis.Redis.from_url(redis_url).client_list(_type="normal")
+            opened = sum(1 for c in clients if c["id"] not in before and c["cmd"] == "evalsha")
+        finally:
+            os._exit(opened)
+    assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 1
