@@ -82,9 +82,11 @@ _CENT = 1e-9
 
 _NO_LIMIT = "inf"
 
-SNAPSHOTS = 1024
+SNAPSHOTS = 10_000
 """How many polls' snapshots (`_Snapshot`: settings and task) each process keeps, by scope and task id,
-so that a poll of a task polled before is one round trip (as `PARSED_TASKS`, which parses the task)."""
+so that a poll of a task polled before is one round trip: a process polling more tasks than this (a
+balancer spreads every task's polls over every worker of every replica) pays two round trips for
+those past it. About 1.7 KB each (a grid's record of 480 bytes, parsed), so at most about 20 MB."""
 
 # used(account, now) = charged - (sum of the charges refunded by `now`); shared by the two scripts below.
 _USED = """
@@ -511,10 +513,10 @@ class RedisStore:
 
     def poll(self, scope: str, task_id: str | None, answer: Answering[_T]) -> tuple[_T, JournalEntry | None]:
         """One round trip when this process has a snapshot of what the poll reads (it answered a poll of
-        the task before, from the settings of now: `SNAPSHOTS` are kept): `answer` is given the snapshot
-        and `_POLL` appends its entry if the snapshot is still what is stored. Else, or when it is not
-        (then `_POLL` returns what is), `answer` is given what is stored, and the entry is the caller's
-        to record: two round trips, as a poll was before."""
+        the task before, and no rate limit or fault was on: the last `SNAPSHOTS` tasks' are kept):
+        `answer` is given the snapshot and `_POLL` appends its entry if the snapshot is still what is
+        stored. Else, or when it is not (then `_POLL` returns what is), `answer` is given what is
+        stored, and the entry is the caller's to record: two round trips, as a poll was before."""
         key = (scope, task_id)
         snapshot = self._snapshots.get(key)
         if snapshot is not None and not snapshot.settings.checked:
