@@ -50,6 +50,8 @@ SERVERS = (
 )
 TARGET_REDIS_SHARE = 0.70
 """One Redis-backed replica serves at least this share of the SQLite mock's req/s (issue 14)."""
+TARGET_REDIS_CPU = 1.6
+"""...at most this many times the SQLite mock's CPU per request (issue 27; Redis's own CPU not counted)."""
 CEILINGS = (HELLO_RSGI, HELLO_GRANIAN, HELLO)
 """The hello-world app under each server and interface measured; the fastest is the ceiling."""
 
@@ -186,6 +188,16 @@ def verdicts(r: Results) -> list[Verdict]:
                     (share >= TARGET_REDIS_SHARE or not target) and run.errors == 0 and run.requests > 0,
                 )
             )
+            if target:
+                cpu = _ratio(run.cpu_us_per_request, mock.cpu_us_per_request)
+                out.append(
+                    Verdict(
+                        f"Redis-backed mock, {name}: CPU per request against the SQLite mock's",
+                        f"{cpu:.2f}× ({run.cpu_us_per_request:,.0f} µs vs {mock.cpu_us_per_request:,.0f} µs)",
+                        f"≤ {TARGET_REDIS_CPU:g}×",
+                        cpu <= TARGET_REDIS_CPU,
+                    )
+                )
     at_rate, prism_rate = r.fixed_rate.get(MOCK), r.fixed_rate.get(PRISM)
     if at_rate and prism_rate:
         limit = TARGET_P99_VS_PRISM * prism_rate.p99_ms

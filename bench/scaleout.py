@@ -334,6 +334,7 @@ def _bytes_per_task(client: redis.Redis, store_url: str) -> float:
     """Redis's `used_memory` grown by creating `MEMORY_TASKS` finished grids (the service's own create,
     straight into the store), per task."""
     from apimart_mock.backend.service import MockService
+    from apimart_mock.backend.values import DirectTask
     from apimart_mock.domain.clock import ClockState
     from apimart_mock.domain.scopes import GLOBAL
     from apimart_mock.store import open_store
@@ -345,8 +346,8 @@ def _bytes_per_task(client: redis.Redis, store_url: str) -> float:
     before = int(client.info("memory")["used_memory"])
     print(f"bench: scale-out: creating {MEMORY_TASKS:,} tasks to weigh them in Redis ...", flush=True)
     for n in range(MEMORY_TASKS):
-        body = {"account": f"sk-scale-{n % 50}", "age": 600.0, "prompt": f"a lighthouse at dusk, number {n}"}
-        service.create_directly(GLOBAL, now, body)
+        prompt = f"a lighthouse at dusk, number {n}"
+        service.create_directly(GLOBAL, now, DirectTask(f"sk-scale-{n % 50}", age=600.0, prompt=prompt))
     return (int(client.info("memory")["used_memory"]) - before) / MEMORY_TASKS
 
 

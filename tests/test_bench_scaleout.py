@@ -4,7 +4,9 @@ curve a machine can measure, Redis's share of the CPU, and the sizing docs/scali
 from __future__ import annotations
 
 import pytest
+import redis
 
+from bench import scaleout
 from bench.scaleout import Placement, cores_needed, curve, place, redis_share, size_for
 
 
@@ -58,3 +60,10 @@ def test_sizing_shows_its_arithmetic() -> None:
     assert sizing.replicas_at_measured_rps == 8  # 2,000 / (500 x 50%)
     assert sizing.redis_cores == pytest.approx(0.4)  # 2,000 x 100 µs / 50%
     assert sizing.redis_mib == pytest.approx(10_000_000 / 2**20 + 64)
+
+
+def test_a_task_is_weighed_in_a_real_redis(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What sizes Redis's memory: tasks created through the service, `used_memory` before and after."""
+    monkeypatch.setattr(scaleout, "MEMORY_TASKS", 200)
+    weight = scaleout._bytes_per_task(redis.Redis.from_url(redis_url), f"{redis_url}?prefix=weigh")
+    assert 300 < weight < 20_000

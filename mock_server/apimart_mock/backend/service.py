@@ -24,6 +24,7 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from apimart_mj import (
     HD_UPSCALE_OPERATIONS,
@@ -69,10 +70,12 @@ from ..domain.lifecycle import (
 from ..domain.scopes import GLOBAL, owner_by_name, scope_named
 from ..domain.task import Task, new_job_hash, new_task_id
 from ..domain.uploads import Upload, new_upload
-from ..store import JournalEntry, Settings, Store, Write, task_cursor
+from ..store import Answering, JournalEntry, Settings, Store, Write, task_cursor
 from .values import EXPIRED, DirectTask, Submission, TaskFilter
 
 __all__ = ["DEFAULT_FAIL_REASON", "EXPIRED", "MockService"]
+
+_R = TypeVar("_R")
 
 DEFAULT_FAIL_REASON = "No available upstream"
 UNSUPPORTED_IMAGE = "Unsupported image format: send a JPEG, PNG, WebP or GIF file"
@@ -503,6 +506,21 @@ class MockService:
             if limit is not None
         ]
         return any(over)
+
+    def poll(
+        self,
+        scope: str,
+        task_id: str | None,
+        answer: Answering[_R],
+        record: Callable[[JournalEntry], None] | None = None,
+    ) -> _R:
+        """A poll's answer, by `answer` from what the poll reads (`TaskStore.poll`), journaled: by the
+        store in the same step where it can (one round trip over Redis), else by `record` (a caller that
+        journals several answers at once, and sends none before) or at once."""
+        result, entry = self.store.poll(scope, task_id, answer)
+        if entry is not None:
+            (record or self.record)(entry)
+        return result
 
     def record(self, *entries: JournalEntry) -> None:
         """Journal requests, in one append where the store can. When the store cannot (a full disk), the

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from werkzeug.wrappers import Request
@@ -21,9 +21,9 @@ from werkzeug.wrappers import Request
 from ..config import ViewShape
 from ..domain.accounts import authenticate
 from ..domain.errors import MockError, RateLimited
-from ..domain.journal import JournalEntry
 from ..domain.scopes import GLOBAL, scope_named
 from ..domain.task import Task, TaskState
+from ..store import JournalEntry, Settings
 from .context import MockState
 from .errors import unexpected
 from .pipeline import DROP_KEY, SCOPE_HEADER, WORKER_HEADER, altered, guard, journal_entry
@@ -66,16 +66,15 @@ def answer_poll(
     """The whole answer to the poll `environ` asks: `poll` is its view and task id (`poll_path`), `media`
     the base URL of the media it hands out.
 
-    Without `may_wait` (the RSGI event loop) it never waits: one store read, one journal append. It
-    then returns None, having written nothing, when the poll may have to wait (a rate limit or faults
-    switched on: a count to write, a latency to sleep) or something unexpected went wrong; the caller
-    asks again where waiting is fine. With `may_wait` it always answers.
+    Without `may_wait` (the RSGI event loop) it never waits: one store read, one journal append (over
+    Redis, one round trip for both: `TaskStore.poll`). It then returns None, having written nothing,
+    when the poll may have to wait (a rate limit or faults switched on: a count to write, a latency to
+    sleep) or something unexpected went wrong; the caller asks again where waiting is fine. With
+    `may_wait` it always answers.
 
-    The journal entry goes to `record` when given (a caller that journals several answers at once, and
-    sends none before), else to the journal at once.
+    A journal entry the store did not append goes to `record` when given (a caller that journals several
+    answers at once, and sends none before), else to the journal at once.
     """
-    view, task_id = poll
-    service = state.service
     account: str | None = None
     scope = GLOBAL
     refusal: MockError | None = None
@@ -84,11 +83,27 @@ def answer_poll(
         scope = scope_named(environ.get(_SCOPE_KEY), account)
     except MockError as error:  # a refused poll is journaled too: at its scope's time, or the global time
         refusal = error
+    looked_up = poll[1] if account is not None and TASK_ID.fullmatch(poll[1]) else None  # else never read
+    answer = partial(_answer, state, environ, poll, media, may_wait, (account, scope, refusal))
+    return state.service.poll(scope, looked_up, answer, record)
+
+
+def _answer(
+    state: MockState,
+    environ: dict[str, Any],
+    poll: tuple[str, str],
+    media: str,
+    may_wait: bool,
+    caller: tuple[str | None, str, MockError | None],
+    settings: Settings,
+    stored: Task | None,
+) -> tuple[Answer | None, JournalEntry | None]:
+    """`answer_poll`'s answer and journal entry from what the poll read (None, None: it must wait);
+    `caller` is the poll's account, scope and why it was refused (None: it was not)."""
+    view, task_id = poll
+    service = state.service
+    account, scope, refusal = caller
     valid = TASK_ID.fullmatch(task_id) is not None
-    if account is not None and valid:
-        settings, stored = service.store.poll(scope, task_id)
-    else:  # an id the spec forbids is never looked up
-        settings, stored = service.store.settings(scope), None
     now = settings.now(state.real_time())
     fault = None
     retry_after: int | None = None
@@ -100,7 +115,7 @@ def answer_poll(
             service.claim(scope, account, settings)
         if settings.checked:
             if not may_wait:
-                return None
+                return None, None
             fault = guard(service, settings, (scope, account, now), environ)
         if view == "unified" and environ.get("QUERY_STRING"):
             check_language(Request(environ).args.getlist("language"))
@@ -114,7 +129,7 @@ def answer_poll(
             retry_after = error.retry_after
     except Exception as error:
         if not may_wait:
-            return None
+            return None, None
         answered = unexpected(service, error)
         status, data = answered.status, _error(answered)
     dropped = False
@@ -130,7 +145,6 @@ def answer_poll(
         state.config.limits,
         b"" if dropped else data,
     )
-    (record or service.record)(entry)
     headers = [
         ("Content-Type", "application/json"),
         ("Content-Length", str(len(data))),
@@ -138,7 +152,7 @@ def answer_poll(
     ]
     if retry_after is not None:
         headers.append(("Retry-After", str(retry_after)))
-    return status, headers, data
+    return (status, headers, data), entry
 
 
 @lru_cache(maxsize=RENDERED)

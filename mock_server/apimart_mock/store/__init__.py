@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from functools import lru_cache
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from apimart_mj import Result
 
@@ -37,6 +37,7 @@ from ..domain.uploads import Upload
 
 __all__ = [
     "MIN_ROOM",
+    "Answering",
     "ControlStore",
     "JournalEntry",
     "JournalPage",
@@ -97,6 +98,12 @@ class Settings:
         own = self.scope
         limited = self.rate_limit is not None or own.rate_limit is not None
         return limited or self.faults_active or own.faults_active
+
+
+R = TypeVar("R")
+Answering = Callable[[Settings, Task | None], tuple[R, JournalEntry | None]]
+"""What answers a poll from what it read (`TaskStore.poll`): the answer and its journal entry (None:
+nothing to journal)."""
 
 
 class Write(StrEnum):
@@ -178,8 +185,16 @@ class TaskStore(Protocol):
     def task(self, task_id: str) -> Task | None:
         """The task with this id, in whichever scope it lives (ids are unique store-wide)."""
 
-    def poll(self, scope: str, task_id: str) -> tuple[Settings, Task | None]:
-        """What a poll of one task reads: `settings(scope)` and the task, in one read (one round trip)."""
+    def poll(self, scope: str, task_id: str | None, answer: Answering[R]) -> tuple[R, JournalEntry | None]:
+        """A poll of the task `task_id` (None: one that looks no task up) in `scope`: `answer` is given
+        `settings(scope)` and the task, and returns the poll's answer and its journal entry. Returns the
+        answer and the entry when it is still to be recorded (`record`); None when the store recorded
+        it in the same step as the read (`RedisStore`: one round trip).
+
+        A store may first call `answer` with a snapshot of what it read for this poll before, then, when
+        the snapshot is no longer what is stored, once more with what is: never when the snapshot's
+        settings are `checked` (then a poll may write: a rate count, a fault drawn), so `answer` writes
+        nothing twice (claiming a scope, its only other write, takes effect once)."""
 
     def tasks(
         self,

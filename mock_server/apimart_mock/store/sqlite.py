@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from ..domain.clock import ClockState
 from ..domain.faults import Fault
@@ -35,6 +35,7 @@ from ..domain.task import Task
 from ..domain.uploads import Upload
 from . import (
     MIN_ROOM,
+    Answering,
     JournalEntry,
     JournalPage,
     RequestMatcher,
@@ -50,6 +51,8 @@ from . import (
 from .journal import FileJournal
 
 __all__ = ["SqliteStore"]
+
+_R = TypeVar("_R")
 
 _CENT = 1e-9
 """Tolerance of the balance check: charges are sums of floats (0.05 + 0.05 + ...)."""
@@ -295,9 +298,12 @@ class SqliteStore:
         row = self._db.execute("SELECT body FROM tasks WHERE id = ?", (task_id,)).fetchone()
         return None if row is None else load_task(row[0])
 
-    def poll(self, scope: str, task_id: str) -> tuple[Settings, Task | None]:
+    def poll(self, scope: str, task_id: str | None, answer: Answering[_R]) -> tuple[_R, JournalEntry | None]:
+        """One read, then `answer`; the entry is the caller's to record (the journal is a file)."""
+        if task_id is None:
+            return answer(self.settings(scope), None)
         row = self._db.execute(_POLL, (task_id, scope)).fetchone()
-        return _settings_of(row), None if row[14] is None else load_task(row[14])
+        return answer(_settings_of(row), None if row[14] is None else load_task(row[14]))
 
     def tasks(
         self,

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from store_helpers import make_task
+from store_helpers import JOURNAL_BYTES, T0, make_task
 
-from apimart_mock.store import Store, TaskStore, Write, task_cursor
+from apimart_mock.domain.clock import ClockState
+from apimart_mock.domain.journal import JournalEntry, RequestMatcher
+from apimart_mock.domain.scopes import GLOBAL
+from apimart_mock.domain.task import Task
+from apimart_mock.store import Settings, Store, TaskStore, Write, open_store, task_cursor
 
 
 def test_a_task_is_stored_once_and_read_back_by_id(opened: TaskStore) -> None:
@@ -18,12 +22,53 @@ def test_a_task_is_stored_once_and_read_back_by_id(opened: TaskStore) -> None:
     assert opened.task("task_none") is None
 
 
-def test_a_poll_reads_the_scope_settings_and_the_task(opened: Store) -> None:
+def test_a_poll_is_answered_from_the_scope_settings_and_the_task_and_journaled_once(opened: Store) -> None:
     task = make_task(1)
     opened.add_task(task)
-    settings, found = opened.poll("s", task.id)
-    assert found == task and settings == opened.settings("s")
-    assert opened.poll("s", "task_none")[1] is None
+    for task_id, expected in [(task.id, task), ("task_none", None), (None, None)] * 2:
+        read, result = polled(opened, "s", task_id)
+        assert read == [(opened.settings("s"), expected)] and result == entry(task_id, read[0])
+    journaled = opened.journal(RequestMatcher(), limit=10).entries
+    assert [e.path for e in journaled] == [f"/v1/tasks/{i}" for i in [task.id, "task_none", None]] * 2
+
+
+def test_a_poll_answers_from_what_another_replica_changed(opened: Store, store: str) -> None:
+    """A store may answer first from what it read for the poll before (`RedisStore`): whatever another
+    replica changed meanwhile (the task, the scope's clock, a reset), the answer and the entry journaled
+    are the ones of what is stored."""
+    other = open_store(store, journal_bytes=JOURNAL_BYTES)
+    task = make_task(1)
+    opened.add_task(task)
+    changes = [
+        lambda: other.replace_task(task, replace(task, prompt="changed")),
+        lambda: other.change_clock("s", lambda clock: clock.advanced(60, T0)),
+        lambda: other.change_clock(GLOBAL, lambda clock: clock.advanced(60, T0)),
+        lambda: other.claim_scope("s", "acct_a"),
+        lambda: other.clear_journal("s"),
+        lambda: other.reset(GLOBAL, ClockState.start(T0 + 5, frozen_at=T0 + 5), None),
+    ]
+    for change in changes:
+        polled(opened, "s", task.id)
+        change()
+        read, result = polled(opened, "s", task.id)
+        fresh = (opened.settings("s"), opened.task(task.id))
+        assert read[-1] == fresh and result == entry(task.id, fresh)
+        assert opened.newest_requests(RequestMatcher(), limit=1).entries == [result]
+
+
+def test_a_poll_is_answered_once_from_settings_that_switch_checks_on(opened: Store, store: str) -> None:
+    """With a rate limit or faults on, answering a poll writes (a count, a fault drawn): a poll is never
+    answered from such settings but once, from what is stored."""
+    other = open_store(store, journal_bytes=JOURNAL_BYTES)
+    task = make_task(1)
+    opened.add_task(task)
+    polled(opened, "s", task.id)
+    other.set_rate_limit("s", 10.0)
+    for _ in range(3):
+        other.change_clock("s", lambda clock: clock.advanced(1, T0))  # what was read is no longer stored
+        read, _ = polled(opened, "s", task.id)
+        assert read[-1] == (opened.settings("s"), task) and read[-1][0].checked
+        assert not any(settings.checked for settings, _ in read[:-1])
 
 
 def test_a_replace_wins_only_over_what_it_read(opened: TaskStore) -> None:
@@ -54,3 +99,27 @@ def test_listings_by_scope_and_account_in_creation_order_with_cursors(opened: Ta
     assert opened.tasks("s", after=task_cursor(tasks[3]), limit=100) == [
         t for t in in_s if t.created_at > tasks[3].created_at
     ]
+
+
+def entry(task_id: str | None, read: tuple[Settings, Task | None]) -> JournalEntry:
+    """The journal entry of a poll of `task_id` that read `read` (its clock and the task's prompt)."""
+    at, prompt = read[0].now(T0), read[1].prompt if read[1] else ""
+    return JournalEntry(at, "GET", f"/v1/tasks/{task_id}", "acct_a", 200, 1, body=prompt, scope="s")
+
+
+def polled(
+    store: Store, scope: str, task_id: str | None
+) -> tuple[list[tuple[Settings, Task | None]], JournalEntry]:
+    """Poll `task_id`: what each call of the answer read, and the entry journaled (recorded here when
+    the store leaves it to its caller). The answer is the entry of what was read."""
+    read: list[tuple[Settings, Task | None]] = []
+
+    def answer(settings: Settings, task: Task | None) -> tuple[JournalEntry, JournalEntry]:
+        read.append((settings, task))
+        made = entry(task_id, (settings, task))
+        return made, made
+
+    result, left = store.poll(scope, task_id, answer)
+    if left is not None:
+        store.record(left)
+    return read, result
