@@ -9,10 +9,8 @@ run. See docs/proxy.md.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import signal
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
@@ -83,11 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        threading.Thread(target=watch.server.shutdown, daemon=True).start()
+        watch.server.shutdown()
 
     signal.signal(signal.SIGTERM, stop)
-    with contextlib.suppress(KeyboardInterrupt):
-        watch.server.serve_forever()
+    signal.signal(signal.SIGINT, stop)
+    watch.server.serve_forever()
     return watch.finish()
 
 
