@@ -91,6 +91,8 @@ class Upstream:
         self.port = origin.port or (443 if self.tls else 80)
         self.authority = origin.netloc.decode("ascii")
         self._ssl = httpx.create_ssl_context() if self.tls else None
+        if self._ssl is not None:
+            self._ssl.set_alpn_protocols(["http/1.1"])
         self._idle: list[_Connection] = []
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
 
