@@ -22,7 +22,6 @@ from granian.server.embed import Server
 __all__ = ["App", "Listener"]
 
 _BACKLOG = 1024
-_STOP_TIMEOUT_S = 30.0
 
 
 class App(Protocol):
@@ -53,7 +52,8 @@ class _Embedded(Server):
 
 
 class Listener:
-    """Serves `app` on `host:port` (0: a free port) from `serve_forever` until `shutdown`."""
+    """Serves `app` on `host:port` (0: a free port) from `serve_forever` until `shutdown`. Raises
+    `OSError` when the address cannot be bound (in use, say)."""
 
     def __init__(self, host: str, port: int, app: App) -> None:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -77,8 +77,8 @@ class Listener:
         return f"http://{host}:{self.port}"
 
     def serve_forever(self) -> None:
-        """Serve on a new event loop in this thread; return once `shutdown` was called and the answers
-        under way are done."""
+        """Serve on a new event loop in this thread; return once `shutdown` was called and granian
+        stopped."""
         with asyncio.Runner(loop_factory=_loop_factory()) as runner:
             runner.run(self._serve())
 

@@ -1,7 +1,7 @@
-"""One proxy run: the loopback server and its forwarding app in this process (`_server`: granian with one
-worker on this process's event loop); the judge and the recorder
-in a process of their own (so judging never holds the interpreter the answers need), fed by a bounded
-queue; and what is reported when it stops.
+"""One proxy run: the loopback server and its forwarding app in this process (`_server`: granian, one
+worker on this process's event loop); the judge and the recorder in a process of their own (so judging
+never holds the interpreter the answers need), fed by a bounded queue; and what is reported when it
+stops.
 
 Every exchange is judged live (one line per violation as it happens, and `/__proxy/report`) and recorded
 (into `--record DIR`, else a folder of the run's own, removed at the end). When the proxy stops, the
@@ -157,7 +157,11 @@ class Watch:
         def report() -> dict[str, Any]:
             return watch.judging.summary()
 
-        server = Listener(args.host, args.port, Forwarder(args.upstream, judging, report))
+        try:
+            server = Listener(args.host, args.port, Forwarder(args.upstream, judging, report))
+        except OSError:
+            judging.close()
+            raise
         watch = cls(server, judging, folder, args.report_dir, state)
         return watch
 

@@ -75,7 +75,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     require_extra("apimart-proxy", "contract")
     from ._watch import Watch
 
-    watch = Watch.start(args)
+    try:
+        watch = Watch.start(args)
+    except OSError as error:
+        print(f"apimart-proxy: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
+        return 2
     print(
         f"apimart-proxy: {watch.url} -> {args.upstream} (report: {watch.url}/__proxy/report)", file=sys.stderr
     )
