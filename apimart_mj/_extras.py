@@ -24,6 +24,8 @@ EXTRAS: dict[str, tuple[str, ...]] = {
         "yaml",
         "schemathesis",
         "werkzeug",
+        "granian",
+        "h11",
     ),
 }
 """Extra -> the top-level modules its requirements provide (a test holds this equal to pyproject.toml)."""

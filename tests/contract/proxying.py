@@ -81,5 +81,6 @@ def watching(upstream: str, folder: Path) -> Iterator[tuple[str, Watch]]:
         yield watch.url, watch
     finally:
         watch.server.shutdown()
+        thread.join(30)
         watch.stop()
         shutil.rmtree(watch.state, ignore_errors=True)

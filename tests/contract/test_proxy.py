@@ -3,6 +3,7 @@ direct calls, cassettes that hold no key, a recording that fails without breakin
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 from collections.abc import Iterator
@@ -10,10 +11,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from werkzeug.serving import make_server
 
 from apimart_contract.proxy._cassette import CassetteError, Recorder, Redactor, read_cassettes
 from apimart_contract.proxy._forward import Forwarder
+from apimart_contract.proxy._server import Listener
 from apimart_mock.testing import serve
 
 KEY_A, KEY_B = "sk-proxy-team-a-0123456789", "sk-proxy-team-b-9876543210"
@@ -28,14 +29,14 @@ def mock() -> Iterator[str]:
 def _proxy(upstream: str, recorder: Recorder) -> Iterator[str]:
     """The forwarding app, recording each exchange as it is handed over (`apimart-proxy` hands it to
     another process instead: tests/contract/test_proxy_judging.py)."""
-    server = make_server("127.0.0.1", 0, Forwarder(upstream, recorder.write, dict), threaded=True)
+    server = Listener("127.0.0.1", 0, Forwarder(upstream, recorder.write, dict))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.port}"
+        yield server.url
     finally:
         server.shutdown()
-        server.server_close()
+        thread.join(30)
         recorder.close()
 
 
@@ -78,6 +79,24 @@ def test_answers_are_the_upstreams_own(mock: str, proxy: str) -> None:
         )
         _same(direct.get("/v1/balance"), proxied.get("/v1/balance"))  # no key: 401 in the envelope
         _same(direct.get("/images/x.png"), proxied.get("/images/x.png"))  # binary, passed as it came
+
+
+def test_a_connection_is_kept_for_the_next_request(proxy: str) -> None:
+    """Two requests on one client connection: both forwarded and answered, the connection kept."""
+    host, port = proxy.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.request("GET", "/v1/balance", headers=_auth(KEY_A))
+        first = connection.getresponse()
+        assert (first.status, first.will_close) == (200, False)
+        first.read()
+        kept = connection.sock
+        connection.request("GET", "/v1/tasks/task_nope", headers=_auth(KEY_A))
+        second = connection.getresponse()
+        second.read()
+        assert second.status == 404 and connection.sock is kept
+    finally:
+        connection.close()
 
 
 @pytest.fixture

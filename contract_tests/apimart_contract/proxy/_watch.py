@@ -1,6 +1,7 @@
-"""One proxy run: the loopback server and its forwarding app in this process; the judge and the recorder
-in a process of their own (so judging never holds the interpreter the answers need), fed by a bounded
-queue; and what is reported when it stops.
+"""One proxy run: the loopback server and its forwarding app in this process (`_server`: granian, one
+worker on this process's event loop); the judge and the recorder in a process of their own (so judging
+never holds the interpreter the answers need), fed by a bounded queue; and what is reported when it
+stops.
 
 Every exchange is judged live (one line per violation as it happens, and `/__proxy/report`) and recorded
 (into `--record DIR`, else a folder of the run's own, removed at the end). When the proxy stops, the
@@ -22,20 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
-
 from ._cassette import Recorded
 from ._forward import Forwarder
+from ._server import Listener
 
 __all__ = ["Judging", "Watch"]
 
 _SHOWN = 200
 """Violations and notices the live report lists (the newest; the counts cover all)."""
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        """No access log: the proxy's output is its violations."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +129,7 @@ def _judge(exchanges: multiprocessing.Queue[Recorded | None], settings: _Setting
 
 @dataclass
 class Watch:
-    server: BaseWSGIServer
+    server: Listener
     judging: Judging
     folder: Path
     report_dir: Path
@@ -142,7 +137,7 @@ class Watch:
 
     @property
     def url(self) -> str:
-        return f"http://{self.server.host}:{self.server.port}"
+        return self.server.url
 
     @classmethod
     def start(cls, args: argparse.Namespace) -> Watch:
@@ -162,19 +157,16 @@ class Watch:
         def report() -> dict[str, Any]:
             return watch.judging.summary()
 
-        server = make_server(
-            args.host,
-            args.port,
-            Forwarder(args.upstream, judging, report),
-            threaded=True,
-            request_handler=_Quiet,
-        )
+        try:
+            server = Listener(args.host, args.port, Forwarder(args.upstream, judging, report))
+        except OSError:
+            judging.close()
+            raise
         watch = cls(server, judging, folder, args.report_dir, state)
         return watch
 
     def stop(self) -> dict[str, Any]:
-        """Close the server, let the judge finish; its last summary."""
-        self.server.server_close()
+        """Once the server stopped: let the judge finish; its last summary."""
         self.judging.close()
         return self.judging.summary()
 

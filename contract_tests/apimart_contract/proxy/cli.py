@@ -9,10 +9,8 @@ run. See docs/proxy.md.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import signal
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
@@ -77,17 +75,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     require_extra("apimart-proxy", "contract")
     from ._watch import Watch
 
-    watch = Watch.start(args)
+    try:
+        watch = Watch.start(args)
+    except OSError as error:
+        print(f"apimart-proxy: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
+        return 2
     print(
         f"apimart-proxy: {watch.url} -> {args.upstream} (report: {watch.url}/__proxy/report)", file=sys.stderr
     )
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        threading.Thread(target=watch.server.shutdown, daemon=True).start()
+        watch.server.shutdown()
 
     signal.signal(signal.SIGTERM, stop)
-    with contextlib.suppress(KeyboardInterrupt):
-        watch.server.serve_forever()
+    signal.signal(signal.SIGINT, stop)
+    watch.server.serve_forever()
     return watch.finish()
 
 
