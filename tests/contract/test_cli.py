@@ -28,7 +28,7 @@ def run_cli(
     cwd: Path, base_url: str, *options: str, pythonpath: str = ""
 ) -> subprocess.CompletedProcess[str]:
     env = {"PATH": os.environ["PATH"], "HOME": str(cwd), "PYTHONPATH": pythonpath}
-    _give_unicode_tables(cwd)
+    give_unicode_tables(cwd)
     return subprocess.run(
         [sys.executable, "-m", "apimart_contract", "--base-url", base_url, "--rate-limit", "200", *options],
         cwd=cwd,
@@ -39,7 +39,7 @@ def run_cli(
     )
 
 
-def _give_unicode_tables(cwd: Path) -> None:
+def give_unicode_tables(cwd: Path) -> None:
     """Put Hypothesis's Unicode tables (which characters each category and UTF-8 hold) where a run from
     `cwd` looks for them, computed once in this process: from a folder without them, every run computes
     them again, 1.2 s of its 4.4 s of CPU. Tables only: no examples, so each run still draws afresh."""
