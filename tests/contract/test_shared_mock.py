@@ -12,6 +12,8 @@ import pytest
 
 from apimart_mock.testing import serve
 
+from .test_cli import give_unicode_tables
+
 pytestmark = pytest.mark.http
 
 SUITE_KEY = "sk-contract-first"
@@ -49,6 +51,7 @@ def test_a_contract_run_leaves_the_global_clock_and_other_scopes_untouched(
             return other.get("/__mock/clock").json(), task["status"], task["progress"], faults
 
         before, clock = other_state(), owner.get("/__mock/clock").json()
+        give_unicode_tables(tmp_path)
         result = subprocess.run(
             [
                 str(Path(sys.executable).parent / "apimart-contract"),
