@@ -11,7 +11,7 @@ import copy
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import httpx
@@ -156,27 +156,85 @@ def prepare(base_url: str) -> None:
     _openapi(str(httpx.URL(base_url).copy_with(path="/", query=None)).rstrip("/"))
 
 
-class _Request:
-    """An `httpx.Request` as openapi-core's request protocol."""
+@dataclass(frozen=True)
+class _Answer:
+    """What openapi-core's response validation reads of an exchange, and nothing else: the request's
+    method and URL (which find the operation) and the answer's status, content type, the headers the spec
+    declares (`_declared_headers`) and bytes. Its verdict is a function of these alone."""
 
-    def __init__(self, request: httpx.Request) -> None:
-        self.method = request.method.lower()
-        self.host_url = f"{request.url.scheme}://{request.url.netloc.decode()}"
-        self.path = request.url.path
-        self.body = request.content or None
-        self.content_type = request.headers.get("content-type", "application/json")
-        self.parameters = RequestParameters(
-            query=ImmutableMultiDict(list(request.url.params.multi_items())),
-            header=Headers(dict(request.headers)),
-        )
+    method: str
+    host_url: str
+    path: str
+    status: int
+    content_type: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+@cache
+def _declared_headers() -> frozenset[str]:
+    """Every header name the spec's operations and responses declare (`Retry-After`, ...), lower-cased."""
+    spec = load_spec()
+    names: set[str] = set()
+    found: list[Any] = [spec["paths"], spec.get("components", {}).get("responses", {})]
+    while found:
+        node = found.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("headers"), dict):
+                names.update(name.lower() for name in node["headers"])
+            found.extend(node.values())
+        elif isinstance(node, list):
+            found.extend(node)
+    return frozenset(names)
+
+
+class _Request:
+    """An `_Answer`'s request, as openapi-core's request protocol."""
+
+    def __init__(self, answer: _Answer) -> None:
+        self.method = answer.method.lower()
+        self.host_url = answer.host_url
+        self.path = answer.path
+        self.body = None
+        self.content_type = "application/json"
+        self.parameters = RequestParameters(query=ImmutableMultiDict(), header=Headers())
 
 
 class _Response:
-    def __init__(self, response: httpx.Response) -> None:
-        self.status_code = response.status_code
-        self.data = response.content
-        self.content_type = response.headers.get("content-type", "")
-        self.headers = Headers(dict(response.headers))
+    """An `_Answer`, as openapi-core's response protocol."""
+
+    def __init__(self, answer: _Answer) -> None:
+        self.status_code = answer.status
+        self.data = answer.body
+        self.content_type = answer.content_type
+        self.headers = Headers(dict(answer.headers))
+
+
+VERDICTS = 1024
+"""Answers whose verdict is kept (`_kept_verdict`): a finished task's polls repeat byte for byte."""
+_KEPT_BODY = 64 << 10
+"""An answer larger than this is judged every time rather than kept."""
+
+
+def _verdict(answer: _Answer) -> tuple[str, str, str] | None:
+    """What the spec says of `answer`: None when it conforms, else the first break as (field, expected,
+    received)."""
+    try:
+        _openapi(answer.host_url).validate_response(_Request(answer), _Response(answer))
+    except Exception as exc:  # openapi-core raises a family of unrelated exception types
+        schema_errors = getattr(exc.__cause__, "schema_errors", None)
+        if schema_errors:
+            first = schema_errors[0]
+            return (
+                json_path(first.absolute_path),
+                f"{first.validator} {json.dumps(first.validator_value, ensure_ascii=False)[:120]}",
+                f"{json.dumps(first.instance, ensure_ascii=False)[:120]} ({first.message[:160]})",
+            )
+        return "(response)", "a response documented for this operation", str(exc)[:240]
+    return None
+
+
+_kept_verdict = lru_cache(maxsize=VERDICTS)(_verdict)
 
 
 def check_response(response: httpx.Response, *, target: str, reproducer: str) -> None:
@@ -184,7 +242,6 @@ def check_response(response: httpx.Response, *, target: str, reproducer: str) ->
     request = response.request
     operation = operation_for(request.method, request.url.path)
     label = operation.label if operation else f"{request.method} {request.url.path}"
-    base_url = f"{request.url.scheme}://{request.url.netloc.decode()}"
 
     def violation(field: str, expected: str, received: str) -> ContractViolation:
         return ContractViolation(
@@ -193,15 +250,15 @@ def check_response(response: httpx.Response, *, target: str, reproducer: str) ->
 
     if operation is None:
         raise violation("(path)", "an operation of openapi.yaml", f"{request.method} {request.url.path}")
-    try:
-        _openapi(base_url).validate_response(_Request(request), _Response(response))
-    except Exception as exc:  # openapi-core raises a family of unrelated exception types
-        schema_errors = getattr(exc.__cause__, "schema_errors", None)
-        if schema_errors:
-            first = schema_errors[0]
-            raise violation(
-                json_path(first.absolute_path),
-                f"{first.validator} {json.dumps(first.validator_value, ensure_ascii=False)[:120]}",
-                f"{json.dumps(first.instance, ensure_ascii=False)[:120]} ({first.message[:160]})",
-            ) from exc
-        raise violation("(response)", "a response documented for this operation", str(exc)[:240]) from exc
+    answer = _Answer(
+        request.method,
+        f"{request.url.scheme}://{request.url.netloc.decode()}",
+        request.url.path,
+        response.status_code,
+        response.headers.get("content-type", ""),
+        tuple((name, value) for name, value in response.headers.items() if name in _declared_headers()),
+        response.content,
+    )
+    found = (_kept_verdict if len(answer.body) <= _KEPT_BODY else _verdict)(answer)
+    if found is not None:
+        raise violation(*found)
