@@ -8,6 +8,7 @@ import one another in one direction only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
 
 import httpx
@@ -31,15 +32,15 @@ class Exchange:
     def status(self) -> int:
         return self.response.status_code
 
-    @property
+    @cached_property
     def body(self) -> Any:
-        """The JSON body (None when it is not JSON)."""
+        """The JSON body (None when it is not JSON), parsed once: the checks read it, never change it."""
         try:
             return self.response.json()
         except ValueError:
             return None
 
-    @property
+    @cached_property
     def operation(self) -> str:
         request = self.response.request
         found = operation_for(request.method, request.url.path)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 __all__ = [
@@ -155,7 +156,7 @@ class ButtonFamily:
     """The follow-up endpoint pressing it creates a task of."""
 
     def label_match(self, label: str) -> re.Match[str] | None:
-        return re.fullmatch(self.label, label)
+        return _compiled(self.label).fullmatch(label)
 
     def id_pattern(self, label_match: re.Match[str]) -> str:
         groups = label_match.groupdict()
@@ -187,6 +188,7 @@ the single-image set (Upscale (Subtle)/(Creative) or v5's (2x)/(4x), Vary (Subtl
 Zoom Out 2x/1.5x, Custom Zoom, Make Variations on older sets)."""
 
 _JOB_HASH = re.compile(_HASH)
+_compiled = cache(re.compile)
 
 
 def family_of(label: str) -> tuple[ButtonFamily, re.Match[str]] | None:

@@ -88,7 +88,9 @@ def operations() -> tuple[Operation, ...]:
     return tuple(sorted(found, key=lambda op: ("{" in op.path, op.path, op.method)))
 
 
+@lru_cache(4096)
 def operation_for(method: str, path: str) -> Operation | None:
+    """The spec's operation `method path` is a request of (kept for the paths seen last: polled ones)."""
     return next((op for op in operations() if op.matches(method, path)), None)
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
@@ -117,7 +118,7 @@ class Redactor:
             "headers": self._headers(exchange.request_headers),
             "queryString": [
                 {"name": self._text(name), "value": self._text(value)}
-                for name, value in httpx.URL(url).params.multi_items()
+                for name, value in parse_qsl(urlsplit(url).query, keep_blank_values=True)
             ],
             "headersSize": -1,
             "bodySize": len(exchange.request_body),

@@ -66,10 +66,11 @@ class Judgement(Session):
     def add(self, recorded: Recorded) -> list[Violation]:
         """Judge one exchange; the violations it showed (also logged, one line each). Requests outside the
         spec (a media download, the mock's control API) are the client's business: not judged."""
-        if operation_for(recorded.method, httpx.URL(recorded.url).path) is None:
+        response = recorded.response()
+        if operation_for(recorded.method, response.request.url.path) is None:
             return []
         digest = recorded.account or account_digest(recorded.header("authorization"))
-        exchange = Exchange(recorded.response(), self._account(digest), _curl(recorded))
+        exchange = Exchange(response, self._account(digest), _curl(recorded))
         with self._lock:
             self.exchanges += 1
             before = len(self.findings.raised)
