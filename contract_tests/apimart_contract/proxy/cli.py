@@ -65,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=4096,
         metavar="N",
-        help="exchanges waiting to be judged before some are dropped",
+        help="exchanges held in the proxy while the judge's pipe is full, before some are dropped "
+        "(default 4096)",
     )
     return parser
 

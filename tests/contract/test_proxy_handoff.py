@@ -1,0 +1,78 @@
+"""The proxy's hand-off to its judge, on a real pipe: the event loop never waits for the judge; what the
+pipe cannot take waits in the outbox up to its bound, past that is dropped and counted; what was handed
+off arrives whole and in order once the judge reads again."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import threading
+import time
+
+from apimart_contract.proxy._cassette import Recorded
+from apimart_contract.proxy._watch import _batches, _Outbox
+
+HELD = 5
+
+
+def _exchange(n: int) -> Recorded:
+    return Recorded(
+        started=time.time(),
+        elapsed_ms=1.0,
+        method="GET",
+        url=f"http://upstream/v1/tasks/task_{n}",
+        request_headers=[("authorization", "Bearer sk-handoff")],
+        request_body=b"",
+        status=200,
+        response_headers=[("content-type", "application/json")],
+        response_body=b"x" * 100_000,  # ten or so fill the pipe
+    )
+
+
+def test_a_judge_that_does_not_read_costs_drops_never_a_wait() -> None:
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    outbox = _Outbox(writer.fileno(), HELD)
+    received: list[Recorded] = []
+
+    def judge() -> None:
+        for batch in _batches(reader):
+            received.extend(batch)
+
+    async def main() -> None:
+        started = time.monotonic()
+        for n in range(100):  # nobody reads yet
+            outbox.put(_exchange(n))
+        assert time.monotonic() - started < 5  # no put waited for room
+        assert outbox.sent + outbox.dropped == 100
+        assert outbox.dropped > 0 and outbox.sent > HELD
+        thread = threading.Thread(target=judge)
+        thread.start()  # the judge reads again: the loop writes what was held as the pipe has room
+        async with asyncio.timeout(30):
+            while len(received) < outbox.sent:
+                await asyncio.sleep(0.01)
+        writer.close()  # the judge reads to the end, then stops
+        thread.join(30)
+        assert not thread.is_alive()
+
+    asyncio.run(main())
+    assert [e.url for e in received] == [_exchange(n).url for n in range(len(received))]
+    assert all(e.response_body == b"x" * 100_000 for e in received)
+
+
+def test_what_is_held_is_written_when_the_proxy_stops() -> None:
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    outbox = _Outbox(writer.fileno(), 1000)
+
+    async def main() -> None:
+        for n in range(40):
+            outbox.put(_exchange(n))
+
+    asyncio.run(main())  # the loop is gone with exchanges still held
+    assert outbox.dropped == 0
+    received: list[Recorded] = []
+    thread = threading.Thread(target=lambda: [received.extend(batch) for batch in _batches(reader)])
+    thread.start()
+    outbox.drain(time.monotonic() + 30)
+    writer.close()
+    thread.join(30)
+    assert [e.url for e in received] == [_exchange(n).url for n in range(40)]
