@@ -25,7 +25,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
         "schemathesis",
         "werkzeug",
         "granian",
-        "h11",
+        "httptools",
     ),
 }
 """Extra -> the top-level modules its requirements provide (a test holds this equal to pyproject.toml)."""
