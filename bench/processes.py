@@ -7,6 +7,7 @@ whole group (gunicorn's workers, Node's children) on exit, on error and on Ctrl-
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -19,13 +20,15 @@ import httpx
 
 from apimart_mock.testing import free_port, stop_group
 
-from .settings import HOST, READY_TIMEOUT_S, ROOT
+from .settings import HOST, READY_TIMEOUT_S, ROOT, VENV_BIN
 
 __all__ = [
     "Running",
     "ServerFailed",
     "free_port",
+    "granian_command",
     "group_cpu_seconds",
+    "mock_serve_defaults",
     "serving",
     "shown",
     "stop_group",
@@ -135,3 +138,45 @@ def terminate_on_sigterm() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, handler)
+
+
+def granian_command(app: str, port: int, workers: int, threads: int | None) -> list[str]:
+    """granian with the workers `apimart-mock serve` runs: WSGI with `threads` blocking threads per
+    worker (its settings before the RSGI adapter), or RSGI when `threads` is None."""
+    interface = (
+        ["--interface", "rsgi"]
+        if threads is None
+        else ["--interface", "wsgi", "--blocking-threads", str(threads)]
+    )
+    return [
+        str(VENV_BIN / "granian"),
+        *interface,
+        "--workers",
+        str(workers),
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--log-level",
+        "error",
+        app,
+    ]
+
+
+def mock_serve_defaults() -> tuple[int, int]:
+    """Workers and threads `apimart-mock serve` uses by default (what `make mock` runs), from its --help.
+
+    The ceiling must run under the same server configuration; reading the help keeps the two in step
+    without importing the CLI's private parts.
+    """
+    done = subprocess.run(
+        [str(VENV_BIN / "apimart-mock"), "serve", "--help"], capture_output=True, text=True, timeout=60
+    )
+    text = " ".join(done.stdout.split())
+    workers = re.search(r"--workers \S+ worker processes \(default (\d+)\)", text)
+    threads = re.search(r"--threads \S+ threads per worker \(default (\d+)\)", text)
+    if not (workers and threads):
+        raise ServerFailed(
+            f"cannot read the default workers/threads from `apimart-mock serve --help`:\n{text[:800]}"
+        )
+    return int(workers.group(1)), int(threads.group(1))

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -29,7 +27,16 @@ from .hey import RateResult, run_hey
 from .inprocess import InProcessResult, measure_in_process
 from .machine import describe_machine, load_average
 from .mix import build_mix, write_lua
-from .processes import ServerFailed, free_port, serving, shown, terminate_on_sigterm
+from .onepoll import measure_onepoll, render_onepoll
+from .processes import (
+    ServerFailed,
+    free_port,
+    granian_command,
+    mock_serve_defaults,
+    serving,
+    shown,
+    terminate_on_sigterm,
+)
 from .proxy import measure_proxy, render_proxy
 from .report import (
     FLASK,
@@ -93,7 +100,7 @@ from .wrk import WrkFailed, WrkResult, measured_load
 REDIS, REPLICA_2 = "redis", "mock-replica-2"
 """Processes the bench starts but does not load by themselves: Redis, and the second replica."""
 
-__all__ = ["granian_command", "gunicorn_command", "main", "mock_serve_defaults"]
+__all__ = ["gunicorn_command", "main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -116,6 +123,7 @@ _SECTIONS = (
     ("wiremock", "issue 27's WireMock figures"),
     ("scaleout", "issue 27's scale-out figures"),
     ("proxy", "issue 26's proxy figures"),
+    ("onepoll", "issue 24's before/after figures"),
     ("counts", "issue 22's count figures"),
 )
 """The report's optional sections: each has its module and a `--no-SECTION` switch."""
@@ -309,6 +317,7 @@ def _run(args: argparse.Namespace) -> int:
     wiremock = None if args.no_wiremock else measure_wiremock(args.duration, args.rounds)
     scaleout = None if args.no_scaleout else measure_scaleout(args.duration, args.rounds)
     proxy = None if args.no_proxy else measure_proxy()
+    onepoll = None if args.no_onepoll else measure_onepoll()
     counts = None if args.no_counts else measure_counts()
     machine = describe_machine(
         {"prism": prism_version(), "wrk": wrk_version(wrk), "hey": "Debian 0.1.4"}
@@ -348,6 +357,7 @@ def _run(args: argparse.Namespace) -> int:
         extra += "" if wiremock is None else "\n" + render_wiremock(wiremock)
         extra += "" if scaleout is None else "\n" + render_scaleout(scaleout)
         extra += "" if proxy is None else "\n" + render_proxy(proxy)
+        extra += "" if onepoll is None else "\n" + render_onepoll(onepoll)
         extra += "" if counts is None else "\n" + render_counts(counts)
         write(REPORT, render_markdown(results, verdict_list, table) + extra)
         print(f"\nbench: wrote {REPORT.relative_to(ROOT)}")
@@ -371,48 +381,6 @@ def gunicorn_command(app: str, port: int) -> list[str]:
         "warning",
         app,
     ]
-
-
-def granian_command(app: str, port: int, workers: int, threads: int | None) -> list[str]:
-    """granian with the workers `apimart-mock serve` runs: WSGI with `threads` blocking threads per
-    worker (its settings before the RSGI adapter), or RSGI when `threads` is None."""
-    interface = (
-        ["--interface", "rsgi"]
-        if threads is None
-        else ["--interface", "wsgi", "--blocking-threads", str(threads)]
-    )
-    return [
-        str(VENV_BIN / "granian"),
-        *interface,
-        "--workers",
-        str(workers),
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--log-level",
-        "error",
-        app,
-    ]
-
-
-def mock_serve_defaults() -> tuple[int, int]:
-    """Workers and threads `apimart-mock serve` uses by default (what `make mock` runs), from its --help.
-
-    The ceiling must run under the same server configuration; reading the help keeps the two in step
-    without importing the CLI's private parts.
-    """
-    done = subprocess.run(
-        [str(VENV_BIN / "apimart-mock"), "serve", "--help"], capture_output=True, text=True, timeout=60
-    )
-    text = " ".join(done.stdout.split())
-    workers = re.search(r"--workers \S+ worker processes \(default (\d+)\)", text)
-    threads = re.search(r"--threads \S+ threads per worker \(default (\d+)\)", text)
-    if not (workers and threads):
-        raise ServerFailed(
-            f"cannot read the default workers/threads from `apimart-mock serve --help`:\n{text[:800]}"
-        )
-    return int(workers.group(1)), int(threads.group(1))
 
 
 def _workers_seen(url: str, probes: int = 40) -> int:
