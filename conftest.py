@@ -59,6 +59,22 @@ def _require(binary: str, package: str) -> str:
 
 
 @pytest.fixture(scope="session")
+def tls_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for `localhost` and its key (PEM files), made by the `openssl` command."""
+    folder = tmp_path_factory.mktemp("tls")
+    certificate, key = folder / "localhost.pem", folder / "localhost.key"
+    subprocess.run(
+        [_require("openssl", "openssl"), "req", "-x509", "-newkey", "ec", "-pkeyopt",
+         "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(certificate)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )  # fmt: skip
+    return certificate, key
+
+
+@pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """A real redis-server of this test session's own on a free loopback port (no persistence)."""
     with redis_server() as url:

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages some tests need (a real redis-server and haproxy; Chromium and its driver
-# for the dashboard's browser test), unless already there.
+# for the dashboard's browser test; openssl for a test upstream's certificate), unless already there.
 # Run by `make test` (target `system-packages`); as root it installs with apt-get, otherwise it says
 # what is missing, and the tests that need it skip (CI sets APIMART_REQUIRE_SERVICES=1 and
 # APIMART_REQUIRE_BROWSER=1: they fail instead).
 set -euo pipefail
 
 # binary:package
-needed=(redis-server:redis-server haproxy:haproxy chromium:chromium chromedriver:chromium-driver)
+needed=(redis-server:redis-server haproxy:haproxy chromium:chromium chromedriver:chromium-driver openssl:openssl)
 
 missing=()
 for pair in "${needed[@]}"; do

@@ -5,8 +5,10 @@ bytes written by hand: the shapes of HTTP/1.1 answers (a stated length, chunks, 
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -69,11 +71,12 @@ class Scripted:
 
 
 @asynccontextmanager
-async def scripted() -> AsyncIterator[tuple[Scripted, Upstream]]:
+async def scripted(tls: ssl.SSLContext | None = None) -> AsyncIterator[tuple[Scripted, Upstream]]:
+    """The server, and an upstream pool to it (over TLS to `localhost` when `tls` is the server's)."""
     script = Scripted()
-    server = await asyncio.start_server(script.handle, "127.0.0.1", 0)
+    server = await asyncio.start_server(script.handle, "127.0.0.1", 0, ssl=tls)
     port = server.sockets[0].getsockname()[1]
-    upstream = Upstream(httpx.URL(f"http://127.0.0.1:{port}"))
+    upstream = Upstream(httpx.URL(f"https://localhost:{port}" if tls else f"http://127.0.0.1:{port}"))
     try:
         yield script, upstream
     finally:
@@ -160,3 +163,31 @@ def test_a_silent_upstream_times_out(monkeypatch: pytest.MonkeyPatch) -> None:
             await _get(upstream, "/silent")
 
     run(test)
+
+
+def test_tls_is_verified_as_an_httpx_client_verifies_it(
+    tls_certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A certificate nobody trusts is refused (the client learns of it as a 502); one trusted through
+    `SSL_CERT_FILE`, as httpx honours it, carries the exchange."""
+    certificate, key = tls_certificate
+    server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_side.load_cert_chain(certificate, key)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+
+    async def untrusted() -> None:
+        async with scripted(server_side) as (script, upstream):
+            with pytest.raises(UpstreamError, match="SSLCertVerificationError"):
+                await _get(upstream, "/length")
+            assert script.heads == []
+
+    async def trusted() -> None:
+        async with scripted(server_side) as (script, upstream):
+            assert await _get(upstream, "/length") == (200, b"hello")
+            assert await _get(upstream, "/chunked") == (200, b"abcde")
+            assert script.connections == 1
+
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    asyncio.run(untrusted())
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
+    asyncio.run(trusted())
