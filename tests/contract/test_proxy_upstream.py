@@ -25,6 +25,7 @@ ANSWERS: dict[str, bytes] = {
     "/head": b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n",
     "/close": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nby",
     "/large": b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(_LARGE) + _LARGE,
+    "/head-with-body": b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbody",
 }
 """Answers sent whole, the connection then kept for the next request."""
 CONTINUED = b"HTTP/1.1 100 Continue\r\n\r\n", b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok"
@@ -33,6 +34,7 @@ ENDING: dict[str, bytes] = {
     "/to-the-close": b"HTTP/1.1 200 OK\r\n\r\nall of it",
     "/cut": b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b",
     "/not-http": b"SSH-2.0-OpenSSH_9.6\r\n",
+    "/twice": ANSWERS["/length"] + b"HTTP/1.1 500 Oops\r\nContent-Length: 4\r\n\r\noops",
 }
 """Answers after which the server closes the connection."""
 
@@ -132,6 +134,19 @@ def test_a_connection_the_upstream_closes_is_not_reused() -> None:
         assert await _get(upstream, "/to-the-close") == (200, b"all of it")
         assert await _get(upstream, "/length") == (200, b"hello")
         assert script.connections == 3
+
+    run(test)
+
+
+def test_what_an_upstream_sends_out_of_turn_is_no_part_of_the_answer() -> None:
+    """A second answer to one request: the answer is the first, the connection dropped. A body sent
+    with an answer to HEAD: not passed on, and the next answer on that connection is its own."""
+
+    async def test(script: Scripted, upstream: Upstream) -> None:
+        assert await _get(upstream, "/twice") == (200, b"hello")
+        assert await _get(upstream, "/head-with-body", "HEAD") == (200, b"")
+        assert await _get(upstream, "/length") == (200, b"hello")
+        assert script.connections == 2
 
     run(test)
 

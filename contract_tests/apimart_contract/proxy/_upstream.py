@@ -135,6 +135,10 @@ class _Connection(asyncio.Protocol):
 
     # httptools' callbacks
 
+    def on_message_begin(self) -> None:
+        if self._headed:  # a second answer to one request: stop parsing, drop the connection
+            raise httptools.HttpParserError("an answer nobody asked for")
+
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers.append((name.decode("latin-1").lower(), value.decode("latin-1")))
 
@@ -149,6 +153,8 @@ class _Connection(asyncio.Protocol):
             self._end()
 
     def on_body(self, data: bytes) -> None:
+        if self.complete:  # a body after an answer to HEAD: not part of it
+            return
         self.body.append(data)
         self._buffered += len(data)
         if self._buffered > _PAUSE_BYTES and not self._paused and self.transport is not None:
