@@ -76,3 +76,20 @@ def test_what_is_held_is_written_when_the_proxy_stops() -> None:
     writer.close()
     thread.join(30)
     assert [e.url for e in received] == [_exchange(n).url for n in range(40)]
+
+
+def test_a_judge_that_is_gone_costs_drops_never_an_error() -> None:
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    outbox = _Outbox(writer.fileno(), 1000)
+
+    async def main() -> None:
+        for n in range(40):
+            outbox.put(_exchange(n))
+
+    asyncio.run(main())  # exchanges held: the pipe is full
+    reader.close()  # the judge is gone
+    outbox.drain(time.monotonic() + 30)  # what was held cannot reach it: given up, no error
+    sent = outbox.sent
+    asyncio.run(main())
+    assert (outbox.sent, outbox.dropped) == (sent, 40)
+    writer.close()

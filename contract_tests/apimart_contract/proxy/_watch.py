@@ -139,7 +139,7 @@ class _Outbox:
             self._flush()
 
     def _flush(self) -> None:
-        while self._held:
+        while self._held and not self._broken:
             chunk = self._held[0]
             written = self._write(chunk)
             self._held_bytes -= written
@@ -147,18 +147,20 @@ class _Outbox:
                 self._held[0] = chunk[written:]
                 return
             self._held.popleft()
+        if self._broken:  # what is held cannot reach the judge (left `pending`)
+            self._held.clear()
+            self._held_bytes = 0
         if self._loop is not None and not self._loop.is_closed():
             self._loop.remove_writer(self.fd)
 
     def _write(self, data: memoryview) -> int:
+        """Bytes of `data` written: 0 when the pipe is full, all of them when the judge is gone."""
         try:
             return os.write(self.fd, data)
         except BlockingIOError:
             return 0
-        except BrokenPipeError:  # the judge is gone: nothing more reaches it (left `pending`)
+        except BrokenPipeError:  # the judge is gone: nothing more reaches it
             self._broken = True
-            self._held.clear()
-            self._held_bytes = 0
             return len(data)
 
     def _hold(self, data: memoryview) -> None:
