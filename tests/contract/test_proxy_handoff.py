@@ -8,6 +8,7 @@ import asyncio
 import multiprocessing
 import threading
 import time
+from multiprocessing.connection import Connection
 
 from apimart_contract.proxy._cassette import Recorded
 from apimart_contract.proxy._watch import _batches, _Outbox
@@ -29,14 +30,27 @@ def _exchange(n: int) -> Recorded:
     )
 
 
+def _put_all(outbox: _Outbox, count: int) -> None:
+    """Hand `count` exchanges over from an event loop, as the proxy does; the loop then ends."""
+
+    async def main() -> None:
+        for n in range(count):
+            outbox.put(_exchange(n))
+
+    asyncio.run(main())
+
+
+def _judge(reader: Connection, received: list[Recorded]) -> threading.Thread:
+    """A judge reading in a thread of its own into `received`, until the proxy closes its end."""
+    thread = threading.Thread(target=lambda: [received.extend(batch) for batch in _batches(reader)])
+    thread.start()
+    return thread
+
+
 def test_a_judge_that_does_not_read_costs_drops_never_a_wait() -> None:
     reader, writer = multiprocessing.Pipe(duplex=False)
     outbox = _Outbox(writer.fileno(), HELD)
     received: list[Recorded] = []
-
-    def judge() -> None:
-        for batch in _batches(reader):
-            received.extend(batch)
 
     async def main() -> None:
         started = time.monotonic()
@@ -45,8 +59,7 @@ def test_a_judge_that_does_not_read_costs_drops_never_a_wait() -> None:
         assert time.monotonic() - started < 5  # no put waited for room
         assert outbox.sent + outbox.dropped == 100
         assert outbox.dropped > 0 and outbox.sent > HELD
-        thread = threading.Thread(target=judge)
-        thread.start()  # the judge reads again: the loop writes what was held as the pipe has room
+        thread = _judge(reader, received)  # the loop writes what was held as the pipe has room
         async with asyncio.timeout(30):
             while len(received) < outbox.sent:
                 await asyncio.sleep(0.01)
@@ -62,16 +75,10 @@ def test_a_judge_that_does_not_read_costs_drops_never_a_wait() -> None:
 def test_what_is_held_is_written_when_the_proxy_stops() -> None:
     reader, writer = multiprocessing.Pipe(duplex=False)
     outbox = _Outbox(writer.fileno(), 1000)
-
-    async def main() -> None:
-        for n in range(40):
-            outbox.put(_exchange(n))
-
-    asyncio.run(main())  # the loop is gone with exchanges still held
-    assert outbox.dropped == 0
+    _put_all(outbox, 40)  # the loop is gone with exchanges still held
+    assert outbox.dropped == 0 and outbox._held
     received: list[Recorded] = []
-    thread = threading.Thread(target=lambda: [received.extend(batch) for batch in _batches(reader)])
-    thread.start()
+    thread = _judge(reader, received)
     outbox.drain(time.monotonic() + 30)
     writer.close()
     thread.join(30)
@@ -81,15 +88,11 @@ def test_what_is_held_is_written_when_the_proxy_stops() -> None:
 def test_a_judge_that_is_gone_costs_drops_never_an_error() -> None:
     reader, writer = multiprocessing.Pipe(duplex=False)
     outbox = _Outbox(writer.fileno(), 1000)
-
-    async def main() -> None:
-        for n in range(40):
-            outbox.put(_exchange(n))
-
-    asyncio.run(main())  # exchanges held: the pipe is full
+    _put_all(outbox, 40)
+    assert outbox._held  # the pipe is full
     reader.close()  # the judge is gone
     outbox.drain(time.monotonic() + 30)  # what was held cannot reach it: given up, no error
     sent = outbox.sent
-    asyncio.run(main())
+    _put_all(outbox, 40)
     assert (outbox.sent, outbox.dropped) == (sent, 40)
     writer.close()

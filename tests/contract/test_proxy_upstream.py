@@ -151,10 +151,13 @@ def test_what_an_upstream_sends_out_of_turn_is_no_part_of_the_answer() -> None:
     run(test)
 
 
-@pytest.mark.parametrize("path", ["/cut", "/not-http"])
-def test_an_upstream_that_breaks_off_or_is_not_http_is_an_upstream_error(path: str) -> None:
+@pytest.mark.parametrize(("path", "reason"), [("/cut", "RemoteProtocolError"), ("/not-http", "HttpParser")])
+def test_an_upstream_that_breaks_off_or_is_not_http_is_an_upstream_error(path: str, reason: str) -> None:
+    """An upstream error naming why (the 502's message says it): the connection lost mid-answer, or what
+    the parser could not read."""
+
     async def test(script: Scripted, upstream: Upstream) -> None:
-        with pytest.raises(UpstreamError):
+        with pytest.raises(UpstreamError, match=reason):
             await _get(upstream, path)
         assert await _get(upstream, "/length") == (200, b"hello")  # the next request: a new connection
 

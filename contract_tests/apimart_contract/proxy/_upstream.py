@@ -129,7 +129,7 @@ class _Connection(asyncio.Protocol):
         self.closed = True
         if self._headed and not self.complete and self._until_close():
             self.complete = True  # an answer of no stated length ends where the connection does
-        elif not self.complete:
+        elif not self.complete and self._error is None:  # else the parser's reason stands
             self._error = type(exc).__name__ if exc else "RemoteProtocolError"
         self._wake()
 
