@@ -50,9 +50,12 @@ system-packages:
 	scripts/system-packages.sh
 
 ## test: lint, type checks, the generated-client drift check, unit tests and the contract suite
+# On 3 processes on a 2-core machine: many tests wait by design (idle timeouts, wall-time bounds, a browser,
+# fresh virtualenvs: about 150 s of the tests' time), and a third process fills those waits with another
+# test's CPU (bench/FINDINGS.md: 248-254 s against 296 s on 2, one quiet hour).
 test: $(STAMP) system-packages lint typecheck check-generated
 	mkdir -p reports
-	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PYTEST) -n $${PYTEST_PROCESSES:-2} --junitxml=reports/junit.xml \
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PYTEST) -n $${PYTEST_PROCESSES:-3} --junitxml=reports/junit.xml \
 		--strict-warnings --report-dir=reports --target=$(TEST_TARGETS)
 
 lint: $(STAMP)

@@ -42,8 +42,8 @@ pytest_plugins = ["pytester", "apimart_contract.plugin"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests marked `slow` first, in their order: on `make test`'s 2 processes the longest start while
-    the many short ones fill the other process, instead of one of them ending the run alone."""
+    """The tests marked `slow` first, in their order: on `make test`'s processes the longest start while the
+    many short ones fill the others, instead of one of them ending the run alone."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
