@@ -18,7 +18,7 @@ from mock_helpers import Api, make_app
 from redis.connection import AbstractConnection as Connection
 
 from apimart_mock.domain.clock import ClockState
-from apimart_mock.domain.journal import RESPONSE_EXCERPT_BYTES
+from apimart_mock.domain.journal import RESPONSE_EXCERPT_BYTES, JournalEntry, RequestMatcher
 from apimart_mock.store import open_store
 from apimart_mock.store import redis as redis_store
 
@@ -159,3 +159,21 @@ def test_a_forked_worker_opens_connections_of_its_own(redis_url: str) -> None:
         finally:
             os._exit(opened)
     assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 1
+
+
+def test_a_batch_of_journal_entries_is_one_round_trip_in_order_even_after_a_script_flush(
+    redis_url: str, sent: list[int]
+) -> None:
+    """`record_all` (the RSGI loop's entries of one turn) sends every entry's script at once: one round
+    trip, the entries kept in order. Where Redis no longer holds the script (`SCRIPT FLUSH`, a restart),
+    none of them ran: the script is loaded and the batch sent again, each entry journaled once."""
+    store = open_store(f"{redis_url}?prefix=batch-{uuid.uuid4().hex}", journal_bytes=1 << 20)
+    batch = [JournalEntry(float(n), "GET", f"/v1/tasks/task_{n}", None, 200, 1) for n in range(50)]
+    store.record_all(batch[:1])  # loads the script and opens the connection
+    before = sent[0]
+    store.record_all(batch[1:25])
+    assert sent[0] - before == 1
+    redis.Redis.from_url(redis_url).script_flush()
+    store.record_all(batch[25:])
+    page = store.journal(RequestMatcher(path="/v1/tasks/"), limit=100)
+    assert [entry.path for entry in page.entries] == [entry.path for entry in batch]
