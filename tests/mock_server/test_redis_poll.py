@@ -166,12 +166,13 @@ def test_a_batch_of_journal_entries_is_one_round_trip_in_order_even_after_a_scri
 ) -> None:
     """`record_all` (the RSGI loop's entries of one turn) sends every entry's script at once: one round
     trip, the entries kept in order. Where Redis no longer holds the script (`SCRIPT FLUSH`, a restart),
-    none of them ran: the script is loaded and the batch sent again, each entry journaled once."""
+    those calls did not run: the script is loaded and they are sent again, each entry journaled once."""
     store = open_store(f"{redis_url}?prefix=batch-{uuid.uuid4().hex}", journal_bytes=1 << 20)
     batch = [JournalEntry(float(n), "GET", f"/v1/tasks/task_{n}", None, 200, 1) for n in range(50)]
     store.record_all(batch[:1])  # loads the script and opens the connection
     before = sent[0]
     store.record_all(batch[1:25])
+    store.record_all([])  # nothing to send
     assert sent[0] - before == 1
     redis.Redis.from_url(redis_url).script_flush()
     store.record_all(batch[25:])

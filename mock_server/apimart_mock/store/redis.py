@@ -344,17 +344,21 @@ class RedisStore:
         measured 22 µs of CPU per command, 8 µs this way). As the client's pool does, a connection Redis
         closed while it was idle (a restart, `CLIENT KILL`) is replaced before sending, so nothing runs
         twice; one that breaks in a call is closed (its next use connects afresh) and the call raises. A
-        script Redis does not hold yet is loaded first (then none of the calls ran)."""
+        script Redis does not hold is loaded, and the calls that found it missing (so did not run) are
+        sent again."""
         connection = self._connection()
         sha = self._scripts[script].sha
         commands = [("EVALSHA", sha, len(keys), *keys, *args) for args in calls]
         try:
             answers = _send_all(connection, commands)
-            if answers is None:
+            missing = [index for index, answer in enumerate(answers) if answer is _NOT_HELD]
+            if missing:
                 self._redis.script_load(self._scripts[script].script)
-                answers = _send_all(connection, commands)
-            if answers is None:
-                raise redis.exceptions.NoScriptError(f"script {script} not held after loading it")
+                again = _send_all(connection, [commands[index] for index in missing])
+                for index, answer in zip(missing, again, strict=True):
+                    if answer is _NOT_HELD:
+                        raise redis.exceptions.NoScriptError(f"script {script} not held after loading it")
+                    answers[index] = answer
             return answers
         except (redis.ConnectionError, redis.TimeoutError):
             connection.disconnect()
@@ -827,20 +831,24 @@ _GLOB_SPECIAL = re.compile(r"[*?\[\]\\^]")
 """What HSCAN's MATCH reads as a pattern: escaped with a backslash to match itself."""
 
 
-def _send_all(
-    connection: redis.connection.AbstractConnection, commands: list[tuple[Any, ...]]
-) -> list[Any] | None:
-    """Send `commands` in one write and read every answer; `None` when Redis did not hold the script (every
-    answer then says so, and nothing ran). Another error reply raises, its batch's later answers unread:
-    the connection then holds an answer no one read, and `_connection` replaces it before its next use."""
+_NOT_HELD = object()
+"""`_send_all`'s answer to a call whose script Redis did not hold (that call did not run)."""
+
+
+def _send_all(connection: redis.connection.AbstractConnection, commands: list[tuple[Any, ...]]) -> list[Any]:
+    """Send `commands` in one write and read every answer (`_NOT_HELD` for each that found no script: a
+    `SCRIPT FLUSH` or a restart). Another error reply raises, its batch's later answers unread: the
+    connection then holds an answer no one read, and `_connection` replaces it before its next use."""
+    if not commands:
+        return []
     connection.send_packed_command(connection.pack_commands(commands), check_health=False)
-    answers, held = [], True
+    answers = []
     for _ in commands:
         try:
             answers.append(connection.read_response())
         except redis.exceptions.NoScriptError:
-            held = False
-    return answers if held else None
+            answers.append(_NOT_HELD)
+    return answers
 
 
 def _pairs(fields: Mapping[str, object]) -> list[object]:
