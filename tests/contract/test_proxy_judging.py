@@ -5,6 +5,7 @@ self-check's broken servers (each breaking one rule)."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -172,13 +173,18 @@ def test_the_proxy_keeps_forwarding_when_the_disk_is_full(tmp_path: Path) -> Non
 
 
 def test_a_port_in_use_is_refused_in_one_line(tmp_path: Path) -> None:
-    """A port something already listens on: exit 2 with one line, nothing shared, nothing left running."""
+    """A port something already listens on: exit 2 with one line, nothing shared, nothing left running,
+    nothing left behind in the temporary folder."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         command = [str(BIN / "apimart-proxy"), "--upstream", "http://127.0.0.1:9", "--port", str(port)]
-        run = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+        env = {**os.environ, "TMPDIR": str(temporary)}
+        run = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
     assert run.returncode == 2
     (line,) = run.stderr.splitlines()
     assert f"apimart-proxy: cannot listen on 127.0.0.1:{port}" in line
+    assert list(temporary.iterdir()) == []

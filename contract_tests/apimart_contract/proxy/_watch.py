@@ -256,6 +256,17 @@ class Watch:
 
     @classmethod
     def start(cls, args: argparse.Namespace) -> Watch:
+        """Listen first: an address that cannot be bound (`OSError`) starts no judge and leaves no
+        folder behind."""
+        watch: Watch
+
+        def handoff(exchange: Recorded) -> None:
+            watch.judging(exchange)
+
+        def report() -> dict[str, Any]:
+            return watch.judging.summary()
+
+        server = Listener(args.host, args.port, Forwarder(args.upstream, handoff, report))
         state = Path(tempfile.mkdtemp(prefix="apimart-proxy-"))
         folder = args.record or state / "cassettes"
         settings = _Settings(
@@ -266,18 +277,7 @@ class Watch:
             args.record_max_files,
             state / "summary.json",
         )
-        judging = Judging(settings, args.queue)
-        watch: Watch
-
-        def report() -> dict[str, Any]:
-            return watch.judging.summary()
-
-        try:
-            server = Listener(args.host, args.port, Forwarder(args.upstream, judging, report))
-        except OSError:
-            judging.close()
-            raise
-        watch = cls(server, judging, folder, args.report_dir, state)
+        watch = cls(server, Judging(settings, args.queue), folder, args.report_dir, state)
         return watch
 
     def stop(self) -> dict[str, Any]:
