@@ -6,14 +6,16 @@ another project's own pytest runs never see it).
 `--target` takes a comma-separated list of `inprocess` (the mock in this process), `served` (the mock
 served over HTTP on a free port, checked as a live API) and `live` (`APIMART_BASE_URL`). The default,
 `inprocess,served`, is what `make test` runs; `apimart-contract` (and `make contract-live`) run `live`.
-Only tests of this package are parametrized by target: the plugin stays out of other test suites.
+Only tests of this package are parametrized by target: the plugin stays out of other test suites. Their
+schemathesis tests are collected without coverage cases and built in full at set-up (`lazy_cases`):
+a run narrowed with `-k` builds only the cases of what it runs.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -113,6 +115,23 @@ def selected_targets(config: pytest.Config) -> list[str]:
     if unknown:
         raise pytest.UsageError(f"--target: unknown {', '.join(unknown)}; choose from {', '.join(TARGETS)}")
     return names
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Generator[None, object, object]:
+    """The suite's schemathesis tests are collected without their coverage cases (`lazy_cases`)..."""
+    from .lazy_cases import deferring
+
+    with deferring():
+        return (yield)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """...and built with them when they are about to run."""
+    from .lazy_cases import build_in_full
+
+    build_in_full(item)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
