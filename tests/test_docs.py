@@ -397,7 +397,9 @@ def test_example_pytest_file_passes_with_the_installed_fixture(tmp_path: Path) -
 def test_example_ci_job_holds_against_the_mock(mock: str, tmp_path: Path) -> None:
     from contract.test_cli import give_unicode_tables
 
-    give_unicode_tables(tmp_path)
+    from apimart_contract.cli import hypothesis_cache
+
+    give_unicode_tables(hypothesis_cache())  # the blocks run with this HOME
     done = run([str(CI_JOB)], tmp_path, mock, APIMART_RATE_LIMIT="500")
     assert done.returncode == 0, _output(done)
     assert "the contract holds" in done.stdout, _output(done)

@@ -11,7 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from contract.test_cli import give_unicode_tables
 from uv import find_uv_bin
+
+from apimart_contract.cli import hypothesis_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,6 +96,7 @@ def _run_contract(
         "HOME": str(cwd),
         **({"APIMART_API_KEY": key} if key else {}),
     }
+    give_unicode_tables(hypothesis_cache(env))
     return subprocess.run(
         [str(cli), "--base-url", base_url, "--rate-limit", "200", "--max-wall-time", "120", *extra],
         cwd=cwd,

@@ -15,7 +15,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -24,7 +24,7 @@ from apimart_mj import __version__
 
 from .registry import CHECKS
 
-__all__ = ["main"]
+__all__ = ["hypothesis_cache", "main"]
 
 HOLDS, VIOLATIONS, COULD_NOT_RUN = 0, 1, 2
 SUITE = (
@@ -133,6 +133,19 @@ def _environment(args: argparse.Namespace) -> None:
             os.environ[env] = "0" if option == "--no-mock-clock" else "1"
     os.environ.setdefault("HYPOTHESIS_PROFILE", "live")
     os.environ.setdefault("APIMART_CASE", "0")
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(hypothesis_cache()))
+
+
+def hypothesis_cache(environ: Mapping[str, str] = os.environ) -> Path:
+    """Where a run keeps Hypothesis's caches (its Unicode tables, the constants of the code it reads):
+    `$XDG_CACHE_HOME/apimart-contract/hypothesis`, else `~/.cache/...`. Hypothesis's own default, a
+    `.hypothesis` folder in the working directory, would leave one in every folder a run starts in and
+    build the caches again in each (1.7 s of the 3.3 s of a run narrowed to one test).
+    `HYPOTHESIS_STORAGE_DIRECTORY` names another place. `environ`: the variables to read."""
+    cache = environ.get("XDG_CACHE_HOME", "")
+    home = Path(environ["HOME"]) if environ.get("HOME") else Path.home()
+    base = Path(cache) if os.path.isabs(cache) else home / ".cache"
+    return base / "apimart-contract" / "hypothesis"
 
 
 _OUR_KEYS = ("sk-contract-first", "sk-contract-second")

@@ -45,7 +45,7 @@ def register_profiles() -> None:
 def draw_from(seed: int) -> None:
     """Draw every example of the run from `seed` (`--hypothesis-seed`; the CLI's `--case`, which each
     finding's reproducer names): the loaded profile, not derandomized (a seed counts only then) and without
-    the example database (a run leaves nothing in the folder it starts in, and replays nothing from it);
+    the example database (a run stores no example, and replays none);
     schemathesis draws its cases from the same seed."""
     from schemathesis.config import SchemathesisConfig
 

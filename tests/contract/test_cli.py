@@ -15,6 +15,7 @@ from typing import Any
 
 from hypothesis.internal.charmap import charmap, charmap_file, intervals_from_codec
 
+from apimart_contract.cli import hypothesis_cache
 from apimart_contract.coverage import rules
 from apimart_mock import MockConfig
 
@@ -25,10 +26,13 @@ FROZEN = MockConfig(frozen_at=1_763_000_000.0, seed=0)
 
 
 def run_cli(
-    cwd: Path, base_url: str, *options: str, pythonpath: str = ""
+    cwd: Path, base_url: str, *options: str, pythonpath: str = "", home: Path | None = None, **more: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": os.environ["PATH"], "HOME": str(cwd), "PYTHONPATH": pythonpath}
-    give_unicode_tables(cwd)
+    """`apimart-contract` run from `cwd`, with `home` (else `cwd`) as the user's home and the environment
+    variables `more`."""
+    home = home or cwd
+    env = {"PATH": os.environ["PATH"], "HOME": str(home), "PYTHONPATH": pythonpath, **more}
+    give_unicode_tables(hypothesis_cache(env))
     return subprocess.run(
         [sys.executable, "-m", "apimart_contract", "--base-url", base_url, "--rate-limit", "200", *options],
         cwd=cwd,
@@ -39,19 +43,36 @@ def run_cli(
     )
 
 
-def give_unicode_tables(cwd: Path) -> None:
-    """Put Hypothesis's Unicode tables (which characters each category and UTF-8 hold) where a run from
-    `cwd` looks for them, computed once in this process: from a folder without them, every run computes
-    them again, 1.2 s of its 4.4 s of CPU. Tables only: no examples, so each run still draws afresh."""
+def give_unicode_tables(storage: Path) -> None:
+    """Put Hypothesis's Unicode tables (which characters each category and UTF-8 hold) into the Hypothesis
+    storage folder `storage` (a run's `hypothesis_cache`), computed once in this process: a run without
+    them computes them again, 1.2 s of its CPU. Tables only: no examples, so each run still draws afresh."""
     charmap()
     intervals_from_codec("utf-8")
     tables = charmap_file().parent
-    shutil.copytree(tables, cwd / ".hypothesis" / "unicode_data" / tables.name, dirs_exist_ok=True)
+    shutil.copytree(tables, storage / "unicode_data" / tables.name, dirs_exist_ok=True)
 
 
 def report_of(cwd: Path) -> dict[str, Any]:
     report: dict[str, Any] = json.loads((cwd / "reports" / "report.json").read_text())
     return report
+
+
+def test_a_run_leaves_its_reports_where_it_starts_and_hypothesis_caches_in_the_users_cache(
+    tmp_path: Path,
+) -> None:
+    """Hypothesis's caches (its Unicode tables, the constants it reads from code) go to the user's cache
+    folder, `~/.cache/apimart-contract/hypothesis` or the same under `XDG_CACHE_HOME`, where the next run
+    finds them: the folder a run starts in gets its reports and nothing else."""
+    home, elsewhere = tmp_path / "home", tmp_path / "xdg"
+    with served({}, FROZEN) as url:
+        for cache, more in ((home / ".cache", {}), (elsewhere, {"XDG_CACHE_HOME": str(elsewhere)})):
+            project = tmp_path / f"project-{cache.name}"
+            project.mkdir()
+            result = run_cli(project, url, "--", "-k", "not_found", home=home, **more)
+            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+            assert sorted(path.name for path in project.iterdir()) == ["reports"]
+            assert (cache / "apimart-contract" / "hypothesis" / "constants").is_dir()
 
 
 def test_a_bug_in_a_check_is_a_suite_error_exit_2(tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ def test_a_test_is_collected_without_coverage_cases_and_set_up_with_all_of_them(
     pytester: pytest.Pytester,
 ) -> None:
     pytester.makeconftest(CONFTEST)
-    give_unicode_tables(pytester.path)
+    give_unicode_tables(pytester.path / ".hypothesis")  # a plain pytest run's
     eager = _cases(pytester)  # schemathesis's own collection: the suite's plugin not loaded
     assert eager["set_up"] == eager["collected"]
     assert any(case.startswith("curl -X DELETE") for case in eager["collected"])  # a method probed

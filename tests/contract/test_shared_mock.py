@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from apimart_contract.cli import hypothesis_cache
 from apimart_mock.testing import serve
 
 from .test_cli import give_unicode_tables
@@ -51,7 +52,7 @@ def test_a_contract_run_leaves_the_global_clock_and_other_scopes_untouched(
             return other.get("/__mock/clock").json(), task["status"], task["progress"], faults
 
         before, clock = other_state(), owner.get("/__mock/clock").json()
-        give_unicode_tables(tmp_path)
+        give_unicode_tables(hypothesis_cache({"HOME": str(tmp_path)}))
         result = subprocess.run(
             [
                 str(Path(sys.executable).parent / "apimart-contract"),
