@@ -9,18 +9,20 @@ only for the tests that run. What runs is what an eager build runs; a malformed 
 coverage cases trip over fails its test at set-up instead of at collection.
 
 Only tests of this package are deferred (`deferring` around collection); schemathesis's own builder is
-used as it is, so another schemathesis test in the same session is collected as it always was.
+used as it is, so another schemathesis test in the same session is collected as it always was. The
+builder is schemathesis's internal (`schemathesis.pytest._test_builder`, 4.32): a version without it, or
+with a configuration laid out otherwise, gets its tests built at collection, as it builds them.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from schemathesis.pytest import _test_builder
 
 __all__ = ["build_in_full", "deferring"]
 
@@ -30,9 +32,9 @@ _FULL = "_apimart_contract_full_test"
 
 def _collected(build: Callable[..., Any]) -> Callable[..., Any]:
     def collect(*, config: Any, operation: Any, test_func: Callable[..., Any], **kwargs: Any) -> Any:
-        if not test_func.__module__.startswith(__package__ + "."):
+        coverage: Any = getattr(getattr(config, "phases", None), "coverage", None)
+        if not test_func.__module__.startswith(__package__ + ".") or not hasattr(coverage, "enabled"):
             return build(config=config, operation=operation, test_func=test_func, **kwargs)
-        coverage = config.phases.coverage
         enabled, coverage.enabled = coverage.enabled, False
         try:
             cheap = build(config=config, operation=operation, test_func=test_func, **kwargs)
@@ -45,15 +47,27 @@ def _collected(build: Callable[..., Any]) -> Callable[..., Any]:
     return collect
 
 
+def _builder() -> Any:
+    """schemathesis's test builder, where this version of it has one."""
+    try:
+        return importlib.import_module("schemathesis.pytest._test_builder")
+    except ImportError:
+        return None
+
+
 @contextmanager
 def deferring() -> Iterator[None]:
     """While collecting: the suite's tests are built without coverage cases."""
-    build = _test_builder.build_operation_test
-    _test_builder.build_operation_test = _collected(build)
+    builder = _builder()
+    build = getattr(builder, "build_operation_test", None)
+    if build is None:
+        yield
+        return
+    builder.build_operation_test = _collected(build)
     try:
         yield
     finally:
-        _test_builder.build_operation_test = build
+        builder.build_operation_test = build
 
 
 def build_in_full(item: pytest.Item) -> None:

@@ -9,6 +9,8 @@ import json
 
 import pytest
 
+from apimart_contract import lazy_cases
+
 from .test_cli import give_unicode_tables
 
 CONFORMANCE = "apimart_contract.properties.test_conformance"
@@ -54,3 +56,24 @@ def test_a_test_is_collected_without_coverage_cases_and_set_up_with_all_of_them(
     deferred = _cases(pytester, "-p", "apimart_contract.plugin", "--target=inprocess")
     assert len(deferred["collected"]) < len(eager["collected"]) // 2
     assert deferred["set_up"] == eager["collected"]
+
+
+def test_a_schemathesis_without_its_builder_or_coverage_phase_builds_at_collection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another layout of schemathesis's internals: nothing is deferred, nothing breaks."""
+    built: list[object] = []
+
+    def build(**kwargs: object) -> object:
+        built.append(kwargs["config"])
+        return lambda: None
+
+    def ours() -> None:
+        """A test of the suite's package."""
+
+    ours.__module__ = CONFORMANCE
+    test = lazy_cases._collected(build)(config=object(), operation=None, test_func=ours)  # no phases
+    assert len(built) == 1 and not hasattr(test, lazy_cases._FULL)
+    monkeypatch.setattr(lazy_cases, "_builder", lambda: None)
+    with lazy_cases.deferring():
+        pass
