@@ -80,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
                 "            2 the suite could not run (configuration, target unreachable) or failed",
                 "            itself (a suite error: a Hypothesis internal error, a bug in a check).",
                 "reports: DIR/junit.xml, DIR/report.md, .json, .html (--report-dir, default reports/).",
+                "caches: Hypothesis's, in $XDG_CACHE_HOME/apimart-contract/hypothesis (by default",
+                "        ~/.cache/apimart-contract/hypothesis), or where HYPOTHESIS_STORAGE_DIRECTORY says.",
             ]
         ),
     )
