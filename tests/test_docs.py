@@ -280,6 +280,12 @@ def environment(base_url: str | None, **more: str) -> dict[str, str]:
     return {**kept, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **mock, **more}
 
 
+def caches(folder: Path) -> Path:
+    """A block's user cache folder (`XDG_CACHE_HOME`: `apimart-contract` keeps Hypothesis's there), inside
+    the folder it runs in: not this user's own."""
+    return folder / ".cache"
+
+
 def run(
     command: list[str], folder: Path, base_url: str | None, **more_environment: str
 ) -> subprocess.CompletedProcess[str]:
@@ -287,7 +293,7 @@ def run(
         return subprocess.run(
             command,
             cwd=folder,
-            env=environment(base_url, **more_environment),
+            env=environment(base_url, XDG_CACHE_HOME=str(caches(folder)), **more_environment),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
@@ -399,7 +405,7 @@ def test_example_ci_job_holds_against_the_mock(mock: str, tmp_path: Path) -> Non
 
     from apimart_contract.cli import hypothesis_cache
 
-    give_unicode_tables(hypothesis_cache())  # the blocks run with this HOME
+    give_unicode_tables(hypothesis_cache({"XDG_CACHE_HOME": str(caches(tmp_path))}))
     done = run([str(CI_JOB)], tmp_path, mock, APIMART_RATE_LIMIT="500")
     assert done.returncode == 0, _output(done)
     assert "the contract holds" in done.stdout, _output(done)
