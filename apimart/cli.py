@@ -49,6 +49,7 @@ import attrs
 from apimart_mj_client import models
 
 from apimart_mj import Kind, Operation, __version__, of_kind, submits
+from apimart_mj._exits import EXIT_CODES, exit_code_for_status, quiet_on_closed_pipe
 
 from ._client import Client
 from ._constants import (
@@ -80,20 +81,6 @@ _BAR_WIDTH = 30
 _QUIET_LINE_EVERY = 30.0
 """Seconds after which a wait prints its progress line again although nothing changed."""
 
-EXIT_CODES = {
-    "success": 0,
-    "task_failed": 1,
-    "usage": 2,
-    "authentication": 3,
-    "not_found": 4,
-    "timeout": 5,
-    "network_or_server": 6,
-    "refused": 7,
-    "interrupted": 130,
-    "closed_pipe": 141,  # 128 + SIGPIPE (13), as a shell reports for `git log | head`
-}
-"""The exit status of each outcome (the module docstring says which errors are which)."""
-
 
 class _UsageError(Exception):
     """A bad command line (argparse's complaint, or no API key)."""
@@ -110,19 +97,6 @@ def main(argv: Sequence[str] | None = None, *, client_options: Mapping[str, Any]
     return quiet_on_closed_pipe(
         lambda: _run(list(sys.argv[1:] if argv is None else argv), client_options or {})
     )
-
-
-def quiet_on_closed_pipe(run: Callable[[], int]) -> int:
-    """`run()`'s exit status; when the output's reader has gone (`... | head`), 141 and no traceback, as
-    `git log | head` ends (also `apimart-mock`'s)."""
-    try:
-        try:
-            return run()
-        finally:  # also after --help and --version: a closed pipe is seen here, not at exit
-            sys.stdout.flush()
-    except BrokenPipeError:
-        _discard_output()
-        return EXIT_CODES["closed_pipe"]
 
 
 def _run(argv: list[str], client_options: Mapping[str, Any]) -> int:
@@ -148,18 +122,6 @@ def _run(argv: list[str], client_options: Mapping[str, Any]) -> int:
     except KeyboardInterrupt:
         return _fail(EXIT_CODES["interrupted"], "apimart: interrupted", "interrupted", as_json)
     return EXIT_CODES["success"]
-
-
-def _discard_output() -> None:
-    """After a closed pipe: point stdout and stderr at /dev/null, so that nothing written later (nor
-    the interpreter's flush at exit) fails again. Streams without a file descriptor are left alone."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError):
-                os.dup2(devnull, stream.fileno())
-    finally:
-        os.close(devnull)
 
 
 class _Redacted(logging.Formatter):
@@ -220,17 +182,6 @@ def _exit_code(exc: ApimartError) -> int:
     if isinstance(exc, APIStatusError):
         return exit_code_for_status(exc.status_code)
     return EXIT_CODES["network_or_server"]  # no connection, a broken or oversized response
-
-
-def exit_code_for_status(status: int) -> int:
-    """The exit status of an HTTP error status (also `apimart-mock`'s, for the control API's answers)."""
-    if status in (401, 403):
-        return EXIT_CODES["authentication"]
-    if status == 404:
-        return EXIT_CODES["not_found"]
-    if status == 429 or status >= 500:
-        return EXIT_CODES["network_or_server"]
-    return EXIT_CODES["refused"]
 
 
 def _fail(code: int, message: str, error: ApimartError | str | None, as_json: bool) -> int:

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from apimart.cli import quiet_on_closed_pipe
 from apimart_mj import __version__
+from apimart_mj._exits import quiet_on_closed_pipe
 from apimart_mj._extras import require_extra
 
 from ..config import (
