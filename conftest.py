@@ -5,7 +5,7 @@ tests need (a real `redis-server`, haproxy), and `store`: every test that takes 
 A service missing from the machine skips its tests, naming the Debian package to install, unless
 `APIMART_REQUIRE_SERVICES=1` (set by `.ci/run`): then it fails them, so CI never skips.
 
-`project_wheel` and `make_venv`: the project built into a wheel once per test process, and clean
+`project_wheel` and `make_venv`: the project built into a wheel once per run, and clean
 virtualenvs outside the repository that install it as a user would (tests/test_install.py, the consumer
 project in tests/test_consumer_project.py).
 """
@@ -137,19 +137,24 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture(scope="session")
 def project_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project's wheel, built as a release is: the build backend (setuptools, isolated) makes the sdist,
-    then the wheel from the sdist in a folder of its own (never from a stale build/). The sdist step writes
-    *.egg-info next to the sources: one test process at a time."""
-    out = tmp_path_factory.mktemp("wheel")
+    then the wheel from the sdist in a folder of its own (never from a stale build/). Built once per run:
+    under xdist the test processes share one in the run's temporary root (a build costs 2 s of CPU). The
+    sdist step writes *.egg-info next to the sources: one build at a time."""
+    shared = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        shared = shared.parent  # the root every worker's basetemp is made in, new for each run
+    out = shared / "project-wheel"
     (ROOT / "build").mkdir(exist_ok=True)
     with open(ROOT / "build" / ".sdist.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        built = subprocess.run(
-            [find_uv_bin(), "build", "--quiet", "--out-dir", str(out), str(ROOT)],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-    assert built.returncode == 0, built.stderr[-3000:]
+        if not any(out.glob("*.whl")):
+            built = subprocess.run(
+                [find_uv_bin(), "build", "--quiet", "--out-dir", str(out), str(ROOT)],
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert built.returncode == 0, built.stderr[-3000:]
     (wheel,) = out.glob("*.whl")
     return wheel
 
