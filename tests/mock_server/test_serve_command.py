@@ -9,9 +9,13 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
 from apimart_mock.serve.server import HEADER_READ_TIMEOUT_MS
 from apimart_mock.testing import probe_polls, serve, trickling_clients, until_closed
@@ -172,3 +176,25 @@ def test_a_body_that_does_not_arrive_in_time_gets_408_and_the_connection_closes(
             timeout=10,
         )
         assert answer.status_code == 200
+
+
+def test_a_redis_at_a_unix_socket_serves_with_its_database_and_prefix(
+    make_redis_server: Callable[..., AbstractContextManager[str]], tmp_path: Path
+) -> None:
+    """`--store unix:///path/redis.sock?db=N&prefix=NAME` (docs/scaling.md): the mock keeps its state in
+    that database, under that prefix, reached through the socket."""
+    socket_path = tmp_path / "redis.sock"
+    with make_redis_server("--unixsocket", str(socket_path), "--unixsocketperm", "700") as tcp_url:
+        store = f"unix://{socket_path}?db=3&prefix=team-a"
+        with serve("--frozen", "--store", store, "--api-key", KEY) as mock:
+            headers = {"Authorization": f"Bearer {KEY}"}
+            submitted = httpx.post(
+                f"{mock.url}/v1/midjourney/generations", json={"prompt": "a lighthouse"}, headers=headers
+            )
+            assert submitted.status_code == 200, submitted.text
+            task_id = submitted.json()["data"][0]["task_id"]
+            assert httpx.get(f"{mock.url}/v1/tasks/{task_id}", headers=headers).status_code == 200
+        held = redis.Redis.from_url(tcp_url.removesuffix("/0") + "/3")
+        keys = {key.decode() for key in held.scan_iter()}
+        assert keys and all(key.startswith("team-a:") for key in keys), keys
+        assert not redis.Redis.from_url(tcp_url).dbsize()  # nothing in database 0

@@ -45,7 +45,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode
 
 import redis
 
@@ -304,11 +304,12 @@ class RedisStore:
     """All mutable state of one mock server, in the Redis database at `url` (`redis://host:port/db`)."""
 
     def __init__(self, url: str, *, journal_bytes: int) -> None:
-        parts = urlsplit(url)
-        query = parse_qs(parts.query)
-        self.prefix = query.pop("prefix", ["apimart-mock"])[0] + ":"
-        rest = "&".join(f"{key}={value}" for key, values in query.items() for value in values)
-        self.url = urlunsplit(parts._replace(query=rest))
+        # The query split off by hand: urlunsplit would write `unix:///path` back as `unix:/path`.
+        base, _, query = url.partition("?")
+        options = parse_qsl(query)
+        self.prefix = next((value for key, value in options if key == "prefix"), "apimart-mock") + ":"
+        rest = urlencode([(key, value) for key, value in options if key != "prefix"])
+        self.url = f"{base}?{rest}" if rest else base
         self._redis = redis.Redis.from_url(self.url, decode_responses=True)
         self._bytes = redis.Redis.from_url(self.url)
         self._journal = RedisJournal(self._redis, self._key("journal"), journal_bytes)
