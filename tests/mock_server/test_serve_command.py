@@ -18,7 +18,7 @@ import pytest
 import redis
 
 from apimart_mock.serve.server import HEADER_READ_TIMEOUT_MS
-from apimart_mock.testing import probe_polls, serve, trickling_clients, until_closed
+from apimart_mock.testing import free_port, probe_polls, serve, trickling_clients, until_closed
 
 pytestmark = pytest.mark.http
 
@@ -28,7 +28,7 @@ PROBES = 20
 PROBE_TIMEOUT_S = 5.0
 
 
-def _serve_on(port: int) -> subprocess.CompletedProcess[str]:
+def _serve_on(port: int, *options: str) -> subprocess.CompletedProcess[str]:
     command = [
         sys.executable,
         "-m",
@@ -38,6 +38,7 @@ def _serve_on(port: int) -> subprocess.CompletedProcess[str]:
         "127.0.0.1",
         "--port",
         str(port),
+        *options,
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
 
@@ -51,6 +52,42 @@ def test_a_taken_port_is_one_clear_line_and_exit_1() -> None:
     assert done.returncode == 1
     assert done.stderr.splitlines() == [f"apimart-mock: cannot listen on 127.0.0.1:{port}: already in use"]
     assert "apimart-mock on" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("store", "line"),
+    [
+        (
+            "redis://:hunter2@127.0.0.1:{closed}/0?prefix=team",
+            "apimart-mock: cannot use Redis at redis://:***@127.0.0.1:{closed}/0: Error 111 connecting to"
+            " 127.0.0.1:{closed}. Connection refused.",
+        ),
+        (
+            "unix://{tmp}/absent.sock?password=hunter2",
+            "apimart-mock: cannot use Redis at unix://{tmp}/absent.sock?password=***: Error 2 connecting to"
+            " {tmp}/absent.sock. No such file or directory.",
+        ),
+        (
+            "redis://localhost:port/0",
+            "apimart-mock: not a Redis URL: redis://localhost:port/0: Port could not",
+        ),
+        (
+            "{tmp}/absent/store.sqlite",
+            "apimart-mock: cannot open the store {tmp}/absent/store.sqlite: [Errno 2] No such file or"
+            " directory",
+        ),
+    ],
+    ids=["redis-refused", "unix-socket-absent", "malformed-url", "sqlite-folder-absent"],
+)
+def test_a_store_it_cannot_use_is_one_clear_line_and_exit_1(store: str, line: str, tmp_path: Path) -> None:
+    """Refused before any worker starts (each would fail the same way, tracebacks and all, until granian
+    gave up), in one line naming the store, its password hidden."""
+    closed = free_port()
+    done = _serve_on(free_port(), "--store", store.format(closed=closed, tmp=tmp_path))
+    assert done.returncode == 1
+    (said,) = done.stderr.splitlines()
+    assert said.startswith(line.format(closed=closed, tmp=tmp_path)), said
+    assert "hunter2" not in done.stderr + done.stdout and "apimart-mock on" not in done.stderr
 
 
 def test_a_port_another_mock_serves_is_refused_too() -> None:

@@ -35,6 +35,7 @@ from ..config import (
     ViewShape,
 )
 from ..domain.lifecycle import SCENARIO_HELP
+from ..store import StoreUnavailable
 from . import remote
 
 __all__ = ["main"]
@@ -313,7 +314,7 @@ def _run(argv: Sequence[str] | None) -> int:
             account_rest=args.account_rest,
             access_log=args.access_log,
         )
-    except server.PortTaken as error:
+    except (server.PortTaken, StoreUnavailable) as error:
         print(f"apimart-mock: {error}", file=sys.stderr)
         return 1
     finally:

@@ -26,14 +26,16 @@ import errno
 import resource
 import socket
 import sys
+import time
 from collections.abc import Callable
 from functools import partial
 
 from ..config import ACCOUNT_REST, ACCOUNT_SHARE, BODY_READ_TIMEOUT_S, MAX_CONNECTIONS, MockConfig
-from ..http.app import create_app
+from ..http.app import create_app, prepared_store
 from ..http.connections import ConnectionGuard
 from ..http.fairness import AccountShare
 from ..http.rsgi import RsgiApp
+from ..store import shown_location
 
 __all__ = [
     "BODY_READ_TIMEOUT_S",
@@ -80,10 +82,15 @@ def serve(
     account a worker runs at once (0: no share), `account_rest` how long, in CPU times of its request,
     the turn of an account over its share rests while other accounts are active (0: never).
 
-    Raises `PortTaken` before starting anything when `host:port` cannot be bound. Prints the
+    Raises `PortTaken` before starting anything when `host:port` cannot be bound, `StoreUnavailable` when
+    the store cannot be opened (so that no worker starts only to fail the same way). Prints the
     `apimart-mock on http://...` line to stderr once the socket is bound.
     """
     _check_free(host, port)
+    store = config.store
+    if store is None:  # each worker would keep a private store of its own
+        raise ValueError("serve() needs config.store: the store its workers share")
+    prepared_store(config, store, time.time())  # set up here, then dropped: each worker opens its own
     files = raise_file_limit()
     if max_connections > files // 3:  # granian may hold twice as many, and a worker has files of its own
         max_connections = files // 3
@@ -116,7 +123,7 @@ def serve(
         respawn_interval=RESPAWN_INTERVAL_S,
     )
     url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-    server.on_startup(partial(_announce, f"apimart-mock on {url} (store {config.store})"))
+    server.on_startup(partial(_announce, f"apimart-mock on {url} (store {shown_location(store)})"))
     share = partial(AccountShare, account_share, ACCOUNT_QUEUE, account_rest) if account_share else None
     load = partial(_rsgi_app, config, port, threads, body_timeout, max_connections, share)
     server.serve(target_loader=load, wrap_loader=False)

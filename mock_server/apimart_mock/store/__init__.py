@@ -47,6 +47,7 @@ __all__ = [
     "ScopeSettings",
     "Settings",
     "Store",
+    "StoreUnavailable",
     "TaskStore",
     "UploadStore",
     "Write",
@@ -55,6 +56,7 @@ __all__ = [
     "load_fault",
     "load_task",
     "open_store",
+    "shown_location",
     "task_cursor",
     "task_position",
 ]
@@ -120,12 +122,17 @@ class Write(StrEnum):
     """No room for it: nothing written."""
 
 
+class StoreUnavailable(RuntimeError):
+    """The store cannot be opened or set up (a folder that does not exist, a Redis that does not answer, a
+    malformed URL, a store an older mock wrote): the message says which, in one line."""
+
+
 class ControlStore(Protocol):
     """The settings of every scope (clock, rate limit, owner), the id sequence, faults and rate counters,
     reset, and whether the store has room: what the control API and each request's checks read."""
 
     def initialize(self, clock: ClockState, rate_limit: float | None) -> None:
-        """Create what is missing (an existing store keeps its state)."""
+        """Create what is missing (an existing store keeps its state); `StoreUnavailable` when it cannot."""
 
     def settings(self, scope: str) -> Settings:
         """The global settings, and `scope`'s own (the defaults for `GLOBAL`)."""
@@ -285,6 +292,21 @@ def open_store(location: str, *, journal: str | None = None, journal_bytes: int)
     from .sqlite import SqliteStore
 
     return SqliteStore(location, journal=journal, journal_bytes=journal_bytes)
+
+
+def shown_location(location: str) -> str:
+    """`location` fit to print: a password in a Redis URL (`redis://user:PASSWORD@host`, `?password=`)
+    shown as `***`."""
+    base, mark, query = location.partition("?")
+    scheme, slashes, rest = base.partition("://")
+    credentials, at, place = rest.rpartition("@")
+    if at and ":" in credentials:
+        base = f"{scheme}{slashes}{credentials.split(':', 1)[0]}:***@{place}"
+    if mark:
+        query = "&".join(
+            "password=***" if part.startswith("password=") else part for part in query.split("&")
+        )
+    return base + mark + query
 
 
 def task_cursor(task: Task) -> str:

@@ -64,11 +64,13 @@ from . import (
     RequestMatcher,
     ScopeSettings,
     Settings,
+    StoreUnavailable,
     Write,
     dump_fault,
     dump_task,
     load_fault,
     load_task,
+    shown_location,
     task_position,
 )
 from .counts import count_by_keys, indexed, key_prefix, request_key
@@ -310,8 +312,11 @@ class RedisStore:
         self.prefix = next((value for key, value in options if key == "prefix"), "apimart-mock") + ":"
         rest = urlencode([(key, value) for key, value in options if key != "prefix"])
         self.url = f"{base}?{rest}" if rest else base
-        self._redis = redis.Redis.from_url(self.url, decode_responses=True)
-        self._bytes = redis.Redis.from_url(self.url)
+        try:
+            self._redis = redis.Redis.from_url(self.url, decode_responses=True)
+            self._bytes = redis.Redis.from_url(self.url)
+        except ValueError as error:  # redis-py's word for a malformed URL
+            raise StoreUnavailable(f"not a Redis URL: {shown_location(url)}: {error}") from error
         self._journal = RedisJournal(self._redis, self._key("journal"), journal_bytes)
         self._snapshots: OrderedDict[tuple[str, str | None], _Snapshot] = OrderedDict()
         self._idle: deque[redis.connection.AbstractConnection] = deque()
@@ -408,7 +413,10 @@ class RedisStore:
     # ---- settings and clock ----
     def initialize(self, clock: ClockState, rate_limit: float | None) -> None:
         """Write the settings unless they exist (an existing store keeps its state)."""
-        self._run("initialize", [self._key("settings")], _pairs(_settings_fields(clock, rate_limit)))
+        try:
+            self._run("initialize", [self._key("settings")], _pairs(_settings_fields(clock, rate_limit)))
+        except redis.RedisError as error:
+            raise StoreUnavailable(f"cannot use Redis at {shown_location(self.url)}: {error}") from error
 
     def settings(self, scope: str) -> Settings:
         return self._read(scope, None).settings

@@ -41,6 +41,7 @@ from . import (
     RequestMatcher,
     ScopeSettings,
     Settings,
+    StoreUnavailable,
     Write,
     dump_fault,
     dump_task,
@@ -168,22 +169,25 @@ class SqliteStore:
 
     def initialize(self, clock: ClockState, rate_limit: float | None) -> None:
         """Create the tables and the settings row unless they exist (an existing store keeps its state)."""
-        if not os.path.exists(self.path):
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        db = self._db
-        db.execute("PRAGMA journal_mode=WAL")
-        columns = {row[1] for row in db.execute("PRAGMA table_info(tasks)")}
-        if columns and "scope" not in columns:
-            raise RuntimeError(
-                f"{self.path} was written by an apimart-mock without scopes: start a new store"
+        try:
+            if not os.path.exists(self.path):
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            db = self._db
+            db.execute("PRAGMA journal_mode=WAL")
+            columns = {row[1] for row in db.execute("PRAGMA table_info(tasks)")}
+            if columns and "scope" not in columns:
+                raise StoreUnavailable(
+                    f"{self.path} was written by an apimart-mock without scopes: start a new store"
+                )
+            db.executescript(_SCHEMA)
+            db.execute(
+                "INSERT OR IGNORE INTO settings"
+                " (id, clock_base, clock_anchor, clock_speed, clock_frozen, rate_limit)"
+                " VALUES (1, ?, ?, ?, ?, ?)",
+                (clock.base, clock.anchor, clock.speed, int(clock.frozen), rate_limit),
             )
-        db.executescript(_SCHEMA)
-        db.execute(
-            "INSERT OR IGNORE INTO settings"
-            " (id, clock_base, clock_anchor, clock_speed, clock_frozen, rate_limit)"
-            " VALUES (1, ?, ?, ?, ?, ?)",
-            (clock.base, clock.anchor, clock.speed, int(clock.frozen), rate_limit),
-        )
+        except (OSError, sqlite3.Error) as error:
+            raise StoreUnavailable(f"cannot open the store {self.path}: {error}") from error
 
     # ---- settings and clock ----
     def settings(self, scope: str) -> Settings:
