@@ -82,7 +82,7 @@ def test_faults_and_rate_limits_go_through_flask(store: str) -> None:
 
 def test_a_poll_is_answered_and_journaled_once_whichever_way_it_comes(store: str) -> None:
     """The WSGI function, Flask's view (a HEAD; a poll with faults on) and the RSGI loop all answer
-    through `answer_poll`; the request pipeline leaves a poll alone, so nothing is done twice."""
+    through `answer_polls`; the request pipeline leaves a poll alone, so nothing is done twice."""
     app, _, _ = _pair(store)
     task_id = _tasks(app)[0]
     app.delete("/__mock/requests")

@@ -1,6 +1,6 @@
 """A poll over Redis in one round trip, journal included (issue 27): a replica that polled a task before
 answers from what it read then, and one script appends the entry if that is still what is stored
-(`RedisStore.poll`). Round trips are counted where redis-py sends: one send per command or pipeline."""
+(`RedisStore.polls`). Round trips are counted where redis-py sends: one send per command or pipeline."""
 
 from __future__ import annotations
 

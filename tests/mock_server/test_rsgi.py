@@ -4,11 +4,14 @@ adapter over real HTTP: test_serve_command.py, test_mock_served.py)."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from redis.connection import AbstractConnection as Connection
 
 from apimart_mock.config import MockConfig
 from apimart_mock.domain.journal import RequestMatcher
@@ -87,6 +90,9 @@ def test_the_environ_of_a_request() -> None:
     }
 
 
+_VIEWS = ("/v1/tasks/", "/v1/midjourney/")
+
+
 class _Sent:
     """A protocol that records, at each answer sent, how many journal entries the store held then."""
 
@@ -113,7 +119,7 @@ def test_polls_of_one_turn_are_journaled_together_before_any_answer_leaves(tmp_p
     rsgi = RsgiApp(app, threads=1, body_timeout=1.0, max_body_bytes=1024)
     sent = _Sent(store)
     headers = _Headers([("host", "127.0.0.1"), ("authorization", "Bearer acct")])
-    polls = [_Scope(headers, path=f"{view}{task_id}") for view in ("/v1/tasks/", "/v1/midjourney/") * 3]
+    polls = [_Scope(headers, path=f"{view}{task_id}") for view in _VIEWS * 3]
 
     async def poll_all() -> None:
         await asyncio.gather(*(rsgi(scope, sent) for scope in polls))
@@ -121,3 +127,51 @@ def test_polls_of_one_turn_are_journaled_together_before_any_answer_leaves(tmp_p
     asyncio.run(poll_all())
     assert batches == [len(polls)]
     assert sent.answers == [(200, journaled_before + len(polls))] * len(polls)
+
+
+def test_over_redis_the_polls_of_one_turn_are_one_round_trip(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Polls of tasks the worker polled before, arriving in one turn of the loop: their snapshots checked
+    and their entries appended by one write to Redis and one read of the answers, then every answer sent
+    with its entry in the journal."""
+    app = create_app(MockConfig(store=f"{redis_url}?prefix=turn-{uuid.uuid4().hex}"))
+    store = app.extensions[EXTENSION].service.store
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://127.0.0.1") as control:
+        made = [
+            control.post("/__mock/tasks", json={"account": "acct", "status": "SUCCESS"}) for _ in range(3)
+        ]
+    rsgi = RsgiApp(app, threads=1, body_timeout=1.0, max_body_bytes=1024)
+    headers = _Headers([("host", "127.0.0.1"), ("authorization", "Bearer acct")])
+    polls = [_Scope(headers, path=f"{view}{task.json()['id']}") for task in made for view in _VIEWS]
+
+    def one_turn(sent: Any) -> None:
+        async def poll_all() -> None:
+            await asyncio.gather(*(rsgi(scope, sent) for scope in polls))
+
+        asyncio.run(poll_all())
+
+    one_turn(_Sent(store))  # read, and their entries appended, one by one; the snapshots kept
+    one_turn(_Sent(store))  # the script's first run in this Redis loads it
+    journaled = store.count_requests(RequestMatcher())
+    sends = [0]
+    send = Connection.send_packed_command
+
+    def counted(self: Connection, command: object, check_health: bool = True) -> None:
+        sends[0] += 1
+        send(self, command, check_health)  # type: ignore[arg-type]
+
+    class Answered:
+        """Each answer's status, and the sends to Redis made when it left."""
+
+        def __init__(self) -> None:
+            self.statuses: list[tuple[int, int]] = []
+
+        def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+            self.statuses.append((status, sends[0]))
+
+    monkeypatch.setattr(Connection, "send_packed_command", counted)
+    answered = Answered()
+    one_turn(answered)
+    assert answered.statuses == [(200, 1)] * len(polls)
+    assert store.count_requests(RequestMatcher()) == journaled + len(polls)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
@@ -70,7 +70,7 @@ from ..domain.lifecycle import (
 from ..domain.scopes import GLOBAL, owner_by_name, scope_named
 from ..domain.task import Task, new_job_hash, new_task_id
 from ..domain.uploads import Upload, new_upload
-from ..store import Answering, JournalEntry, Settings, Store, Write, task_cursor
+from ..store import JournalEntry, Poll, Settings, Store, Write, task_cursor
 from .values import EXPIRED, DirectTask, Submission, TaskFilter
 
 __all__ = ["DEFAULT_FAIL_REASON", "EXPIRED", "MockService"]
@@ -507,20 +507,20 @@ class MockService:
         ]
         return any(over)
 
-    def poll(
-        self,
-        scope: str,
-        task_id: str | None,
-        answer: Answering[_R],
-        record: Callable[[JournalEntry], None] | None = None,
-    ) -> _R:
-        """A poll's answer, by `answer` from what the poll reads (`TaskStore.poll`), journaled: by the
-        store in the same step where it can (one round trip over Redis), else by `record` (a caller that
-        journals several answers at once, and sends none before) or at once."""
-        result, entry = self.store.poll(scope, task_id, answer)
-        if entry is not None:
-            (record or self.record)(entry)
-        return result
+    def polls(
+        self, asked: Sequence[Poll[_R]], record: Callable[[JournalEntry], None] | None = None
+    ) -> list[_R]:
+        """Polls' answers, each by its `answer` from what it reads (`TaskStore.polls`: answered together),
+        journaled: by the store in the same step where it can (one round trip over Redis), else by
+        `record` (a caller that journals several answers at once, and sends none before) or at once."""
+        answered = self.store.polls(asked)
+        entries = [entry for _, entry in answered if entry is not None]
+        if record is None:
+            self.record(*entries)
+        else:
+            for entry in entries:
+                record(entry)
+        return [result for result, _ in answered]
 
     def record(self, *entries: JournalEntry) -> None:
         """Journal requests, in one append where the store can. When the store cannot (a full disk), the

@@ -1,4 +1,4 @@
-"""The two task GETs without Flask: WSGI middleware that hands a poll to `polls.answer_poll` first.
+"""The two task GETs without Flask: WSGI middleware that hands a poll to `polls.answer_polls` first.
 
 Under load, Flask's own per-request work (request context, routing, hooks, Response objects) costs
 more than the mock's (measured: a Flask hello-world serves ~55% of what a bare WSGI app does under
@@ -10,7 +10,7 @@ switched on, an unexpected error), goes on to Flask unchanged, whose views call 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from wsgiref.types import StartResponse, WSGIApplication
 
@@ -20,7 +20,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from ..domain.journal import JournalEntry
 from .browsers import allowed_hosts, host_allowed
 from .context import EXTENSION, MockState, media_base
-from .polls import Answer, answer_poll, poll_path
+from .polls import Answer, Asked, answer_polls, poll_path
 
 __all__ = ["Answer", "FastTaskGets"]
 
@@ -39,7 +39,7 @@ class FastTaskGets:
         self._allowed_hosts = allowed_hosts(self.state.config)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        answer = self.answer(environ)
+        (answer,) = self.answer([environ])
         if answer is None:
             return self.flask_wsgi(environ, start_response)
         status, headers, data = answer
@@ -47,19 +47,29 @@ class FastTaskGets:
         return [data]
 
     def answer(
-        self, environ: dict[str, Any], record: Callable[[JournalEntry], None] | None = None
-    ) -> Answer | None:
-        """The whole answer to a poll, or None for anything the Flask app must answer. Never blocks:
-        one store read, one journal append (or its entry to `record`: `answer_poll`), no lock (so the
-        RSGI adapter runs it on its event loop)."""
-        poll = poll_path(environ.get("PATH_INFO", ""))
-        if (
-            poll is None
-            or environ.get("REQUEST_METHOD") != "GET"
-            or not host_allowed(environ, self._allowed_hosts)  # Flask answers the 403
+        self, environs: Sequence[dict[str, Any]], record: Callable[[JournalEntry], None] | None = None
+    ) -> list[Answer | None]:
+        """The whole answer to each request that is a poll, in order; None for anything the Flask app must
+        answer. Never blocks: the polls read together (one round trip over Redis), one journal append
+        each (or their entries to `record`: `answer_polls`), no lock (so the RSGI adapter runs it on its
+        event loop, for the polls of one turn at once)."""
+        asked: list[Asked] = []
+        which: list[int] = []
+        for index, environ in enumerate(environs):
+            poll = poll_path(environ.get("PATH_INFO", ""))
+            if (
+                poll is not None
+                and environ.get("REQUEST_METHOD") == "GET"
+                and host_allowed(environ, self._allowed_hosts)  # else Flask answers the 403
+            ):
+                asked.append((environ, poll, self._media_url(environ)))
+                which.append(index)
+        answers: list[Answer | None] = [None] * len(environs)
+        for index, answer in zip(
+            which, answer_polls(self.state, asked, may_wait=False, record=record), strict=True
         ):
-            return None
-        return answer_poll(self.state, environ, poll, self._media_url(environ), may_wait=False, record=record)
+            answers[index] = answer
+        return answers
 
     def _media_url(self, environ: dict[str, Any]) -> str:
         """context.media_url() without a request context: Werkzeug's own host_url, cached per host."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache, partial
 from typing import Any
 
@@ -23,14 +23,14 @@ from ..domain.accounts import authenticate
 from ..domain.errors import MockError, RateLimited
 from ..domain.scopes import GLOBAL, scope_named
 from ..domain.task import Task, TaskState
-from ..store import JournalEntry, Settings
+from ..store import JournalEntry, Poll, Settings
 from .context import MockState
 from .errors import unexpected
 from .pipeline import DROP_KEY, SCOPE_HEADER, WORKER_HEADER, altered, guard, journal_entry
 from .validation import TASK_ID, check_language, check_task_id
 from .views import error_body, midjourney_view, unified_view
 
-__all__ = ["Answer", "answer_poll", "poll_path"]
+__all__ = ["Answer", "Asked", "answer_polls", "poll_path"]
 
 Answer = tuple[int, list[tuple[str, str]], bytes]
 """A whole response: status code, headers, body."""
@@ -54,27 +54,36 @@ def poll_path(path: str) -> tuple[str, str] | None:
     return None if view is None or not task_id or task_id == "generations" else (view, task_id)
 
 
-def answer_poll(
+Asked = tuple[dict[str, Any], tuple[str, str], str]
+"""A poll to answer: its WSGI environ, its view and task id (`poll_path`), the base URL of the media it
+hands out."""
+
+
+def answer_polls(
     state: MockState,
-    environ: dict[str, Any],
-    poll: tuple[str, str],
-    media: str,
+    asked: Sequence[Asked],
     *,
     may_wait: bool,
     record: Callable[[JournalEntry], None] | None = None,
-) -> Answer | None:
-    """The whole answer to the poll `environ` asks: `poll` is its view and task id (`poll_path`), `media`
-    the base URL of the media it hands out.
+) -> list[Answer | None]:
+    """The whole answer to each poll of `asked`, in order, read from the store together (over Redis the
+    polls of tasks read before are checked and journaled in one round trip: `TaskStore.polls`).
 
-    Without `may_wait` (the RSGI event loop) it never waits: one store read, one journal append (over
-    Redis, one round trip for both: `TaskStore.poll`). It then returns None, having written nothing,
-    when the poll may have to wait (a rate limit or faults switched on: a count to write, a latency to
-    sleep) or something unexpected went wrong; the caller asks again where waiting is fine. With
-    `may_wait` it always answers.
+    Without `may_wait` (the RSGI event loop) it never waits: one store read and one journal append a
+    poll, at most. A poll's answer is then None, nothing written for it, when it may have to wait (a rate
+    limit or faults switched on: a count to write, a latency to sleep) or something unexpected went wrong;
+    the caller asks again where waiting is fine. With `may_wait` every poll is answered.
 
     A journal entry the store did not append goes to `record` when given (a caller that journals several
     answers at once, and sends none before), else to the journal at once.
     """
+    return state.service.polls([_read_by(state, *poll, may_wait) for poll in asked], record)
+
+
+def _read_by(
+    state: MockState, environ: dict[str, Any], poll: tuple[str, str], media: str, may_wait: bool
+) -> Poll[Answer | None]:
+    """What the store reads for this poll, and what answers it from that (`_answer`)."""
     account: str | None = None
     scope = GLOBAL
     refusal: MockError | None = None
@@ -84,8 +93,11 @@ def answer_poll(
     except MockError as error:  # a refused poll is journaled too: at its scope's time, or the global time
         refusal = error
     looked_up = poll[1] if account is not None and TASK_ID.fullmatch(poll[1]) else None  # else never read
-    answer = partial(_answer, state, environ, poll, media, may_wait, (account, scope, refusal))
-    return state.service.poll(scope, looked_up, answer, record)
+    return (
+        scope,
+        looked_up,
+        partial(_answer, state, environ, poll, media, may_wait, (account, scope, refusal)),
+    )
 
 
 def _answer(
@@ -98,7 +110,7 @@ def _answer(
     settings: Settings,
     stored: Task | None,
 ) -> tuple[Answer | None, JournalEntry | None]:
-    """`answer_poll`'s answer and journal entry from what the poll read (None, None: it must wait);
+    """A poll's answer and journal entry from what it read (None, None: it must wait);
     `caller` is the poll's account, scope and why it was refused (None: it was not)."""
     view, task_id = poll
     service = state.service

@@ -6,10 +6,11 @@ on the worker's event loop, where a waiting client costs nothing but a coroutine
 `body_timeout` seconds (then 408 in the API's error envelope, and the connection closes) and at most
 one byte more than `max_body_bytes` (Flask then answers 413, as before). Then it answers:
 
-- a poll the fast path can answer (`FastTaskGets.answer`: one store read, no lock) right on the loop,
-  with no thread hand-off (over the Redis store the read is one round trip, which the worker's loop
-  waits for: cheap on loopback, felt with a distant Redis). The journal entries of the polls answered
-  in one turn of the loop are appended together at its end, and only then their answers sent: a
+- a poll the fast path can answer (`FastTaskGets.answer`: a store read, no lock) right on the loop,
+  with no thread hand-off. The polls that arrive in one turn of the loop are answered together at its
+  end: read together (over the Redis store one round trip for all of them, journal included, when the
+  worker polled their tasks before; the loop waits for it: cheap on loopback, felt with a distant
+  Redis), the journal entries the store left appended together, and only then their answers sent: a
   request's journal entry is written before its answer leaves, with one write per file for them all
   (each system call on the loop hands the GIL to granian's thread, which wants it for every request);
 - everything else by the unchanged Flask app, on a complete in-memory body, in a bounded thread pool
@@ -113,9 +114,8 @@ class RsgiApp:
         """The `scope.client` of every request being answered (what `ConnectionGuard` must not shut),
         counted: an HTTP/2 connection carries several at once."""
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="apimart-mock")
-        self._entries: list[JournalEntry] = []
-        self._held: list[tuple[_Protocol, Answer, asyncio.Future[None]]] = []
-        """This turn's polls: their journal entries, their answers (to send once those are written)."""
+        self._turn: list[tuple[_Protocol, dict[str, Any], asyncio.Future[bool]]] = []
+        """This turn's requests without a body: each a poll the turn's end may answer (`_answer_turn`)."""
 
     async def __call__(self, scope: _Scope, proto: _Protocol) -> None:
         if getattr(scope, "proto", "http") != "http":  # websockets: nothing here speaks them
@@ -145,9 +145,7 @@ class RsgiApp:
         if self.share is not None and (account := scope.headers.get("authorization")):
             self.share.seen(account)
         environ = _environ(scope, body)
-        answer = self.fast.answer(environ, self._entries.append) if not body else None
-        if answer is not None:
-            await self._journaled(proto, answer)
+        if not body and await self._polled(proto, environ):
             return
         answer = await self._in_turn(environ, scope.headers.get("authorization"))
         if environ.get(DROP_KEY):
@@ -158,31 +156,35 @@ class RsgiApp:
         status, headers, data = answer
         proto.response_bytes(status, headers, data)
 
-    def _journaled(self, proto: _Protocol, answer: Answer) -> asyncio.Future[None]:
-        """Send `answer` (its journal entry is the last in `_entries`) at the end of this turn of the loop,
-        with the others of the turn, once their entries are written (`_send_held`); done when it is sent."""
+    def _polled(self, proto: _Protocol, environ: dict[str, Any]) -> asyncio.Future[bool]:
+        """True once the fast path answered this request at the end of this turn of the loop, with the
+        others of the turn (`_answer_turn`); False when it is not a poll the fast path answers."""
         loop = asyncio.get_running_loop()
-        if not self._held:
-            loop.call_soon(self._send_held)
-        sent = loop.create_future()
-        self._held.append((proto, answer, sent))
-        return sent
+        if not self._turn:
+            loop.call_soon(self._answer_turn)
+        answered = loop.create_future()
+        self._turn.append((proto, environ, answered))
+        return answered
 
-    def _send_held(self) -> None:
-        """Append the journal entries of this turn's polls at once, then send their answers."""
-        entries, held = self._entries, self._held
-        self._entries, self._held = [], []
+    def _answer_turn(self) -> None:
+        """Answer this turn's polls at once: read together, their journal entries the store left appended
+        at once, then their answers sent."""
+        turn, self._turn = self._turn, []
+        entries: list[JournalEntry] = []
         try:
+            answers = self.fast.answer([environ for _, environ, _ in turn], entries.append)
             self.fast.state.service.record(*entries)
-        except Exception as error:  # not journaled: no answer goes out (each request fails as it would have)
-            for _, _, sent in held:
-                if not sent.done():
-                    sent.set_exception(error)
+        except Exception as error:  # not answered, or not journaled: no answer goes out (each request fails)
+            for _, _, answered in turn:
+                if not answered.done():
+                    answered.set_exception(error)
             return
-        for proto, (status, headers, data), sent in held:
-            if not sent.done():  # else its request was cancelled
-                proto.response_bytes(status, headers, data)
-                sent.set_result(None)
+        for (proto, _, answered), answer in zip(turn, answers, strict=True):
+            if answered.done():  # its request was cancelled
+                continue
+            if answer is not None:
+                proto.response_bytes(*answer)
+            answered.set_result(answer is not None)
 
     async def _in_turn(self, environ: dict[str, Any], account: str | None) -> Answer:
         """The Flask app's answer, from the thread pool, in the turn of the account (the Authorization

@@ -1,6 +1,6 @@
 """GET /v1/tasks/{id} and GET /v1/midjourney/{id}: two views of one task at one moment.
 
-Each view hands its request to `polls.answer_poll`, which answers it whole; the WSGI middleware and the
+Each view hands its request to `polls.answer_polls`, which answers it whole; the WSGI middleware and the
 RSGI loop call the same function before Flask is reached (http/fast.py).
 """
 
@@ -11,7 +11,7 @@ from werkzeug.routing import BaseConverter
 
 from .context import media_url, mock
 from .pipeline import POLLS
-from .polls import answer_poll
+from .polls import answer_polls
 
 __all__ = ["blueprint", "init_app"]
 
@@ -40,7 +40,7 @@ def get_midjourney_task(task_id: str) -> Response:
 
 
 def _poll(view: str, task_id: str) -> Response:
-    answer = answer_poll(mock(), request.environ, (view, task_id), media_url(), may_wait=True)
+    (answer,) = answer_polls(mock(), [(request.environ, (view, task_id), media_url())], may_wait=True)
     assert answer is not None  # it may wait: it always answers
     status, headers, data = answer
     return Response(data, status, headers)

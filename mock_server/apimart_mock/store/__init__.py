@@ -43,6 +43,7 @@ __all__ = [
     "JournalPage",
     "JournalStore",
     "Ledger",
+    "Poll",
     "RequestMatcher",
     "ScopeSettings",
     "Settings",
@@ -104,8 +105,10 @@ class Settings:
 
 R = TypeVar("R")
 Answering = Callable[[Settings, Task | None], tuple[R, JournalEntry | None]]
-"""What answers a poll from what it read (`TaskStore.poll`): the answer and its journal entry (None:
+"""What answers a poll from what it read (`TaskStore.polls`): the answer and its journal entry (None:
 nothing to journal)."""
+Poll = tuple[str, str | None, Answering[R]]
+"""One poll `TaskStore.polls` answers: its scope, the task id it looks up (None: none), its `Answering`."""
 
 
 class Write(StrEnum):
@@ -192,11 +195,12 @@ class TaskStore(Protocol):
     def task(self, task_id: str) -> Task | None:
         """The task with this id, in whichever scope it lives (ids are unique store-wide)."""
 
-    def poll(self, scope: str, task_id: str | None, answer: Answering[R]) -> tuple[R, JournalEntry | None]:
-        """A poll of the task `task_id` (None: one that looks no task up) in `scope`: `answer` is given
-        `settings(scope)` and the task, and returns the poll's answer and its journal entry. Returns the
-        answer and the entry when it is still to be recorded (`record`); None when the store recorded
-        it in the same step as the read (`RedisStore`: one round trip).
+    def polls(self, asked: Sequence[Poll[R]]) -> list[tuple[R, JournalEntry | None]]:
+        """Polls answered together, each `(scope, task_id, answer)`: the task `task_id` (None: a poll that
+        looks no task up) in `scope`; `answer` is given `settings(scope)` and the task, and returns the
+        poll's answer and its journal entry. Returns, in order, each answer and its entry when it is still
+        to be recorded (`record`); None when the store recorded it in the same step as the read
+        (`RedisStore`: the polls it answers from snapshots, all in one round trip).
 
         A store may first call `answer` with a snapshot of what it read for this poll before, then, when
         the snapshot is no longer what is stored, once more with what is: never when the snapshot's

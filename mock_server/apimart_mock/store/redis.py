@@ -15,10 +15,11 @@ share one Redis. What each method does to stay atomic across replicas, and why (
 - Single commands are atomic on their own: `HINCRBY` for the sequence, `HMGET` for the settings.
 
 The hot path, a poll, is one round trip, journal included, when this process polled the task before
-(`poll`): it answers from what it read then, and one script (`_POLL`) appends the journal entry if that
+(`polls`): it answers from what it read then, and one script (`_POLL`) appends the journal entry if that
 is still what is stored, else returns what is (then the poll is answered again, its entry appended in a
-second round trip). Every script runs on a connection the store keeps open itself (`_run`), without
-redis-py's per-command work.
+second round trip). The polls the RSGI loop answers in one turn send their scripts in one write and read
+the answers together: one round trip for all of them. Every script runs on a connection the store keeps
+open itself (`_run`), without redis-py's per-command work.
 
 Scopes (`domain.scopes`): the global settings are the hash `settings`, a scope's own the hash
 `scope:<name>`; everything else of a scope is under `in:<name>:` (the global scope's under `in::`), so
@@ -61,6 +62,7 @@ from . import (
     Answering,
     JournalEntry,
     JournalPage,
+    Poll,
     RequestMatcher,
     ScopeSettings,
     Settings,
@@ -344,17 +346,24 @@ class RedisStore:
         return self._run_all(script, keys, [args])[0]
 
     def _run_all(self, script: str, keys: list[str], calls: Sequence[list[Any]]) -> list[Any]:
-        """`script` over `keys` once per argument list of `calls`, in order, on an idle connection of this
+        """`script` over `keys` once per argument list of `calls` (`_run_each`, the same keys each time)."""
+        return self._run_each(script, [(keys, args) for args in calls])
+
+    def _run_each(
+        self, script: str, calls: Sequence[tuple[list[str], list[Any]]], *, refusals: bool = False
+    ) -> list[Any]:
+        """`script` once per `(keys, args)` of `calls`, in order, on an idle connection of this
         process's own (`_idle`, as many as scripts run at once), kept open: all sent at once and their
         answers read, one round trip, without the client's per-command work (its pool's lock and metrics:
         measured 22 µs of CPU per command, 8 µs this way). As the client's pool does, a connection Redis
         closed while it was idle (a restart, `CLIENT KILL`) is replaced before sending, so nothing runs
         twice; one that breaks in a call is closed (its next use connects afresh) and the call raises. A
         script Redis does not hold is loaded, and the calls that found it missing (so did not run) are
-        sent again."""
+        sent again. A call Redis refused (an error reply: a full Redis) raises its `redis.ResponseError`
+        once every answer is read; with `refusals`, the error stands in its place among the answers."""
         connection = self._connection()
         sha = self._scripts[script].sha
-        commands = [("EVALSHA", sha, len(keys), *keys, *args) for args in calls]
+        commands = [("EVALSHA", sha, len(keys), *keys, *args) for keys, args in calls]
         try:
             answers = _send_all(connection, commands)
             missing = [index for index, answer in enumerate(answers) if answer is _NOT_HELD]
@@ -365,12 +374,15 @@ class RedisStore:
                     if answer is _NOT_HELD:
                         raise redis.exceptions.NoScriptError(f"script {script} not held after loading it")
                     answers[index] = answer
-            return answers
         except (redis.ConnectionError, redis.TimeoutError):
             connection.disconnect()
             raise
         finally:
             self._idle.append(connection)
+        refused = next((answer for answer in answers if isinstance(answer, redis.ResponseError)), None)
+        if refused is not None and not refusals:
+            raise refused
+        return answers
 
     def _connection(self) -> redis.connection.AbstractConnection:
         """An idle connection opened by this process (one a fork inherited is left alone), or a new one;
@@ -530,22 +542,28 @@ class RedisStore:
         body = self._redis.hget(self._key("tasks"), task_id)
         return None if body is None else load_task(body)
 
-    def poll(self, scope: str, task_id: str | None, answer: Answering[_T]) -> tuple[_T, JournalEntry | None]:
-        """One round trip when this process has a snapshot of what the poll reads (it answered a poll of
-        the task before, and no rate limit or fault was on: the last `SNAPSHOTS` tasks' are kept):
-        `answer` is given the snapshot and `_POLL` appends its entry if the snapshot is still what is
-        stored. Else, or when it is not (then `_POLL` returns what is), `answer` is given what is
-        stored, and the entry is the caller's to record: two round trips, as a poll was before."""
-        key = (scope, task_id)
-        snapshot = self._snapshots.get(key)
-        if snapshot is not None and not snapshot.settings.checked:
+    def polls(self, asked: Sequence[Poll[_T]]) -> list[tuple[_T, JournalEntry | None]]:
+        """One round trip for all the polls this process has a snapshot of what they read (it answered a
+        poll of the task before, and no rate limit or fault was on: the last `SNAPSHOTS` tasks' are kept):
+        each `answer` is given its snapshot, and `_POLL` appends each entry if the snapshot is still what is
+        stored. Else, or when it is not (then `_POLL` returns what is), `answer` is given what is stored,
+        and the entry is the caller's to record: two round trips, as a poll was before."""
+        answered: list[tuple[_T, JournalEntry | None]] = []
+        checks: list[tuple[int, _Snapshot, JournalEntry]] = []
+        for scope, task_id, answer in asked:
+            snapshot = self._snapshots.get((scope, task_id))
+            if snapshot is None or snapshot.settings.checked:
+                answered.append(self._answered((scope, task_id), self._read(scope, task_id), answer))
+                continue
             result, entry = answer(snapshot.settings, snapshot.task)
+            answered.append((result, None))
             if entry is not None:
-                stored = self._appended(scope, task_id, snapshot, entry)
-                if stored is None:
-                    return result, None
-                return self._answered(key, stored, answer)
-        return self._answered(key, self._read(scope, task_id), answer)
+                checks.append((len(answered) - 1, snapshot, entry))
+        for (index, _, _), stored in zip(checks, self._appended(asked, checks), strict=True):
+            if stored is not None:  # the snapshot was stale: nothing appended, answered from what is
+                scope, task_id, answer = asked[index]
+                answered[index] = self._answered((scope, task_id), stored, answer)
+        return answered
 
     def _answered(
         self, key: tuple[str, str | None], stored: _Snapshot, answer: Answering[_T]
@@ -558,21 +576,26 @@ class RedisStore:
         return answer(stored.settings, stored.task)
 
     def _appended(
-        self, scope: str, task_id: str | None, snapshot: _Snapshot, entry: JournalEntry
-    ) -> _Snapshot | None:
-        """None when `entry` was appended with `snapshot` still stored; else what is stored."""
-        keys = [
-            self._key("settings"),
-            self._settings_key(scope),
-            self._key("tasks"),
-            *self._journal.keys,
+        self, asked: Sequence[Poll[_T]], checks: Sequence[tuple[int, _Snapshot, JournalEntry]]
+    ) -> list[_Snapshot | None]:
+        """For each check (the poll at `index` of `asked`, answered from `snapshot`), in one round trip:
+        None when its entry was appended with the snapshot still stored; else what is stored."""
+        if not checks:
+            return []
+        calls = []
+        for index, snapshot, entry in checks:
+            scope, task_id, _ = asked[index]
+            keys = [self._key("settings"), self._settings_key(scope), self._key("tasks"), *self._journal.keys]
+            calls.append((keys, [snapshot.fingerprint, task_id or "", *self._journal.arguments(entry)]))
+        found = self._run_each("poll", calls, refusals=True)
+        return [
+            self._read(*asked[index][:2])  # a full Redis refused the append: read, and let `record` meet it
+            if isinstance(each, redis.ResponseError)
+            else None
+            if each is None
+            else _Snapshot.of(*each)
+            for (index, _, _), each in zip(checks, found, strict=True)
         ]
-        args = [snapshot.fingerprint, task_id or "", *self._journal.arguments(entry)]
-        try:
-            found = self._run("poll", keys, args)
-        except redis.ResponseError:  # a full Redis refused the append: read, and let `record` meet it
-            return self._read(scope, task_id)
-        return None if found is None else _Snapshot.of(*found)
 
     def tasks(
         self,
@@ -845,18 +868,19 @@ _NOT_HELD = object()
 
 
 def _send_all(connection: redis.connection.AbstractConnection, commands: list[tuple[Any, ...]]) -> list[Any]:
-    """Send `commands` in one write and read every answer (`_NOT_HELD` for each that found no script: a
-    `SCRIPT FLUSH` or a restart). Another error reply raises, its batch's later answers unread: the
-    connection then holds an answer no one read, and `_connection` replaces it before its next use."""
+    """Send `commands` in one write and read every answer: `_NOT_HELD` for each that found no script (a
+    `SCRIPT FLUSH` or a restart), the `redis.ResponseError` of another error reply (Redis ran the rest)."""
     if not commands:
         return []
     connection.send_packed_command(connection.pack_commands(commands), check_health=False)
-    answers = []
+    answers: list[Any] = []
     for _ in commands:
         try:
             answers.append(connection.read_response())
         except redis.exceptions.NoScriptError:
             answers.append(_NOT_HELD)
+        except redis.ResponseError as refused:
+            answers.append(refused)
     return answers
 
 

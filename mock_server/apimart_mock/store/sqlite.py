@@ -38,6 +38,7 @@ from . import (
     Answering,
     JournalEntry,
     JournalPage,
+    Poll,
     RequestMatcher,
     ScopeSettings,
     Settings,
@@ -302,8 +303,12 @@ class SqliteStore:
         row = self._db.execute("SELECT body FROM tasks WHERE id = ?", (task_id,)).fetchone()
         return None if row is None else load_task(row[0])
 
-    def poll(self, scope: str, task_id: str | None, answer: Answering[_R]) -> tuple[_R, JournalEntry | None]:
-        """One read, then `answer`; the entry is the caller's to record (the journal is a file)."""
+    def polls(self, asked: Sequence[Poll[_R]]) -> list[tuple[_R, JournalEntry | None]]:
+        """One read each, then its `answer`; the entries are the caller's to record (the journal is a
+        file)."""
+        return [self._poll(scope, task_id, answer) for scope, task_id, answer in asked]
+
+    def _poll(self, scope: str, task_id: str | None, answer: Answering[_R]) -> tuple[_R, JournalEntry | None]:
         if task_id is None:
             return answer(self.settings(scope), None)
         row = self._db.execute(_POLL, (task_id, scope)).fetchone()

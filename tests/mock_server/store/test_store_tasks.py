@@ -11,7 +11,7 @@ from apimart_mock.domain.clock import ClockState
 from apimart_mock.domain.journal import JournalEntry, RequestMatcher
 from apimart_mock.domain.scopes import GLOBAL
 from apimart_mock.domain.task import Task
-from apimart_mock.store import Settings, Store, TaskStore, Write, open_store, task_cursor
+from apimart_mock.store import Answering, Settings, Store, TaskStore, Write, open_store, task_cursor
 
 
 def test_a_task_is_stored_once_and_read_back_by_id(opened: TaskStore) -> None:
@@ -54,6 +54,37 @@ def test_a_poll_answers_from_what_another_replica_changed(opened: Store, store: 
         fresh = (opened.settings("s"), opened.task(task.id))
         assert read[-1] == fresh and result == entry(task.id, fresh)
         assert opened.newest_requests(RequestMatcher(), limit=1).entries == [result]
+
+
+def test_polls_answered_together_each_read_what_is_stored_and_are_journaled_once(
+    opened: Store, store: str
+) -> None:
+    """Several polls at once (the RSGI loop's turn; over Redis one round trip for those the store read
+    before): each answer is the one of what is stored, a task another replica changed since included, and
+    each poll is journaled once, by the store or by its caller."""
+    other = open_store(store, journal_bytes=JOURNAL_BYTES)
+    tasks = [make_task(n) for n in range(3)]
+    for task in tasks:
+        opened.add_task(task)
+        polled(opened, "s", task.id)  # a store may keep what it read for the next poll
+    other.replace_task(tasks[1], replace(tasks[1], prompt="changed"))
+    journaled = opened.count_requests(RequestMatcher())
+
+    def answer_of(task_id: str | None) -> Answering[JournalEntry]:
+        def answer(settings: Settings, task: Task | None) -> tuple[JournalEntry, JournalEntry]:
+            made = entry(task_id, (settings, task))
+            return made, made
+
+        return answer
+
+    ids = [task.id for task in tasks] + [None, tasks[0].id]
+    answered = opened.polls([("s", task_id, answer_of(task_id)) for task_id in ids])
+    opened.record_all([left for _, left in answered if left is not None])
+    expected = [entry(task_id, (opened.settings("s"), task_id and opened.task(task_id))) for task_id in ids]
+    assert [result for result, _ in answered] == expected
+    assert opened.count_requests(RequestMatcher()) == journaled + len(ids)
+    newest = opened.newest_requests(RequestMatcher(), limit=len(ids)).entries
+    assert sorted(newest, key=repr) == sorted(expected, key=repr)
 
 
 def test_a_poll_is_answered_once_from_settings_that_switch_checks_on(opened: Store, store: str) -> None:
@@ -119,7 +150,7 @@ def polled(
         made = entry(task_id, (settings, task))
         return made, made
 
-    result, left = store.poll(scope, task_id, answer)
+    ((result, left),) = store.polls([(scope, task_id, answer)])
     if left is not None:
         store.record(left)
     return read, result
