@@ -587,15 +587,13 @@ class RedisStore:
             scope, task_id, _ = asked[index]
             keys = [self._key("settings"), self._settings_key(scope), self._key("tasks"), *self._journal.keys]
             calls.append((keys, [snapshot.fingerprint, task_id or "", *self._journal.arguments(entry)]))
-        found = self._run_each("poll", calls, refusals=True)
-        return [
-            self._read(*asked[index][:2])  # a full Redis refused the append: read, and let `record` meet it
-            if isinstance(each, redis.ResponseError)
-            else None
-            if each is None
-            else _Snapshot.of(*each)
-            for (index, _, _), each in zip(checks, found, strict=True)
-        ]
+        stored: list[_Snapshot | None] = []
+        for (index, _, _), found in zip(checks, self._run_each("poll", calls, refusals=True), strict=True):
+            if isinstance(found, redis.ResponseError):  # a full Redis refused the append: read, for `record`
+                stored.append(self._read(*asked[index][:2]))
+            else:
+                stored.append(None if found is None else _Snapshot.of(*found))
+        return stored
 
     def tasks(
         self,
